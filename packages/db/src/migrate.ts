@@ -1,0 +1,28 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { drizzle } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../migrations");
+
+/** Arbitrary constant: the advisory lock every Holdfast process takes to migrate. */
+const MIGRATION_LOCK_ID = 724_611_001;
+
+/**
+ * Applies the committed SQL migrations on a single connection, under a
+ * session advisory lock, so several servers and workers can start at once.
+ */
+export async function migrateDatabase(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => undefined });
+  try {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+    try {
+      await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_DIR });
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,110 @@
+import { sql } from "drizzle-orm";
+import {
+  date,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { HOLD_PROCESSES, HOLD_STATES, type ValidationResult } from "@holdfast/domain";
+import { accounts, tenants } from "./tenants.ts";
+
+export const holdState = pgEnum("hold_state", HOLD_STATES);
+export const holdProcess = pgEnum("hold_process", HOLD_PROCESSES);
+
+export const holds = pgTable(
+  "holds",
+  {
+    id: text("id").primaryKey(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    state: holdState("state").notNull().default("draft"),
+    startDate: date("start_date"),
+    endDate: date("end_date"),
+    comments: text("comments"),
+    sourceSystem: text("source_system"),
+    externalSourceId: text("external_source_id"),
+    externalTransactionId: text("external_transaction_id"),
+    validationResult: jsonb("validation_result").$type<ValidationResult>(),
+    releaseReason: text("release_reason"),
+    version: integer("version").notNull().default(1),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+    createdBy: text("created_by").notNull(),
+    updatedBy: text("updated_by").notNull(),
+    validatedAt: timestamp("validated_at", { withTimezone: true }),
+    validatedBy: text("validated_by"),
+    activatedAt: timestamp("activated_at", { withTimezone: true }),
+    activatedBy: text("activated_by"),
+    releasedAt: timestamp("released_at", { withTimezone: true }),
+    releasedBy: text("released_by"),
+    discardedAt: timestamp("discarded_at", { withTimezone: true }),
+    discardedBy: text("discarded_by"),
+  },
+  (t) => [
+    // Per-account listing (Socotra) and tenant-wide keyset paging (locator is a ULID).
+    index("holds_account_idx").on(t.tenantId, t.accountId, t.id),
+    index("holds_tenant_state_idx").on(t.tenantId, t.state, t.id),
+    index("holds_tenant_id_idx").on(t.tenantId, t.id),
+    // The worker's claim: active holds whose end date is due.
+    index("holds_due_release_idx")
+      .on(t.endDate)
+      .where(sql`${t.state} = 'active' and ${t.endDate} is not null`),
+  ],
+);
+
+export const holdTargets = pgTable(
+  "hold_targets",
+  {
+    holdId: text("hold_id")
+      .notNull()
+      .references(() => holds.id, { onDelete: "cascade" }),
+    process: holdProcess("process").notNull(),
+    startDate: date("start_date"),
+    endDate: date("end_date"),
+  },
+  (t) => [primaryKey({ columns: [t.holdId, t.process] })],
+);
+
+export const holdCharacteristics = pgTable(
+  "hold_characteristics",
+  {
+    holdId: text("hold_id")
+      .notNull()
+      .references(() => holds.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    value: text("value").notNull(),
+    effectiveDate: date("effective_date"),
+  },
+  (t) => [primaryKey({ columns: [t.holdId, t.type] })],
+);
+
+/**
+ * A validated or active hold claims each of its processes over its dates.
+ * An exclusion constraint (added in migration 0001) forbids two claims of the
+ * same account and process whose periods overlap, so racing validations and
+ * activations cannot both pass.
+ */
+export const holdClaims = pgTable(
+  "hold_claims",
+  {
+    holdId: text("hold_id")
+      .notNull()
+      .references(() => holds.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id").notNull(),
+    accountId: text("account_id").notNull(),
+    process: holdProcess("process").notNull(),
+    startDate: date("start_date"),
+    endDate: date("end_date"),
+  },
+  (t) => [primaryKey({ columns: [t.holdId, t.process] })],
+);

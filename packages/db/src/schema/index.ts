@@ -1,0 +1,6 @@
+export * from "./access.ts";
+export * from "./audit.ts";
+export * from "./holds.ts";
+export * from "./idempotency.ts";
+export * from "./tenants.ts";
+export * from "./worker.ts";

@@ -1,0 +1,17 @@
+import { index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+
+/** One row per worker tick: what it did and what went wrong. */
+export const workerTicks = pgTable(
+  "worker_ticks",
+  {
+    id: text("id").primaryKey(),
+    workerId: text("worker_id").notNull(),
+    status: text("status", { enum: ["running", "succeeded", "failed"] }).notNull(),
+    clockAt: timestamp("clock_at", { withTimezone: true }).notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    counts: jsonb("counts").$type<Record<string, number>>().notNull().default({}),
+    errors: jsonb("errors").$type<string[]>().notNull().default([]),
+  },
+  (t) => [index("worker_ticks_started_idx").on(t.startedAt)],
+);

@@ -1,0 +1,58 @@
+import { TZDate } from "@date-fns/tz";
+import { addDays as addDaysFns, differenceInCalendarDays, format, isValid, parseISO } from "date-fns";
+
+/** A business date, 'YYYY-MM-DD', with no time or zone. Compares as a string. */
+export type BusinessDate = string;
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function isBusinessDate(value: string): boolean {
+  if (!DATE_RE.test(value)) return false;
+  const d = parseISO(value);
+  return isValid(d) && format(d, "yyyy-MM-dd") === value;
+}
+
+/** The business date of an instant in a tenant's time zone. */
+export function businessDateAt(instant: Date, timeZone: string): BusinessDate {
+  return format(new TZDate(instant.getTime(), timeZone), "yyyy-MM-dd");
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function addDays(date: BusinessDate, days: number): BusinessDate {
+  return format(addDaysFns(parseISO(date), days), "yyyy-MM-dd");
+}
+
+export function daysBetween(from: BusinessDate, to: BusinessDate): number {
+  return differenceInCalendarDays(parseISO(to), parseISO(from));
+}
+
+/** Inclusive date ranges; a missing bound is open. */
+export interface DateRange {
+  start: BusinessDate | null;
+  end: BusinessDate | null;
+}
+
+export function rangesOverlap(a: DateRange, b: DateRange): boolean {
+  const aStartsAfterBEnds = a.start !== null && b.end !== null && a.start > b.end;
+  const bStartsAfterAEnds = b.start !== null && a.end !== null && b.start > a.end;
+  return !aStartsAfterBEnds && !bStartsAfterAEnds;
+}
+
+export function rangeContains(range: DateRange, date: BusinessDate): boolean {
+  return (range.start === null || range.start <= date) && (range.end === null || date <= range.end);
+}
+
+/** Is `inner` inside `outer` (both inclusive, open bounds are infinite)? */
+export function rangeWithin(inner: DateRange, outer: DateRange): boolean {
+  const startOk = outer.start === null || (inner.start !== null && inner.start >= outer.start);
+  const endOk = outer.end === null || (inner.end !== null && inner.end <= outer.end);
+  return startOk && endOk;
+}
