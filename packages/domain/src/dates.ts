@@ -1,15 +1,30 @@
 import { TZDate } from "@date-fns/tz";
-import { addDays as addDaysFns, differenceInCalendarDays, format, isValid, parseISO } from "date-fns";
+import { format } from "date-fns";
 
 /** A business date, 'YYYY-MM-DD', with no time or zone. Compares as a string. */
 export type BusinessDate = string;
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Business dates are computed at midnight UTC, never in the server's own time zone: a zone
+ * that skipped a whole day (Pacific/Apia skipped 2011-12-30) must not make that date invalid
+ * or make addDays jump over it.
+ */
+function utcMidnight(date: BusinessDate): number {
+  return Date.parse(`${date}T00:00:00Z`);
+}
+
+function fromUtcMidnight(ms: number): BusinessDate {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
 export function isBusinessDate(value: string): boolean {
   if (!DATE_RE.test(value)) return false;
-  const d = parseISO(value);
-  return isValid(d) && format(d, "yyyy-MM-dd") === value;
+  const ms = utcMidnight(value);
+  return !Number.isNaN(ms) && fromUtcMidnight(ms) === value;
 }
 
 /** The business date of an instant in a tenant's time zone. */
@@ -27,11 +42,11 @@ export function isValidTimeZone(tz: string): boolean {
 }
 
 export function addDays(date: BusinessDate, days: number): BusinessDate {
-  return format(addDaysFns(parseISO(date), days), "yyyy-MM-dd");
+  return fromUtcMidnight(utcMidnight(date) + Math.trunc(days) * DAY_MS);
 }
 
 export function daysBetween(from: BusinessDate, to: BusinessDate): number {
-  return differenceInCalendarDays(parseISO(to), parseISO(from));
+  return Math.round((utcMidnight(to) - utcMidnight(from)) / DAY_MS);
 }
 
 /** Inclusive date ranges; a missing bound is open. */

@@ -12,6 +12,7 @@ export const APP_ERROR_CODES = [
   "CONCURRENT_MODIFICATION",
   "HOLD_NOT_ACTIVE",
   "HOLD_ENDED",
+  "HOLD_INVALID",
   "IDEMPOTENCY_KEY_REUSED",
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];

@@ -100,8 +100,17 @@ export interface HoldValidationContext {
   otherHolds: HoldFacts[];
 }
 
-/** Every rule a hold must meet to be validated or activated. Returns every problem, not the first. */
-export function checkHold(hold: HoldFacts, ctx: HoldValidationContext): ValidationResult {
+/**
+ * Every rule a hold must meet to be validated, activated or amended. Returns
+ * every problem, not the first. When amending, `unchanged` is the hold before
+ * the amendment: a date it already had is not refused for lying in the past
+ * (an active hold that started last week keeps its start date).
+ */
+export function checkHold(
+  hold: HoldFacts,
+  ctx: HoldValidationContext,
+  opts: { unchanged?: HoldFacts } = {},
+): ValidationResult {
   const problems: FieldIssue[] = [];
   const add = (path: string, rule: string, message: string) => problems.push({ path, rule, message });
 
@@ -119,10 +128,11 @@ export function checkHold(hold: HoldFacts, ctx: HoldValidationContext): Validati
     add("targets", "overdue_with_delinquency", "overdue and delinquency cannot be on the same hold");
   }
 
-  checkDates("", hold, ctx.today, add);
+  const before = opts.unchanged;
+  checkDates("", hold, before, ctx.today, add);
   const holdRange: DateRange = { start: hold.startDate, end: hold.endDate };
   hold.targets.forEach((t, i) => {
-    checkDates(`targets[${i}].`, t, ctx.today, add);
+    checkDates(`targets[${i}].`, t, before?.targets.find((b) => b.process === t.process), ctx.today, add);
     if (!rangeWithin(targetPeriod(hold, t), holdRange)) {
       add(`targets[${i}]`, "outside_hold_dates", "the target's dates must lie inside the hold's dates");
     }
@@ -148,16 +158,18 @@ export function checkHold(hold: HoldFacts, ctx: HoldValidationContext): Validati
   return { success: problems.length === 0, checkedOn: ctx.today, problems };
 }
 
+type Dated = { startDate: BusinessDate | null; endDate: BusinessDate | null };
 function checkDates(
   prefix: string,
-  d: { startDate: BusinessDate | null; endDate: BusinessDate | null },
+  d: Dated,
+  before: Dated | undefined,
   today: BusinessDate,
   add: (path: string, rule: string, message: string) => void,
 ) {
-  if (d.startDate !== null && d.startDate < today) {
+  if (d.startDate !== null && d.startDate < today && d.startDate !== before?.startDate) {
     add(`${prefix}startDate`, "not_in_past", `start date ${d.startDate} is before today (${today})`);
   }
-  if (d.endDate !== null && d.endDate < today) {
+  if (d.endDate !== null && d.endDate < today && d.endDate !== before?.endDate) {
     add(`${prefix}endDate`, "not_in_past", `end date ${d.endDate} is before today (${today})`);
   }
   if (d.startDate !== null && d.endDate !== null && d.endDate < d.startDate) {

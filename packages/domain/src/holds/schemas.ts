@@ -20,17 +20,42 @@ export const zHoldTarget = z.strictObject({
   endDate: zBusinessDate.nullish(),
 });
 
+/** Each process at most once per hold. */
+const zTargets = z
+  .array(zHoldTarget)
+  .min(1, { error: "a hold needs at least one target" })
+  .max(HOLD_PROCESSES.length)
+  .superRefine((targets, ctx) => {
+    targets.forEach((t, i) => {
+      if (targets.findIndex((o) => o.process === t.process) !== i) {
+        ctx.addIssue({ code: "custom", path: [i, "process"], message: `duplicate_target: ${t.process} is targeted twice` });
+      }
+    });
+  });
+
 export const zCharacteristic = z.strictObject({
   type: zText(60).min(1),
   value: zText(254),
   effectiveDate: zBusinessDate.nullish(),
 });
 
+/** Each characteristic type at most once per hold. */
+const zCharacteristics = z
+  .array(zCharacteristic)
+  .max(50)
+  .superRefine((chars, ctx) => {
+    chars.forEach((c, i) => {
+      if (chars.findIndex((o) => o.type === c.type) !== i) {
+        ctx.addIssue({ code: "custom", path: [i, "type"], message: `duplicate_characteristic: ${c.type} appears twice` });
+      }
+    });
+  });
+
 const holdFields = {
   startDate: zBusinessDate.nullish(),
   endDate: zBusinessDate.nullish(),
   comments: zText(2000).nullish(),
-  characteristics: z.array(zCharacteristic).max(50).optional(),
+  characteristics: zCharacteristics.optional(),
   sourceSystem: zText(60).nullish(),
   externalSourceId: zText(120).nullish(),
   externalTransactionId: zText(120).nullish(),
@@ -39,7 +64,7 @@ const holdFields = {
 export const createHoldInput = z.strictObject({
   ...zMutation,
   accountLocator: zLocator,
-  targets: z.array(zHoldTarget).min(1, { error: "a hold needs at least one target" }).max(HOLD_PROCESSES.length),
+  targets: zTargets,
   ...holdFields,
 });
 export type CreateHoldInput = z.infer<typeof createHoldInput>;
@@ -50,7 +75,7 @@ export const updateHoldInput = z.strictObject({
   locator: zLocator,
   expectedVersion: zVersion.optional(),
   accountLocator: zLocator.optional(),
-  targets: z.array(zHoldTarget).min(1).max(HOLD_PROCESSES.length).optional(),
+  targets: zTargets.optional(),
   ...holdFields,
 });
 export type UpdateHoldInput = z.infer<typeof updateHoldInput>;

@@ -1,0 +1,34 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("127.0.0.1"),
+  /** An external PostgreSQL. Without it the embedded server under HOLDFAST_DATA_DIR is used. */
+  DATABASE_URL: z.string().url().optional(),
+  HOLDFAST_DATA_DIR: z.string().default(path.join(REPO_ROOT, ".data")),
+  HOLDFAST_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  /** Freeze the clock at this ISO instant (demos and tests). */
+  HOLDFAST_NOW: z.string().optional(),
+  /** Skip the demo data on first start. */
+  HOLDFAST_NO_DEMO: z.enum(["0", "1"]).default("0"),
+  /** Do not start a worker beside the server (when workers run elsewhere). */
+  HOLDFAST_NO_WORKER: z.enum(["0", "1"]).default("0"),
+  WEB_DIST: z.string().default(path.join(REPO_ROOT, "apps/web/dist")),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof schema>;
+
+/** Read once, validated, at start-up. */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new Error(`Invalid environment:\n${lines}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,62 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import http from "node:http";
+import { type ApiDeps, appRouter, createContext } from "@holdfast/api";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import type { Logger } from "pino";
+import sirv from "sirv";
+
+export interface HttpServerOptions extends ApiDeps {
+  logger: Logger;
+  /** The built dashboard to serve at /, if present. */
+  webDist?: string | undefined;
+}
+
+/** The HTTP surface: /trpc, /healthz, /readyz and the dashboard. */
+export function createHttpServer(opts: HttpServerOptions): http.Server {
+  const { logger } = opts;
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: "/trpc/",
+    maxBodySize: 1_000_000,
+    createContext: ({ req, res }) => {
+      const requestId = (res.getHeader("x-request-id") as string | undefined) ?? randomUUID();
+      return createContext(opts, { authorization: req.headers.authorization, requestId });
+    },
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "trpc error");
+    },
+  });
+  const web =
+    opts.webDist && existsSync(opts.webDist) ? sirv(opts.webDist, { single: true, etag: true, gzip: true }) : null;
+
+  return http.createServer((req, res) => {
+    const incoming = req.headers["x-request-id"];
+    const requestId = typeof incoming === "string" && /^[\w-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader("x-request-id", requestId);
+    const started = performance.now();
+    res.on("finish", () => {
+      logger.info(
+        { requestId, method: req.method, url: req.url?.split("?")[0], status: res.statusCode, ms: Math.round(performance.now() - started) },
+        "request",
+      );
+    });
+    const url = req.url ?? "/";
+    if (url.startsWith("/trpc/")) return void trpc(req, res);
+    if (url === "/healthz") return json(res, 200, { ok: true });
+    if (url === "/readyz") {
+      opts.db.$client`select 1`.then(
+        () => json(res, 200, { ok: true, database: "up" }),
+        () => json(res, 503, { ok: false, database: "down" }),
+      );
+      return;
+    }
+    if (web) return web(req, res, () => json(res, 404, { error: "not found" }));
+    json(res, 404, { error: "not found" });
+  });
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,68 @@
+/**
+ * The whole product on one machine: the embedded PostgreSQL (or DATABASE_URL),
+ * demo data on first start, the HTTP server with the dashboard, and a worker
+ * as a separate process. Ctrl-C stops everything cleanly.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { closeDb, createDb } from "@holdfast/db";
+import { clockFromEnv, seedDemo } from "@holdfast/services";
+import { openDatabase } from "./database.ts";
+import { readEnv, REPO_ROOT } from "./env.ts";
+import { createHttpServer } from "./http.ts";
+import { createLogger } from "./logger.ts";
+
+const env = readEnv();
+const logger = createLogger("holdfast", env.LOG_LEVEL);
+const clock = clockFromEnv(env.HOLDFAST_NOW);
+const database = await openDatabase(env, (m) => logger.info(m));
+const urlFile = path.join(env.HOLDFAST_DATA_DIR, "database-url");
+if (database.embedded) writeFileSync(urlFile, database.url, { mode: 0o600 });
+const db = createDb(database.url, { name: "holdfast-server", max: 20 });
+
+const demo = env.HOLDFAST_NO_DEMO === "1" ? null : await seedDemo(db, clock);
+const server = createHttpServer({ db, clock, logger, webDist: env.WEB_DIST });
+await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, resolve));
+const base = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`;
+
+let worker: ChildProcess | null = null;
+if (env.HOLDFAST_NO_WORKER !== "1") {
+  worker = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "apps/worker/src/main.ts")], {
+    env: { ...process.env, DATABASE_URL: database.url },
+    stdio: "inherit",
+  });
+  worker.on("exit", (code, signal) => {
+    if (!stopping) logger.error({ code, signal }, "worker exited");
+  });
+}
+
+logger.info(`Holdfast is running: dashboard and API at ${base} (tRPC at ${base}/trpc)`);
+if (demo) {
+  console.log(`
+  First start: demo data created.
+    Dashboard:  ${base}   sign in as ${demo.email} / ${demo.password}
+    API token:  ${demo.token}
+    Try:        curl -H 'authorization: Bearer ${demo.token}' '${base}/trpc/holds.list?input=%7B%7D'
+  (The token is shown only once; create more with: npm run holdfast -- create-tenant --help)
+`);
+}
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "stopping");
+  const workerExited = worker && worker.exitCode === null ? new Promise((r) => worker?.once("exit", r)) : null;
+  worker?.kill("SIGTERM");
+  server.close();
+  server.closeAllConnections();
+  await Promise.race([workerExited, new Promise((r) => setTimeout(r, 10_000))]);
+  await closeDb(db);
+  if (database.embedded) rmSync(urlFile, { force: true });
+  await database.stop();
+  logger.info("stopped");
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,58 @@
+/**
+ * The Holdfast worker: a separate process; run as many as you like against
+ * one database. Each tick runs every job for each tenant's business date.
+ *   --once           run one tick and exit (exit code 1 if the tick failed)
+ *   --now ISO        run with the clock frozen at this instant (also HOLDFAST_NOW)
+ *   --interval-ms N  pause between ticks (default 5000)
+ */
+import { hostname } from "node:os";
+import { parseArgs } from "node:util";
+import { closeDb, createDb, migrateDatabase } from "@holdfast/db";
+import { clockFromEnv, runTick } from "@holdfast/services";
+import pino from "pino";
+import { readWorkerEnv } from "./env.ts";
+
+const { values } = parseArgs({
+  options: { once: { type: "boolean" }, now: { type: "string" }, "interval-ms": { type: "string" } },
+});
+const env = readWorkerEnv();
+const logger = pino({ name: "holdfast-worker", level: env.LOG_LEVEL });
+const clock = clockFromEnv(values.now ?? env.HOLDFAST_NOW);
+const intervalMs = Number(values["interval-ms"] ?? env.WORKER_INTERVAL_MS);
+const workerId = `${hostname()}-${process.pid}`;
+
+await migrateDatabase(env.DATABASE_URL);
+const db = createDb(env.DATABASE_URL, { name: `holdfast-worker-${workerId}`, max: 4 });
+
+let stopping = false;
+let wake: (() => void) | null = null;
+function stop(signal: string) {
+  logger.info({ signal }, "finishing the current tick, then exiting");
+  stopping = true;
+  wake?.();
+}
+process.on("SIGTERM", () => stop("SIGTERM"));
+process.on("SIGINT", () => stop("SIGINT"));
+
+logger.info({ workerId, intervalMs }, "worker started");
+let failed = false;
+do {
+  const result = await runTick(db, clock, workerId).catch((e: unknown) => {
+    logger.error({ err: e }, "tick crashed");
+    return null;
+  });
+  failed = !result || result.status === "failed";
+  if (result) logger.info({ tick: result.tickId, status: result.status, counts: result.counts, errors: result.errors }, "tick");
+  if (values.once || stopping) break;
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, intervalMs);
+    wake = () => {
+      clearTimeout(t);
+      resolve();
+    };
+  });
+} while (!stopping);
+
+await closeDb(db);
+logger.info("worker stopped");
+process.exit(values.once && failed ? 1 : 0);

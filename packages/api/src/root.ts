@@ -1,0 +1,17 @@
+import { accountsRouter } from "./routers/accounts.ts";
+import { auditRouter } from "./routers/audit.ts";
+import { authRouter } from "./routers/auth.ts";
+import { holdsRouter } from "./routers/holds.ts";
+import { workerRouter } from "./routers/worker.ts";
+import { createCallerFactory, router } from "./trpc.ts";
+
+export const appRouter = router({
+  auth: authRouter,
+  accounts: accountsRouter,
+  holds: holdsRouter,
+  audit: auditRouter,
+  worker: workerRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

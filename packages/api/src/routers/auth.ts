@@ -1,0 +1,29 @@
+import { signIn, signOut } from "@holdfast/services";
+import { z } from "zod";
+import { authedProcedure, publicProcedure, router } from "../trpc.ts";
+
+export const authRouter = router({
+  /** Dashboard sign-in: returns a session token used as a bearer token. */
+  signIn: publicProcedure
+    .input(z.strictObject({ email: z.string().min(3).max(320), password: z.string().min(1).max(200) }))
+    .output(z.object({ token: z.string(), expiresAt: z.string() }))
+    .mutation(({ ctx, input }) => signIn(ctx.db, input, ctx.clock.now())),
+  signOut: authedProcedure.output(z.object({ ok: z.boolean() })).mutation(async ({ ctx }) => {
+    await signOut(ctx.db, ctx.principal.credentialId, ctx.clock.now());
+    return { ok: true };
+  }),
+  /** Who am I, and which tenants may I act on with which permissions. */
+  me: authedProcedure
+    .output(
+      z.object({
+        actor: z.object({ type: z.string(), id: z.string(), name: z.string() }),
+        kind: z.enum(["api_token", "session"]),
+        tenants: z.array(z.object({ tenantLocator: z.string(), name: z.string(), permissions: z.array(z.string()) })),
+      }),
+    )
+    .query(({ ctx }) => ({
+      actor: ctx.principal.actor,
+      kind: ctx.principal.kind,
+      tenants: ctx.principal.grants.map((g) => ({ tenantLocator: g.tenantId, name: g.tenantName, permissions: g.permissions })),
+    })),
+});

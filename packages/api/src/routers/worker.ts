@@ -1,0 +1,23 @@
+import { zScope } from "@holdfast/domain";
+import { workerStatus } from "@holdfast/services";
+import { z } from "zod";
+import { router, scopedProcedure } from "../trpc.ts";
+
+const tick = z.object({
+  id: z.string(),
+  workerId: z.string(),
+  status: z.string(),
+  clockAt: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  counts: z.record(z.string(), z.number()),
+  errors: z.array(z.string()),
+});
+
+export const workerRouter = router({
+  /** The last ticks, their counts and errors, and how long since one finished. */
+  status: scopedProcedure("holds:read")
+    .input(z.strictObject({ ...zScope, limit: z.number().int().min(1).max(200).default(20) }).default({ limit: 20 }))
+    .output(z.object({ now: z.string(), lagSeconds: z.number().nullable(), ticks: z.array(tick) }))
+    .query(({ ctx, input }) => workerStatus(ctx.db, ctx.clock, input.limit)),
+});

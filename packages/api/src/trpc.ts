@@ -1,0 +1,68 @@
+import { AppError, hasPermission, type Permission, zTenantLocator } from "@holdfast/domain";
+import type { ServiceContext } from "@holdfast/services";
+import { initTRPC } from "@trpc/server";
+import type { Context } from "./context.ts";
+import { errorData, toTrpcError } from "./errors.ts";
+
+const t = initTRPC.context<Context>().create({
+  isDev: false,
+  errorFormatter({ shape, error, ctx, path }) {
+    const { message, data } = errorData(error);
+    if (error.code === "INTERNAL_SERVER_ERROR") {
+      ctx?.logger?.error({ err: error.cause ?? error, path, requestId: ctx.requestId }, "procedure failed");
+    }
+    return {
+      message,
+      code: shape.code,
+      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, requestId: ctx?.requestId, ...data },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Every procedure: application errors become their tRPC codes, in one place. */
+const base = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) throw toTrpcError(result.error.cause ?? result.error);
+  return result;
+});
+
+export const publicProcedure = base;
+
+export const authedProcedure = base.use(({ ctx, next }) => {
+  if (!ctx.principal) throw new AppError("UNAUTHORIZED", "a valid bearer token is required");
+  return next({ ctx: { ...ctx, principal: ctx.principal } });
+});
+
+/**
+ * A tenant-scoped procedure needing one permission. The tenant is the input's
+ * `tenantLocator`, or the caller's only tenant. A tenant the caller is not
+ * bound to answers NOT_FOUND, like any foreign locator.
+ */
+export function scopedProcedure(permission: Permission) {
+  return authedProcedure.use(async ({ ctx, next, getRawInput }) => {
+    const raw = (await getRawInput()) as { tenantLocator?: unknown } | undefined;
+    const wanted = raw && typeof raw === "object" ? raw.tenantLocator : undefined;
+    const grants = ctx.principal.grants;
+    let grant = grants.length === 1 && wanted === undefined ? grants[0] : undefined;
+    if (wanted !== undefined) {
+      const parsed = zTenantLocator.safeParse(wanted);
+      if (!parsed.success) {
+        throw AppError.badRequest([{ path: "tenantLocator", rule: "uuid", message: "must be a UUID" }]);
+      }
+      grant = grants.find((g) => g.tenantId === parsed.data);
+      if (!grant) throw AppError.notFound("tenant", parsed.data);
+    } else if (!grant) {
+      throw AppError.badRequest([
+        { path: "tenantLocator", rule: "required", message: "required when the token is bound to several tenants" },
+      ]);
+    }
+    if (!hasPermission(grant.permissions, permission)) {
+      throw new AppError("FORBIDDEN", `this caller lacks the ${permission} permission in tenant ${grant.tenantId}`);
+    }
+    const service: ServiceContext = { db: ctx.db, clock: ctx.clock, actor: ctx.principal.actor, requestId: ctx.requestId };
+    return next({ ctx: { ...ctx, tenantId: grant.tenantId, service } });
+  });
+}

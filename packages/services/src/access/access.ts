@@ -1,0 +1,140 @@
+import { createHash, randomBytes } from "node:crypto";
+import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
+import { type DatabaseOrTransaction, schema } from "@holdfast/db";
+import { AppError, type Permission } from "@holdfast/domain";
+import { and, eq, inArray } from "drizzle-orm";
+import type { Actor } from "../context.ts";
+import { newLocator } from "../ids.ts";
+
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+export interface Grant {
+  tenantId: string;
+  tenantName: string;
+  permissions: string[];
+}
+
+/** Who is calling and what they may do, per tenant. */
+export interface Principal {
+  credentialId: string;
+  kind: "api_token" | "session";
+  actor: Actor;
+  grants: Grant[];
+}
+
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+function newSecret(kind: "api_token" | "session"): string {
+  return `${kind === "api_token" ? "hft" : "hfs"}_${randomBytes(32).toString("base64url")}`;
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  return argonHash(password);
+}
+
+/** Resolves a bearer secret to a principal, or null when it is unknown, revoked or expired. */
+export async function authenticate(db: DatabaseOrTransaction, secret: string, now: Date): Promise<Principal | null> {
+  if (secret.length < 10 || secret.length > 200) return null;
+  const [cred] = await db
+    .select()
+    .from(schema.credentials)
+    .where(eq(schema.credentials.secretHash, hashSecret(secret)));
+  if (!cred || cred.revokedAt || (cred.expiresAt && cred.expiresAt <= now)) return null;
+  let rows: { tenantId: string; tenantName: string; permissions: string[] }[];
+  let actor: Actor;
+  if (cred.kind === "session") {
+    if (!cred.userId) return null;
+    const [user] = await db.select().from(schema.users).where(eq(schema.users.id, cred.userId));
+    if (!user) return null;
+    actor = { type: "user", id: user.id, name: user.email };
+    rows = await db
+      .select({ tenantId: schema.userMemberships.tenantId, tenantName: schema.tenants.name, permissions: schema.userMemberships.permissions })
+      .from(schema.userMemberships)
+      .innerJoin(schema.tenants, eq(schema.tenants.id, schema.userMemberships.tenantId))
+      .where(eq(schema.userMemberships.userId, user.id));
+  } else {
+    actor = { type: "token", id: cred.id, name: cred.name };
+    rows = await db
+      .select({ tenantId: schema.tokenGrants.tenantId, tenantName: schema.tenants.name, permissions: schema.tokenGrants.permissions })
+      .from(schema.tokenGrants)
+      .innerJoin(schema.tenants, eq(schema.tenants.id, schema.tokenGrants.tenantId))
+      .where(eq(schema.tokenGrants.credentialId, cred.id));
+  }
+  return { credentialId: cred.id, kind: cred.kind, actor, grants: rows };
+}
+
+/** Creates an API token bound to one or several tenants. The secret is returned once and never stored. */
+export async function createApiToken(
+  db: DatabaseOrTransaction,
+  input: { name: string; grants: { tenantId: string; permissions: Permission[] }[]; expiresAt?: Date | null },
+) {
+  if (input.grants.length === 0) {
+    throw AppError.badRequest([{ path: "grants", rule: "required", message: "a token needs at least one tenant" }]);
+  }
+  const secret = newSecret("api_token");
+  const id = newLocator();
+  await db.insert(schema.credentials).values({
+    id,
+    kind: "api_token",
+    name: input.name,
+    secretHash: hashSecret(secret),
+    prefix: secret.slice(0, 10),
+    expiresAt: input.expiresAt ?? null,
+  });
+  await db.insert(schema.tokenGrants).values(input.grants.map((g) => ({ credentialId: id, ...g })));
+  return { id, secret };
+}
+
+export async function createUser(
+  db: DatabaseOrTransaction,
+  input: { email: string; name: string; password: string; memberships: { tenantId: string; permissions: Permission[] }[] },
+) {
+  const id = newLocator();
+  await db.insert(schema.users).values({
+    id,
+    email: input.email.toLowerCase(),
+    name: input.name,
+    passwordHash: await hashPassword(input.password),
+  });
+  if (input.memberships.length) {
+    await db.insert(schema.userMemberships).values(input.memberships.map((m) => ({ userId: id, ...m })));
+  }
+  return { id };
+}
+
+/** Dashboard sign-in: checks the password and opens a session with the user's scoped access. */
+export async function signIn(db: DatabaseOrTransaction, input: { email: string; password: string }, now: Date) {
+  const [user] = await db.select().from(schema.users).where(eq(schema.users.email, input.email.toLowerCase()));
+  // Verify against a dummy hash when the user is unknown, so timing does not reveal which emails exist.
+  const ok = await argonVerify(user?.passwordHash ?? DUMMY_HASH, input.password).catch(() => false);
+  if (!user || !ok) throw new AppError("UNAUTHORIZED", "email or password is wrong");
+  const secret = newSecret("session");
+  const id = newLocator();
+  await db.insert(schema.credentials).values({
+    id,
+    kind: "session",
+    name: `session for ${user.email}`,
+    secretHash: hashSecret(secret),
+    prefix: secret.slice(0, 10),
+    userId: user.id,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
+  });
+  return { token: secret, expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString() };
+}
+
+export async function signOut(db: DatabaseOrTransaction, credentialId: string, now: Date) {
+  await db
+    .update(schema.credentials)
+    .set({ revokedAt: now })
+    .where(and(eq(schema.credentials.id, credentialId), eq(schema.credentials.kind, "session")));
+}
+
+export async function revokeCredentials(db: DatabaseOrTransaction, ids: string[], now: Date) {
+  if (ids.length) await db.update(schema.credentials).set({ revokedAt: now }).where(inArray(schema.credentials.id, ids));
+}
+
+const DUMMY_HASH =
+  "$argon2id$v=19$m=19456,t=2,p=1$EOq/jdHuDdPkgXFiy8sY8w$vUK6SeDSyiB/v9yCRCOUzdG1R+NrF4sTc5ZROcjJ7to";

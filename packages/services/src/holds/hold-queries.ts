@@ -1,0 +1,131 @@
+import { type DatabaseOrTransaction, schema } from "@holdfast/db";
+import {
+  AppError,
+  type HoldOutput,
+  type HoldProcess,
+  holdsInEffect,
+  type ListAccountHoldsInput,
+  type ListHoldsInput,
+} from "@holdfast/domain";
+import { and, asc, desc, eq, exists, inArray, lt } from "drizzle-orm";
+import type { Clock } from "../clock.ts";
+import { findAccount } from "../tenancy/accounts.ts";
+import { tenantToday } from "../tenancy/tenants.ts";
+import { getHoldRecord, loadHoldRecords, toHoldOutput, toRecord } from "./hold-store.ts";
+
+type Scoped<T> = Omit<T, "tenantLocator"> & { tenantId: string };
+
+export async function getHold(db: DatabaseOrTransaction, clock: Clock, tenantId: string, locator: string): Promise<HoldOutput> {
+  const [record, today] = await Promise.all([getHoldRecord(db, tenantId, locator), tenantToday(db, clock, tenantId)]);
+  return toHoldOutput(record, today);
+}
+
+async function requireAccountInTenant(db: DatabaseOrTransaction, tenantId: string, accountLocator: string) {
+  const account = await findAccount(db, tenantId, accountLocator);
+  if (!account || account.id !== accountLocator) throw AppError.notFound("account", accountLocator);
+  return account;
+}
+
+/**
+ * Socotra's per-account listing: state filter, offset and count, and
+ * `listCompleted` when no more items follow. Without `extended`, items leave
+ * out characteristics and the validation result (one query fewer).
+ */
+export async function listAccountHolds(db: DatabaseOrTransaction, clock: Clock, input: Scoped<ListAccountHoldsInput>) {
+  await requireAccountInTenant(db, input.tenantId, input.accountLocator);
+  const today = await tenantToday(db, clock, input.tenantId);
+  const rows = await db
+    .select()
+    .from(schema.holds)
+    .where(
+      and(
+        eq(schema.holds.tenantId, input.tenantId),
+        eq(schema.holds.accountId, input.accountLocator),
+        input.state ? eq(schema.holds.state, input.state) : undefined,
+      ),
+    )
+    .orderBy(asc(schema.holds.id))
+    .offset(input.offset)
+    .limit(input.count + 1);
+  const page = rows.slice(0, input.count);
+  let records: Awaited<ReturnType<typeof loadHoldRecords>>;
+  if (input.extended) {
+    records = await loadHoldRecords(db, page);
+  } else {
+    const ids = page.map((r) => r.id);
+    const targets = ids.length
+      ? await db.select().from(schema.holdTargets).where(inArray(schema.holdTargets.holdId, ids))
+      : [];
+    records = page.map((r) =>
+      toRecord(
+        { ...r, validationResult: null },
+        targets.filter((t) => t.holdId === r.id).map(({ process, startDate, endDate }) => ({ process, startDate, endDate })),
+        [],
+      ),
+    );
+  }
+  return { listCompleted: rows.length <= input.count, items: records.map((r) => toHoldOutput(r, today)) };
+}
+
+/** Tenant-wide listing for the dashboard: filters and keyset paging, newest first. */
+export async function listHolds(db: DatabaseOrTransaction, clock: Clock, input: Scoped<ListHoldsInput>) {
+  const today = await tenantToday(db, clock, input.tenantId);
+  const h = schema.holds;
+  const rows = await db
+    .select()
+    .from(h)
+    .where(
+      and(
+        eq(h.tenantId, input.tenantId),
+        input.states?.length ? inArray(h.state, input.states) : undefined,
+        input.accountLocator ? eq(h.accountId, input.accountLocator) : undefined,
+        input.externalTransactionId ? eq(h.externalTransactionId, input.externalTransactionId) : undefined,
+        input.cursor ? lt(h.id, input.cursor) : undefined,
+        input.process
+          ? exists(
+              db
+                .select({ one: schema.holdTargets.holdId })
+                .from(schema.holdTargets)
+                .where(and(eq(schema.holdTargets.holdId, h.id), eq(schema.holdTargets.process, input.process))),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(h.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const records = await loadHoldRecords(db, page);
+  return {
+    items: records.map((r) => toHoldOutput(r, today)),
+    nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}
+
+/** Is the account held for this process on this date (default: today in the tenant's zone)? */
+export async function getHoldEffect(
+  db: DatabaseOrTransaction,
+  clock: Clock,
+  input: { tenantId: string; accountLocator: string; process: HoldProcess; date?: string | undefined },
+) {
+  await requireAccountInTenant(db, input.tenantId, input.accountLocator);
+  const date = input.date ?? (await tenantToday(db, clock, input.tenantId));
+  const rows = await db
+    .select()
+    .from(schema.holds)
+    .where(
+      and(
+        eq(schema.holds.tenantId, input.tenantId),
+        eq(schema.holds.accountId, input.accountLocator),
+        eq(schema.holds.state, "active"),
+      ),
+    );
+  const records = await loadHoldRecords(db, rows);
+  const inEffect = holdsInEffect(records, input.accountLocator, input.process, date);
+  return {
+    accountLocator: input.accountLocator,
+    process: input.process,
+    date,
+    held: inEffect.length > 0,
+    holdLocators: inEffect.map((r) => r.locator),
+  };
+}

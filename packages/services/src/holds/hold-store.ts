@@ -1,0 +1,165 @@
+import { type DatabaseOrTransaction, schema } from "@holdfast/db";
+import {
+  AppError,
+  type AmendableHold,
+  allowedHoldMoves,
+  type BusinessDate,
+  type HoldCharacteristic,
+  type HoldOutput,
+  type HoldTarget,
+  holdSchedule,
+  socotraTargetType,
+  targetPeriod,
+} from "@holdfast/domain";
+import { and, eq, inArray } from "drizzle-orm";
+
+export type HoldRow = typeof schema.holds.$inferSelect;
+
+/** A hold with its targets and characteristics: the aggregate the rules work on. */
+export interface HoldRecord extends AmendableHold {
+  row: HoldRow;
+}
+
+export function toRecord(row: HoldRow, targets: HoldTarget[], characteristics: HoldCharacteristic[]): HoldRecord {
+  return {
+    row,
+    locator: row.id,
+    accountLocator: row.accountId,
+    state: row.state,
+    startDate: row.startDate,
+    endDate: row.endDate,
+    comments: row.comments,
+    targets,
+    characteristics,
+  };
+}
+
+/** Loads holds with their children in three queries. */
+export async function loadHoldRecords(db: DatabaseOrTransaction, rows: HoldRow[]): Promise<HoldRecord[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [targets, chars] = await Promise.all([
+    db.select().from(schema.holdTargets).where(inArray(schema.holdTargets.holdId, ids)),
+    db.select().from(schema.holdCharacteristics).where(inArray(schema.holdCharacteristics.holdId, ids)),
+  ]);
+  return rows.map((row) =>
+    toRecord(
+      row,
+      targets
+        .filter((t) => t.holdId === row.id)
+        .map(({ process, startDate, endDate }) => ({ process, startDate, endDate }))
+        .sort((a, b) => PROCESS_ORDER.indexOf(a.process) - PROCESS_ORDER.indexOf(b.process)),
+      chars
+        .filter((c) => c.holdId === row.id)
+        .map(({ type, value, effectiveDate }) => ({ type, value, effectiveDate }))
+        .sort((a, b) => a.type.localeCompare(b.type)),
+    ),
+  );
+}
+
+const PROCESS_ORDER = ["invoicing", "delinquency", "autopay", "funding", "overdue", "refund"];
+
+/** The hold, scoped to its tenant: an unknown and a foreign locator both answer NOT_FOUND. */
+export async function getHoldRecord(db: DatabaseOrTransaction, tenantId: string, locator: string): Promise<HoldRecord> {
+  const rows = await db
+    .select()
+    .from(schema.holds)
+    .where(and(eq(schema.holds.tenantId, tenantId), eq(schema.holds.id, locator)));
+  const [record] = await loadHoldRecords(db, rows);
+  if (!record) throw AppError.notFound("hold", locator);
+  return record;
+}
+
+/** Other validated or active holds of the account: what the overlap rule looks at. */
+export async function claimingHoldsOfAccount(db: DatabaseOrTransaction, tenantId: string, accountId: string) {
+  const rows = await db
+    .select()
+    .from(schema.holds)
+    .where(
+      and(
+        eq(schema.holds.tenantId, tenantId),
+        eq(schema.holds.accountId, accountId),
+        inArray(schema.holds.state, ["validated", "active"]),
+      ),
+    );
+  return loadHoldRecords(db, rows);
+}
+
+export async function replaceChildren(
+  tx: DatabaseOrTransaction,
+  holdId: string,
+  targets: HoldTarget[],
+  characteristics: HoldCharacteristic[],
+) {
+  await tx.delete(schema.holdTargets).where(eq(schema.holdTargets.holdId, holdId));
+  await tx.delete(schema.holdCharacteristics).where(eq(schema.holdCharacteristics.holdId, holdId));
+  if (targets.length) await tx.insert(schema.holdTargets).values(targets.map((t) => ({ holdId, ...t })));
+  if (characteristics.length) {
+    await tx.insert(schema.holdCharacteristics).values(characteristics.map((c) => ({ holdId, ...c })));
+  }
+}
+
+/** The claims a validated or active hold holds; the exclusion constraint forbids overlaps. */
+export async function replaceClaims(tx: DatabaseOrTransaction, hold: HoldRecord | null, holdId: string) {
+  await tx.delete(schema.holdClaims).where(eq(schema.holdClaims.holdId, holdId));
+  if (!hold) return;
+  await tx.insert(schema.holdClaims).values(
+    hold.targets.map((t) => {
+      const p = targetPeriod(hold, t);
+      return {
+        holdId,
+        tenantId: hold.row.tenantId,
+        accountId: hold.accountLocator,
+        process: t.process,
+        startDate: p.start,
+        endDate: p.end,
+      };
+    }),
+  );
+}
+
+export function isExclusionViolation(e: unknown): boolean {
+  let cur: unknown = e;
+  for (let i = 0; i < 5 && cur; i++) {
+    if (typeof cur === "object" && cur !== null && (cur as { code?: string }).code === "23P01") return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export function toHoldOutput(h: HoldRecord, today: BusinessDate): HoldOutput {
+  const r = h.row;
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    locator: r.id,
+    tenantLocator: r.tenantId,
+    accountLocator: r.accountId,
+    holdState: r.state,
+    targetType: socotraTargetType(h.targets),
+    targets: h.targets,
+    startDate: r.startDate,
+    endDate: r.endDate,
+    comments: r.comments,
+    characteristics: h.characteristics,
+    sourceSystem: r.sourceSystem,
+    externalSourceId: r.externalSourceId,
+    externalTransactionId: r.externalTransactionId,
+    validationResult: r.validationResult ?? null,
+    releaseReason: r.releaseReason,
+    schedule: holdSchedule(h, today),
+    allowedMoves: allowedHoldMoves(r.state),
+    version: r.version,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    createdBy: r.createdBy,
+    updatedBy: r.updatedBy,
+    validatedAt: iso(r.validatedAt),
+    validatedBy: r.validatedBy,
+    activatedAt: iso(r.activatedAt),
+    activatedBy: r.activatedBy,
+    releasedAt: iso(r.releasedAt),
+    releasedBy: r.releasedBy,
+    discardedAt: iso(r.discardedAt),
+    discardedBy: r.discardedBy,
+  };
+}

@@ -1,0 +1,86 @@
+import { createHash } from "node:crypto";
+import { type Database, type Transaction, schema } from "@holdfast/db";
+import { AppError } from "@holdfast/domain";
+import { and, eq } from "drizzle-orm";
+import type { ServiceContext } from "./context.ts";
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface MutationOptions {
+  tenantId: string;
+  /** Names the operation, e.g. "holds.release"; part of what a key is bound to. */
+  operation: string;
+  idempotencyKey?: string | undefined;
+  /** The request body the key is bound to (the idempotency key itself excluded). */
+  request: unknown;
+}
+
+/**
+ * Runs a mutation in one transaction with Stripe idempotency semantics:
+ * the same key and body return the stored first answer; the same key with
+ * another body or operation is refused. Concurrent retries with one key wait
+ * for the first to commit (the key's unique index serialises them) and then
+ * return its answer. Failed attempts change nothing and store nothing, so a
+ * retry runs again.
+ */
+export async function runMutation<T>(
+  ctx: ServiceContext,
+  opts: MutationOptions,
+  fn: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  const db: Database = ctx.db;
+  return db.transaction(async (tx) => {
+    const key = opts.idempotencyKey;
+    if (key === undefined) return fn(tx);
+    const requestHash = hashRequest(opts.operation, opts.request);
+    const now = ctx.clock.now();
+    const table = schema.idempotencyKeys;
+    const inserted = await tx
+      .insert(table)
+      .values({
+        tenantId: opts.tenantId,
+        key,
+        operation: opts.operation,
+        requestHash,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
+      })
+      .onConflictDoNothing()
+      .returning({ key: table.key });
+    if (inserted.length === 0) {
+      const [stored] = await tx
+        .select()
+        .from(table)
+        .where(and(eq(table.tenantId, opts.tenantId), eq(table.key, key)));
+      if (stored && stored.requestHash !== requestHash) {
+        throw new AppError(
+          "IDEMPOTENCY_KEY_REUSED",
+          `idempotencyKey "${key}" was already used for a different request (${stored.operation}); use a new key`,
+          { issues: [{ path: "idempotencyKey", rule: "reused_with_different_body", message: "already used for a different request" }] },
+        );
+      }
+      if (stored) return stored.response as T;
+      // The row vanished (expired and purged) between the two statements: run normally.
+      return fn(tx);
+    }
+    const result = await fn(tx);
+    await tx
+      .update(table)
+      .set({ response: result as object })
+      .where(and(eq(table.tenantId, opts.tenantId), eq(table.key, key)));
+    return result;
+  });
+}
+
+export function hashRequest(operation: string, request: unknown): string {
+  return createHash("sha256").update(operation).update("\0").update(stableStringify(request)).digest("hex");
+}
+
+function stableStringify(v: unknown): string {
+  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "undefined";
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(",")}]`;
+  const entries = Object.entries(v as Record<string, unknown>)
+    .filter(([, x]) => x !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableStringify(x)}`).join(",")}}`;
+}

@@ -1,0 +1,123 @@
+import { type DatabaseOrTransaction, schema } from "@holdfast/db";
+import { AppError } from "@holdfast/domain";
+import { and, asc, eq, gt, or } from "drizzle-orm";
+import { recordAudit } from "../audit.ts";
+import type { ServiceContext } from "../context.ts";
+import { runMutation } from "../idempotency.ts";
+import { newLocator } from "../ids.ts";
+
+export type AccountRow = typeof schema.accounts.$inferSelect;
+
+export function toAccountOutput(a: AccountRow) {
+  return {
+    locator: a.id,
+    tenantLocator: a.tenantId,
+    name: a.name,
+    status: a.status,
+    externalId: a.externalId,
+    version: a.version,
+    createdAt: a.createdAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
+  };
+}
+
+/** Finds an account by locator or external id, only within the tenant. */
+export async function findAccount(db: DatabaseOrTransaction, tenantId: string, locatorOrExternalId: string) {
+  const [row] = await db
+    .select()
+    .from(schema.accounts)
+    .where(
+      and(
+        eq(schema.accounts.tenantId, tenantId),
+        or(eq(schema.accounts.id, locatorOrExternalId), eq(schema.accounts.externalId, locatorOrExternalId)),
+      ),
+    )
+    .limit(1);
+  return row ?? null;
+}
+
+export async function createAccount(
+  ctx: ServiceContext,
+  input: { tenantId: string; name: string; externalId?: string | null | undefined; idempotencyKey?: string | undefined },
+) {
+  return runMutation(
+    ctx,
+    { tenantId: input.tenantId, operation: "accounts.create", idempotencyKey: input.idempotencyKey, request: input },
+    async (tx) => {
+      if (input.externalId) {
+        const clash = await findAccount(tx, input.tenantId, input.externalId);
+        if (clash) {
+          throw AppError.badRequest([
+            { path: "externalId", rule: "unique", message: `external id ${input.externalId} is already used` },
+          ]);
+        }
+      }
+      const now = ctx.clock.now();
+      const [row] = await tx
+        .insert(schema.accounts)
+        .values({
+          id: newLocator(),
+          tenantId: input.tenantId,
+          name: input.name,
+          externalId: input.externalId ?? null,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning();
+      if (!row) throw new Error("insert returned nothing");
+      const out = toAccountOutput(row);
+      await recordAudit(tx, ctx, { tenantId: input.tenantId, entityType: "account", entityId: row.id, action: "create", before: null, after: out });
+      return out;
+    },
+  );
+}
+
+export async function setAccountStatus(
+  ctx: ServiceContext,
+  input: { tenantId: string; locator: string; status: "open" | "closed"; expectedVersion?: number | undefined; idempotencyKey?: string | undefined },
+) {
+  return runMutation(
+    ctx,
+    { tenantId: input.tenantId, operation: `accounts.${input.status}`, idempotencyKey: input.idempotencyKey, request: input },
+    async (tx) => {
+      const [current] = await tx
+        .select()
+        .from(schema.accounts)
+        .where(and(eq(schema.accounts.tenantId, input.tenantId), eq(schema.accounts.id, input.locator)));
+      if (!current) throw AppError.notFound("account", input.locator);
+      if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+        throw new AppError("VERSION_CONFLICT", `account ${input.locator} is at version ${current.version}, not ${input.expectedVersion}`);
+      }
+      const [row] = await tx
+        .update(schema.accounts)
+        .set({ status: input.status, version: current.version + 1, updatedAt: ctx.clock.now() })
+        .where(and(eq(schema.accounts.id, current.id), eq(schema.accounts.version, current.version)))
+        .returning();
+      if (!row) throw new AppError("CONCURRENT_MODIFICATION", `account ${input.locator} was changed by another request; reload and retry`);
+      await recordAudit(tx, ctx, {
+        tenantId: input.tenantId,
+        entityType: "account",
+        entityId: row.id,
+        action: input.status === "closed" ? "close" : "reopen",
+        before: toAccountOutput(current),
+        after: toAccountOutput(row),
+      });
+      return toAccountOutput(row);
+    },
+  );
+}
+
+export async function listAccounts(
+  db: DatabaseOrTransaction,
+  tenantId: string,
+  opts: { cursor?: string | undefined; limit: number },
+) {
+  const rows = await db
+    .select()
+    .from(schema.accounts)
+    .where(and(eq(schema.accounts.tenantId, tenantId), opts.cursor ? gt(schema.accounts.id, opts.cursor) : undefined))
+    .orderBy(asc(schema.accounts.id))
+    .limit(opts.limit + 1);
+  const page = rows.slice(0, opts.limit);
+  return { items: page.map(toAccountOutput), nextCursor: rows.length > opts.limit ? (page.at(-1)?.id ?? null) : null };
+}

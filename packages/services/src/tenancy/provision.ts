@@ -1,0 +1,33 @@
+import { type Database, schema } from "@holdfast/db";
+import { ALL_PERMISSIONS, AppError, isValidTimeZone } from "@holdfast/domain";
+import { createApiToken, createUser } from "../access/access.ts";
+import { newTenantLocator } from "../ids.ts";
+
+/** One step: a tenant, an admin user for the dashboard, and an API token with every permission. */
+export async function provisionTenant(
+  db: Database,
+  input: { name: string; timeZone?: string; email: string; password: string; userName?: string },
+) {
+  const timeZone = input.timeZone ?? "UTC";
+  if (!isValidTimeZone(timeZone)) {
+    throw AppError.badRequest([{ path: "timeZone", rule: "iana_time_zone", message: `${timeZone} is not an IANA time zone` }]);
+  }
+  if (input.password.length < 8) {
+    throw AppError.badRequest([{ path: "password", rule: "min_length", message: "must be at least 8 characters" }]);
+  }
+  return db.transaction(async (tx) => {
+    const tenantId = newTenantLocator();
+    await tx.insert(schema.tenants).values({ id: tenantId, name: input.name, timeZone });
+    const user = await createUser(tx, {
+      email: input.email,
+      name: input.userName ?? input.email,
+      password: input.password,
+      memberships: [{ tenantId, permissions: ALL_PERMISSIONS }],
+    });
+    const token = await createApiToken(tx, {
+      name: `${input.name} admin token`,
+      grants: [{ tenantId, permissions: ALL_PERMISSIONS }],
+    });
+    return { tenantId, userId: user.id, token: token.secret, tokenId: token.id };
+  });
+}

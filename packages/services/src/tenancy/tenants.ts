@@ -1,0 +1,16 @@
+import { type DatabaseOrTransaction, schema } from "@holdfast/db";
+import { AppError, type BusinessDate, businessDateAt } from "@holdfast/domain";
+import { eq } from "drizzle-orm";
+import type { Clock } from "../clock.ts";
+
+export async function getTenant(db: DatabaseOrTransaction, tenantId: string) {
+  const [tenant] = await db.select().from(schema.tenants).where(eq(schema.tenants.id, tenantId));
+  if (!tenant) throw AppError.notFound("tenant", tenantId);
+  return tenant;
+}
+
+/** Today in the tenant's time zone, from the injected clock. */
+export async function tenantToday(db: DatabaseOrTransaction, clock: Clock, tenantId: string): Promise<BusinessDate> {
+  const tenant = await getTenant(db, tenantId);
+  return businessDateAt(clock.now(), tenant.timeZone);
+}
