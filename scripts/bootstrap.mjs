@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Sets up a fresh machine (Node 20 + npm only) and runs the product or its tests.
+//   npm start   → pnpm, dependencies, the dashboard build, then server + worker + embedded PostgreSQL
+//   npm test    → pnpm, dependencies, Chromium (Debian package) when missing, then every suite
+// Uses only Node built-ins: nothing is installed when it starts.
+import { spawnSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const PNPM_VERSION = "10.34.9";
+const mode = process.argv[2];
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", cwd: ROOT, ...opts });
+  if (r.status !== 0) {
+    console.error(`\n✗ ${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+function pnpmVersion() {
+  const r = spawnSync("pnpm", ["--version"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function ensurePnpm() {
+  const v = pnpmVersion();
+  if (v?.startsWith("10.")) return;
+  console.log(`→ installing pnpm ${PNPM_VERSION} (found ${v ?? "none"})`);
+  run("npm", ["install", "-g", `pnpm@${PNPM_VERSION}`, "--no-fund", "--no-audit"]);
+}
+
+function ensureChromium() {
+  const wanted = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (existsSync(wanted)) return;
+  if (process.getuid?.() !== 0) {
+    console.error(`✗ Chromium is missing at ${wanted}. Install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH.`);
+    process.exit(1);
+  }
+  console.log("→ installing Debian's chromium for the browser tests");
+  run("apt-get", ["update", "-qq"]);
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"], {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+}
+
+ensurePnpm();
+run("pnpm", ["install", "--frozen-lockfile", "--prefer-offline"]);
+
+if (mode === "start") {
+  run("pnpm", ["turbo", "run", "build", "--filter", "@holdfast/web", "--output-logs=errors-only"]);
+  const child = spawn("pnpm", ["--filter", "@holdfast/server", "start"], { stdio: "inherit", cwd: ROOT });
+  // Forward Ctrl-C / SIGTERM to the product so it stops the worker and PostgreSQL cleanly.
+  for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+  child.on("exit", (code) => process.exit(code ?? 0));
+} else if (mode === "test") {
+  ensureChromium();
+  run("node", ["scripts/run-tests.mjs"]);
+} else {
+  console.error("usage: node scripts/bootstrap.mjs start|test");
+  process.exit(2);
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Runs typecheck and every test suite through turbo, then totals vitest's JSON
+// reports into one line: "N passed, N failed".
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const reports = ["apps", "packages"].flatMap((dir) =>
+  readdirSync(path.join(ROOT, dir)).map((name) => path.join(ROOT, dir, name, ".vitest", "results.json")),
+);
+for (const r of reports) rmSync(r, { force: true });
+
+const turbo = spawnSync(
+  "pnpm",
+  ["turbo", "run", "typecheck", "test", "--concurrency=2", "--continue", "--output-logs=full", ...process.argv.slice(2)],
+  { stdio: "inherit", cwd: ROOT },
+);
+
+let passed = 0;
+let failed = 0;
+const lines = [];
+for (const r of reports) {
+  if (!existsSync(r)) continue;
+  const json = JSON.parse(readFileSync(r, "utf8"));
+  passed += json.numPassedTests;
+  failed += json.numFailedTests;
+  // A suite that failed to load has no failed tests but is a failure all the same.
+  const brokenFiles = json.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  failed += brokenFiles;
+  lines.push(`  ${path.relative(ROOT, path.dirname(path.dirname(r)))}: ${json.numPassedTests} passed, ${json.numFailedTests + brokenFiles} failed`);
+}
+console.log(`\nTest suites:\n${lines.join("\n")}`);
+if (turbo.status !== 0 && failed === 0) failed = 1; // typecheck or a crashed runner
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(turbo.status === 0 && failed === 0 ? 0 : 1);
