@@ -5,6 +5,7 @@ import { type ApiDeps, appRouter, createContext } from "@holdfast/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
 import sirv from "sirv";
+import { createMetrics } from "./metrics.ts";
 
 export interface HttpServerOptions extends ApiDeps {
   logger: Logger;
@@ -30,12 +31,25 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
   const web =
     opts.webDist && existsSync(opts.webDist) ? sirv(opts.webDist, { single: true, etag: true, gzip: true }) : null;
 
+  const metrics = createMetrics();
+
   return http.createServer((req, res) => {
     const incoming = req.headers["x-request-id"];
     const requestId = typeof incoming === "string" && /^[\w-]{1,100}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader("x-request-id", requestId);
     const started = performance.now();
     res.on("finish", () => {
+      // Bounded label values: tRPC procedure paths, the ops endpoints, or "web".
+      const pathname = req.url?.split("?")[0] ?? "/";
+      const route = pathname.startsWith("/trpc/")
+        ? pathname.slice(0, 120)
+        : ["/healthz", "/readyz", "/metrics"].includes(pathname)
+          ? pathname
+          : "web";
+      metrics.requestDuration.observe(
+        { route, status: String(res.statusCode) },
+        (performance.now() - started) / 1000,
+      );
       logger.info(
         { requestId, method: req.method, url: req.url?.split("?")[0], status: res.statusCode, ms: Math.round(performance.now() - started) },
         "request",
@@ -44,6 +58,13 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     const url = req.url ?? "/";
     if (url.startsWith("/trpc/")) return void trpc(req, res);
     if (url === "/healthz") return json(res, 200, { ok: true });
+    if (url === "/metrics") {
+      metrics.registry.metrics().then((body) => {
+        res.writeHead(200, { "content-type": metrics.registry.contentType });
+        res.end(body);
+      });
+      return;
+    }
     if (url === "/readyz") {
       opts.db.$client`select 1`.then(
         () => json(res, 200, { ok: true, database: "up" }),
