@@ -11,6 +11,10 @@ import { fileURLToPath } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PNPM_VERSION = "10.34.9";
 const mode = process.argv[2];
+// No telemetry or update checks: this machine reaches only the package registries.
+process.env.TURBO_TELEMETRY_DISABLED = "1";
+process.env.TURBO_NO_UPDATE_NOTIFIER = "1";
+process.env.DO_NOT_TRACK = "1";
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: ROOT, ...opts });
