@@ -271,7 +271,9 @@ export function discardHold(ctx: ServiceContext, input: Scoped<MoveHoldInput>) {
 export function amendHold(ctx: ServiceContext, input: Scoped<AmendHoldInput>) {
   return changeHold(ctx, input, "amend", strip(input), async (current, { tx, today }) => {
     assertHoldNotEnded(current, today, "amend");
-    const next = applyAmendment(current, input);
+    const amended = applyAmendment(current, input);
+    // Re-read through toRecord so problem paths index the targets in answer order.
+    const next = toRecord({ ...current.row, endDate: amended.endDate, comments: amended.comments }, amended.targets, amended.characteristics);
     const result = await runChecks(tx, input.tenantId, next, today, current);
     if (!result.success) throw AppError.badRequest(result.problems);
     return {

@@ -7,6 +7,7 @@ import {
   type HoldCharacteristic,
   type HoldOutput,
   type HoldTarget,
+  HOLD_PROCESSES,
   holdSchedule,
   socotraTargetType,
   targetPeriod,
@@ -15,11 +16,17 @@ import { and, eq, inArray } from "drizzle-orm";
 
 export type HoldRow = typeof schema.holds.$inferSelect;
 
+const PROCESS_ORDER: readonly string[] = HOLD_PROCESSES;
+
 /** A hold with its targets and characteristics: the aggregate the rules work on. */
 export interface HoldRecord extends AmendableHold {
   row: HoldRow;
 }
 
+/**
+ * One order for every answer: targets by process, characteristics by type.
+ * Validation problem paths (`targets[1].endDate`) index this order.
+ */
 export function toRecord(row: HoldRow, targets: HoldTarget[], characteristics: HoldCharacteristic[]): HoldRecord {
   return {
     row,
@@ -29,8 +36,8 @@ export function toRecord(row: HoldRow, targets: HoldTarget[], characteristics: H
     startDate: row.startDate,
     endDate: row.endDate,
     comments: row.comments,
-    targets,
-    characteristics,
+    targets: [...targets].sort((a, b) => PROCESS_ORDER.indexOf(a.process) - PROCESS_ORDER.indexOf(b.process)),
+    characteristics: [...characteristics].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0)),
   };
 }
 
@@ -47,17 +54,14 @@ export async function loadHoldRecords(db: DatabaseOrTransaction, rows: HoldRow[]
       row,
       targets
         .filter((t) => t.holdId === row.id)
-        .map(({ process, startDate, endDate }) => ({ process, startDate, endDate }))
-        .sort((a, b) => PROCESS_ORDER.indexOf(a.process) - PROCESS_ORDER.indexOf(b.process)),
+        .map(({ process, startDate, endDate }) => ({ process, startDate, endDate })),
       chars
         .filter((c) => c.holdId === row.id)
-        .map(({ type, value, effectiveDate }) => ({ type, value, effectiveDate }))
-        .sort((a, b) => a.type.localeCompare(b.type)),
+        .map(({ type, value, effectiveDate }) => ({ type, value, effectiveDate })),
     ),
   );
 }
 
-const PROCESS_ORDER = ["invoicing", "delinquency", "autopay", "funding", "overdue", "refund"];
 
 /** The hold, scoped to its tenant: an unknown and a foreign locator both answer NOT_FOUND. */
 export async function getHoldRecord(db: DatabaseOrTransaction, tenantId: string, locator: string): Promise<HoldRecord> {
