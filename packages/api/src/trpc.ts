@@ -1,6 +1,7 @@
-import { AppError, hasPermission, type Permission, zTenantLocator } from "@holdfast/domain";
+import { AppError, hasPermission, isAppError, type Permission, zTenantLocator } from "@holdfast/domain";
 import type { ServiceContext } from "@holdfast/services";
 import { initTRPC } from "@trpc/server";
+import { ZodError } from "zod";
 import type { Context } from "./context.ts";
 import { errorData, toTrpcError } from "./errors.ts";
 
@@ -25,7 +26,11 @@ export const createCallerFactory = t.createCallerFactory;
 /** Every procedure: application errors become their tRPC codes, in one place. */
 const base = t.procedure.use(async ({ next }) => {
   const result = await next();
-  if (!result.ok) throw toTrpcError(result.error.cause ?? result.error);
+  if (!result.ok) {
+    // Unwrap only our own errors; tRPC's (PARSE_ERROR, METHOD_NOT_SUPPORTED, …) keep their code.
+    const cause = result.error.cause;
+    throw isAppError(cause) || cause instanceof ZodError ? toTrpcError(cause) : result.error;
+  }
   return result;
 });
 

@@ -5,16 +5,28 @@ export const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export const zLocator = z.string().regex(ULID_RE, { error: "must be a ULID (26 characters, Crockford base32)" });
 export const zTenantLocator = z.uuid({ error: "must be a UUID" });
+/** Business dates from 1900 to 9999 (PostgreSQL stores no year 0, and billing has no use for it). */
 export const zBusinessDate = z
   .string()
-  .refine(isBusinessDate, { error: "must be a calendar date written YYYY-MM-DD" });
+  .refine((v) => isBusinessDate(v) && v >= "1900-01-01", {
+    error: "calendar_date: must be a calendar date written YYYY-MM-DD, from 1900-01-01",
+  });
 export const zIdempotencyKey = z
   .string()
   .min(1)
   .max(255)
   .regex(/^[\x21-\x7e]+$/, { error: "must be printable ASCII without spaces" });
 export const zVersion = z.number().int().min(1).max(2_147_483_647);
-export const zText = (max: number) => z.string().max(max, { error: `must be at most ${max} characters` });
+/**
+ * Free text: bounded, and storable as it was sent. PostgreSQL text cannot hold
+ * U+0000, and a lone UTF-16 surrogate would be silently replaced, so both are refused.
+ */
+export const zText = (max: number) =>
+  z
+    .string()
+    .max(max, { error: `must be at most ${max} characters` })
+    .refine((s) => !s.includes("\u0000"), { error: "no_nul: must not contain the NUL character (U+0000)" })
+    .refine((s) => s.isWellFormed(), { error: "well_formed_unicode: must not contain a lone UTF-16 surrogate" });
 
 /** Fields every tenant-scoped call may send. */
 export const zScope = {

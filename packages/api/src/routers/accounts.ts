@@ -16,7 +16,14 @@ const accountOutput = z.object({
 
 export const accountsRouter = router({
   list: scopedProcedure("holds:list")
-    .input(z.strictObject({ ...zScope, cursor: zLocator.optional(), limit: z.number().int().min(1).max(500).default(100) }))
+    .input(
+      z.strictObject({
+        ...zScope,
+        cursor: zLocator.nullish(),
+        direction: z.enum(["forward", "backward"]).optional(),
+        limit: z.number().int().min(1).max(500).default(100),
+      }),
+    )
     .output(z.object({ items: z.array(accountOutput), nextCursor: z.string().nullable() }))
     .query(({ ctx, input }) => listAccounts(ctx.db, ctx.tenantId, input)),
   create: scopedProcedure("admin")

@@ -22,6 +22,9 @@ export const auditRouter = router({
       if (!hasPermission(grant?.permissions ?? [], needed)) {
         throw new AppError("FORBIDDEN", `reading this history needs the ${needed} permission`);
       }
-      return listEntityHistory(ctx.db, ctx.tenantId, input.entityType, input.entityId);
+      const events = await listEntityHistory(ctx.db, ctx.tenantId, input.entityType, input.entityId);
+      // Every entity has at least its create event: none means unknown or another tenant's.
+      if (events.length === 0) throw AppError.notFound(input.entityType, input.entityId);
+      return events;
     }),
 });

@@ -1,11 +1,12 @@
 import { signIn, signOut } from "@holdfast/services";
+import { zText } from "@holdfast/domain";
 import { z } from "zod";
 import { authedProcedure, publicProcedure, router } from "../trpc.ts";
 
 export const authRouter = router({
   /** Dashboard sign-in: returns a session token used as a bearer token. */
   signIn: publicProcedure
-    .input(z.strictObject({ email: z.string().min(3).max(320), password: z.string().min(1).max(200) }))
+    .input(z.strictObject({ email: zText(320).min(3), password: zText(200).min(1) }))
     .output(z.object({ token: z.string(), expiresAt: z.string() }))
     .mutation(({ ctx, input }) => signIn(ctx.db, input, ctx.clock.now())),
   signOut: authedProcedure.output(z.object({ ok: z.boolean() })).mutation(async ({ ctx }) => {

@@ -95,7 +95,7 @@ describe("createHoldInput", () => {
       name: "2026-02-30 as start date",
       input: { ...goodCreate, startDate: "2026-02-30" },
       path: ["startDate"],
-      message: "must be a calendar date written YYYY-MM-DD",
+      message: "calendar_date: must be a calendar date written YYYY-MM-DD, from 1900-01-01",
     },
     { name: "2023-02-29 as end date", input: { ...goodCreate, endDate: "2023-02-29" }, path: ["endDate"] },
     { name: "a timestamp as end date", input: { ...goodCreate, endDate: "2026-03-01T00:00:00Z" }, path: ["endDate"] },

@@ -139,7 +139,9 @@ export const listHoldsInput = z.strictObject({
   accountLocator: zLocator.optional(),
   externalTransactionId: zText(120).optional(),
   /** Keyset cursor: the last locator of the previous page. */
-  cursor: zLocator.optional(),
+  cursor: zLocator.nullish(),
+  /** Sent by tRPC's infinite queries; pages always run newest first. */
+  direction: z.enum(["forward", "backward"]).optional(),
   limit: z.number().int().min(1).max(500).default(50),
 });
 export type ListHoldsInput = z.infer<typeof listHoldsInput>;

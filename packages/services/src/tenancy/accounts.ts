@@ -110,7 +110,7 @@ export async function setAccountStatus(
 export async function listAccounts(
   db: DatabaseOrTransaction,
   tenantId: string,
-  opts: { cursor?: string | undefined; limit: number },
+  opts: { cursor?: string | null | undefined; limit: number },
 ) {
   const rows = await db
     .select()

@@ -1,13 +1,19 @@
 import { type Database, schema } from "@holdfast/db";
 import { ALL_PERMISSIONS, AppError, isValidTimeZone } from "@holdfast/domain";
 import { createApiToken, createUser } from "../access/access.ts";
+import { recordAudit } from "../audit.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import type { Actor } from "../context.ts";
 import { newTenantLocator } from "../ids.ts";
 
 /** One step: a tenant, an admin user for the dashboard, and an API token with every permission. */
 export async function provisionTenant(
   db: Database,
   input: { name: string; timeZone?: string; email: string; password: string; userName?: string },
+  opts: { clock?: Clock; actor?: Actor } = {},
 ) {
+  const clock = opts.clock ?? systemClock;
+  const actor = opts.actor ?? { type: "system", id: "provision", name: "provisioning command" };
   const timeZone = input.timeZone ?? "UTC";
   if (!isValidTimeZone(timeZone)) {
     throw AppError.badRequest([{ path: "timeZone", rule: "iana_time_zone", message: `${timeZone} is not an IANA time zone` }]);
@@ -28,6 +34,12 @@ export async function provisionTenant(
       name: `${input.name} admin token`,
       grants: [{ tenantId, permissions: ALL_PERMISSIONS }],
     });
+    const ctx = { db, clock, actor };
+    const audit = (entityType: string, entityId: string, after: unknown) =>
+      recordAudit(tx, ctx, { tenantId, entityType, entityId, action: "create", before: null, after });
+    await audit("tenant", tenantId, { name: input.name, timeZone });
+    await audit("user", user.id, { email: input.email.toLowerCase(), permissions: ALL_PERMISSIONS });
+    await audit("token", token.id, { name: `${input.name} admin token`, prefix: token.secret.slice(0, 10), permissions: ALL_PERMISSIONS });
     return { tenantId, userId: user.id, token: token.secret, tokenId: token.id };
   });
 }

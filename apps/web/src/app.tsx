@@ -1,0 +1,84 @@
+import { lazy, Suspense } from "react";
+import { Link, Redirect, Route, Switch, useLocation } from "wouter";
+import { useCan, useSession } from "./session.tsx";
+import { HoldDetail } from "./screens/hold-detail.tsx";
+import { HoldsList } from "./screens/holds-list.tsx";
+
+// The forms carry zod, react-hook-form and the domain's rules: loaded when first opened.
+const CreateHold = lazy(() => import("./screens/hold-editor.tsx").then((m) => ({ default: m.CreateHold })));
+const EditHold = lazy(() => import("./screens/hold-editor.tsx").then((m) => ({ default: m.EditHold })));
+const AmendHold = lazy(() => import("./screens/amend-hold.tsx").then((m) => ({ default: m.AmendHold })));
+
+export function App() {
+  return (
+    <>
+      <Header />
+      <main className="page">
+        <Suspense fallback={<p className="page-status">Loading…</p>}>
+          <Switch>
+            <Route path="/">
+              <Redirect to="/holds" replace />
+            </Route>
+            <Route path="/holds" component={HoldsList} />
+            <Route path="/holds/new" component={CreateHold} />
+            <Route path="/holds/:locator/edit">{(p) => <EditHold locator={p.locator} />}</Route>
+            <Route path="/holds/:locator/amend">{(p) => <AmendHold locator={p.locator} />}</Route>
+            <Route path="/holds/:locator">{(p) => <HoldDetail locator={p.locator} />}</Route>
+            <Route>
+              <h1>Page not found</h1>
+              <p>
+                <Link href="/holds">Go to the holds</Link>
+              </p>
+            </Route>
+          </Switch>
+        </Suspense>
+      </main>
+    </>
+  );
+}
+
+function Header() {
+  const session = useSession();
+  const canWrite = useCan("holds:write");
+  const [, navigate] = useLocation();
+  return (
+    <header className="top-bar">
+      <Link href="/holds" className="brand">
+        Holdfast
+      </Link>
+      <nav aria-label="Main">
+        <Link href="/holds">Holds</Link>
+        {canWrite && <Link href="/holds/new">New hold</Link>}
+      </nav>
+      <div className="who">
+        {session.tenants.length > 1 ? (
+          <label className="tenant-switcher">
+            <span>Tenant</span>
+            <select
+              value={session.tenant.tenantLocator}
+              onChange={(e) => {
+                session.switchTenant(e.target.value);
+                navigate("/holds");
+              }}
+              data-testid="tenant-switcher"
+            >
+              {session.tenants.map((t) => (
+                <option key={t.tenantLocator} value={t.tenantLocator}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <span className="tenant-name" data-testid="tenant-name">
+            {session.tenant.name}
+          </span>
+        )}
+        <span className="user-name">{session.actorName}</span>
+        <button type="button" onClick={session.signOut} disabled={session.signingOut}>
+          Sign out
+        </button>
+      </div>
+    </header>
+  );
+}
