@@ -55,7 +55,11 @@ run("pnpm", ["install", "--frozen-lockfile", "--prefer-offline"]);
 
 if (mode === "start") {
   run("pnpm", ["turbo", "run", "build", "--filter", "@holdfast/web", "--output-logs=errors-only"]);
-  const child = spawn("pnpm", ["--filter", "@holdfast/server", "start"], { stdio: "inherit", cwd: ROOT });
+  // node itself (not pnpm or the tsx CLI) runs the stack, so signals reach it directly.
+  const child = spawn(process.execPath, ["--import", "tsx", "src/start.ts"], {
+    stdio: "inherit",
+    cwd: path.join(ROOT, "apps/server"),
+  });
   // Forward Ctrl-C / SIGTERM to the product so it stops the worker and PostgreSQL cleanly.
   for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
   child.on("exit", (code) => process.exit(code ?? 0));

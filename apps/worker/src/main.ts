@@ -42,7 +42,12 @@ do {
     return null;
   });
   failed = !result || result.status === "failed";
-  if (result) logger.info({ tick: result.tickId, status: result.status, counts: result.counts, errors: result.errors }, "tick");
+  if (result) {
+    // Quiet ticks log at debug; a tick that did something or failed logs at info.
+    const acted = Object.entries(result.counts).some(([k, v]) => k !== "tenants" && v > 0);
+    const level = result.errors.length ? "error" : acted ? "info" : "debug";
+    logger[level]({ tick: result.tickId, status: result.status, counts: result.counts, errors: result.errors }, "tick");
+  }
   if (values.once || stopping) break;
   await new Promise<void>((resolve) => {
     const t = setTimeout(resolve, intervalMs);
