@@ -5,3 +5,6 @@ export * from "./errors.ts";
 export * from "./holds/hold.ts";
 export * from "./holds/schemas.ts";
 export * from "./audit-schemas.ts";
+export * from "./automations/automation.ts";
+export * from "./automations/routing.ts";
+export * from "./automations/schemas.ts";
