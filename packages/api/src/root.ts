@@ -1,5 +1,6 @@
 import { accountsRouter } from "./routers/accounts.ts";
 import { auditRouter } from "./routers/audit.ts";
+import { automationsRouter } from "./routers/automations.ts";
 import { authRouter } from "./routers/auth.ts";
 import { holdsRouter } from "./routers/holds.ts";
 import { workerRouter } from "./routers/worker.ts";
@@ -9,6 +10,7 @@ export const appRouter = router({
   auth: authRouter,
   accounts: accountsRouter,
   holds: holdsRouter,
+  automations: automationsRouter,
   audit: auditRouter,
   worker: workerRouter,
 });

@@ -46,9 +46,11 @@ export const authedProcedure = base.use(({ ctx, next }) => {
  * `tenantLocator`, or the caller's only tenant. A tenant the caller is not
  * bound to answers NOT_FOUND, like any foreign locator.
  */
-export function scopedProcedure(permission: Permission) {
+export function scopedProcedure(permissionFor: Permission | ((rawInput: unknown) => Permission | null)) {
   return authedProcedure.use(async ({ ctx, next, getRawInput }) => {
     const raw = (await getRawInput()) as { tenantLocator?: unknown } | undefined;
+    // null: the input is malformed; any grant in the tenant may proceed to input validation.
+    const permission = typeof permissionFor === "function" ? permissionFor(raw) : permissionFor;
     const wanted = raw && typeof raw === "object" ? raw.tenantLocator : undefined;
     const grants = ctx.principal.grants;
     let grant = grants.length === 1 && wanted === undefined ? grants[0] : undefined;
@@ -64,10 +66,24 @@ export function scopedProcedure(permission: Permission) {
         { path: "tenantLocator", rule: "required", message: "required when the token is bound to several tenants" },
       ]);
     }
-    if (!hasPermission(grant.permissions, permission)) {
+    if (permission !== null && !hasPermission(grant.permissions, permission)) {
       throw new AppError("FORBIDDEN", `this caller lacks the ${permission} permission in tenant ${grant.tenantId}`);
     }
     const service: ServiceContext = { db: ctx.db, clock: ctx.clock, actor: ctx.principal.actor, requestId: ctx.requestId };
     return next({ ctx: { ...ctx, tenantId: grant.tenantId, service } });
+  });
+}
+
+/**
+ * A procedure that may read across every tenant the caller holds this
+ * permission in (Mews portfolio access). Tenants without it are left out.
+ */
+export function portfolioProcedure(permission: Permission) {
+  return authedProcedure.use(({ ctx, next }) => {
+    const tenantIds = ctx.principal.grants.filter((g) => hasPermission(g.permissions, permission)).map((g) => g.tenantId);
+    if (tenantIds.length === 0) {
+      throw new AppError("FORBIDDEN", `this caller lacks the ${permission} permission in every tenant it is bound to`);
+    }
+    return next({ ctx: { ...ctx, tenantIds } });
   });
 }

@@ -12,3 +12,6 @@ export * from "./tenancy/provision.ts";
 export * from "./tenancy/tenants.ts";
 export * from "./worker/release-ended-holds.ts";
 export * from "./worker/run-tick.ts";
+export * from "./automations/automation-commands.ts";
+export * from "./automations/automation-queries.ts";
+export * from "./automations/automation-store.ts";

@@ -1,4 +1,4 @@
-import { AppError, auditEventOutput, auditHistoryInput, hasPermission, type Permission } from "@holdfast/domain";
+import { AppError, auditEventOutput, auditHistoryInput, type Permission } from "@holdfast/domain";
 import { listEntityHistory } from "@holdfast/services";
 import { z } from "zod";
 import { router, scopedProcedure } from "../trpc.ts";
@@ -7,21 +7,23 @@ import { router, scopedProcedure } from "../trpc.ts";
 const READ_PERMISSION: Record<string, Permission> = {
   hold: "holds:read",
   account: "holds:read",
+  automation: "automations:read",
   tenant: "admin",
   user: "admin",
   token: "admin",
 };
 
+const permissionFor = (raw: unknown): Permission | null => {
+  const type = raw && typeof raw === "object" ? (raw as { entityType?: unknown }).entityType : undefined;
+  return typeof type === "string" && Object.hasOwn(READ_PERMISSION, type) ? (READ_PERMISSION[type] ?? null) : null;
+};
+
 export const auditRouter = router({
-  history: scopedProcedure("holds:read")
+  /** An entity's history; reading it needs read access to that kind of entity. */
+  history: scopedProcedure(permissionFor)
     .input(auditHistoryInput)
     .output(z.array(auditEventOutput))
     .query(async ({ ctx, input }) => {
-      const needed = READ_PERMISSION[input.entityType] ?? "admin";
-      const grant = ctx.principal.grants.find((g) => g.tenantId === ctx.tenantId);
-      if (!hasPermission(grant?.permissions ?? [], needed)) {
-        throw new AppError("FORBIDDEN", `reading this history needs the ${needed} permission`);
-      }
       const events = await listEntityHistory(ctx.db, ctx.tenantId, input.entityType, input.entityId);
       // Every entity has at least its create event: none means unknown or another tenant's.
       if (events.length === 0) throw AppError.notFound(input.entityType, input.entityId);

@@ -4,3 +4,4 @@ export * from "./holds.ts";
 export * from "./idempotency.ts";
 export * from "./tenants.ts";
 export * from "./worker.ts";
+export * from "./automations.ts";

@@ -12,8 +12,10 @@ import {
 } from "./automation.ts";
 import { NO_ROUTE_REASONS, ORDER_ITEM_TYPES } from "./routing.ts";
 
-/** Mews identifiers are GUIDs. */
-export const zGuid = z.guid({ error: "must be a GUID" });
+/** Mews identifiers are GUIDs; kept in lower case, as PostgreSQL returns them. */
+export const zGuid = z
+  .guid({ error: "must be a GUID" })
+  .transform((s) => s.toLowerCase());
 const zGuids = (max: number) => z.array(zGuid).max(max, { error: `at most ${max} items` });
 
 export const zPrepayment = z.enum(PREPAYMENT_TYPES);

@@ -1,0 +1,88 @@
+import { type DatabaseOrTransaction, schema } from "@holdfast/db";
+import {
+  AppError,
+  type GetAllAutomationsInput,
+  type OrderItem,
+  previewRoute,
+  type Reservation,
+} from "@holdfast/domain";
+import { and, asc, eq, exists, gt, inArray } from "drizzle-orm";
+import type { Clock } from "../clock.ts";
+import { tenantToday } from "../tenancy/tenants.ts";
+import { loadAutomationRecords, toAutomationOutput } from "./automation-store.ts";
+
+/**
+ * Mews getAll: filters by enterprise (tenant), company and automation ids,
+ * paged by a cursor (the last returned id; ids are UUIDv7 so the order is creation order).
+ * `tenantIds` are the tenants the caller may read; asking for another is NOT_FOUND.
+ */
+export async function getAllAutomations(db: DatabaseOrTransaction, tenantIds: string[], input: GetAllAutomationsInput) {
+  let scope = tenantIds;
+  if (input.enterpriseIds?.length) {
+    const foreign = input.enterpriseIds.findIndex((id) => !tenantIds.includes(id));
+    if (foreign >= 0) {
+      throw new AppError("NOT_FOUND", `enterpriseIds[${foreign}]: enterprise ${input.enterpriseIds[foreign]} was not found`, {
+        issues: [{ path: `enterpriseIds[${foreign}]`, rule: "not_found", message: "enterprise was not found" }],
+      });
+    }
+    scope = input.enterpriseIds;
+  }
+  const a = schema.automations;
+  const rows = await db
+    .select()
+    .from(a)
+    .where(
+      and(
+        inArray(a.tenantId, scope),
+        input.automationIds?.length ? inArray(a.id, input.automationIds) : undefined,
+        input.companyIds?.length
+          ? exists(
+              db
+                .select({ one: schema.automationCompanies.automationId })
+                .from(schema.automationCompanies)
+                .where(
+                  and(
+                    eq(schema.automationCompanies.automationId, a.id),
+                    inArray(schema.automationCompanies.companyId, input.companyIds),
+                  ),
+                ),
+            )
+          : undefined,
+        input.limitation.cursor ? gt(a.id, input.limitation.cursor) : undefined,
+      ),
+    )
+    .orderBy(asc(a.id))
+    .limit(input.limitation.count + 1);
+  const page = rows.slice(0, input.limitation.count);
+  const records = await loadAutomationRecords(db, page);
+  return {
+    automations: records.map(toAutomationOutput),
+    cursor: rows.length > input.limitation.count ? (page.at(-1)?.id ?? null) : null,
+  };
+}
+
+/** The routing preview over the tenant's automations. */
+export async function previewOrderItemRoute(
+  db: DatabaseOrTransaction,
+  clock: Clock,
+  input: { tenantId: string; orderItem: OrderItem; reservation: Reservation; processingDate?: string | undefined },
+) {
+  const processingDate = input.processingDate ?? (await tenantToday(db, clock, input.tenantId));
+  const rows = await db
+    .select()
+    .from(schema.automations)
+    .where(eq(schema.automations.tenantId, input.tenantId))
+    .orderBy(asc(schema.automations.id));
+  const automations = await loadAutomationRecords(db, rows);
+  const names = new Map(automations.map((a) => [a.id, a.name]));
+  const named = <T extends { automationId: string }>(x: T) => ({ ...x, automationName: names.get(x.automationId) ?? "" });
+  const result = previewRoute(automations, input.orderItem, input.reservation, processingDate);
+  const routes = result.outcome === "routed" ? [result.route] : result.outcome === "conflict" ? result.routes : [];
+  return {
+    processingDate,
+    outcome: result.outcome,
+    route: result.outcome === "routed" ? named(result.route) : null,
+    routes: routes.map(named),
+    rejections: result.rejections.map(named),
+  };
+}
