@@ -29,6 +29,7 @@ const base = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PO
 let worker: ChildProcess | null = null;
 if (env.HOLDFAST_NO_WORKER !== "1") {
   worker = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "apps/worker/src/main.ts")], {
+    cwd: path.join(REPO_ROOT, "apps/worker"),
     env: { ...process.env, DATABASE_URL: database.url },
     stdio: "inherit",
   });

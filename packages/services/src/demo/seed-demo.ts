@@ -2,6 +2,7 @@ import { type Database, schema } from "@holdfast/db";
 import { addDays, businessDateAt } from "@holdfast/domain";
 import type { Clock } from "../clock.ts";
 import type { ServiceContext } from "../context.ts";
+import { addAutomations } from "../automations/automation-commands.ts";
 import { activateHold, createHold, validateHold } from "../holds/hold-commands.ts";
 import { createAccount } from "../tenancy/accounts.ts";
 import { provisionTenant } from "../tenancy/provision.ts";
@@ -59,5 +60,44 @@ export async function seedDemo(db: Database, clock: Clock) {
     await validateHold(ctx, { tenantId, locator: h.locator });
     await activateHold(ctx, { tenantId, locator: h.locator });
   }
+  await addAutomations(ctx, { tenantId, automations: DEMO_AUTOMATIONS });
   return { tenantId, email: DEMO_EMAIL, password: DEMO_PASSWORD, token };
 }
+
+const ROUTE_ALL = { spaceOrder: true, cityTax: true, allProducts: true, deposits: true, additionalExpenses: false, allCustomItems: false };
+const NO_CONDITIONS = { rateIds: [], productCategoryIds: [], productIds: [], accountingCategoryAssignments: [] };
+
+/** Two automations, one of each common shape, so the routing preview has something to route. */
+const DEMO_AUTOMATIONS = [
+  {
+    name: "Harbor Travel: company pays everything",
+    description: "Reservations booked through Harbor Travel go to one bill owned by the agency.",
+    companies: [{ companyId: "7f1d2c4e-5b6a-4c3d-8e9f-0a1b2c3d4e5f", relations: { partnerCompany: false, travelAgency: true } }],
+    prepayment: "All" as const,
+    assignmentTargetType: "CompanyAsOwner" as const,
+    triggerType: "Continuous" as const,
+    billAggregationType: "AggregateAll" as const,
+    processingStartOffset: null,
+    orderItemConsumptionPeriod: null,
+    assignments: [{ serviceId: "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b", routedItemTypes: ROUTE_ALL, ...NO_CONDITIONS }],
+  },
+  {
+    name: "Monthly corporate statement",
+    description: "Prepaid corporate stays routed monthly, one bill per customer.",
+    companies: [],
+    prepayment: "Prepaid" as const,
+    assignmentTargetType: "CompanyAsDetails" as const,
+    triggerType: "Recurring" as const,
+    billAggregationType: "AggregateByCustomer" as const,
+    processingStartOffset: "P1D",
+    orderItemConsumptionPeriod: "MonthBefore" as const,
+    assignments: [
+      {
+        serviceId: "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b",
+        routedItemTypes: { ...ROUTE_ALL, allProducts: false, cityTax: false },
+        ...NO_CONDITIONS,
+        productCategoryIds: ["a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"],
+      },
+    ],
+  },
+];
