@@ -14,7 +14,9 @@ const seedAutomation = {
   name: "Company A billing automation",
   description:
     "Billing automation routing reservations made for Company A to bills where company is an owner, aggregating all reservations onto one bill.",
-  companies: [{ companyId: "c6f5c82d-621a-4c8a-903b-1b0a9a23b71f", relations: { partnerCompany: true, travelAgency: false } }],
+  companies: [
+    { companyId: "c6f5c82d-621a-4c8a-903b-1b0a9a23b71f", relations: { partnerCompany: true, travelAgency: false } },
+  ],
   prepayment: "All" as const,
   assignmentTargetType: "CompanyAsOwner" as const,
   triggerType: "Continuous" as const,
@@ -22,7 +24,14 @@ const seedAutomation = {
   assignments: [
     {
       serviceId: "bd26d8db-86da-4f96-9efc-e5a4654a4a94",
-      routedItemTypes: { spaceOrder: true, cityTax: true, allProducts: false, deposits: true, additionalExpenses: true, allCustomItems: false },
+      routedItemTypes: {
+        spaceOrder: true,
+        cityTax: true,
+        allProducts: false,
+        deposits: true,
+        additionalExpenses: true,
+        allCustomItems: false,
+      },
       productIds: ["507d93e6-9fb5-4734-a6d1-977afc4dfdff"],
     },
   ],
@@ -34,15 +43,24 @@ describe("billing automations through the router", () => {
     const api = await w.caller(tenantId);
     const { automations } = await api.automations.add({ automations: [seedAutomation] });
     const [created] = automations;
-    expect(created).toMatchObject({ name: seedAutomation.name, enterpriseId: tenantId, version: 1, processingStartOffset: null });
-    expect(created?.assignments[0]).toMatchObject({ productIds: seedAutomation.assignments[0]?.productIds, rateIds: [] });
+    expect(created).toMatchObject({
+      name: seedAutomation.name,
+      enterpriseId: tenantId,
+      version: 1,
+      processingStartOffset: null,
+    });
+    expect(created?.assignments[0]).toMatchObject({
+      productIds: seedAutomation.assignments[0]?.productIds,
+      rateIds: [],
+    });
     const id = created?.id ?? "";
 
     const page = await api.automations.getAll({ limitation: { count: 10 } });
     expect(page.automations.map((a) => a.id)).toEqual([id]);
     expect(page.cursor).toBeNull();
 
-    const [updated] = (await api.automations.update({ updates: [{ automationId: id, name: "New name." }] })).automations;
+    const [updated] = (await api.automations.update({ updates: [{ automationId: id, name: "New name." }] }))
+      .automations;
     expect(updated).toMatchObject({ name: "New name.", description: seedAutomation.description, version: 2 });
 
     const bad = await expectTrpcError(

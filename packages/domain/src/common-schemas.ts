@@ -4,7 +4,8 @@ import { isBusinessDate } from "./dates.ts";
 export const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export const zLocator = z.string().regex(ULID_RE, { error: "must be a ULID (26 characters, Crockford base32)" });
-export const zTenantLocator = z.uuid({ error: "must be a UUID" });
+/** UUIDs compare case-insensitively; kept in lower case, as PostgreSQL returns them. */
+export const zTenantLocator = z.uuid({ error: "must be a UUID" }).transform((s) => s.toLowerCase());
 /** Business dates from 1900 to 9999 (PostgreSQL stores no year 0, and billing has no use for it). */
 export const zBusinessDate = z
   .string()

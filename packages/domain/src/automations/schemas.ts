@@ -69,9 +69,13 @@ export function pathSegments(path: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
+/** Limits the field schemas already enforce: not reported a second time by the rules. */
+const FIELD_SCHEMA_RULES = new Set(["max_length", "max_items", "required"]);
+
 /** The cross-field rules as zod issues ("rule: message"), so forms and server share them. */
 function refineWithRules(a: AutomationFields, ctx: z.RefinementCtx) {
   for (const p of checkAutomation(a)) {
+    if (FIELD_SCHEMA_RULES.has(p.rule)) continue;
     ctx.addIssue({ code: "custom", path: pathSegments(p.path), message: `${p.rule}: ${p.message}` });
   }
 }

@@ -157,7 +157,11 @@ export function updateAutomations(
     const problems = merged.flatMap(({ next }, i) => prefix(`updates[${i}]`, checkAutomation(next)));
     if (problems.length) throw AppError.badRequest(problems);
     const out: AutomationOutput[] = [];
-    for (const { current, next } of merged) out.push(await saveChanged(tx, ctx, current, next, "update"));
+    for (const { current, next } of merged) {
+      // An update that changes nothing writes nothing: no new version, no audit event.
+      const unchanged = JSON.stringify(toAutomationOutput(next)) === JSON.stringify(toAutomationOutput(current));
+      out.push(unchanged ? toAutomationOutput(current) : await saveChanged(tx, ctx, current, next, "update"));
+    }
     return out;
   });
 }
