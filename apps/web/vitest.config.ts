@@ -8,7 +8,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "e2e/**/*.test.ts"],
-    globalSetup: ["@holdfast/db/testing/global-setup"],
+    // The database template, then the dashboard build every browser test loads (built once, not per file).
+    globalSetup: ["@holdfast/db/testing/global-setup", "./e2e/build-dashboard.ts"],
     testTimeout: 120_000,
     hookTimeout: 240_000,
     teardownTimeout: 60_000,

@@ -3,23 +3,18 @@
  * from the migrated template the globalSetup made), the real HTTP server
  * serving the built dashboard, and a real Chromium driven by playwright-core.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
 import { ALL_PERMISSIONS } from "@holdfast/domain";
 import { createHttpServer } from "@holdfast/server/http";
 import { createAccount, createUser, fixedClock, provisionTenant, type ServiceContext } from "@holdfast/services";
 import pino from "pino";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
-import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DIST, ensureBuilt } from "./build-dashboard.ts";
 
-const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const DIST = path.join(WEB_DIR, "dist");
-const DOMAIN_SRC = path.resolve(WEB_DIR, "../../packages/domain/src");
 const SCREENSHOT = "/tmp/holdfast-detail.png";
 
 /** Today for the server is 2030-06-10 (UTC tenant), whatever the machine's date. */
@@ -27,33 +22,6 @@ const TODAY = "2030-06-10";
 const PASSWORD = "correct horse battery staple";
 const OPS_EMAIL = "ops@acme.test";
 const PORTFOLIO_EMAIL = "portfolio@holdfast.test";
-
-function newestMtime(entry: string): number {
-  const stat = statSync(entry);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(entry).reduce((max, name) => Math.max(max, newestMtime(path.join(entry, name))), stat.mtimeMs);
-}
-
-/** Builds the dashboard unless dist/ is newer than everything it is built from (turbo's `test` also depends on `build`). */
-async function ensureBuilt() {
-  const index = path.join(DIST, "index.html");
-  const sources = ["src", "index.html", "vite.config.ts", "package.json"].map((p) => path.join(WEB_DIR, p));
-  const newestSource = Math.max(...[...sources, DOMAIN_SRC].map(newestMtime));
-  if (existsSync(index) && statSync(index).mtimeMs >= newestSource) return;
-  // Vitest sets NODE_ENV=test; the dashboard under test is the production build.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production";
-  try {
-    await build({
-      root: WEB_DIR,
-      configFile: path.join(WEB_DIR, "vite.config.ts"),
-      logLevel: "warn",
-      mode: "production",
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-}
 
 let testDb: TestDatabase | undefined;
 let server: http.Server | undefined;

@@ -8,6 +8,17 @@ import { HoldsList } from "./screens/holds-list.tsx";
 const CreateHold = lazy(() => import("./screens/hold-editor.tsx").then((m) => ({ default: m.CreateHold })));
 const EditHold = lazy(() => import("./screens/hold-editor.tsx").then((m) => ({ default: m.EditHold })));
 const AmendHold = lazy(() => import("./screens/amend-hold.tsx").then((m) => ({ default: m.AmendHold })));
+// Billing automations: loaded when first opened, so the holds screens load no more than before.
+const AutomationsList = lazy(() =>
+  import("./screens/automations-list.tsx").then((m) => ({ default: m.AutomationsList })),
+);
+const CreateAutomation = lazy(() =>
+  import("./screens/automation-editor.tsx").then((m) => ({ default: m.CreateAutomation })),
+);
+const EditAutomation = lazy(() =>
+  import("./screens/automation-editor.tsx").then((m) => ({ default: m.EditAutomation })),
+);
+const RoutePreview = lazy(() => import("./screens/route-preview.tsx").then((m) => ({ default: m.RoutePreview })));
 
 export function App() {
   return (
@@ -24,6 +35,10 @@ export function App() {
             <Route path="/holds/:locator/edit">{(p) => <EditHold locator={p.locator} />}</Route>
             <Route path="/holds/:locator/amend">{(p) => <AmendHold locator={p.locator} />}</Route>
             <Route path="/holds/:locator">{(p) => <HoldDetail locator={p.locator} />}</Route>
+            <Route path="/automations" component={AutomationsList} />
+            <Route path="/automations/new" component={CreateAutomation} />
+            <Route path="/automations/preview" component={RoutePreview} />
+            <Route path="/automations/:id">{(p) => <EditAutomation key={p.id} id={p.id} />}</Route>
             <Route>
               <h1>Page not found</h1>
               <p>
@@ -40,6 +55,7 @@ export function App() {
 function Header() {
   const session = useSession();
   const canWrite = useCan("holds:write");
+  const canReadAutomations = useCan("automations:read");
   const [, navigate] = useLocation();
   return (
     <header className="top-bar">
@@ -49,6 +65,8 @@ function Header() {
       <nav aria-label="Main">
         <Link href="/holds">Holds</Link>
         {canWrite && <Link href="/holds/new">New hold</Link>}
+        {canReadAutomations && <Link href="/automations">Automations</Link>}
+        {canReadAutomations && <Link href="/automations/preview">Routing preview</Link>}
       </nav>
       <div className="who">
         {session.tenants.length > 1 ? (

@@ -41,7 +41,7 @@ interface RunningWorker {
 
 /** Starts a real worker process: `node --import tsx src/main.ts ...args`. */
 function startWorker(databaseUrl: string | null, args: string[], killAfterMs = 90_000): RunningWorker {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "info" };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "debug" /* quiet ticks log at debug */ };
   delete env.HOLDFAST_NOW;
   delete env.WORKER_INTERVAL_MS;
   if (databaseUrl) env.DATABASE_URL = databaseUrl;

@@ -8,22 +8,14 @@ import { createCaller, createContext } from "@holdfast/api";
 import { ALL_PERMISSIONS, hasPermission, isAppError, PERMISSIONS, type Permission } from "@holdfast/domain";
 import { authenticate, createApiToken, provisionTenant, revokeCredentials } from "@holdfast/services";
 import type { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Caller, createWorld, databaseChecksum, expectTrpcError, type World } from "./harness.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Caller, databaseChecksum, expectTrpcError, type Hold, setupWorld } from "./harness.ts";
 
-let w: World;
-beforeAll(async () => {
-  w = await createWorld();
-});
-afterAll(async () => {
-  await w.close();
-});
+const w = setupWorld();
 
 const UNKNOWN_HOLD = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 const UNKNOWN_ACCOUNT = "01BX5ZZKBKACTAV9WEVGEMMVRZ";
 const UNKNOWN_TENANT = "7d1f3c2e-4b5a-4c6d-8e9f-0a1b2c3d4e5f";
-
-type Hold = Awaited<ReturnType<Caller["holds"]["get"]>>;
 
 interface TenantFixture {
   tenantId: string;
@@ -60,7 +52,20 @@ async function tenantFixture(name: string): Promise<TenantFixture> {
  * input that would otherwise be valid and allowed.
  */
 type Call = (api: Caller, f: TenantFixture, extra?: { tenantLocator?: string }) => Promise<unknown>;
-const HOLD_PROCEDURES: { name: string; permission: Permission; mutation: boolean; call: Call }[] = [
+type Procedure = { name: string; permission: Permission; mutation: boolean; call: Call };
+
+/** A move that names one of the fixture's holds and nothing else. */
+const moveOf = (
+  move: "validate" | "activate" | "reset" | "discard" | "release",
+  hold: "draft" | "validated" | "active",
+): Procedure => ({
+  name: `holds.${move}`,
+  permission: "holds:write",
+  mutation: true,
+  call: (api, f, x) => api.holds[move]({ ...x, locator: f[hold].locator }),
+});
+
+const HOLD_PROCEDURES: Procedure[] = [
   {
     name: "holds.get",
     permission: "holds:read",
@@ -98,36 +103,11 @@ const HOLD_PROCEDURES: { name: string; permission: Permission; mutation: boolean
     mutation: true,
     call: (api, f, x) => api.holds.update({ ...x, locator: f.draft.locator, comments: "changed" }),
   },
-  {
-    name: "holds.validate",
-    permission: "holds:write",
-    mutation: true,
-    call: (api, f, x) => api.holds.validate({ ...x, locator: f.draft.locator }),
-  },
-  {
-    name: "holds.activate",
-    permission: "holds:write",
-    mutation: true,
-    call: (api, f, x) => api.holds.activate({ ...x, locator: f.validated.locator }),
-  },
-  {
-    name: "holds.reset",
-    permission: "holds:write",
-    mutation: true,
-    call: (api, f, x) => api.holds.reset({ ...x, locator: f.validated.locator }),
-  },
-  {
-    name: "holds.discard",
-    permission: "holds:write",
-    mutation: true,
-    call: (api, f, x) => api.holds.discard({ ...x, locator: f.draft.locator }),
-  },
-  {
-    name: "holds.release",
-    permission: "holds:write",
-    mutation: true,
-    call: (api, f, x) => api.holds.release({ ...x, locator: f.active.locator }),
-  },
+  moveOf("validate", "draft"),
+  moveOf("activate", "validated"),
+  moveOf("reset", "validated"),
+  moveOf("discard", "draft"),
+  moveOf("release", "active"),
   {
     name: "holds.amend",
     permission: "holds:write",
@@ -152,6 +132,10 @@ const unknownFixture = (f: TenantFixture): TenantFixture => {
     active: ghost(f.active),
   };
 };
+
+/** A caller authenticated by this bearer secret (an API token's or a session's), as of this instant. */
+const callerFor = async (secret: string, at = w.clock.now()) =>
+  createCaller({ db: w.db, clock: w.clock, principal: await authenticate(w.db, secret, at), requestId: "t" });
 
 describe("tenant isolation", () => {
   let A: TenantFixture;
@@ -433,9 +417,6 @@ describe("credentials", () => {
     A = await tenantFixture("Credential tenant");
   });
 
-  const callerFor = async (secret: string, at = w.clock.now()) =>
-    createCaller({ db: w.db, clock: w.clock, principal: await authenticate(w.db, secret, at), requestId: "t" });
-
   for (const proc of HOLD_PROCEDURES) {
     it(`${proc.name}: the anonymous caller gets UNAUTHORIZED and changes nothing`, async () => {
       const before = await databaseChecksum(w.db);
@@ -543,14 +524,11 @@ describe("dashboard sign-in", () => {
     });
   });
 
-  const sessionCaller = async (token: string, at = w.clock.now()) =>
-    createCaller({ db: w.db, clock: w.clock, principal: await authenticate(w.db, token, at), requestId: "t" });
-
   it("the right password gives a session token that works as a bearer token", async () => {
     const session = await w.anonymous.auth.signIn({ email, password });
     expect(session.token).toMatch(/^hfs_/);
     expect(new Date(session.expiresAt).getTime()).toBeGreaterThan(w.clock.now().getTime());
-    const api = await sessionCaller(session.token);
+    const api = await callerFor(session.token);
 
     const me = await api.auth.me();
     expect(me).toEqual({
@@ -573,7 +551,7 @@ describe("dashboard sign-in", () => {
 
   it("the email is matched case-insensitively", async () => {
     const session = await w.anonymous.auth.signIn({ email: email.toUpperCase(), password });
-    expect((await (await sessionCaller(session.token)).auth.me()).kind).toBe("session");
+    expect((await (await callerFor(session.token)).auth.me()).kind).toBe("session");
   });
 
   it("a wrong password and an unknown email get the same UNAUTHORIZED, and open no session", async () => {
@@ -594,19 +572,19 @@ describe("dashboard sign-in", () => {
     const session = await w.anonymous.auth.signIn({ email, password });
     const expiresAt = new Date(session.expiresAt);
     expect(await authenticate(w.db, session.token, new Date(expiresAt.getTime() - 1000))).not.toBeNull();
-    await expectTrpcError((await sessionCaller(session.token, expiresAt)).auth.me(), "UNAUTHORIZED");
+    await expectTrpcError((await callerFor(session.token, expiresAt)).auth.me(), "UNAUTHORIZED");
 
-    const api = await sessionCaller(session.token);
+    const api = await callerFor(session.token);
     expect(await api.auth.signOut()).toEqual({ ok: true });
-    await expectTrpcError((await sessionCaller(session.token)).auth.me(), "UNAUTHORIZED");
-    await expectTrpcError((await sessionCaller(session.token)).holds.list({}), "UNAUTHORIZED");
+    await expectTrpcError((await callerFor(session.token)).auth.me(), "UNAUTHORIZED");
+    await expectTrpcError((await callerFor(session.token)).holds.list({}), "UNAUTHORIZED");
   });
 
   it("a session reaches only its user's tenants", async () => {
     const other = await w.tenant("Not the user's tenant");
     const otherAccount = await w.account(other);
     const session = await w.anonymous.auth.signIn({ email, password });
-    const api = await sessionCaller(session.token);
+    const api = await callerFor(session.token);
     await expectTrpcError(api.holds.list({ tenantLocator: other }), "NOT_FOUND");
     await expectTrpcError(api.holds.listByAccount({ accountLocator: otherAccount.locator }), "NOT_FOUND");
   });

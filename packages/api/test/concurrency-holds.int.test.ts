@@ -6,18 +6,11 @@
  */
 import { isAppError } from "@holdfast/domain";
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Caller, createWorld, expectTrpcError, type World } from "./harness.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Caller, expectTrpcError, type Hold, settle, setupWorld } from "./harness.ts";
 
-let w: World;
-beforeAll(async () => {
-  w = await createWorld();
-});
-afterAll(async () => {
-  await w.close();
-});
+const w = setupWorld();
 
-type Hold = Awaited<ReturnType<Caller["holds"]["get"]>>;
 type ChainResult = { kind: "hold"; hold: Hold } | { kind: "error"; error: unknown };
 
 /** validate, then activate if validation passed: what a client racing another would do. */
@@ -29,6 +22,21 @@ async function validateThenActivate(api: Caller, locator: string): Promise<Chain
   } catch (error) {
     return { kind: "error", error };
   }
+}
+
+/** Alice validates then activates hold a while Bob does the same with hold b; then both holds as stored. */
+async function race(alice: Caller, a: Hold, bob: Caller, b: Hold) {
+  const results = await Promise.all([validateThenActivate(alice, a.locator), validateThenActivate(bob, b.locator)]);
+  const finals = await Promise.all([alice.holds.get({ locator: a.locator }), alice.holds.get({ locator: b.locator })]);
+  return { results, finals };
+}
+
+/** A tenant of the test's own, with a client (its own token) and one account. */
+async function tenantWithAccount(name: string) {
+  const tenantId = await w.tenant(name);
+  const api = await w.caller(tenantId);
+  const account = await w.account(tenantId);
+  return { tenantId, api, account };
 }
 
 /** Claims of one account and process whose inclusive periods overlap: must always be none. */
@@ -105,7 +113,7 @@ describe("racing validate+activate of two overlapping drafts", () => {
       const a = await alice.holds.create({ accountLocator: account.locator, targets: [{ process }], ...pair.a });
       const b = await bob.holds.create({ accountLocator: account.locator, targets: [{ process }], ...pair.b });
 
-      const results = await Promise.all([validateThenActivate(alice, a.locator), validateThenActivate(bob, b.locator)]);
+      const { results, finals } = await race(alice, a, bob, b);
 
       for (const r of results) {
         if (r.kind === "error") {
@@ -115,10 +123,6 @@ describe("racing validate+activate of two overlapping drafts", () => {
         }
       }
 
-      const finals = await Promise.all([
-        alice.holds.get({ locator: a.locator }),
-        alice.holds.get({ locator: b.locator }),
-      ]);
       const active = finals.filter((h) => h.holdState === "active");
       expect(active, `${pair.name}: exactly one active`).toHaveLength(1);
       const loser = finals.find((h) => h.holdState !== "active");
@@ -147,9 +151,7 @@ describe("racing validate+activate of two overlapping drafts", () => {
   });
 
   it("does not block holds of the same account whose periods do not overlap, or that hold other processes", async () => {
-    const tenantId = await w.tenant("No-clash tenant");
-    const api = await w.caller(tenantId);
-    const account = await w.account(tenantId);
+    const { api, account } = await tenantWithAccount("No-clash tenant");
     const a = await api.holds.create({
       accountLocator: account.locator,
       targets: [{ process: "invoicing" }],
@@ -186,23 +188,17 @@ describe("racing validate+activate of two overlapping drafts", () => {
         accountLocator: account.locator,
         targets: [{ process: "invoicing" }, { process: "autopay" }, { process: "refund" }],
       });
-      const results = await Promise.all([validateThenActivate(alice, a.locator), validateThenActivate(bob, b.locator)]);
+      const { results, finals } = await race(alice, a, bob, b);
       for (const r of results) {
         if (r.kind === "error") expect(["CONFLICT", "PRECONDITION_FAILED"]).toContain((r.error as TRPCError).code);
       }
-      const finals = await Promise.all([
-        alice.holds.get({ locator: a.locator }),
-        alice.holds.get({ locator: b.locator }),
-      ]);
       expect(finals.map((h) => h.holdState).sort()).toEqual(["active", "draft"]);
     }
     expect(await overlappingClaimPairs()).toBe(0);
   });
 
   it("refuses an overlapping row written straight into hold_claims: the database itself enforces the rule (SQLSTATE 23P01)", async () => {
-    const tenantId = await w.tenant("SQL tenant");
-    const api = await w.caller(tenantId);
-    const account = await w.account(tenantId);
+    const { tenantId, api, account } = await tenantWithAccount("SQL tenant");
     const winner = await api.holds.create({
       accountLocator: account.locator,
       targets: [{ process: "delinquency" }],
@@ -280,17 +276,6 @@ const MOVES: { move: MoveName; to: string }[] = [
   { move: "discard", to: "discarded" },
 ];
 
-async function settleAll<T>(n: number, call: (i: number) => Promise<T>) {
-  const results = await Promise.allSettled(Array.from({ length: n }, (_, i) => call(i)));
-  const ok = results
-    .filter((r): r is PromiseFulfilledResult<Awaited<T>> => r.status === "fulfilled")
-    .map((r) => r.value);
-  const failed = results
-    .filter((r): r is PromiseRejectedResult => r.status === "rejected")
-    .map((r) => r.reason as unknown);
-  return { ok, failed };
-}
-
 describe("20 identical moves of one hold at once", () => {
   let tenantId: string;
   let callers: Caller[];
@@ -329,14 +314,14 @@ describe("20 identical moves of one hold at once", () => {
   for (const { move, to } of MOVES) {
     it(`${move} without expectedVersion: one applies, 19 get CONFLICT, version +1, one audit event`, async () => {
       const hold = await holdReadyFor(callers[0] as Caller, tenantId, move);
-      const results = await settleAll(20, (i) => (callers[i] as Caller).holds[move]({ locator: hold.locator }));
+      const results = await settle(callers.map((c) => c.holds[move]({ locator: hold.locator })));
       await expectExactlyOneMove(hold, move, to, results, ["INVALID_TRANSITION", "CONCURRENT_MODIFICATION"]);
     });
 
     it(`${move} with the same expectedVersion: one applies, 19 get CONFLICT, version +1, one audit event`, async () => {
       const hold = await holdReadyFor(callers[0] as Caller, tenantId, move);
-      const results = await settleAll(20, (i) =>
-        (callers[i] as Caller).holds[move]({ locator: hold.locator, expectedVersion: hold.version }),
+      const results = await settle(
+        callers.map((c) => c.holds[move]({ locator: hold.locator, expectedVersion: hold.version })),
       );
       await expectExactlyOneMove(hold, move, to, results, ["VERSION_CONFLICT", "CONCURRENT_MODIFICATION"]);
     });
@@ -344,12 +329,10 @@ describe("20 identical moves of one hold at once", () => {
 
   it("update with the same expectedVersion: one edit applies, 19 get CONFLICT", async () => {
     const hold = await holdReadyFor(callers[0] as Caller, tenantId, "update");
-    const results = await settleAll(20, (i) =>
-      (callers[i] as Caller).holds.update({
-        locator: hold.locator,
-        expectedVersion: hold.version,
-        comments: `edit ${i}`,
-      }),
+    const results = await settle(
+      callers.map((c, i) =>
+        c.holds.update({ locator: hold.locator, expectedVersion: hold.version, comments: `edit ${i}` }),
+      ),
     );
     await expectExactlyOneMove(hold, "update", "draft", results, ["VERSION_CONFLICT", "CONCURRENT_MODIFICATION"]);
     const after = await callers[0]?.holds.get({ locator: hold.locator });
@@ -358,12 +341,14 @@ describe("20 identical moves of one hold at once", () => {
 
   it("amend with the same expectedVersion: one amendment applies, 19 get CONFLICT", async () => {
     const hold = await holdReadyFor(callers[0] as Caller, tenantId, "amend");
-    const results = await settleAll(20, (i) =>
-      (callers[i] as Caller).holds.amend({
-        locator: hold.locator,
-        expectedVersion: hold.version,
-        endDate: `2028-01-${String(i + 1).padStart(2, "0")}`,
-      }),
+    const results = await settle(
+      callers.map((c, i) =>
+        c.holds.amend({
+          locator: hold.locator,
+          expectedVersion: hold.version,
+          endDate: `2028-01-${String(i + 1).padStart(2, "0")}`,
+        }),
+      ),
     );
     await expectExactlyOneMove(hold, "amend", "active", results, ["VERSION_CONFLICT", "CONCURRENT_MODIFICATION"]);
     const after = await callers[0]?.holds.get({ locator: hold.locator });
@@ -389,14 +374,12 @@ describe("20 identical moves of one hold at once", () => {
 
   it("release racing amend on one active hold, all naming the same version: exactly one change applies", async () => {
     const hold = await holdReadyFor(callers[0] as Caller, tenantId, "release");
-    const results = await settleAll(20, (i) =>
-      i % 2 === 0
-        ? (callers[i] as Caller).holds.release({ locator: hold.locator, expectedVersion: hold.version })
-        : (callers[i] as Caller).holds.amend({
-            locator: hold.locator,
-            expectedVersion: hold.version,
-            comments: `amend ${i}`,
-          }),
+    const results = await settle(
+      callers.map((c, i) =>
+        i % 2 === 0
+          ? c.holds.release({ locator: hold.locator, expectedVersion: hold.version })
+          : c.holds.amend({ locator: hold.locator, expectedVersion: hold.version, comments: `amend ${i}` }),
+      ),
     );
     expect(results.ok).toHaveLength(1);
     for (const e of results.failed) expect((e as TRPCError).code).toBe("CONFLICT");

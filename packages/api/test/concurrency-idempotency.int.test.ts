@@ -6,16 +6,10 @@
  */
 import { isAppError } from "@holdfast/domain";
 import type { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Caller, createWorld, databaseChecksum, expectTrpcError, type World } from "./harness.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Caller, databaseChecksum, expectTrpcError, settle, setupWorld } from "./harness.ts";
 
-let w: World;
-beforeAll(async () => {
-  w = await createWorld();
-});
-afterAll(async () => {
-  await w.close();
-});
+const w = setupWorld();
 
 async function countHolds(tenantId: string, where = ""): Promise<number> {
   const rows = await w.db.$client.unsafe(`select count(*)::int as n from holds where tenant_id = $1 ${where}`, [
@@ -167,14 +161,12 @@ describe("idempotent create", () => {
   it("30 concurrent creates with one key: one hold, 30 identical answers", async () => {
     const callers = await Promise.all(Array.from({ length: 30 }, () => w.caller(tenantId)));
     const holdsBefore = await countHolds(tenantId);
-    const results = await Promise.allSettled(
+    const { ok: answers, failed } = await settle(
       callers.map((c) =>
         c.holds.create({ ...body(accountLocator), comments: "stampede", idempotencyKey: "create-stampede" }),
       ),
     );
-    const failed = results.filter((r) => r.status === "rejected");
-    expect(failed.map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
-    const answers = results.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+    expect(failed.map(String)).toEqual([]);
     for (const a of answers) expect(a).toEqual(answers[0]);
     expect(await countHolds(tenantId)).toBe(holdsBefore + 1);
     expect(await countHolds(tenantId, `and comments = 'stampede'`)).toBe(1);
@@ -272,13 +264,10 @@ describe("idempotent moves", () => {
   it("20 concurrent releases with one key: one release, 20 identical answers, no CONFLICT", async () => {
     const hold = await activeHold();
     const callers = await Promise.all(Array.from({ length: 20 }, () => w.caller(tenantId)));
-    const results = await Promise.allSettled(
+    const { ok: answers, failed } = await settle(
       callers.map((c) => c.holds.release({ locator: hold.locator, idempotencyKey: "release-stampede" })),
     );
-    expect(
-      results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason)),
-    ).toEqual([]);
-    const answers = results.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+    expect(failed.map(String)).toEqual([]);
     for (const a of answers) expect(a).toEqual(answers[0]);
     expect(answers[0]).toMatchObject({ holdState: "released", version: hold.version + 1 });
     expect(await countAudit(hold.locator, "release")).toBe(1);

@@ -1,9 +1,18 @@
-import { type AppError, type FieldIssue, HOLD_NOT_ACTIVE_MESSAGE, isAppError } from "@holdfast/domain";
-import type { TRPCError } from "@trpc/server";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { HOLD_NOT_ACTIVE_MESSAGE } from "@holdfast/domain";
+import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import { flattenZodError } from "../src/errors.ts";
-import { type Caller, createWorld, databaseChecksum, expectTrpcError, type World } from "./harness.ts";
+import {
+  appErrorOf,
+  type Caller,
+  databaseChecksum,
+  expectTrpcError,
+  type HoldFields,
+  holdInState,
+  pathsAndRules,
+  setupWorld,
+  TODAY,
+} from "./harness.ts";
 
 /**
  * The ORMB amend (seeds/002) of an active hold, through the real router: hold
@@ -13,38 +22,7 @@ import { type Caller, createWorld, databaseChecksum, expectTrpcError, type World
  * refused once the hold's end date has passed.
  */
 
-const NOW = "2027-03-10T12:00:00Z";
-const TODAY = "2027-03-10";
-
-let w: World;
-let tenantId: string;
-let api: Caller;
-
-beforeAll(async () => {
-  w = await createWorld({ now: NOW });
-  tenantId = await w.tenant("Amend tenant");
-  api = await w.caller(tenantId);
-});
-afterEach(() => {
-  w.clock.set(NOW);
-});
-afterAll(async () => {
-  await w.close();
-});
-
-type CreateInput = Parameters<Caller["holds"]["create"]>[0];
-type HoldFields = Omit<CreateInput, "accountLocator">;
-
-function appErrorOf(err: TRPCError): AppError {
-  const cause = err.cause;
-  if (!isAppError(cause)) throw new Error(`expected an AppError cause, got ${String(cause)}`);
-  return cause;
-}
-
-const pathsAndRules = (issues: readonly FieldIssue[]) =>
-  issues
-    .map(({ path, rule }) => ({ path, rule }))
-    .sort((a, b) => `${a.path} ${a.rule}`.localeCompare(`${b.path} ${b.rule}`));
+const w = setupWorld({ tenantName: "Amend tenant" });
 
 /** Characteristics as a map by type: Update and Delete are about membership, not order. */
 const byType = (chars: readonly { type: string; value: string; effectiveDate: string | null }[]) =>
@@ -53,10 +31,6 @@ const byType = (chars: readonly { type: string; value: string; effectiveDate: st
 /** Targets as a map by process. */
 const byProcess = (targets: readonly { process: string; startDate: string | null; endDate: string | null }[]) =>
   Object.fromEntries(targets.map((t) => [t.process, { startDate: t.startDate, endDate: t.endDate }]));
-
-async function newAccount(name = "Account") {
-  return (await w.account(tenantId, name)).locator;
-}
 
 const ORMB_LIKE: HoldFields = {
   startDate: TODAY,
@@ -76,18 +50,15 @@ const ORMB_LIKE: HoldFields = {
 };
 
 async function activeHold(accountLocator: string, fields: HoldFields = ORMB_LIKE) {
-  const created = await api.holds.create({ accountLocator, ...fields });
-  const validated = await api.holds.validate({ locator: created.locator });
-  expect(validated.holdState, JSON.stringify(validated.validationResult)).toBe("validated");
-  const active = await api.holds.activate({ locator: created.locator });
+  const active = await holdInState(w.api, accountLocator, "active", fields);
   expect(active.holdState).toBe("active");
   return active;
 }
 
 describe("amend an active hold", () => {
   it("the seed's full update in one call: hold end date, BILL and FNDG end dates, comments, characteristic Update and Delete", async () => {
-    const hold = await activeHold(await newAccount());
-    const amended = await api.holds.amend({
+    const hold = await activeHold(await w.newAccount());
+    const amended = await w.api.holds.amend({
       locator: hold.locator,
       endDate: "2027-07-31",
       comments: "Update the fields based on the request ID",
@@ -119,15 +90,15 @@ describe("amend an active hold", () => {
     });
     expect(amended.characteristics).toEqual([{ type: "INVOICE_TYPE", value: "CMR", effectiveDate: "2027-03-10" }]);
 
-    const stored = await api.holds.get({ locator: hold.locator });
+    const stored = await w.api.holds.get({ locator: hold.locator });
     expect(byProcess(stored.targets)).toEqual(byProcess(amended.targets));
     expect(stored.characteristics).toEqual(amended.characteristics);
     expect(stored).toMatchObject({ endDate: "2027-07-31", comments: amended.comments, version: amended.version });
   });
 
   it("the hold end date alone: nothing else changes", async () => {
-    const hold = await activeHold(await newAccount());
-    const amended = await api.holds.amend({ locator: hold.locator, endDate: "2027-08-31" });
+    const hold = await activeHold(await w.newAccount());
+    const amended = await w.api.holds.amend({ locator: hold.locator, endDate: "2027-08-31" });
     expect(amended.endDate).toBe("2027-08-31");
     expect(byProcess(amended.targets)).toEqual(byProcess(hold.targets));
     expect(byType(amended.characteristics)).toEqual(byType(hold.characteristics));
@@ -136,14 +107,14 @@ describe("amend an active hold", () => {
   });
 
   it("the hold end date can be removed (until released)", async () => {
-    const hold = await activeHold(await newAccount(), {
+    const hold = await activeHold(await w.newAccount(), {
       startDate: TODAY,
       endDate: "2027-06-30",
       targets: [{ process: "invoicing" }],
     });
-    const amended = await api.holds.amend({ locator: hold.locator, endDate: null });
+    const amended = await w.api.holds.amend({ locator: hold.locator, endDate: null });
     expect(amended.endDate).toBeNull();
-    const effect = await api.holds.effect({
+    const effect = await w.api.holds.effect({
       accountLocator: hold.accountLocator,
       process: "invoicing",
       date: "2030-01-01",
@@ -152,7 +123,7 @@ describe("amend an active hold", () => {
   });
 
   it("a target's end date: only that target changes, its start date stays", async () => {
-    const hold = await activeHold(await newAccount(), {
+    const hold = await activeHold(await w.newAccount(), {
       startDate: TODAY,
       endDate: "2027-06-30",
       targets: [
@@ -160,7 +131,7 @@ describe("amend an active hold", () => {
         { process: "funding", endDate: "2027-06-15" },
       ],
     });
-    const amended = await api.holds.amend({
+    const amended = await w.api.holds.amend({
       locator: hold.locator,
       targets: [{ process: "funding", endDate: "2027-06-20" }],
     });
@@ -169,7 +140,7 @@ describe("amend an active hold", () => {
       funding: { startDate: null, endDate: "2027-06-20" },
     });
     expect(amended.endDate).toBe("2027-06-30");
-    const effect = await api.holds.effect({
+    const effect = await w.api.holds.effect({
       accountLocator: hold.accountLocator,
       process: "funding",
       date: "2027-06-18",
@@ -178,10 +149,10 @@ describe("amend an active hold", () => {
   });
 
   it("an added target: the account becomes held for that process too", async () => {
-    const hold = await activeHold(await newAccount());
+    const hold = await activeHold(await w.newAccount());
     const account = hold.accountLocator;
-    expect((await api.holds.effect({ accountLocator: account, process: "autopay" })).held).toBe(false);
-    const amended = await api.holds.amend({
+    expect((await w.api.holds.effect({ accountLocator: account, process: "autopay" })).held).toBe(false);
+    const amended = await w.api.holds.amend({
       locator: hold.locator,
       targets: [{ process: "autopay", endDate: "2027-06-01" }],
     });
@@ -191,26 +162,26 @@ describe("amend an active hold", () => {
       autopay: { startDate: null, endDate: "2027-06-01" },
     });
     expect(amended.targetType).toBeNull();
-    const effect = await api.holds.effect({ accountLocator: account, process: "autopay" });
+    const effect = await w.api.holds.effect({ accountLocator: account, process: "autopay" });
     expect(effect).toMatchObject({ held: true, holdLocators: [hold.locator], date: TODAY });
-    expect((await api.holds.effect({ accountLocator: account, process: "autopay", date: "2027-06-02" })).held).toBe(
+    expect((await w.api.holds.effect({ accountLocator: account, process: "autopay", date: "2027-06-02" })).held).toBe(
       false,
     );
   });
 
   it("comments: set, and cleared with null", async () => {
-    const hold = await activeHold(await newAccount());
-    const set = await api.holds.amend({ locator: hold.locator, comments: "Customer disputes the March invoice" });
+    const hold = await activeHold(await w.newAccount());
+    const set = await w.api.holds.amend({ locator: hold.locator, comments: "Customer disputes the March invoice" });
     expect(set.comments).toBe("Customer disputes the March invoice");
     expect(set.endDate).toBe(hold.endDate);
-    const cleared = await api.holds.amend({ locator: hold.locator, comments: null });
+    const cleared = await w.api.holds.amend({ locator: hold.locator, comments: null });
     expect(cleared.comments).toBeNull();
     expect(cleared.version).toBe(hold.version + 2);
   });
 
   it("characteristics Update upserts: a new type is inserted, an existing type is overwritten, others stay", async () => {
-    const hold = await activeHold(await newAccount());
-    const amended = await api.holds.amend({
+    const hold = await activeHold(await w.newAccount());
+    const amended = await w.api.holds.amend({
       locator: hold.locator,
       characteristics: [
         { action: "Update", type: "INVOICE_TYPE", value: "CMR", effectiveDate: "2027-04-01" },
@@ -222,33 +193,33 @@ describe("amend an active hold", () => {
       INVOICE_HOLD_REASON: { value: "CMDP", effectiveDate: "2027-03-10" },
       STATE_OF_ISSUE: { value: "TX", effectiveDate: null },
     });
-    const stored = await api.holds.get({ locator: hold.locator });
+    const stored = await w.api.holds.get({ locator: hold.locator });
     expect(byType(stored.characteristics)).toEqual(byType(amended.characteristics));
     expect(stored.characteristics).toHaveLength(3);
   });
 
   it("characteristics Delete removes one; deleting an absent type is a no-op", async () => {
-    const hold = await activeHold(await newAccount());
-    const deleted = await api.holds.amend({
+    const hold = await activeHold(await w.newAccount());
+    const deleted = await w.api.holds.amend({
       locator: hold.locator,
       characteristics: [{ action: "Delete", type: "INVOICE_HOLD_REASON" }],
     });
     expect(byType(deleted.characteristics)).toEqual({ INVOICE_TYPE: { value: "STD", effectiveDate: "2027-03-10" } });
 
-    const noop = await api.holds.amend({
+    const noop = await w.api.holds.amend({
       locator: hold.locator,
       characteristics: [{ action: "Delete", type: "NEVER_THERE" }],
     });
     expect(noop.holdState).toBe("active");
     expect(byType(noop.characteristics)).toEqual(byType(deleted.characteristics));
-    const stored = await api.holds.get({ locator: hold.locator });
+    const stored = await w.api.holds.get({ locator: hold.locator });
     expect(byType(stored.characteristics)).toEqual({ INVOICE_TYPE: { value: "STD", effectiveDate: "2027-03-10" } });
   });
 
   it("an Update without a value is refused at input", async () => {
-    const hold = await activeHold(await newAccount());
+    const hold = await activeHold(await w.newAccount());
     const err = await expectTrpcError(
-      api.holds.amend({ locator: hold.locator, characteristics: [{ action: "Update", type: "INVOICE_TYPE" }] }),
+      w.api.holds.amend({ locator: hold.locator, characteristics: [{ action: "Update", type: "INVOICE_TYPE" }] }),
       "BAD_REQUEST",
     );
     expect(err.cause).toBeInstanceOf(ZodError);
@@ -256,14 +227,14 @@ describe("amend an active hold", () => {
   });
 
   it("the audit history records the amend with before and after", async () => {
-    const hold = await activeHold(await newAccount());
-    const amended = await api.holds.amend({
+    const hold = await activeHold(await w.newAccount());
+    const amended = await w.api.holds.amend({
       locator: hold.locator,
       endDate: "2027-09-30",
       comments: "extended",
       characteristics: [{ action: "Delete", type: "INVOICE_TYPE" }],
     });
-    const history = await api.audit.history({ entityType: "hold", entityId: hold.locator });
+    const history = await w.api.audit.history({ entityType: "hold", entityId: hold.locator });
     expect(history.map((e) => e.action)).toEqual(["create", "validate", "activate", "amend"]);
     const event = history[3];
     expect(event).toMatchObject({
@@ -278,26 +249,26 @@ describe("amend an active hold", () => {
   });
 
   it("the amend's answer is the hold as stored: a later get returns the same hold", async () => {
-    const hold = await activeHold(await newAccount());
-    const amended = await api.holds.amend({
+    const hold = await activeHold(await w.newAccount());
+    const amended = await w.api.holds.amend({
       locator: hold.locator,
       targets: [{ process: "autopay", endDate: "2027-06-01" }],
       characteristics: [{ action: "Update", type: "A_FIRST_TYPE", value: "x" }],
     });
-    const stored = await api.holds.get({ locator: hold.locator });
+    const stored = await w.api.holds.get({ locator: hold.locator });
     expect(amended).toEqual(stored);
   });
 
   it("expectedVersion: a stale one is CONFLICT and changes nothing, the current one applies", async () => {
-    const hold = await activeHold(await newAccount());
+    const hold = await activeHold(await w.newAccount());
     const before = await databaseChecksum(w.db);
     const err = await expectTrpcError(
-      api.holds.amend({ locator: hold.locator, expectedVersion: hold.version - 1, comments: "stale" }),
+      w.api.holds.amend({ locator: hold.locator, expectedVersion: hold.version - 1, comments: "stale" }),
       "CONFLICT",
     );
     expect(appErrorOf(err).code).toBe("VERSION_CONFLICT");
     expect(await databaseChecksum(w.db)).toBe(before);
-    const ok = await api.holds.amend({ locator: hold.locator, expectedVersion: hold.version, comments: "fresh" });
+    const ok = await w.api.holds.amend({ locator: hold.locator, expectedVersion: hold.version, comments: "fresh" });
     expect(ok).toMatchObject({ comments: "fresh", version: hold.version + 1 });
   });
 });
@@ -307,12 +278,12 @@ describe("amend on a hold that is not active fails with ORMB's message", () => {
     expect(HOLD_NOT_ACTIVE_MESSAGE).toBe("The hold request is not in the active status.");
     const fields: HoldFields = { targets: [{ process: "invoicing" }] };
 
-    const draft = await api.holds.create({ accountLocator: await newAccount(), ...fields });
-    const validatedCreated = await api.holds.create({ accountLocator: await newAccount(), ...fields });
-    const validated = await api.holds.validate({ locator: validatedCreated.locator });
-    const released = await api.holds.release({ locator: (await activeHold(await newAccount(), fields)).locator });
-    const discardedCreated = await api.holds.create({ accountLocator: await newAccount(), ...fields });
-    const discarded = await api.holds.discard({ locator: discardedCreated.locator });
+    const draft = await w.api.holds.create({ accountLocator: await w.newAccount(), ...fields });
+    const validatedCreated = await w.api.holds.create({ accountLocator: await w.newAccount(), ...fields });
+    const validated = await w.api.holds.validate({ locator: validatedCreated.locator });
+    const released = await w.api.holds.release({ locator: (await activeHold(await w.newAccount(), fields)).locator });
+    const discardedCreated = await w.api.holds.create({ accountLocator: await w.newAccount(), ...fields });
+    const discarded = await w.api.holds.discard({ locator: discardedCreated.locator });
 
     for (const [state, hold] of [
       ["draft", draft],
@@ -323,7 +294,7 @@ describe("amend on a hold that is not active fails with ORMB's message", () => {
       expect(hold.holdState).toBe(state);
       const before = await databaseChecksum(w.db);
       const err = await expectTrpcError(
-        api.holds.amend({
+        w.api.holds.amend({
           locator: hold.locator,
           endDate: "2027-12-31",
           comments: "amend",
@@ -334,7 +305,7 @@ describe("amend on a hold that is not active fails with ORMB's message", () => {
       expect(err.message).toBe("The hold request is not in the active status.");
       expect(appErrorOf(err).code).toBe("HOLD_NOT_ACTIVE");
       expect(await databaseChecksum(w.db)).toBe(before);
-      const stored = await api.holds.get({ locator: hold.locator });
+      const stored = await w.api.holds.get({ locator: hold.locator });
       expect(stored).toMatchObject({ holdState: state, version: hold.version, endDate: null, comments: null });
     }
   });
@@ -347,7 +318,7 @@ describe("an amend that would break a rule is BAD_REQUEST and changes nothing", 
     expected: { path: string; rule: string }[],
   ) {
     const before = await databaseChecksum(w.db);
-    const err = await expectTrpcError(api.holds.amend({ locator, ...amend }), "BAD_REQUEST");
+    const err = await expectTrpcError(w.api.holds.amend({ locator, ...amend }), "BAD_REQUEST");
     const app = appErrorOf(err);
     expect(app.code).toBe("BAD_REQUEST");
     expect(pathsAndRules(app.issues)).toEqual(pathsAndRules(expected.map((e) => ({ ...e, message: "" }))));
@@ -356,12 +327,12 @@ describe("an amend that would break a rule is BAD_REQUEST and changes nothing", 
   }
 
   it("a hold end date in the past: endDate / not_in_past", async () => {
-    const hold = await activeHold(await newAccount(), { endDate: "2027-06-30", targets: [{ process: "invoicing" }] });
+    const hold = await activeHold(await w.newAccount(), { endDate: "2027-06-30", targets: [{ process: "invoicing" }] });
     await expectRefused(hold.locator, { endDate: "2027-03-09" }, [{ path: "endDate", rule: "not_in_past" }]);
   });
 
   it("a hold end date before its start date: endDate / not_before_start", async () => {
-    const hold = await activeHold(await newAccount(), {
+    const hold = await activeHold(await w.newAccount(), {
       startDate: "2027-04-01",
       endDate: "2027-06-30",
       targets: [{ process: "invoicing" }],
@@ -370,7 +341,7 @@ describe("an amend that would break a rule is BAD_REQUEST and changes nothing", 
   });
 
   it("a target end date beyond the hold's end: targets[i] / outside_hold_dates", async () => {
-    const hold = await activeHold(await newAccount(), {
+    const hold = await activeHold(await w.newAccount(), {
       startDate: TODAY,
       endDate: "2027-06-30",
       targets: [{ process: "invoicing" }, { process: "funding", endDate: "2027-06-15" }],
@@ -383,7 +354,7 @@ describe("an amend that would break a rule is BAD_REQUEST and changes nothing", 
   });
 
   it("a hold end date that leaves a target outside: targets[i] / outside_hold_dates", async () => {
-    const hold = await activeHold(await newAccount(), {
+    const hold = await activeHold(await w.newAccount(), {
       startDate: TODAY,
       endDate: "2027-06-30",
       targets: [{ process: "invoicing", endDate: "2027-06-15" }],
@@ -392,21 +363,21 @@ describe("an amend that would break a rule is BAD_REQUEST and changes nothing", 
   });
 
   it("a target end date in the past: targets[i].endDate / not_in_past", async () => {
-    const hold = await activeHold(await newAccount(), { targets: [{ process: "invoicing", endDate: "2027-06-15" }] });
+    const hold = await activeHold(await w.newAccount(), { targets: [{ process: "invoicing", endDate: "2027-06-15" }] });
     await expectRefused(hold.locator, { targets: [{ process: "invoicing", endDate: "2027-03-01" }] }, [
       { path: "targets[0].endDate", rule: "not_in_past" },
     ]);
   });
 
   it("an added delinquency target on a hold with overdue: targets / overdue_with_delinquency", async () => {
-    const hold = await activeHold(await newAccount(), { targets: [{ process: "overdue" }] });
+    const hold = await activeHold(await w.newAccount(), { targets: [{ process: "overdue" }] });
     await expectRefused(hold.locator, { targets: [{ process: "delinquency" }] }, [
       { path: "targets", rule: "overdue_with_delinquency" },
     ]);
   });
 
   it("an added target that overlaps another active hold of the account: overlapping_hold", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     await activeHold(account, { startDate: "2027-05-01", endDate: "2027-05-31", targets: [{ process: "autopay" }] });
     const hold = await activeHold(account, {
       startDate: TODAY,
@@ -414,96 +385,96 @@ describe("an amend that would break a rule is BAD_REQUEST and changes nothing", 
       targets: [{ process: "invoicing" }],
     });
     const app = await expectTrpcError(
-      api.holds.amend({ locator: hold.locator, targets: [{ process: "autopay" }] }),
+      w.api.holds.amend({ locator: hold.locator, targets: [{ process: "autopay" }] }),
       "BAD_REQUEST",
     );
     expect(appErrorOf(app).issues.map((i) => i.rule)).toEqual(["overlapping_hold"]);
-    expect((await api.holds.get({ locator: hold.locator })).targets.map((t) => t.process)).toEqual(["invoicing"]);
+    expect((await w.api.holds.get({ locator: hold.locator })).targets.map((t) => t.process)).toEqual(["invoicing"]);
   });
 
   it("extending the end date into another active hold's dates: overlapping_hold; shortening it frees those dates", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const first = await activeHold(account, {
       startDate: TODAY,
       endDate: "2027-04-30",
       targets: [{ process: "invoicing" }],
     });
-    const later = await api.holds.create({
+    const later = await w.api.holds.create({
       accountLocator: account,
       startDate: "2027-05-01",
       endDate: "2027-05-31",
       targets: [{ process: "invoicing" }],
     });
-    expect((await api.holds.validate({ locator: later.locator })).holdState).toBe("validated");
+    expect((await w.api.holds.validate({ locator: later.locator })).holdState).toBe("validated");
 
     const err = await expectTrpcError(
-      api.holds.amend({ locator: first.locator, endDate: "2027-05-15" }),
+      w.api.holds.amend({ locator: first.locator, endDate: "2027-05-15" }),
       "BAD_REQUEST",
     );
     expect(appErrorOf(err).issues.map((i) => i.rule)).toEqual(["overlapping_hold"]);
 
     // The other way round: shortening the first hold lets an overlapping draft validate.
-    const overlapping = await api.holds.create({
+    const overlapping = await w.api.holds.create({
       accountLocator: account,
       startDate: "2027-04-20",
       endDate: "2027-04-30",
       targets: [{ process: "invoicing" }],
     });
-    expect((await api.holds.validate({ locator: overlapping.locator })).holdState).toBe("draft");
-    await api.holds.amend({ locator: first.locator, endDate: "2027-04-19" });
-    expect((await api.holds.validate({ locator: overlapping.locator })).holdState).toBe("validated");
+    expect((await w.api.holds.validate({ locator: overlapping.locator })).holdState).toBe("draft");
+    await w.api.holds.amend({ locator: first.locator, endDate: "2027-04-19" });
+    expect((await w.api.holds.validate({ locator: overlapping.locator })).holdState).toBe("validated");
   });
 });
 
 describe("a hold whose end date has passed", () => {
   it("can still be amended and released on its end date itself", async () => {
-    const hold = await activeHold(await newAccount(), {
+    const hold = await activeHold(await w.newAccount(), {
       startDate: TODAY,
       endDate: "2027-03-20",
       targets: [{ process: "invoicing" }],
     });
     w.clock.set("2027-03-20T23:00:00Z");
-    const amended = await api.holds.amend({ locator: hold.locator, comments: "last day" });
+    const amended = await w.api.holds.amend({ locator: hold.locator, comments: "last day" });
     expect(amended.schedule).toBe("in_effect");
-    const released = await api.holds.release({ locator: hold.locator });
+    const released = await w.api.holds.release({ locator: hold.locator });
     expect(released.holdState).toBe("released");
   });
 
   it("can no longer be amended or released the day after: CONFLICT, appCode HOLD_ENDED, nothing changes", async () => {
-    const hold = await activeHold(await newAccount(), {
+    const hold = await activeHold(await w.newAccount(), {
       startDate: TODAY,
       endDate: "2027-03-20",
       targets: [{ process: "invoicing" }],
     });
     w.clock.set("2027-03-21T00:00:00Z");
-    const stored = await api.holds.get({ locator: hold.locator });
+    const stored = await w.api.holds.get({ locator: hold.locator });
     expect(stored).toMatchObject({ holdState: "active", schedule: "ended" });
 
     const before = await databaseChecksum(w.db);
     const amendErr = await expectTrpcError(
-      api.holds.amend({ locator: hold.locator, endDate: "2027-12-31" }),
+      w.api.holds.amend({ locator: hold.locator, endDate: "2027-12-31" }),
       "CONFLICT",
     );
     expect(appErrorOf(amendErr).code).toBe("HOLD_ENDED");
     expect(amendErr.message).toContain("2027-03-20");
-    const releaseErr = await expectTrpcError(api.holds.release({ locator: hold.locator }), "CONFLICT");
+    const releaseErr = await expectTrpcError(w.api.holds.release({ locator: hold.locator }), "CONFLICT");
     expect(appErrorOf(releaseErr).code).toBe("HOLD_ENDED");
     expect(await databaseChecksum(w.db)).toBe(before);
 
     w.clock.advanceDays(30);
-    await expectTrpcError(api.holds.amend({ locator: hold.locator, comments: "still?" }), "CONFLICT");
+    await expectTrpcError(w.api.holds.amend({ locator: hold.locator, comments: "still?" }), "CONFLICT");
   });
 });
 
 describe("an active hold that started in the past", () => {
   it("can still be amended: its old start dates are not refused", async () => {
-    const hold = await activeHold(await newAccount(), {
+    const hold = await activeHold(await w.newAccount(), {
       startDate: TODAY,
       endDate: "2027-06-30",
       targets: [{ process: "invoicing", startDate: "2027-03-11", endDate: "2027-06-15" }, { process: "funding" }],
     });
     w.clock.set("2027-04-15T12:00:00Z");
-    const amended = await api.holds.amend({
+    const amended = await w.api.holds.amend({
       locator: hold.locator,
       endDate: "2027-07-31",
       targets: [{ process: "invoicing", endDate: "2027-07-15" }],
@@ -523,7 +494,7 @@ describe("an active hold that started in the past", () => {
   });
 
   it("but a new start date in the past is refused: targets[i].startDate / not_in_past", async () => {
-    const hold = await activeHold(await newAccount(), {
+    const hold = await activeHold(await w.newAccount(), {
       startDate: TODAY,
       endDate: "2027-06-30",
       targets: [{ process: "invoicing", startDate: "2027-03-11" }],
@@ -531,7 +502,7 @@ describe("an active hold that started in the past", () => {
     w.clock.set("2027-04-15T12:00:00Z");
     const before = await databaseChecksum(w.db);
     const err = await expectTrpcError(
-      api.holds.amend({ locator: hold.locator, targets: [{ process: "invoicing", startDate: "2027-03-20" }] }),
+      w.api.holds.amend({ locator: hold.locator, targets: [{ process: "invoicing", startDate: "2027-03-20" }] }),
       "BAD_REQUEST",
     );
     expect(pathsAndRules(appErrorOf(err).issues)).toEqual([{ path: "targets[0].startDate", rule: "not_in_past" }]);

@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWorld, expectTrpcError, type World } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { expectTrpcError, setupWorld } from "./harness.ts";
 
-let w: World;
-beforeAll(async () => {
-  w = await createWorld();
-});
-afterAll(async () => {
-  await w.close();
-});
+const w = setupWorld();
 
 describe("hold lifecycle through the router", () => {
   it("goes draft → validated → active → released, recording each move in the history", async () => {
@@ -16,10 +10,19 @@ describe("hold lifecycle through the router", () => {
     const api = await w.caller(tenantId);
 
     const created = await api.holds.create({ accountLocator: account.locator, targets: [{ process: "invoicing" }] });
-    expect(created).toMatchObject({ holdState: "draft", version: 1, targetType: "invoicing", allowedMoves: ["update", "validate", "discard"] });
+    expect(created).toMatchObject({
+      holdState: "draft",
+      version: 1,
+      targetType: "invoicing",
+      allowedMoves: ["update", "validate", "discard"],
+    });
 
     const validated = await api.holds.validate({ locator: created.locator });
-    expect(validated).toMatchObject({ holdState: "validated", version: 2, validationResult: { success: true, problems: [] } });
+    expect(validated).toMatchObject({
+      holdState: "validated",
+      version: 2,
+      validationResult: { success: true, problems: [] },
+    });
 
     const active = await api.holds.activate({ locator: created.locator, expectedVersion: 2 });
     expect(active).toMatchObject({ holdState: "active", version: 3, schedule: "in_effect" });
@@ -32,7 +35,11 @@ describe("hold lifecycle through the router", () => {
 
     const history = await api.audit.history({ entityType: "hold", entityId: created.locator });
     expect(history.map((e) => e.action)).toEqual(["create", "validate", "activate", "release"]);
-    expect(history[3]).toMatchObject({ before: { holdState: "active" }, after: { holdState: "released" }, actorType: "token" });
+    expect(history[3]).toMatchObject({
+      before: { holdState: "active" },
+      after: { holdState: "released" },
+      actorType: "token",
+    });
 
     await expectTrpcError(api.holds.activate({ locator: created.locator }), "CONFLICT");
   });

@@ -1,7 +1,15 @@
-import { type AppError, isAppError } from "@holdfast/domain";
-import type { TRPCError } from "@trpc/server";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Caller, createWorld, expectTrpcError, type World } from "./harness.ts";
+import type { HoldProcess } from "@holdfast/domain";
+import { describe, expect, it } from "vitest";
+import {
+  appErrorOf,
+  type Caller,
+  expectTrpcError,
+  type Hold,
+  holdInState,
+  type HoldState,
+  setupWorld,
+  TODAY,
+} from "./harness.ts";
 
 /**
  * Reading holds through the real router: Socotra's per-account listing
@@ -9,80 +17,32 @@ import { type Caller, createWorld, expectTrpcError, type World } from "./harness
  * listing (filters and keyset paging), and the effect query.
  */
 
-const NOW = "2027-03-10T12:00:00Z";
-const TODAY = "2027-03-10";
-
-let w: World;
-let tenantId: string;
-let api: Caller;
-
-beforeAll(async () => {
-  w = await createWorld({ now: NOW });
-  tenantId = await w.tenant("Listing tenant");
-  api = await w.caller(tenantId);
-});
-afterEach(() => {
-  w.clock.set(NOW);
-});
-afterAll(async () => {
-  await w.close();
-});
-
-type CreateInput = Parameters<Caller["holds"]["create"]>[0];
-type HoldFields = Omit<CreateInput, "accountLocator">;
-type HoldOut = Awaited<ReturnType<Caller["holds"]["get"]>>;
-type State = HoldOut["holdState"];
-
-function appErrorOf(err: TRPCError): AppError {
-  const cause = err.cause;
-  if (!isAppError(cause)) throw new Error(`expected an AppError cause, got ${String(cause)}`);
-  return cause;
-}
+const w = setupWorld({ tenantName: "Listing tenant" });
 
 const UNKNOWN = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
-/** A hold brought to the given state through the router. */
-async function holdIn(client: Caller, accountLocator: string, state: State, fields: HoldFields): Promise<HoldOut> {
-  const draft = await client.holds.create({ accountLocator, ...fields });
-  if (state === "draft") return draft;
-  if (state === "discarded") return client.holds.discard({ locator: draft.locator });
-  const validated = await client.holds.validate({ locator: draft.locator });
-  expect(validated.holdState, JSON.stringify(validated.validationResult)).toBe("validated");
-  if (state === "validated") return validated;
-  const active = await client.holds.activate({ locator: draft.locator });
-  if (state === "active") return active;
-  return client.holds.release({ locator: draft.locator });
-}
-
 /** One hold in each state on one account; each holds a different process, so none overlap. */
 async function oneOfEach(accountLocator: string) {
-  const chars = [{ type: "REASON", value: "dispute", effectiveDate: null }];
+  const characteristics = [{ type: "REASON", value: "dispute", effectiveDate: null }];
+  const hold = (state: HoldState, process: HoldProcess) =>
+    holdInState(w.api, accountLocator, state, { targets: [{ process }], characteristics });
   return {
-    draft: await holdIn(api, accountLocator, "draft", { targets: [{ process: "invoicing" }], characteristics: chars }),
-    validated: await holdIn(api, accountLocator, "validated", {
-      targets: [{ process: "delinquency" }],
-      characteristics: chars,
-    }),
-    active: await holdIn(api, accountLocator, "active", { targets: [{ process: "autopay" }], characteristics: chars }),
-    released: await holdIn(api, accountLocator, "released", {
-      targets: [{ process: "funding" }],
-      characteristics: chars,
-    }),
-    discarded: await holdIn(api, accountLocator, "discarded", {
-      targets: [{ process: "refund" }],
-      characteristics: chars,
-    }),
+    draft: await hold("draft", "invoicing"),
+    validated: await hold("validated", "delinquency"),
+    active: await hold("active", "autopay"),
+    released: await hold("released", "funding"),
+    discarded: await hold("discarded", "refund"),
   };
 }
 
 describe("holds.listByAccount (Socotra)", () => {
   it("lists the account's holds oldest first, and only that account's", async () => {
-    const account = (await w.account(tenantId, "A")).locator;
-    const other = (await w.account(tenantId, "B")).locator;
+    const account = await w.newAccount("A");
+    const other = await w.newAccount("B");
     const mine = await oneOfEach(account);
-    await holdIn(api, other, "draft", { targets: [{ process: "invoicing" }] });
+    await holdInState(w.api, other, "draft", { targets: [{ process: "invoicing" }] });
 
-    const all = await api.holds.listByAccount({ accountLocator: account });
+    const all = await w.api.holds.listByAccount({ accountLocator: account });
     expect(all.listCompleted).toBe(true);
     expect(all.items.map((h) => h.locator)).toEqual(
       [mine.draft, mine.validated, mine.active, mine.released, mine.discarded].map((h) => h.locator),
@@ -91,10 +51,10 @@ describe("holds.listByAccount (Socotra)", () => {
   });
 
   it("filters by state", async () => {
-    const account = (await w.account(tenantId)).locator;
+    const account = await w.newAccount();
     const mine = await oneOfEach(account);
     for (const state of ["draft", "validated", "active", "released", "discarded"] as const) {
-      const page = await api.holds.listByAccount({ accountLocator: account, state });
+      const page = await w.api.holds.listByAccount({ accountLocator: account, state });
       expect(
         page.items.map((h) => h.locator),
         state,
@@ -103,20 +63,23 @@ describe("holds.listByAccount (Socotra)", () => {
       expect(page.listCompleted).toBe(true);
     }
     // A state with no holds: empty and complete.
-    const fresh = (await w.account(tenantId)).locator;
-    expect(await api.holds.listByAccount({ accountLocator: fresh, state: "active" })).toEqual({
+    const fresh = await w.newAccount();
+    expect(await w.api.holds.listByAccount({ accountLocator: fresh, state: "active" })).toEqual({
       listCompleted: true,
       items: [],
     });
   });
 
   it("offset and count, with listCompleted at the edges", async () => {
-    const account = (await w.account(tenantId)).locator;
-    const holds: HoldOut[] = [];
+    const account = await w.newAccount();
+    const holds: Hold[] = [];
     for (let i = 0; i < 5; i++)
-      holds.push(await holdIn(api, account, "draft", { targets: [{ process: "invoicing" }], comments: `#${i}` }));
+      holds.push(
+        await holdInState(w.api, account, "draft", { targets: [{ process: "invoicing" }], comments: `#${i}` }),
+      );
     const ids = holds.map((h) => h.locator);
-    const page = (offset: number, count: number) => api.holds.listByAccount({ accountLocator: account, offset, count });
+    const page = (offset: number, count: number) =>
+      w.api.holds.listByAccount({ accountLocator: account, offset, count });
 
     // Exactly count items remain: complete.
     expect(await page(0, 5).then((p) => [p.listCompleted, p.items.map((h) => h.locator)])).toEqual([true, ids]);
@@ -159,39 +122,39 @@ describe("holds.listByAccount (Socotra)", () => {
   });
 
   it("offset and count combine with the state filter", async () => {
-    const account = (await w.account(tenantId)).locator;
-    const drafts: HoldOut[] = [];
+    const account = await w.newAccount();
+    const drafts: Hold[] = [];
     for (let i = 0; i < 3; i++) {
-      drafts.push(await holdIn(api, account, "draft", { targets: [{ process: "invoicing" }] }));
-      await holdIn(api, account, "discarded", { targets: [{ process: "invoicing" }] });
+      drafts.push(await holdInState(w.api, account, "draft", { targets: [{ process: "invoicing" }] }));
+      await holdInState(w.api, account, "discarded", { targets: [{ process: "invoicing" }] });
     }
-    const p = await api.holds.listByAccount({ accountLocator: account, state: "draft", offset: 1, count: 2 });
+    const p = await w.api.holds.listByAccount({ accountLocator: account, state: "draft", offset: 1, count: 2 });
     expect(p).toMatchObject({ listCompleted: true });
     expect(p.items.map((h) => h.locator)).toEqual(drafts.slice(1).map((h) => h.locator));
-    const q = await api.holds.listByAccount({ accountLocator: account, state: "draft", offset: 0, count: 2 });
+    const q = await w.api.holds.listByAccount({ accountLocator: account, state: "draft", offset: 0, count: 2 });
     expect(q.listCompleted).toBe(false);
   });
 
   it("extended=false leaves out characteristics and validationResult; extended=true includes them", async () => {
-    const account = (await w.account(tenantId)).locator;
-    const hold = await holdIn(api, account, "validated", {
+    const account = await w.newAccount();
+    const hold = await holdInState(w.api, account, "validated", {
       targets: [{ process: "invoicing" }, { process: "funding", endDate: "2027-05-01" }],
       characteristics: [{ type: "REASON", value: "dispute", effectiveDate: "2027-03-10" }],
       comments: "note",
     });
 
-    const plain = await api.holds.listByAccount({ accountLocator: account });
+    const plain = await w.api.holds.listByAccount({ accountLocator: account });
     const defaulted = plain.items[0];
     expect(defaulted?.characteristics).toEqual([]);
     expect(defaulted?.validationResult).toBeNull();
-    const explicit = await api.holds.listByAccount({ accountLocator: account, extended: false });
+    const explicit = await w.api.holds.listByAccount({ accountLocator: account, extended: false });
     expect(explicit).toEqual(plain);
 
-    const extended = await api.holds.listByAccount({ accountLocator: account, extended: true });
+    const extended = await w.api.holds.listByAccount({ accountLocator: account, extended: true });
     const full = extended.items[0];
     expect(full?.characteristics).toEqual([{ type: "REASON", value: "dispute", effectiveDate: "2027-03-10" }]);
     expect(full?.validationResult).toEqual({ success: true, checkedOn: TODAY, problems: [] });
-    expect(full).toEqual(await api.holds.get({ locator: hold.locator }));
+    expect(full).toEqual(await w.api.holds.get({ locator: hold.locator }));
 
     // Everything else is the same hold.
     expect({ ...defaulted, characteristics: full?.characteristics, validationResult: full?.validationResult }).toEqual(
@@ -200,25 +163,28 @@ describe("holds.listByAccount (Socotra)", () => {
   });
 
   it("extended=false and extended=true list the same targets in the same order", async () => {
-    const account = (await w.account(tenantId)).locator;
+    const account = await w.newAccount();
     // Sent out of the canonical process order.
-    const hold = await holdIn(api, account, "draft", {
+    const hold = await holdInState(w.api, account, "draft", {
       targets: [{ process: "refund" }, { process: "funding", endDate: "2027-05-01" }, { process: "invoicing" }],
     });
-    const plain = await api.holds.listByAccount({ accountLocator: account });
-    const extended = await api.holds.listByAccount({ accountLocator: account, extended: true });
-    const stored = await api.holds.get({ locator: hold.locator });
+    const plain = await w.api.holds.listByAccount({ accountLocator: account });
+    const extended = await w.api.holds.listByAccount({ accountLocator: account, extended: true });
+    const stored = await w.api.holds.get({ locator: hold.locator });
     expect(extended.items[0]?.targets).toEqual(stored.targets);
     expect(plain.items[0]?.targets).toEqual(stored.targets);
   });
 
   it("an unknown account, or another tenant's, is NOT_FOUND", async () => {
-    const err = await expectTrpcError(api.holds.listByAccount({ accountLocator: UNKNOWN }), "NOT_FOUND");
+    const err = await expectTrpcError(w.api.holds.listByAccount({ accountLocator: UNKNOWN }), "NOT_FOUND");
     expect(appErrorOf(err).code).toBe("NOT_FOUND");
     const other = await w.tenant("Other tenant");
     const foreign = await w.account(other, "Foreign");
-    await holdIn(await w.caller(other), foreign.locator, "draft", { targets: [{ process: "invoicing" }] });
-    const foreignErr = await expectTrpcError(api.holds.listByAccount({ accountLocator: foreign.locator }), "NOT_FOUND");
+    await holdInState(await w.caller(other), foreign.locator, "draft", { targets: [{ process: "invoicing" }] });
+    const foreignErr = await expectTrpcError(
+      w.api.holds.listByAccount({ accountLocator: foreign.locator }),
+      "NOT_FOUND",
+    );
     expect(foreignErr.message.replace(foreign.locator, UNKNOWN)).toBe(err.message);
   });
 });
@@ -229,25 +195,25 @@ describe("holds.list (tenant-wide, for the dashboard)", () => {
     const client = await w.caller(t);
     const a = (await w.account(t, "A")).locator;
     const b = (await w.account(t, "B")).locator;
-    const aDraftInv = await holdIn(client, a, "draft", {
+    const aDraftInv = await holdInState(client, a, "draft", {
       targets: [{ process: "invoicing" }],
       externalTransactionId: "ETI-1",
     });
-    const aActiveFund = await holdIn(client, a, "active", {
+    const aActiveFund = await holdInState(client, a, "active", {
       targets: [{ process: "funding" }, { process: "invoicing" }],
     });
-    const bValidatedDlq = await holdIn(client, b, "validated", {
+    const bValidatedDlq = await holdInState(client, b, "validated", {
       targets: [{ process: "delinquency" }],
       externalTransactionId: "ETI-2",
     });
-    const bReleasedInv = await holdIn(client, b, "released", {
+    const bReleasedInv = await holdInState(client, b, "released", {
       targets: [{ process: "invoicing" }],
       externalTransactionId: "ETI-1",
     });
 
     const ids = async (input: Parameters<Caller["holds"]["list"]>[0]) =>
       (await client.holds.list(input)).items.map((h) => h.locator);
-    const newestFirst = (...hs: HoldOut[]) =>
+    const newestFirst = (...hs: Hold[]) =>
       hs
         .map((h) => h.locator)
         .sort()
@@ -273,7 +239,7 @@ describe("holds.list (tenant-wide, for the dashboard)", () => {
     expect(first).toEqual(await client.holds.get({ locator: bValidatedDlq.locator }));
 
     // Another tenant sees none of them.
-    expect((await api.holds.list({ externalTransactionId: "ETI-1" })).items).toEqual([]);
+    expect((await w.api.holds.list({ externalTransactionId: "ETI-1" })).items).toEqual([]);
   });
 
   it("keyset paging: 25 holds with limit 10 give 3 pages, newest first, none lost or repeated, nextCursor null at the end", async () => {
@@ -311,7 +277,7 @@ describe("holds.list (tenant-wide, for the dashboard)", () => {
       drafts.push(
         (await client.holds.create({ accountLocator: account, targets: [{ process: "invoicing" }] })).locator,
       );
-      await holdIn(client, account, "discarded", { targets: [{ process: "invoicing" }] });
+      await holdInState(client, account, "discarded", { targets: [{ process: "invoicing" }] });
     }
     const p1 = await client.holds.list({ states: ["draft"], limit: 4 });
     expect(p1.items.map((h) => h.locator)).toEqual(drafts.slice(4).reverse());
@@ -347,14 +313,14 @@ describe("holds.list (tenant-wide, for the dashboard)", () => {
 
 describe("holds.effect: is this account held for this process on this date?", () => {
   it("held only while an active hold's dates and the target's dates contain the date", async () => {
-    const account = (await w.account(tenantId)).locator;
-    const hold = await holdIn(api, account, "active", {
+    const account = await w.newAccount();
+    const hold = await holdInState(w.api, account, "active", {
       startDate: "2027-04-01",
       endDate: "2027-04-30",
       targets: [{ process: "invoicing" }, { process: "funding", startDate: "2027-04-10", endDate: "2027-04-20" }],
     });
     const held = async (process: "invoicing" | "funding" | "autopay" | "delinquency", date?: string) => {
-      const r = await api.holds.effect(
+      const r = await w.api.holds.effect(
         date === undefined ? { accountLocator: account, process } : { accountLocator: account, process, date },
       );
       expect(r.held).toBe(r.holdLocators.length > 0);
@@ -380,15 +346,15 @@ describe("holds.effect: is this account held for this process on this date?", ()
   });
 
   it("not held for a draft, a validated, a released or a discarded hold, nor for another account", async () => {
-    const account = (await w.account(tenantId)).locator;
-    await holdIn(api, account, "draft", { targets: [{ process: "invoicing" }] });
-    await holdIn(api, account, "validated", { targets: [{ process: "invoicing" }] });
-    await holdIn(api, account, "discarded", { targets: [{ process: "funding" }] });
-    await holdIn(api, account, "released", { targets: [{ process: "autopay" }] });
-    const other = (await w.account(tenantId)).locator;
-    await holdIn(api, other, "active", { targets: [{ process: "refund" }] });
+    const account = await w.newAccount();
+    await holdInState(w.api, account, "draft", { targets: [{ process: "invoicing" }] });
+    await holdInState(w.api, account, "validated", { targets: [{ process: "invoicing" }] });
+    await holdInState(w.api, account, "discarded", { targets: [{ process: "funding" }] });
+    await holdInState(w.api, account, "released", { targets: [{ process: "autopay" }] });
+    const other = await w.newAccount();
+    await holdInState(w.api, other, "active", { targets: [{ process: "refund" }] });
     for (const process of ["invoicing", "funding", "autopay", "refund"] as const) {
-      expect(await api.holds.effect({ accountLocator: account, process }), process).toEqual({
+      expect(await w.api.holds.effect({ accountLocator: account, process }), process).toEqual({
         accountLocator: account,
         process,
         date: TODAY,
@@ -396,17 +362,17 @@ describe("holds.effect: is this account held for this process on this date?", ()
         holdLocators: [],
       });
     }
-    expect((await api.holds.effect({ accountLocator: other, process: "refund" })).held).toBe(true);
+    expect((await w.api.holds.effect({ accountLocator: other, process: "refund" })).held).toBe(true);
   });
 
   it("an active hold past its end date (not yet ended by the worker) no longer holds", async () => {
-    const account = (await w.account(tenantId)).locator;
-    await holdIn(api, account, "active", { endDate: "2027-03-12", targets: [{ process: "delinquency" }] });
-    expect((await api.holds.effect({ accountLocator: account, process: "delinquency" })).held).toBe(true);
+    const account = await w.newAccount();
+    await holdInState(w.api, account, "active", { endDate: "2027-03-12", targets: [{ process: "delinquency" }] });
+    expect((await w.api.holds.effect({ accountLocator: account, process: "delinquency" })).held).toBe(true);
     w.clock.set("2027-03-12T23:59:59Z");
-    expect((await api.holds.effect({ accountLocator: account, process: "delinquency" })).held).toBe(true);
+    expect((await w.api.holds.effect({ accountLocator: account, process: "delinquency" })).held).toBe(true);
     w.clock.set("2027-03-13T00:00:00Z");
-    const after = await api.holds.effect({ accountLocator: account, process: "delinquency" });
+    const after = await w.api.holds.effect({ accountLocator: account, process: "delinquency" });
     expect(after).toMatchObject({ held: false, date: "2027-03-13", holdLocators: [] });
   });
 
@@ -415,7 +381,10 @@ describe("holds.effect: is this account held for this process on this date?", ()
     const kApi = await w.caller(k);
     const account = (await w.account(k)).locator;
     // In Kiritimati, 2027-03-10T12:00Z is 2027-03-11 02:00.
-    const hold = await holdIn(kApi, account, "active", { startDate: "2027-03-11", targets: [{ process: "funding" }] });
+    const hold = await holdInState(kApi, account, "active", {
+      startDate: "2027-03-11",
+      targets: [{ process: "funding" }],
+    });
     expect(hold.schedule).toBe("in_effect");
     const today = await kApi.holds.effect({ accountLocator: account, process: "funding" });
     expect(today).toEqual({
@@ -440,7 +409,10 @@ describe("holds.effect: is this account held for this process on this date?", ()
     const la = await w.tenant("Los Angeles", "America/Los_Angeles");
     const laApi = await w.caller(la);
     const account = (await w.account(la)).locator;
-    const hold = await holdIn(laApi, account, "active", { endDate: "2027-03-09", targets: [{ process: "invoicing" }] });
+    const hold = await holdInState(laApi, account, "active", {
+      endDate: "2027-03-09",
+      targets: [{ process: "invoicing" }],
+    });
     expect(await laApi.holds.effect({ accountLocator: account, process: "invoicing" })).toEqual({
       accountLocator: account,
       process: "invoicing",
@@ -461,17 +433,17 @@ describe("holds.effect: is this account held for this process on this date?", ()
   });
 
   it("an unknown account, or another tenant's, is NOT_FOUND", async () => {
-    await expectTrpcError(api.holds.effect({ accountLocator: UNKNOWN, process: "invoicing" }), "NOT_FOUND");
+    await expectTrpcError(w.api.holds.effect({ accountLocator: UNKNOWN, process: "invoicing" }), "NOT_FOUND");
     const other = await w.tenant("Effect other");
     const foreign = await w.account(other, "Foreign");
-    await holdIn(await w.caller(other), foreign.locator, "active", { targets: [{ process: "invoicing" }] });
-    await expectTrpcError(api.holds.effect({ accountLocator: foreign.locator, process: "invoicing" }), "NOT_FOUND");
+    await holdInState(await w.caller(other), foreign.locator, "active", { targets: [{ process: "invoicing" }] });
+    await expectTrpcError(w.api.holds.effect({ accountLocator: foreign.locator, process: "invoicing" }), "NOT_FOUND");
   });
 
   it("a bad date is refused at input", async () => {
-    const account = (await w.account(tenantId)).locator;
+    const account = await w.newAccount();
     await expectTrpcError(
-      api.holds.effect({ accountLocator: account, process: "invoicing", date: "2027-02-30" }),
+      w.api.holds.effect({ accountLocator: account, process: "invoicing", date: "2027-02-30" }),
       "BAD_REQUEST",
     );
   });

@@ -1,7 +1,18 @@
-import { type AppError, type HoldMove, isAppError } from "@holdfast/domain";
+import type { HoldMove } from "@holdfast/domain";
 import type { TRPCError } from "@trpc/server";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Caller, createWorld, databaseChecksum, expectTrpcError, type World } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import {
+  appErrorOf,
+  databaseChecksum,
+  expectTrpcError,
+  type Hold,
+  type HoldFields,
+  holdInState,
+  type HoldState,
+  NOW,
+  setupWorld,
+  TODAY,
+} from "./harness.ts";
 
 /**
  * The Socotra state machine through the real router: refused moves name the
@@ -9,69 +20,28 @@ import { type Caller, createWorld, databaseChecksum, expectTrpcError, type World
  * discard free the claim; expectedVersion; and the schedule of an active hold.
  */
 
-const NOW = "2027-03-10T12:00:00Z";
-const TODAY = "2027-03-10";
-
-let w: World;
-let tenantId: string;
-let api: Caller;
-
-beforeAll(async () => {
-  w = await createWorld({ now: NOW });
-  tenantId = await w.tenant("Moves tenant");
-  api = await w.caller(tenantId);
-});
-afterEach(() => {
-  w.clock.set(NOW);
-});
-afterAll(async () => {
-  await w.close();
-});
-
-type CreateInput = Parameters<Caller["holds"]["create"]>[0];
-type HoldFields = Omit<CreateInput, "accountLocator">;
-type HoldOut = Awaited<ReturnType<Caller["holds"]["get"]>>;
-type State = HoldOut["holdState"];
-
-function appErrorOf(err: TRPCError): AppError {
-  const cause = err.cause;
-  if (!isAppError(cause)) throw new Error(`expected an AppError cause, got ${String(cause)}`);
-  return cause;
-}
-
-async function newAccount(name = "Account") {
-  return (await w.account(tenantId, name)).locator;
-}
+const w = setupWorld({ tenantName: "Moves tenant" });
 
 const APRIL: HoldFields = { startDate: "2027-04-01", endDate: "2027-04-30", targets: [{ process: "invoicing" }] };
 
 /** A hold of a fresh account (unless one is given) brought to the given state. */
-async function holdIn(state: State, fields: HoldFields = APRIL, account?: string): Promise<HoldOut> {
-  const accountLocator = account ?? (await newAccount());
-  const draft = await api.holds.create({ accountLocator, ...fields });
-  if (state === "draft") return draft;
-  if (state === "discarded") return api.holds.discard({ locator: draft.locator });
-  const validated = await api.holds.validate({ locator: draft.locator });
-  expect(validated.holdState, JSON.stringify(validated.validationResult)).toBe("validated");
-  if (state === "validated") return validated;
-  const active = await api.holds.activate({ locator: draft.locator });
-  if (state === "active") return active;
-  return api.holds.release({ locator: draft.locator });
+async function holdIn(state: HoldState, fields: HoldFields = APRIL, account?: string): Promise<Hold> {
+  return holdInState(w.api, account ?? (await w.newAccount()), state, fields);
 }
 
 function move(name: Exclude<HoldMove, "update" | "amend">, locator: string, expectedVersion?: number) {
   const input = expectedVersion === undefined ? { locator } : { locator, expectedVersion };
-  return api.holds[name](input);
+  return w.api.holds[name](input);
 }
 
 function attempt(name: HoldMove, locator: string) {
-  if (name === "update") return api.holds.update({ locator, comments: "edited" });
-  if (name === "amend") return api.holds.amend({ locator, comments: "edited" });
+  if (name === "update") return w.api.holds.update({ locator, comments: "edited" });
+  if (name === "amend") return w.api.holds.amend({ locator, comments: "edited" });
   return move(name, locator);
 }
 
 describe("refused moves: CONFLICT naming the current state and the allowed moves", () => {
-  const cases: { state: State; move: HoldMove; message: string }[] = [
+  const cases: { state: HoldState; move: HoldMove; message: string }[] = [
     {
       state: "draft",
       move: "release",
@@ -164,7 +134,7 @@ describe("refused moves: CONFLICT naming the current state and the allowed moves
     expect(app.code).toBe("INVALID_TRANSITION");
     expect(app.details).toMatchObject({ state, move: name, allowedMoves: hold.allowedMoves });
     expect(await databaseChecksum(w.db)).toBe(before);
-    expect(await api.holds.get({ locator: hold.locator })).toEqual(hold);
+    expect(await w.api.holds.get({ locator: hold.locator })).toEqual(hold);
   });
 
   it("allowedMoves in every answer match what the machine accepts", async () => {
@@ -190,7 +160,7 @@ describe("update edits a draft", () => {
 
   it("only the fields sent change", async () => {
     const draft = await holdIn("draft", FULL);
-    const comments = await api.holds.update({ locator: draft.locator, comments: "edited" });
+    const comments = await w.api.holds.update({ locator: draft.locator, comments: "edited" });
     expect(comments).toEqual({
       ...draft,
       comments: "edited",
@@ -198,7 +168,7 @@ describe("update edits a draft", () => {
       updatedAt: comments.updatedAt,
     });
 
-    const targets = await api.holds.update({ locator: draft.locator, targets: [{ process: "delinquency" }] });
+    const targets = await w.api.holds.update({ locator: draft.locator, targets: [{ process: "delinquency" }] });
     expect(targets).toMatchObject({
       targets: [{ process: "delinquency", startDate: null, endDate: null }],
       targetType: "delinquency",
@@ -210,7 +180,7 @@ describe("update edits a draft", () => {
       version: draft.version + 2,
     });
 
-    const dates = await api.holds.update({ locator: draft.locator, startDate: null, endDate: "2027-05-31" });
+    const dates = await w.api.holds.update({ locator: draft.locator, startDate: null, endDate: "2027-05-31" });
     expect(dates).toMatchObject({
       startDate: null,
       endDate: "2027-05-31",
@@ -218,10 +188,10 @@ describe("update edits a draft", () => {
       targetType: "delinquency",
     });
 
-    const chars = await api.holds.update({ locator: draft.locator, characteristics: [] });
+    const chars = await w.api.holds.update({ locator: draft.locator, characteristics: [] });
     expect(chars).toMatchObject({ characteristics: [], comments: "edited", startDate: null, endDate: "2027-05-31" });
 
-    const stored = await api.holds.get({ locator: draft.locator });
+    const stored = await w.api.holds.get({ locator: draft.locator });
     expect(stored).toMatchObject({
       holdState: "draft",
       version: draft.version + 4,
@@ -234,46 +204,46 @@ describe("update edits a draft", () => {
       targets: [{ process: "delinquency", startDate: null, endDate: null }],
       characteristics: [],
     });
-    const history = await api.audit.history({ entityType: "hold", entityId: draft.locator });
+    const history = await w.api.audit.history({ entityType: "hold", entityId: draft.locator });
     expect(history.map((e) => e.action)).toEqual(["create", "update", "update", "update", "update"]);
     expect(history[1]).toMatchObject({ before: { comments: "original" }, after: { comments: "edited" } });
   });
 
   it("moves the draft to another account of the tenant, but not to an unknown one", async () => {
     const draft = await holdIn("draft");
-    const other = await newAccount("Other");
-    const moved = await api.holds.update({ locator: draft.locator, accountLocator: other });
+    const other = await w.newAccount("Other");
+    const moved = await w.api.holds.update({ locator: draft.locator, accountLocator: other });
     expect(moved.accountLocator).toBe(other);
     const err = await expectTrpcError(
-      api.holds.update({ locator: draft.locator, accountLocator: "01ARZ3NDEKTSV4RRFFQ69G5FAV" }),
+      w.api.holds.update({ locator: draft.locator, accountLocator: "01ARZ3NDEKTSV4RRFFQ69G5FAV" }),
       "BAD_REQUEST",
     );
     expect(appErrorOf(err).issues.map(({ path, rule }) => ({ path, rule }))).toEqual([
       { path: "accountLocator", rule: "account_not_found" },
     ]);
-    expect((await api.holds.get({ locator: draft.locator })).accountLocator).toBe(other);
+    expect((await w.api.holds.get({ locator: draft.locator })).accountLocator).toBe(other);
   });
 
   it("clears a stale validationResult", async () => {
     const draft = await holdIn("draft", { startDate: "2027-03-01", targets: [{ process: "invoicing" }] });
-    const failed = await api.holds.validate({ locator: draft.locator });
+    const failed = await w.api.holds.validate({ locator: draft.locator });
     expect(failed.validationResult).toMatchObject({
       success: false,
       problems: [{ path: "startDate", rule: "not_in_past" }],
     });
 
-    const updated = await api.holds.update({ locator: draft.locator, startDate: "2027-03-15" });
+    const updated = await w.api.holds.update({ locator: draft.locator, startDate: "2027-03-15" });
     expect(updated.validationResult).toBeNull();
-    expect((await api.holds.get({ locator: draft.locator })).validationResult).toBeNull();
+    expect((await w.api.holds.get({ locator: draft.locator })).validationResult).toBeNull();
 
-    const ok = await api.holds.validate({ locator: draft.locator });
+    const ok = await w.api.holds.validate({ locator: draft.locator });
     expect(ok).toMatchObject({ holdState: "validated", validationResult: { success: true, problems: [] } });
   });
 
   it("even an update that sends only comments clears the stale result", async () => {
     const draft = await holdIn("draft", { startDate: "2027-03-01", targets: [{ process: "invoicing" }] });
-    await api.holds.validate({ locator: draft.locator });
-    const updated = await api.holds.update({ locator: draft.locator, comments: "looked at it" });
+    await w.api.holds.validate({ locator: draft.locator });
+    const updated = await w.api.holds.update({ locator: draft.locator, comments: "looked at it" });
     expect(updated.validationResult).toBeNull();
     expect(updated.startDate).toBe("2027-03-01");
   });
@@ -281,12 +251,12 @@ describe("update edits a draft", () => {
 
 describe("reset and discard", () => {
   it("reset returns validated → draft, clears validation, and frees the claim so an overlapping hold can validate", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const first = await holdIn("validated", APRIL, account);
-    const second = await api.holds.create({ accountLocator: account, ...APRIL });
-    expect((await api.holds.validate({ locator: second.locator })).holdState).toBe("draft");
+    const second = await w.api.holds.create({ accountLocator: account, ...APRIL });
+    expect((await w.api.holds.validate({ locator: second.locator })).holdState).toBe("draft");
 
-    const reset = await api.holds.reset({ locator: first.locator, expectedVersion: first.version });
+    const reset = await w.api.holds.reset({ locator: first.locator, expectedVersion: first.version });
     expect(reset).toMatchObject({
       holdState: "draft",
       version: first.version + 1,
@@ -296,28 +266,28 @@ describe("reset and discard", () => {
       allowedMoves: ["update", "validate", "discard"],
     });
 
-    const secondValidated = await api.holds.validate({ locator: second.locator });
+    const secondValidated = await w.api.holds.validate({ locator: second.locator });
     expect(secondValidated.holdState).toBe("validated");
     // Now the reset hold is the one that overlaps.
-    const again = await api.holds.validate({ locator: first.locator });
+    const again = await w.api.holds.validate({ locator: first.locator });
     expect(again.holdState).toBe("draft");
     expect(again.validationResult?.problems.map((p) => p.rule)).toEqual(["overlapping_hold"]);
 
-    const history = await api.audit.history({ entityType: "hold", entityId: first.locator });
+    const history = await w.api.audit.history({ entityType: "hold", entityId: first.locator });
     expect(history.map((e) => e.action)).toEqual(["create", "validate", "reset", "validate"]);
   });
 
   it("a reset hold can be edited and validated again", async () => {
     const hold = await holdIn("validated");
-    await api.holds.reset({ locator: hold.locator });
-    const edited = await api.holds.update({ locator: hold.locator, endDate: "2027-05-31" });
+    await w.api.holds.reset({ locator: hold.locator });
+    const edited = await w.api.holds.update({ locator: hold.locator, endDate: "2027-05-31" });
     expect(edited.endDate).toBe("2027-05-31");
-    expect((await api.holds.validate({ locator: hold.locator })).holdState).toBe("validated");
+    expect((await w.api.holds.validate({ locator: hold.locator })).holdState).toBe("validated");
   });
 
   it("discard from draft", async () => {
     const draft = await holdIn("draft");
-    const discarded = await api.holds.discard({ locator: draft.locator, expectedVersion: 1 });
+    const discarded = await w.api.holds.discard({ locator: draft.locator, expectedVersion: 1 });
     expect(discarded).toMatchObject({
       holdState: "discarded",
       version: 2,
@@ -330,37 +300,37 @@ describe("reset and discard", () => {
   });
 
   it("discard from validated frees the claim", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const first = await holdIn("validated", APRIL, account);
-    const second = await api.holds.create({ accountLocator: account, ...APRIL });
-    expect((await api.holds.validate({ locator: second.locator })).holdState).toBe("draft");
-    const discarded = await api.holds.discard({ locator: first.locator });
+    const second = await w.api.holds.create({ accountLocator: account, ...APRIL });
+    expect((await w.api.holds.validate({ locator: second.locator })).holdState).toBe("draft");
+    const discarded = await w.api.holds.discard({ locator: first.locator });
     expect(discarded).toMatchObject({ holdState: "discarded", allowedMoves: [] });
-    expect((await api.holds.validate({ locator: second.locator })).holdState).toBe("validated");
+    expect((await w.api.holds.validate({ locator: second.locator })).holdState).toBe("validated");
   });
 
   it("release frees the claim too", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const first = await holdIn("active", { targets: [{ process: "funding" }] }, account);
-    const second = await api.holds.create({ accountLocator: account, ...APRIL, targets: [{ process: "funding" }] });
-    expect((await api.holds.validate({ locator: second.locator })).holdState).toBe("draft");
-    const released = await api.holds.release({ locator: first.locator });
+    const second = await w.api.holds.create({ accountLocator: account, ...APRIL, targets: [{ process: "funding" }] });
+    expect((await w.api.holds.validate({ locator: second.locator })).holdState).toBe("draft");
+    const released = await w.api.holds.release({ locator: first.locator });
     expect(released).toMatchObject({ holdState: "released", releaseReason: "released" });
-    expect((await api.holds.validate({ locator: second.locator })).holdState).toBe("validated");
+    expect((await w.api.holds.validate({ locator: second.locator })).holdState).toBe("validated");
   });
 });
 
 describe("optimistic concurrency", () => {
   it("a stale expectedVersion is CONFLICT (VERSION_CONFLICT) and changes nothing, for every move", async () => {
     const draft = await holdIn("draft");
-    const updated = await api.holds.update({ locator: draft.locator, comments: "v2" });
+    const updated = await w.api.holds.update({ locator: draft.locator, comments: "v2" });
     expect(updated.version).toBe(2);
 
     for (const attemptStale of [
-      () => api.holds.validate({ locator: draft.locator, expectedVersion: 1 }),
-      () => api.holds.update({ locator: draft.locator, expectedVersion: 1, comments: "lost update" }),
-      () => api.holds.discard({ locator: draft.locator, expectedVersion: 1 }),
-      () => api.holds.validate({ locator: draft.locator, expectedVersion: 3 }),
+      () => w.api.holds.validate({ locator: draft.locator, expectedVersion: 1 }),
+      () => w.api.holds.update({ locator: draft.locator, expectedVersion: 1, comments: "lost update" }),
+      () => w.api.holds.discard({ locator: draft.locator, expectedVersion: 1 }),
+      () => w.api.holds.validate({ locator: draft.locator, expectedVersion: 3 }),
     ]) {
       const before = await databaseChecksum(w.db);
       const err = await expectTrpcError(attemptStale(), "CONFLICT");
@@ -368,19 +338,19 @@ describe("optimistic concurrency", () => {
       expect(appErrorOf(err).details).toMatchObject({ currentVersion: 2 });
       expect(await databaseChecksum(w.db)).toBe(before);
     }
-    expect(await api.holds.get({ locator: draft.locator })).toEqual(updated);
+    expect(await w.api.holds.get({ locator: draft.locator })).toEqual(updated);
 
-    const validated = await api.holds.validate({ locator: draft.locator, expectedVersion: 2 });
+    const validated = await w.api.holds.validate({ locator: draft.locator, expectedVersion: 2 });
     expect(validated).toMatchObject({ holdState: "validated", version: 3 });
-    await expectTrpcError(api.holds.activate({ locator: draft.locator, expectedVersion: 2 }), "CONFLICT");
-    expect((await api.holds.activate({ locator: draft.locator, expectedVersion: 3 })).holdState).toBe("active");
+    await expectTrpcError(w.api.holds.activate({ locator: draft.locator, expectedVersion: 2 }), "CONFLICT");
+    expect((await w.api.holds.activate({ locator: draft.locator, expectedVersion: 3 })).holdState).toBe("active");
   });
 
   it("two callers moving the same hold at once: exactly one move applies, the other gets CONFLICT", async () => {
     const hold = await holdIn("active");
-    const other = await w.caller(tenantId);
+    const other = await w.caller(w.tenantId);
     const results = await Promise.allSettled([
-      api.holds.release({ locator: hold.locator }),
+      w.api.holds.release({ locator: hold.locator }),
       other.holds.release({ locator: hold.locator }),
     ]);
     const ok = results.filter((r) => r.status === "fulfilled");
@@ -388,22 +358,22 @@ describe("optimistic concurrency", () => {
     expect(ok).toHaveLength(1);
     expect(failed).toHaveLength(1);
     expect((failed[0]?.reason as TRPCError | undefined)?.code).toBe("CONFLICT");
-    const stored = await api.holds.get({ locator: hold.locator });
+    const stored = await w.api.holds.get({ locator: hold.locator });
     expect(stored).toMatchObject({ holdState: "released", version: hold.version + 1 });
-    const history = await api.audit.history({ entityType: "hold", entityId: hold.locator });
+    const history = await w.api.audit.history({ entityType: "hold", entityId: hold.locator });
     expect(history.filter((e) => e.action === "release")).toHaveLength(1);
   });
 
   it("two callers activating and discarding the same validated hold at once: one wins", async () => {
     const hold = await holdIn("validated");
     const results = await Promise.allSettled([
-      api.holds.activate({ locator: hold.locator }),
-      api.holds.discard({ locator: hold.locator }),
+      w.api.holds.activate({ locator: hold.locator }),
+      w.api.holds.discard({ locator: hold.locator }),
     ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     expect((rejected?.reason as TRPCError | undefined)?.code).toBe("CONFLICT");
-    const stored = await api.holds.get({ locator: hold.locator });
+    const stored = await w.api.holds.get({ locator: hold.locator });
     expect(stored.version).toBe(hold.version + 1);
     expect(["active", "discarded"]).toContain(stored.holdState);
   });
@@ -417,19 +387,19 @@ describe("schedule of an active hold", () => {
       targets: [{ process: "invoicing" }],
     });
     expect(hold).toMatchObject({ holdState: "active", schedule: "scheduled", allowedMoves: ["release", "amend"] });
-    expect((await api.holds.effect({ accountLocator: hold.accountLocator, process: "invoicing" })).held).toBe(false);
+    expect((await w.api.holds.effect({ accountLocator: hold.accountLocator, process: "invoicing" })).held).toBe(false);
 
     w.clock.set("2027-03-14T23:59:59Z");
-    expect((await api.holds.get({ locator: hold.locator })).schedule).toBe("scheduled");
+    expect((await w.api.holds.get({ locator: hold.locator })).schedule).toBe("scheduled");
 
     w.clock.set("2027-03-15T00:00:00Z");
-    expect((await api.holds.get({ locator: hold.locator })).schedule).toBe("in_effect");
-    expect((await api.holds.effect({ accountLocator: hold.accountLocator, process: "invoicing" })).held).toBe(true);
+    expect((await w.api.holds.get({ locator: hold.locator })).schedule).toBe("in_effect");
+    expect((await w.api.holds.effect({ accountLocator: hold.accountLocator, process: "invoicing" })).held).toBe(true);
 
     w.clock.set("2027-03-31T12:00:00Z");
-    expect((await api.holds.get({ locator: hold.locator })).schedule).toBe("in_effect");
+    expect((await w.api.holds.get({ locator: hold.locator })).schedule).toBe("in_effect");
     w.clock.set("2027-04-01T00:00:00Z");
-    expect((await api.holds.get({ locator: hold.locator })).schedule).toBe("ended");
+    expect((await w.api.holds.get({ locator: hold.locator })).schedule).toBe("ended");
   });
 
   it("follows the tenant's time zone", async () => {
@@ -452,7 +422,7 @@ describe("schedule of an active hold", () => {
   it("a scheduled hold can be released before it starts", async () => {
     const hold = await holdIn("active", { startDate: "2027-04-01", targets: [{ process: "invoicing" }] });
     expect(hold.schedule).toBe("scheduled");
-    const released = await api.holds.release({ locator: hold.locator });
+    const released = await w.api.holds.release({ locator: hold.locator });
     expect(released).toMatchObject({ holdState: "released", schedule: null });
   });
 

@@ -1,10 +1,18 @@
 import { flattenZodError } from "@holdfast/api";
 import { errorData } from "../src/errors.ts";
-import { type AppError, type FieldIssue, isAppError } from "@holdfast/domain";
-import type { TRPCError } from "@trpc/server";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
-import { type Caller, createWorld, databaseChecksum, expectTrpcError, type World } from "./harness.ts";
+import {
+  appErrorOf,
+  databaseChecksum,
+  expectTrpcError,
+  type Hold,
+  type HoldFields,
+  holdInState,
+  pathsAndRules,
+  setupWorld,
+  TODAY,
+} from "./harness.ts";
 
 /**
  * Validation of holds through the real router: every rule lands in
@@ -12,68 +20,25 @@ import { type Caller, createWorld, databaseChecksum, expectTrpcError, type World
  * and activation checks every rule again.
  */
 
-const NOW = "2027-03-10T12:00:00Z";
-const TODAY = "2027-03-10";
+const w = setupWorld({ tenantName: "Validation tenant" });
 
-let w: World;
-let tenantId: string;
-let api: Caller;
+const INVOICING: HoldFields = { targets: [{ process: "invoicing" }] };
 
-beforeAll(async () => {
-  w = await createWorld({ now: NOW });
-  tenantId = await w.tenant("Validation tenant");
-  api = await w.caller(tenantId);
-});
-afterEach(() => {
-  w.clock.set(NOW);
-});
-afterAll(async () => {
-  await w.close();
-});
-
-type CreateInput = Parameters<Caller["holds"]["create"]>[0];
-type HoldOut = Awaited<ReturnType<Caller["holds"]["get"]>>;
-
-function appErrorOf(err: TRPCError): AppError {
-  const cause = err.cause;
-  if (!isAppError(cause)) throw new Error(`expected an AppError cause, got ${String(cause)}`);
-  return cause;
+async function create(accountLocator: string, fields: HoldFields = INVOICING) {
+  return w.api.holds.create({ accountLocator, ...fields });
 }
 
-/** Path and rule only, sorted, so a list of problems compares as a set. */
-function pathsAndRules(issues: readonly FieldIssue[]) {
-  return issues
-    .map(({ path, rule }) => ({ path, rule }))
-    .sort((a, b) => `${a.path} ${a.rule}`.localeCompare(`${b.path} ${b.rule}`));
+async function validated(accountLocator: string, fields: HoldFields = INVOICING) {
+  return holdInState(w.api, accountLocator, "validated", fields);
 }
 
-async function newAccount(name = "Account") {
-  const account = await w.account(tenantId, name);
-  return account.locator;
-}
-
-async function create(
-  accountLocator: string,
-  fields: Omit<CreateInput, "accountLocator"> = { targets: [{ process: "invoicing" }] },
-) {
-  return api.holds.create({ accountLocator, ...fields });
-}
-
-async function validated(accountLocator: string, fields?: Omit<CreateInput, "accountLocator">) {
-  const hold = await create(accountLocator, fields);
-  const v = await api.holds.validate({ locator: hold.locator });
-  expect(v.holdState, JSON.stringify(v.validationResult)).toBe("validated");
-  return v;
-}
-
-async function active(accountLocator: string, fields?: Omit<CreateInput, "accountLocator">) {
-  const v = await validated(accountLocator, fields);
-  return api.holds.activate({ locator: v.locator });
+async function active(accountLocator: string, fields: HoldFields = INVOICING) {
+  return holdInState(w.api, accountLocator, "active", fields);
 }
 
 /** Validates a draft that must fail: it stays draft, and the problems are returned. */
-async function expectProblems(hold: HoldOut, expected: { path: string; rule: string }[]) {
-  const result = await api.holds.validate({ locator: hold.locator });
+async function expectProblems(hold: Hold, expected: { path: string; rule: string }[]) {
+  const result = await w.api.holds.validate({ locator: hold.locator });
   expect(result.holdState).toBe("draft");
   expect(result.validatedAt).toBeNull();
   expect(result.allowedMoves).toEqual(["update", "validate", "discard"]);
@@ -85,7 +50,7 @@ async function expectProblems(hold: HoldOut, expected: { path: string; rule: str
   );
   for (const p of result.validationResult?.problems ?? []) expect(p.message.length).toBeGreaterThan(0);
   // The stored hold agrees with the answer.
-  const stored = await api.holds.get({ locator: hold.locator });
+  const stored = await w.api.holds.get({ locator: hold.locator });
   expect(stored.holdState).toBe("draft");
   expect(stored.validationResult).toEqual(result.validationResult);
   // A hold that stayed draft claims nothing: another hold of the same account and process validates.
@@ -94,20 +59,20 @@ async function expectProblems(hold: HoldOut, expected: { path: string; rule: str
 
 describe("validate: each rule lands in validationResult.problems and the hold stays draft", () => {
   it("a closed account (closed through accounts.close): accountLocator / account_closed", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const hold = await create(account);
-    const closed = await api.accounts.close({ locator: account });
+    const closed = await w.api.accounts.close({ locator: account });
     expect(closed.status).toBe("closed");
     await expectProblems(hold, [{ path: "accountLocator", rule: "account_closed" }]);
   });
 
   it("a closed account that is reopened validates again", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const hold = await create(account);
-    await api.accounts.close({ locator: account });
+    await w.api.accounts.close({ locator: account });
     await expectProblems(hold, [{ path: "accountLocator", rule: "account_closed" }]);
-    await api.accounts.reopen({ locator: account });
-    const v = await api.holds.validate({ locator: hold.locator });
+    await w.api.accounts.reopen({ locator: account });
+    const v = await w.api.holds.validate({ locator: hold.locator });
     expect(v).toMatchObject({
       holdState: "validated",
       validationResult: { success: true, problems: [], checkedOn: TODAY },
@@ -115,24 +80,24 @@ describe("validate: each rule lands in validationResult.problems and the hold st
   });
 
   it("a start date in the past: startDate / not_in_past; today itself is not in the past", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const past = await create(account, { startDate: "2027-03-09", targets: [{ process: "invoicing" }] });
     const result = await expectProblems(past, [{ path: "startDate", rule: "not_in_past" }]);
     expect(result.validationResult?.problems[0]?.message).toContain("2027-03-09");
 
-    const other = await newAccount();
+    const other = await w.newAccount();
     const today = await create(other, { startDate: TODAY, targets: [{ process: "invoicing" }] });
-    expect((await api.holds.validate({ locator: today.locator })).holdState).toBe("validated");
+    expect((await w.api.holds.validate({ locator: today.locator })).holdState).toBe("validated");
   });
 
   it("an end date in the past: endDate / not_in_past", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const hold = await create(account, { endDate: "2027-03-01", targets: [{ process: "delinquency" }] });
     await expectProblems(hold, [{ path: "endDate", rule: "not_in_past" }]);
   });
 
   it("an end date before the start date: endDate / not_before_start; the same day is allowed", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const hold = await create(account, {
       startDate: "2027-04-10",
       endDate: "2027-04-01",
@@ -140,64 +105,64 @@ describe("validate: each rule lands in validationResult.problems and the hold st
     });
     await expectProblems(hold, [{ path: "endDate", rule: "not_before_start" }]);
 
-    const oneDay = await create(await newAccount(), {
+    const oneDay = await create(await w.newAccount(), {
       startDate: "2027-04-10",
       endDate: "2027-04-10",
       targets: [{ process: "invoicing" }],
     });
-    expect((await api.holds.validate({ locator: oneDay.locator })).holdState).toBe("validated");
+    expect((await w.api.holds.validate({ locator: oneDay.locator })).holdState).toBe("validated");
   });
 
   it("a target whose dates lie outside the hold's: targets[i] / outside_hold_dates", async () => {
     const hold = { startDate: "2027-04-01", endDate: "2027-04-30" };
     // Starts before the hold.
-    const early = await create(await newAccount(), {
+    const early = await create(await w.newAccount(), {
       ...hold,
       targets: [{ process: "invoicing" }, { process: "funding", startDate: "2027-03-25" }],
     });
     await expectProblems(early, [{ path: "targets[1]", rule: "outside_hold_dates" }]);
     // Ends after the hold.
-    const late = await create(await newAccount(), {
+    const late = await create(await w.newAccount(), {
       ...hold,
       targets: [{ process: "funding", endDate: "2027-05-01" }],
     });
     await expectProblems(late, [{ path: "targets[0]", rule: "outside_hold_dates" }]);
     // A hold with no end date (until released) may hold a target with its own end date.
-    const openHold = await create(await newAccount(), {
+    const openHold = await create(await w.newAccount(), {
       startDate: "2027-04-01",
       targets: [{ process: "funding", startDate: "2027-04-05", endDate: "2027-04-10" }],
     });
-    expect((await api.holds.validate({ locator: openHold.locator })).holdState).toBe("validated");
+    expect((await w.api.holds.validate({ locator: openHold.locator })).holdState).toBe("validated");
     // Exactly on the hold's edges is inside.
-    const edges = await create(await newAccount(), {
+    const edges = await create(await w.newAccount(), {
       ...hold,
       targets: [{ process: "funding", startDate: "2027-04-01", endDate: "2027-04-30" }],
     });
-    expect((await api.holds.validate({ locator: edges.locator })).holdState).toBe("validated");
+    expect((await w.api.holds.validate({ locator: edges.locator })).holdState).toBe("validated");
   });
 
   it("a target that ends before it starts: targets[i].endDate / not_before_start; a target start in the past: targets[i].startDate / not_in_past", async () => {
-    const backwards = await create(await newAccount(), {
+    const backwards = await create(await w.newAccount(), {
       targets: [{ process: "invoicing" }, { process: "autopay", startDate: "2027-04-10", endDate: "2027-04-01" }],
     });
     await expectProblems(backwards, [{ path: "targets[1].endDate", rule: "not_before_start" }]);
 
-    const pastTarget = await create(await newAccount(), {
+    const pastTarget = await create(await w.newAccount(), {
       targets: [{ process: "refund", startDate: "2027-03-01" }],
     });
     await expectProblems(pastTarget, [{ path: "targets[0].startDate", rule: "not_in_past" }]);
   });
 
   it("overdue together with delinquency: targets / overdue_with_delinquency", async () => {
-    const hold = await create(await newAccount(), { targets: [{ process: "overdue" }, { process: "delinquency" }] });
+    const hold = await create(await w.newAccount(), { targets: [{ process: "overdue" }, { process: "delinquency" }] });
     await expectProblems(hold, [{ path: "targets", rule: "overdue_with_delinquency" }]);
     // Each alone is fine.
-    const overdue = await create(await newAccount(), { targets: [{ process: "overdue" }, { process: "invoicing" }] });
-    expect((await api.holds.validate({ locator: overdue.locator })).holdState).toBe("validated");
+    const overdue = await create(await w.newAccount(), { targets: [{ process: "overdue" }, { process: "invoicing" }] });
+    expect((await w.api.holds.validate({ locator: overdue.locator })).holdState).toBe("validated");
   });
 
   it("several problems at once are all reported", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const hold = await create(account, {
       startDate: "2027-03-01",
       endDate: "2027-02-20",
@@ -208,7 +173,7 @@ describe("validate: each rule lands in validationResult.problems and the hold st
         { process: "overdue" },
       ],
     });
-    await api.accounts.close({ locator: account });
+    await w.api.accounts.close({ locator: account });
     await expectProblems(hold, [
       { path: "accountLocator", rule: "account_closed" },
       { path: "targets", rule: "overdue_with_delinquency" },
@@ -221,15 +186,15 @@ describe("validate: each rule lands in validationResult.problems and the hold st
   });
 
   it("a failed validation still counts as a move: version, audit and a later fix", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const hold = await create(account, { startDate: "2027-03-01", targets: [{ process: "invoicing" }] });
-    const failed = await api.holds.validate({ locator: hold.locator, expectedVersion: 1 });
+    const failed = await w.api.holds.validate({ locator: hold.locator, expectedVersion: 1 });
     expect(failed).toMatchObject({ holdState: "draft", version: 2 });
-    const fixed = await api.holds.update({ locator: hold.locator, startDate: "2027-03-11" });
+    const fixed = await w.api.holds.update({ locator: hold.locator, startDate: "2027-03-11" });
     expect(fixed.validationResult).toBeNull();
-    const ok = await api.holds.validate({ locator: hold.locator });
+    const ok = await w.api.holds.validate({ locator: hold.locator });
     expect(ok).toMatchObject({ holdState: "validated", validationResult: { success: true, problems: [] } });
-    const history = await api.audit.history({ entityType: "hold", entityId: hold.locator });
+    const history = await w.api.audit.history({ entityType: "hold", entityId: hold.locator });
     expect(history.map((e) => e.action)).toEqual(["create", "validate", "update", "validate"]);
     expect(history[1]).toMatchObject({
       before: { holdState: "draft" },
@@ -242,7 +207,7 @@ describe("validate: the overlap rule (Socotra)", () => {
   const april = { startDate: "2027-04-01", endDate: "2027-04-30" };
 
   it("a validated hold of the same account and process over overlapping dates: targets[i].process / overlapping_hold", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const first = await validated(account, { ...april, targets: [{ process: "invoicing" }] });
     const second = await create(account, {
       startDate: "2027-04-15",
@@ -254,14 +219,14 @@ describe("validate: the overlap rule (Socotra)", () => {
   });
 
   it("a problem's path indexes the targets as the hold's answers list them (create, get and validate agree)", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     await validated(account, { ...april, targets: [{ process: "invoicing" }] });
     // Sent out of the canonical process order: funding first, invoicing second.
     const second = await create(account, { ...april, targets: [{ process: "funding" }, { process: "invoicing" }] });
-    const stored = await api.holds.get({ locator: second.locator });
+    const stored = await w.api.holds.get({ locator: second.locator });
     // Every answer about one hold lists its targets in the same order.
     expect(stored.targets).toEqual(second.targets);
-    const result = await api.holds.validate({ locator: second.locator });
+    const result = await w.api.holds.validate({ locator: second.locator });
     expect(result.targets).toEqual(second.targets);
     // So targets[i] in a problem is the target the client sees at index i.
     const i = second.targets.findIndex((t) => t.process === "invoicing");
@@ -271,7 +236,7 @@ describe("validate: the overlap rule (Socotra)", () => {
   });
 
   it("an active hold counts too, and so does an open-ended one", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     await active(account, { targets: [{ process: "delinquency" }] }); // no dates: until released
     const later = await create(account, {
       startDate: "2028-01-01",
@@ -282,7 +247,7 @@ describe("validate: the overlap rule (Socotra)", () => {
   });
 
   it("dates are inclusive: starting on the other hold's end date overlaps, the day after does not", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     await validated(account, { ...april, targets: [{ process: "invoicing" }] });
     const touching = await create(account, {
       startDate: "2027-04-30",
@@ -295,11 +260,11 @@ describe("validate: the overlap rule (Socotra)", () => {
       endDate: "2027-05-10",
       targets: [{ process: "invoicing" }],
     });
-    expect((await api.holds.validate({ locator: after.locator })).holdState).toBe("validated");
+    expect((await w.api.holds.validate({ locator: after.locator })).holdState).toBe("validated");
   });
 
   it("target dates, not only hold dates, decide the overlap", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     await validated(account, {
       ...april,
       targets: [{ process: "funding", startDate: "2027-04-01", endDate: "2027-04-10" }],
@@ -308,23 +273,23 @@ describe("validate: the overlap rule (Socotra)", () => {
       ...april,
       targets: [{ process: "funding", startDate: "2027-04-11" }],
     });
-    expect((await api.holds.validate({ locator: disjointTarget.locator })).holdState).toBe("validated");
+    expect((await w.api.holds.validate({ locator: disjointTarget.locator })).holdState).toBe("validated");
   });
 
   it("does not count a draft, a discarded or a released hold, another account, another process, or disjoint dates", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const targets = [{ process: "invoicing" as const }];
 
     // A draft hold claims nothing.
     await create(account, { ...april, targets });
     // A discarded hold (it was validated first) claims nothing.
     const discarded = await validated(account, { ...april, targets });
-    await api.holds.discard({ locator: discarded.locator });
+    await w.api.holds.discard({ locator: discarded.locator });
     // A released hold claims nothing.
     const released = await active(account, { ...april, targets });
-    await api.holds.release({ locator: released.locator });
+    await w.api.holds.release({ locator: released.locator });
     // Another account's validated hold.
-    await validated(await newAccount(), { ...april, targets });
+    await validated(await w.newAccount(), { ...april, targets });
     // Another process of this account.
     await validated(account, { ...april, targets: [{ process: "delinquency" }] });
     // Disjoint dates for this account and process.
@@ -332,18 +297,18 @@ describe("validate: the overlap rule (Socotra)", () => {
     await validated(account, { startDate: "2027-03-10", endDate: "2027-03-31", targets });
 
     const hold = await create(account, { ...april, targets });
-    const result = await api.holds.validate({ locator: hold.locator });
+    const result = await w.api.holds.validate({ locator: hold.locator });
     expect(result.validationResult).toEqual({ success: true, checkedOn: TODAY, problems: [] });
     expect(result.holdState).toBe("validated");
   });
 
   it("two racing validations of overlapping holds: exactly one is validated (the database enforces it)", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const a = await create(account, { ...april, targets: [{ process: "autopay" }] });
     const b = await create(account, { startDate: "2027-04-20", targets: [{ process: "autopay" }] });
     const results = await Promise.allSettled([
-      api.holds.validate({ locator: a.locator }),
-      api.holds.validate({ locator: b.locator }),
+      w.api.holds.validate({ locator: a.locator }),
+      w.api.holds.validate({ locator: b.locator }),
     ]);
     const states = results.map((r) => (r.status === "fulfilled" ? r.value.holdState : "error"));
     expect(states.sort()).toEqual(["draft", "validated"]);
@@ -351,14 +316,14 @@ describe("validate: the overlap rule (Socotra)", () => {
     expect(loser?.status === "fulfilled" && loser.value.validationResult?.problems.map((p) => p.rule)).toEqual([
       "overlapping_hold",
     ]);
-    const listed = await api.holds.listByAccount({ accountLocator: account, state: "validated" });
+    const listed = await w.api.holds.listByAccount({ accountLocator: account, state: "validated" });
     expect(listed.items).toHaveLength(1);
   });
 });
 
 describe("input checks before any rule", () => {
   it("duplicate targets are refused at input: BAD_REQUEST naming targets[1].process, nothing created", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const before = await databaseChecksum(w.db);
     const err = await expectTrpcError(
       create(account, { targets: [{ process: "invoicing" }, { process: "invoicing", endDate: "2027-04-01" }] }),
@@ -380,9 +345,9 @@ describe("input checks before any rule", () => {
   });
 
   it("duplicate targets are refused by update too", async () => {
-    const hold = await create(await newAccount());
+    const hold = await create(await w.newAccount());
     const err = await expectTrpcError(
-      api.holds.update({
+      w.api.holds.update({
         locator: hold.locator,
         targets: [{ process: "funding" }, { process: "autopay" }, { process: "funding" }],
       }),
@@ -392,11 +357,11 @@ describe("input checks before any rule", () => {
     expect(issues.map(({ path, rule }) => ({ path, rule }))).toEqual([
       { path: "targets[2].process", rule: "duplicate_target" },
     ]);
-    expect((await api.holds.get({ locator: hold.locator })).version).toBe(1);
+    expect((await w.api.holds.get({ locator: hold.locator })).version).toBe(1);
   });
 
   it("a hold with no target is refused at input", async () => {
-    const err = await expectTrpcError(create(await newAccount(), { targets: [] }), "BAD_REQUEST");
+    const err = await expectTrpcError(create(await w.newAccount(), { targets: [] }), "BAD_REQUEST");
     const issues = flattenZodError(err.cause as ZodError);
     expect(issues.map((i) => i.path)).toEqual(["targets"]);
   });
@@ -419,18 +384,18 @@ describe("input checks before any rule", () => {
 
 describe("activate checks every rule again", () => {
   it("closing the account after validation: activate gives PRECONDITION_FAILED and the hold stays validated", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const hold = await validated(account);
-    await api.accounts.close({ locator: account });
+    await w.api.accounts.close({ locator: account });
     const before = await databaseChecksum(w.db);
 
-    const err = await expectTrpcError(api.holds.activate({ locator: hold.locator }), "PRECONDITION_FAILED");
+    const err = await expectTrpcError(w.api.holds.activate({ locator: hold.locator }), "PRECONDITION_FAILED");
     const app = appErrorOf(err);
     expect(app.code).toBe("HOLD_INVALID");
     expect(pathsAndRules(app.issues)).toEqual([{ path: "accountLocator", rule: "account_closed" }]);
 
     expect(await databaseChecksum(w.db)).toBe(before);
-    const stored = await api.holds.get({ locator: hold.locator });
+    const stored = await w.api.holds.get({ locator: hold.locator });
     expect(stored).toMatchObject({
       holdState: "validated",
       version: hold.version,
@@ -440,21 +405,21 @@ describe("activate checks every rule again", () => {
   });
 
   it("a start date that has passed since validation: PRECONDITION_FAILED startDate / not_in_past", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const hold = await validated(account, { startDate: "2027-03-12", targets: [{ process: "invoicing" }] });
     w.clock.set("2027-03-13T09:00:00Z");
-    const err = await expectTrpcError(api.holds.activate({ locator: hold.locator }), "PRECONDITION_FAILED");
+    const err = await expectTrpcError(w.api.holds.activate({ locator: hold.locator }), "PRECONDITION_FAILED");
     expect(pathsAndRules(appErrorOf(err).issues)).toEqual([{ path: "startDate", rule: "not_in_past" }]);
-    expect((await api.holds.get({ locator: hold.locator })).holdState).toBe("validated");
+    expect((await w.api.holds.get({ locator: hold.locator })).holdState).toBe("validated");
   });
 
   it("a reopened account lets the same hold activate", async () => {
-    const account = await newAccount();
+    const account = await w.newAccount();
     const hold = await validated(account);
-    await api.accounts.close({ locator: account });
-    await expectTrpcError(api.holds.activate({ locator: hold.locator }), "PRECONDITION_FAILED");
-    await api.accounts.reopen({ locator: account });
-    const activated = await api.holds.activate({ locator: hold.locator, expectedVersion: hold.version });
+    await w.api.accounts.close({ locator: account });
+    await expectTrpcError(w.api.holds.activate({ locator: hold.locator }), "PRECONDITION_FAILED");
+    await w.api.accounts.reopen({ locator: account });
+    const activated = await w.api.holds.activate({ locator: hold.locator, expectedVersion: hold.version });
     expect(activated).toMatchObject({ holdState: "active", version: hold.version + 1 });
   });
 });

@@ -1,5 +1,5 @@
 import { TZDate } from "@date-fns/tz";
-import { format } from "date-fns";
+import { addMonths as addMonthsFns, format } from "date-fns";
 
 /** A business date, 'YYYY-MM-DD', with no time or zone. Compares as a string. */
 export type BusinessDate = string;
@@ -43,6 +43,14 @@ export function isValidTimeZone(tz: string): boolean {
 
 export function addDays(date: BusinessDate, days: number): BusinessDate {
   return fromUtcMidnight(utcMidnight(date) + Math.trunc(days) * DAY_MS);
+}
+
+/**
+ * Calendar months later, clamped to the month's last day (Jan 31 + 1 month = Feb 28/29).
+ * Always count from a fixed anchor (anchor + k months) so month ends do not drift.
+ */
+export function addMonths(date: BusinessDate, months: number): BusinessDate {
+  return format(addMonthsFns(new TZDate(utcMidnight(date), "UTC"), Math.trunc(months)), "yyyy-MM-dd");
 }
 
 export function daysBetween(from: BusinessDate, to: BusinessDate): number {

@@ -8,3 +8,5 @@ export * from "./audit-schemas.ts";
 export * from "./automations/automation.ts";
 export * from "./automations/routing.ts";
 export * from "./automations/schemas.ts";
+export * from "./subscriptions/schemas.ts";
+export * from "./subscriptions/subscription.ts";

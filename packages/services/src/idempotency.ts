@@ -30,6 +30,16 @@ export async function runMutation<T>(
 ): Promise<T> {
   const db: Database = ctx.db;
   return db.transaction(async (tx) => {
+    return runInTransaction(tx);
+  }).catch((e: unknown) => {
+    // Two requests that lock the same rows in opposite orders: PostgreSQL aborts one; it is a conflict, not a fault.
+    if (pgCode(e) === "40P01" || pgCode(e) === "40001") {
+      throw new AppError("CONCURRENT_MODIFICATION", "another request changed the same data at the same time; retry");
+    }
+    throw e;
+  });
+
+  async function runInTransaction(tx: Transaction): Promise<T> {
     const key = opts.idempotencyKey;
     if (key === undefined) return fn(tx);
     const requestHash = hashRequest(opts.operation, opts.request);
@@ -69,7 +79,18 @@ export async function runMutation<T>(
       .set({ response: result as object })
       .where(and(eq(table.tenantId, opts.tenantId), eq(table.key, key)));
     return result;
-  });
+  }
+}
+
+/** The SQLSTATE of a PostgreSQL error, looking through wrappers. */
+export function pgCode(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 5 && cur && typeof cur === "object"; i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 export function hashRequest(operation: string, request: unknown): string {

@@ -15,3 +15,8 @@ export * from "./worker/run-tick.ts";
 export * from "./automations/automation-commands.ts";
 export * from "./automations/automation-queries.ts";
 export * from "./automations/automation-store.ts";
+export * from "./holds/held-sql.ts";
+export * from "./subscriptions/grace-extension.ts";
+export * from "./subscriptions/subscription-commands.ts";
+export * from "./subscriptions/subscription-store.ts";
+export * from "./subscriptions/subscription-queries.ts";

@@ -18,6 +18,16 @@ export const workerRouter = router({
   /** The last ticks, their counts and errors, and how long since one finished. */
   status: scopedProcedure("holds:read")
     .input(z.strictObject({ ...zScope, limit: z.number().int().min(1).max(200).default(20) }).default({ limit: 20 }))
-    .output(z.object({ now: z.string(), lagSeconds: z.number().nullable(), ticks: z.array(tick) }))
-    .query(({ ctx, input }) => workerStatus(ctx.db, ctx.clock, input.limit)),
+    .output(
+      z.object({
+        now: z.string(),
+        today: z.string(),
+        processedThrough: z.string().nullable(),
+        lagDays: z.number().int().nullable(),
+        lagSeconds: z.number().nullable(),
+        dueInvoices: z.number().int(),
+        ticks: z.array(tick),
+      }),
+    )
+    .query(({ ctx, input }) => workerStatus(ctx.db, ctx.clock, ctx.tenantId, input.limit)),
 });

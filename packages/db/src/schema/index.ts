@@ -5,3 +5,4 @@ export * from "./idempotency.ts";
 export * from "./tenants.ts";
 export * from "./worker.ts";
 export * from "./automations.ts";
+export * from "./subscriptions.ts";

@@ -659,7 +659,6 @@ describe("every documented limit at its edge and one past it", () => {
 
 const VALID_INPUT = asInput(automation());
 const AUTOMATION_ID = guid(0xa0);
-const ENTERPRISE = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
 
 interface SchemaLimitCase {
   name: string;
@@ -702,14 +701,14 @@ const SCHEMA_LIMIT_CASES: SchemaLimitCase[] = [
       { automationId: AUTOMATION_ID, name: "n".repeat(255) },
       { automationId: AUTOMATION_ID, description: "d".repeat(1000) },
       { automationId: AUTOMATION_ID, companies: manyCompanies(1000) },
-      { automationId: AUTOMATION_ID, processingStartOffset: "P".padEnd(19, "1") + "D" },
+      { automationId: AUTOMATION_ID, processingStartOffset: `${"P".padEnd(19, "1")}D` },
     ],
     refused: [
       { input: { automationId: AUTOMATION_ID, name: "n".repeat(256) }, path: "name" },
       { input: { automationId: AUTOMATION_ID, name: "" }, path: "name" },
       { input: { automationId: AUTOMATION_ID, description: "d".repeat(1001) }, path: "description" },
       { input: { automationId: AUTOMATION_ID, companies: manyCompanies(1001) }, path: "companies" },
-      { input: { automationId: AUTOMATION_ID, processingStartOffset: "P".padEnd(20, "1") + "D" }, path: "processingStartOffset" },
+      { input: { automationId: AUTOMATION_ID, processingStartOffset: `${"P".padEnd(20, "1")}D` }, path: "processingStartOffset" },
     ],
   },
   {

@@ -233,7 +233,10 @@ export function applyAssignmentChanges(
   });
   (changes.update ?? []).forEach((u, i) => {
     const existing = byId.get(u.id);
-    if (!existing) return add(`assignmentsToUpdate[${i}].id`, u.id);
+    if (!existing) {
+      add(`assignmentsToUpdate[${i}].id`, u.id);
+      return;
+    }
     const { routedItemTypes, id: _id, ...rest } = u;
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) (existing as Record<string, unknown>)[k] = v;
     if (routedItemTypes) {

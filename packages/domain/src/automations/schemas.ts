@@ -70,7 +70,7 @@ export function pathSegments(path: string): (string | number)[] {
 }
 
 /** Limits the field schemas already enforce: not reported a second time by the rules. */
-const FIELD_SCHEMA_RULES = new Set(["max_length", "max_items", "required"]);
+export const FIELD_SCHEMA_RULES: ReadonlySet<string> = new Set(["max_length", "max_items"]);
 
 /** The cross-field rules as zod issues ("rule: message"), so forms and server share them. */
 function refineWithRules(a: AutomationFields, ctx: z.RefinementCtx) {

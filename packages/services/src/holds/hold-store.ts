@@ -13,6 +13,7 @@ import {
   targetPeriod,
 } from "@holdfast/domain";
 import { and, eq, inArray } from "drizzle-orm";
+import { pgCode } from "../idempotency.ts";
 
 export type HoldRow = typeof schema.holds.$inferSelect;
 
@@ -123,12 +124,7 @@ export async function replaceClaims(tx: DatabaseOrTransaction, hold: HoldRecord 
 }
 
 export function isExclusionViolation(e: unknown): boolean {
-  let cur: unknown = e;
-  for (let i = 0; i < 5 && cur; i++) {
-    if (typeof cur === "object" && cur !== null && (cur as { code?: string }).code === "23P01") return true;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return false;
+  return pgCode(e) === "23P01";
 }
 
 export function toHoldOutput(h: HoldRecord, today: BusinessDate): HoldOutput {

@@ -1,9 +1,17 @@
 import { type Database, schema } from "@holdfast/db";
-import { businessDateAt } from "@holdfast/domain";
-import { desc, eq, lt } from "drizzle-orm";
+import { addDays, type BusinessDate, businessDateAt, daysBetween } from "@holdfast/domain";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
 import { newLocator } from "../ids.ts";
 import { releaseEndedHolds } from "./release-ended-holds.ts";
+import {
+  executeDueActions,
+  issueInvoices,
+  type JobContext,
+  lapseSubscriptions,
+  pauseAndResumeGracePeriods,
+  startGracePeriods,
+} from "./subscription-jobs.ts";
 
 export interface TickResult {
   tickId: string;
@@ -12,27 +20,72 @@ export interface TickResult {
   errors: string[];
 }
 
+/** At most this many missed days are caught up in one tick. */
+export const MAX_CATCH_UP_DAYS = 400;
+
+const COUNT_KEYS = [
+  "tenants",
+  "daysProcessed",
+  "actionsRun",
+  "invoicesIssued",
+  "gracePeriodsStarted",
+  "gracePeriodsPaused",
+  "gracePeriodsResumed",
+  "subscriptionsLapsed",
+  "holdsReleased",
+  "idempotencyKeysPurged",
+] as const;
+type Counts = Record<(typeof COUNT_KEYS)[number], number>;
+
+/** The six steps for one tenant on one business date, in order. */
+export async function runBusinessDay(ctx: JobContext, tenant: { id: string; graceDays: number }, date: BusinessDate, counts: Counts) {
+  counts.actionsRun += await executeDueActions(ctx, tenant.id, date);
+  counts.invoicesIssued += await issueInvoices(ctx, tenant.id, date);
+  counts.gracePeriodsStarted += await startGracePeriods(ctx, tenant.id, date, tenant.graceDays);
+  const { paused, resumed } = await pauseAndResumeGracePeriods(ctx, tenant.id, date);
+  counts.gracePeriodsPaused += paused;
+  counts.gracePeriodsResumed += resumed;
+  counts.subscriptionsLapsed += await lapseSubscriptions(ctx, tenant.id, date);
+  counts.holdsReleased += await releaseEndedHolds(ctx, tenant.id, date, ctx.batchSize);
+}
+
 /**
- * One worker tick: for each tenant's business date, every job runs. Jobs are
- * safe to run concurrently in several workers. The tick is recorded
- * (started, finished, counts, errors) for the dashboard.
+ * One worker tick: for each tenant, every business date from the day after
+ * the last one fully processed up to today (catching up days it missed), runs
+ * the six steps. Today is processed on every tick; a past day is marked done
+ * once processed. Safe to run in any number of workers at once.
  */
-export async function runTick(db: Database, clock: Clock, workerId: string): Promise<TickResult> {
+export async function runTick(
+  db: Database,
+  clock: Clock,
+  workerId: string,
+  opts: { batchSize?: number; shouldStop?: () => boolean } = {},
+): Promise<TickResult> {
   const tickId = newLocator();
-  const startedAt = new Date();
   const clockAt = clock.now();
-  await db.insert(schema.workerTicks).values({ id: tickId, workerId, status: "running", clockAt, startedAt });
-  const counts: Record<string, number> = { tenants: 0, holdsReleased: 0, idempotencyKeysPurged: 0 };
+  await db.insert(schema.workerTicks).values({ id: tickId, workerId, status: "running", clockAt, startedAt: new Date() });
+  const counts = Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as Counts;
   const errors: string[] = [];
-  const ctx = { db, clock, actor: { type: "worker" as const, id: workerId, name: `worker ${workerId}` } };
+  const ctx: JobContext = {
+    db,
+    clock,
+    actor: { type: "worker", id: workerId, name: `worker ${workerId}` },
+    batchSize: opts.batchSize ?? 200,
+  };
   const tenants = await db.select().from(schema.tenants);
   for (const tenant of tenants) {
-    counts.tenants = (counts.tenants ?? 0) + 1;
+    if (opts.shouldStop?.()) break;
+    counts.tenants++;
     const today = businessDateAt(clockAt, tenant.timeZone);
     try {
-      counts.holdsReleased = (counts.holdsReleased ?? 0) + (await releaseEndedHolds(ctx, tenant.id, today));
+      const from = await firstUnprocessedDay(db, tenant.id, today);
+      for (let d = from; d <= today && !opts.shouldStop?.(); d = addDays(d, 1)) {
+        await runBusinessDay(ctx, tenant, d, counts);
+        counts.daysProcessed++;
+        if (d < today) await markProcessed(db, tenant.id, d);
+      }
     } catch (e) {
-      errors.push(`tenant ${tenant.id}: releasing ended holds failed: ${e instanceof Error ? e.message : String(e)}`);
+      errors.push(`tenant ${tenant.id}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   try {
@@ -45,20 +98,51 @@ export async function runTick(db: Database, clock: Clock, workerId: string): Pro
     errors.push(`purging idempotency keys failed: ${e instanceof Error ? e.message : String(e)}`);
   }
   const status = errors.length ? "failed" : "succeeded";
-  await db
-    .update(schema.workerTicks)
-    .set({ status, finishedAt: new Date(), counts, errors })
-    .where(eq(schema.workerTicks.id, tickId));
+  await db.update(schema.workerTicks).set({ status, finishedAt: new Date(), counts, errors }).where(eq(schema.workerTicks.id, tickId));
   return { tickId, status, counts, errors };
 }
 
-export async function workerStatus(db: Database, clock: Clock, limit = 20) {
+async function firstUnprocessedDay(db: Database, tenantId: string, today: BusinessDate): Promise<BusinessDate> {
+  const w = schema.tenantWorkerState;
+  // First sight of a tenant: nothing to catch up before yesterday.
+  await db
+    .insert(w)
+    .values({ tenantId, processedThrough: addDays(today, -1), updatedAt: new Date() })
+    .onConflictDoNothing();
+  const [state] = await db.select().from(w).where(eq(w.tenantId, tenantId));
+  const next = addDays(state?.processedThrough ?? addDays(today, -1), 1);
+  return daysBetween(next, today) > MAX_CATCH_UP_DAYS ? addDays(today, -MAX_CATCH_UP_DAYS) : next;
+}
+
+async function markProcessed(db: Database, tenantId: string, date: BusinessDate) {
+  const w = schema.tenantWorkerState;
+  await db
+    .update(w)
+    .set({ processedThrough: date, updatedAt: new Date() })
+    .where(and(eq(w.tenantId, tenantId), lt(w.processedThrough, date)));
+}
+
+export async function workerStatus(db: Database, clock: Clock, tenantId: string, limit = 20) {
   const ticks = await db.select().from(schema.workerTicks).orderBy(desc(schema.workerTicks.startedAt)).limit(limit);
   const lastFinished = ticks.find((t) => t.finishedAt);
-  const now = clock.now();
+  const [tenant] = await db.select().from(schema.tenants).where(eq(schema.tenants.id, tenantId));
+  const [state] = await db.select().from(schema.tenantWorkerState).where(eq(schema.tenantWorkerState.tenantId, tenantId));
+  const today = businessDateAt(clock.now(), tenant?.timeZone ?? "UTC");
+  const [due] = await db
+    .select({
+      invoices: sql<number>`count(*) filter (where ${schema.subscriptions.state} = 'effective' and ${schema.subscriptions.nextBillingDate} <= ${today})::int`,
+    })
+    .from(schema.subscriptions)
+    .where(eq(schema.subscriptions.tenantId, tenantId));
   return {
-    now: now.toISOString(),
+    now: clock.now().toISOString(),
+    today,
+    processedThrough: state?.processedThrough ?? null,
+    /** Whole business days not yet processed before today (0 when the worker is current). */
+    lagDays: state ? Math.max(0, daysBetween(state.processedThrough, today) - 1) : null,
+    /** Seconds since a tick last finished. */
     lagSeconds: lastFinished?.finishedAt ? Math.max(0, Math.round((Date.now() - lastFinished.finishedAt.getTime()) / 1000)) : null,
+    dueInvoices: due?.invoices ?? 0,
     ticks: ticks.map((t) => ({
       id: t.id,
       workerId: t.workerId,

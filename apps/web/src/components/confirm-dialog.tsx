@@ -1,0 +1,60 @@
+import { type ReactNode, useEffect, useId, useRef } from "react";
+import { ErrorBanner } from "./error-banner.tsx";
+
+/**
+ * A modal question before a destructive step (the native <dialog>: focus is
+ * trapped, Escape cancels). Rendered only while asked; Cancel has the focus.
+ */
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  pendingLabel,
+  pending,
+  error,
+  onConfirm,
+  onCancel,
+}: {
+  title: string;
+  children?: ReactNode;
+  confirmLabel: string;
+  pendingLabel?: string;
+  pending: boolean;
+  error: unknown;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const d = dialog.current;
+    if (!d) return;
+    if (!d.open) d.showModal();
+    cancel.current?.focus();
+    return () => d.close();
+  }, []);
+  return (
+    <dialog
+      ref={dialog}
+      className="dialog"
+      aria-labelledby={titleId}
+      onCancel={(e) => {
+        e.preventDefault();
+        if (!pending) onCancel();
+      }}
+    >
+      <h2 id={titleId}>{title}</h2>
+      {children}
+      <ErrorBanner error={error} testId="dialog-error" />
+      <div className="form-actions">
+        <button type="button" className="danger" onClick={onConfirm} disabled={pending}>
+          {pending ? (pendingLabel ?? `${confirmLabel}…`) : confirmLabel}
+        </button>
+        <button type="button" ref={cancel} onClick={onCancel} disabled={pending}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}
