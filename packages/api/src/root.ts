@@ -3,6 +3,7 @@ import { auditRouter } from "./routers/audit.ts";
 import { automationsRouter } from "./routers/automations.ts";
 import { authRouter } from "./routers/auth.ts";
 import { holdsRouter } from "./routers/holds.ts";
+import { invoicesRouter, settingsRouter, subscriptionsRouter } from "./routers/subscriptions.ts";
 import { workerRouter } from "./routers/worker.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
@@ -11,6 +12,9 @@ export const appRouter = router({
   accounts: accountsRouter,
   holds: holdsRouter,
   automations: automationsRouter,
+  subscriptions: subscriptionsRouter,
+  invoices: invoicesRouter,
+  settings: settingsRouter,
   audit: auditRouter,
   worker: workerRouter,
 });

@@ -1,7 +1,17 @@
 import { z } from "zod";
 import { zScope, zText } from "./common-schemas.ts";
 
-export const AUDITED_ENTITIES = ["hold", "account", "automation", "tenant", "user", "token"] as const;
+export const AUDITED_ENTITIES = [
+  "hold",
+  "account",
+  "automation",
+  "subscription",
+  "subscription_action",
+  "invoice",
+  "tenant",
+  "user",
+  "token",
+] as const;
 
 export const auditHistoryInput = z.strictObject({
   ...zScope,
