@@ -44,7 +44,7 @@ do {
   failed = !result || result.status === "failed";
   if (result) {
     // Quiet ticks log at debug; a tick that did something or failed logs at info.
-    const acted = Object.entries(result.counts).some(([k, v]) => k !== "tenants" && v > 0);
+    const acted = Object.entries(result.counts).some(([k, v]) => k !== "tenants" && k !== "daysProcessed" && v > 0);
     const level = result.errors.length ? "error" : acted ? "info" : "debug";
     logger[level]({ tick: result.tickId, status: result.status, counts: result.counts, errors: result.errors }, "tick");
   }

@@ -3,6 +3,7 @@ import { addDays, businessDateAt } from "@holdfast/domain";
 import type { Clock } from "../clock.ts";
 import type { ServiceContext } from "../context.ts";
 import { addAutomations } from "../automations/automation-commands.ts";
+import { createSubscription, moveSubscription } from "../subscriptions/subscription-commands.ts";
 import { activateHold, createHold, validateHold } from "../holds/hold-commands.ts";
 import { createAccount } from "../tenancy/accounts.ts";
 import { provisionTenant } from "../tenancy/provision.ts";
@@ -61,6 +62,32 @@ export async function seedDemo(db: Database, clock: Clock) {
     await activateHold(ctx, { tenantId, locator: h.locator });
   }
   await addAutomations(ctx, { tenantId, automations: DEMO_AUTOMATIONS });
+  // Subscriptions that started in the past; the worker's first tick catches up from 45 days ago,
+  // so the demo shows issued invoices, a running grace period, a lapse and a paid-up customer.
+  const subscriptions = [
+    { account: a0, startDaysAgo: 44, priceMinor: 4900 },
+    { account: a1, startDaysAgo: 20, priceMinor: 12900 },
+    { account: a2, startDaysAgo: 5, priceMinor: 2500 },
+    { account: a3, startDaysAgo: 33, priceMinor: 9900 },
+  ];
+  for (const [i, d] of subscriptions.entries()) {
+    const sub = await createSubscription(ctx, {
+      tenantId,
+      accountLocator: d.account.locator,
+      number: `SUB-${2001 + i}`,
+      paymentModel: i === 3 ? "pay_before_bill" : "pay_after_bill",
+      priceMinor: d.priceMinor,
+      currency: "EUR",
+      billingPeriod: "monthly",
+      startDate: addDays(today, -d.startDaysAgo),
+      paymentTermDays: 10,
+    });
+    await moveSubscription(ctx, "activate", { tenantId, locator: sub.locator });
+  }
+  await db
+    .insert(schema.tenantWorkerState)
+    .values({ tenantId, processedThrough: addDays(today, -45), updatedAt: clock.now() })
+    .onConflictDoNothing();
   return { tenantId, email: DEMO_EMAIL, password: DEMO_PASSWORD, token };
 }
 
