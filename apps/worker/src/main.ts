@@ -8,7 +8,7 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { closeDb, createDb, migrateDatabase } from "@holdfast/db";
-import { clockFromEnv, runTick } from "@holdfast/services";
+import { clockFromEnv, runTick, workerConnectionName } from "@holdfast/services";
 import pino from "pino";
 import { readWorkerEnv } from "./env.ts";
 
@@ -22,7 +22,7 @@ const intervalMs = Number(values["interval-ms"] ?? env.WORKER_INTERVAL_MS);
 const workerId = `${hostname()}-${process.pid}`;
 
 await migrateDatabase(env.DATABASE_URL);
-const db = createDb(env.DATABASE_URL, { name: `holdfast-worker-${workerId}`, max: 4 });
+const db = createDb(env.DATABASE_URL, { name: workerConnectionName(workerId), max: 4 });
 
 let stopping = false;
 let wake: (() => void) | null = null;

@@ -71,7 +71,9 @@ export async function runTick(
     clock,
     actor: { type: "worker", id: workerId, name: `worker ${workerId}` },
     batchSize: opts.batchSize ?? 200,
+    errors,
   };
+  await closeAbandonedTicks(db, workerId);
   const tenants = await db.select().from(schema.tenants);
   for (const tenant of tenants) {
     if (opts.shouldStop?.()) break;
@@ -100,6 +102,30 @@ export async function runTick(
   const status = errors.length ? "failed" : "succeeded";
   await db.update(schema.workerTicks).set({ status, finishedAt: new Date(), counts, errors }).where(eq(schema.workerTicks.id, tickId));
   return { tickId, status, counts, errors };
+}
+
+/** The database connection name of a worker process; how a tick's owner is known to be alive. */
+export function workerConnectionName(workerId: string) {
+  return `holdfast-worker-${workerId}`;
+}
+
+/**
+ * Ticks left "running" by a worker that died (SIGKILL, crash) are marked
+ * failed once no connection of that worker remains. Their uncommitted batches
+ * were rolled back by PostgreSQL and their rows are claimed again.
+ */
+async function closeAbandonedTicks(db: Database, workerId: string) {
+  const t = schema.workerTicks;
+  await db
+    .update(t)
+    .set({ status: "failed", finishedAt: new Date(), errors: ["the worker stopped before finishing this tick"] })
+    .where(
+      and(
+        eq(t.status, "running"),
+        sql`${t.workerId} <> ${workerId}`,
+        sql`not exists (select 1 from pg_stat_activity a where a.application_name = 'holdfast-worker-' || ${t.workerId})`,
+      ),
+    );
 }
 
 async function firstUnprocessedDay(db: Database, tenantId: string, today: BusinessDate): Promise<BusinessDate> {

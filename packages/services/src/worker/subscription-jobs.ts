@@ -2,6 +2,7 @@ import { type Database, type Transaction, schema } from "@holdfast/db";
 import {
   type BusinessDate,
   invoiceDueOn,
+  isAppError,
   pauseGracePeriod,
   periodStart,
   resumeGracePeriod,
@@ -18,6 +19,8 @@ import { graceOf, type SubscriptionRow } from "../subscriptions/subscription-sto
 export interface JobContext extends ServiceContext {
   db: Database;
   batchSize: number;
+  /** Problems that did not stop the tick, reported with it. */
+  errors: string[];
 }
 
 /**
@@ -102,8 +105,15 @@ export function executeDueActions(ctx: JobContext, tenantId: string, date: Busin
         .limit(ctx.batchSize)
         .for("update", { skipLocked: true }),
     async (tx, action) => {
-      // A subscription changed by another worker at this moment: try again next round.
-      return tx.transaction((sp) => executeScheduledAction(sp, ctx, action, date)).catch(() => false);
+      try {
+        return await tx.transaction((sp) => executeScheduledAction(sp, ctx, action, date));
+      } catch (e) {
+        // A subscription changed by another request at this moment is retried next round; anything else is reported.
+        if (!(isAppError(e) && e.code === "CONCURRENT_MODIFICATION")) {
+          ctx.errors.push(`scheduled action ${action.id}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        return false;
+      }
     },
   );
 }
@@ -124,15 +134,15 @@ export function issueInvoices(ctx: JobContext, tenantId: string, date: BusinessD
     async (tx, sub) => {
       const draft = invoiceDueOn(sub, date);
       if (!draft) return false;
-      const id = newLocator();
       const inserted = await tx
         .insert(schema.invoices)
         .values({
-          id,
+          id: newLocator(),
           tenantId,
           subscriptionId: sub.id,
           accountId: sub.accountId,
-          number: `INV-${id.slice(-10)}`,
+          // Unique by construction: subscription numbers are unique per tenant, periods per subscription.
+          number: `INV-${sub.number}-${sub.nextPeriodIndex + 1}`,
           amountMinor: draft.amountMinor,
           currency: sub.currency,
           periods: draft.periods,
@@ -143,7 +153,8 @@ export function issueInvoices(ctx: JobContext, tenantId: string, date: BusinessD
           dueOn: draft.dueOn,
           createdAt: ctx.clock.now(),
         })
-        .onConflictDoNothing()
+        // Another worker already invoiced this period: nothing more to write. Any other clash is an error.
+        .onConflictDoNothing({ target: [schema.invoices.subscriptionId, schema.invoices.firstPeriodIndex] })
         .returning({ id: schema.invoices.id });
       const next = draft.nextPeriodIndex;
       const moved = await updateSubscription(
