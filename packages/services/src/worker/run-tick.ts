@@ -72,6 +72,7 @@ export async function runTick(
     actor: { type: "worker", id: workerId, name: `worker ${workerId}` },
     batchSize: opts.batchSize ?? 200,
     errors,
+    shouldStop: opts.shouldStop,
   };
   await closeAbandonedTicks(db, workerId);
   const tenants = await db.select().from(schema.tenants);
@@ -83,6 +84,8 @@ export async function runTick(
       const from = await firstUnprocessedDay(db, tenant.id, today);
       for (let d = from; d <= today && !opts.shouldStop?.(); d = addDays(d, 1)) {
         await runBusinessDay(ctx, tenant, d, counts);
+        // Stopped part-way through the day: leave it unmarked so the next tick runs it again.
+        if (opts.shouldStop?.()) break;
         counts.daysProcessed++;
         if (d < today) await markProcessed(db, tenant.id, d);
       }

@@ -21,6 +21,8 @@ export interface JobContext extends ServiceContext {
   batchSize: number;
   /** Problems that did not stop the tick, reported with it. */
   errors: string[];
+  /** Asked between batches: on SIGTERM the worker finishes its batch and stops. */
+  shouldStop?: (() => boolean) | undefined;
 }
 
 /**
@@ -43,7 +45,7 @@ async function drain<R>(
     });
     applied += done;
     // A full batch that changed nothing would be claimed again: stop instead of spinning.
-    if (claimed < ctx.batchSize || done === 0) return applied;
+    if (claimed < ctx.batchSize || done === 0 || ctx.shouldStop?.()) return applied;
   }
 }
 
