@@ -19,6 +19,17 @@ const EditAutomation = lazy(() =>
   import("./screens/automation-editor.tsx").then((m) => ({ default: m.EditAutomation })),
 );
 const RoutePreview = lazy(() => import("./screens/route-preview.tsx").then((m) => ({ default: m.RoutePreview })));
+// Subscriptions and the worker: loaded when first opened, like the automations.
+const SubscriptionsList = lazy(() =>
+  import("./screens/subscriptions-list.tsx").then((m) => ({ default: m.SubscriptionsList })),
+);
+const CreateSubscription = lazy(() =>
+  import("./screens/subscription-editor.tsx").then((m) => ({ default: m.CreateSubscription })),
+);
+const SubscriptionDetail = lazy(() =>
+  import("./screens/subscription-detail.tsx").then((m) => ({ default: m.SubscriptionDetail })),
+);
+const WorkerStatus = lazy(() => import("./screens/worker-status.tsx").then((m) => ({ default: m.WorkerStatus })));
 
 export function App() {
   return (
@@ -39,6 +50,12 @@ export function App() {
             <Route path="/automations/new" component={CreateAutomation} />
             <Route path="/automations/preview" component={RoutePreview} />
             <Route path="/automations/:id">{(p) => <EditAutomation key={p.id} id={p.id} />}</Route>
+            <Route path="/subscriptions" component={SubscriptionsList} />
+            <Route path="/subscriptions/new" component={CreateSubscription} />
+            <Route path="/subscriptions/:locator">
+              {(p) => <SubscriptionDetail key={p.locator} locator={p.locator} />}
+            </Route>
+            <Route path="/worker" component={WorkerStatus} />
             <Route>
               <h1>Page not found</h1>
               <p>
@@ -56,6 +73,9 @@ function Header() {
   const session = useSession();
   const canWrite = useCan("holds:write");
   const canReadAutomations = useCan("automations:read");
+  const canReadSubscriptions = useCan("subscriptions:read");
+  // worker.status answers to holds:read.
+  const canReadWorker = useCan("holds:read");
   const [, navigate] = useLocation();
   return (
     <header className="top-bar">
@@ -67,6 +87,8 @@ function Header() {
         {canWrite && <Link href="/holds/new">New hold</Link>}
         {canReadAutomations && <Link href="/automations">Automations</Link>}
         {canReadAutomations && <Link href="/automations/preview">Routing preview</Link>}
+        {canReadSubscriptions && <Link href="/subscriptions">Subscriptions</Link>}
+        {canReadWorker && <Link href="/worker">Worker</Link>}
       </nav>
       <div className="who">
         {session.tenants.length > 1 ? (

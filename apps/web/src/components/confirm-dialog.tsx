@@ -9,6 +9,7 @@ export function ConfirmDialog({
   title,
   children,
   confirmLabel,
+  cancelLabel = "Cancel",
   pendingLabel,
   pending,
   error,
@@ -18,6 +19,8 @@ export function ConfirmDialog({
   title: string;
   children?: ReactNode;
   confirmLabel: string;
+  /** When "Cancel" would be ambiguous (cancelling a scheduled action, say). */
+  cancelLabel?: string;
   pendingLabel?: string;
   pending: boolean;
   error: unknown;
@@ -52,7 +55,7 @@ export function ConfirmDialog({
           {pending ? (pendingLabel ?? `${confirmLabel}…`) : confirmLabel}
         </button>
         <button type="button" ref={cancel} onClick={onCancel} disabled={pending}>
-          Cancel
+          {cancelLabel}
         </button>
       </div>
     </dialog>

@@ -116,7 +116,27 @@ export async function applyGraceExtension(
 export function extendGracePeriod(ctx: ServiceContext, input: ExtendGracePeriodInput & { tenantId: string }) {
   const { tenantId, tenantLocator: _t, fieldsSet, ...req } = input;
   const idempotencyKey = req.transactionReferenceNumber ? `trn:${req.transactionReferenceNumber}` : undefined;
-  return runMutation(ctx, { tenantId, operation: "subscriptions.extendGracePeriod", idempotencyKey, request: { ...req, fieldsSet } }, async (tx) => {
+  const operation = "subscriptions.extendGracePeriod";
+  return runMutation(ctx, { tenantId, operation, idempotencyKey, request: { ...req, fieldsSet } }, async (tx) => {
+    // The reference number stays unique after its idempotency key (24 hours) is purged.
+    if (req.transactionReferenceNumber) {
+      const a = schema.subscriptionActions;
+      const [earlier] = await tx
+        .select({ action: a, accountId: schema.subscriptions.accountId })
+        .from(a)
+        .innerJoin(schema.subscriptions, eq(schema.subscriptions.id, a.subscriptionId))
+        .where(and(eq(a.tenantId, tenantId), eq(a.transactionReferenceNumber, req.transactionReferenceNumber)));
+      if (earlier) {
+        if (earlier.action.requestHash === hashRequest("extendGracePeriod", req)) {
+          return project(toActionOutput(earlier.action, earlier.accountId), fieldsSet);
+        }
+        throw new AppError(
+          "IDEMPOTENCY_KEY_REUSED",
+          `transactionReferenceNumber ${req.transactionReferenceNumber} was already used for a different request`,
+          { issues: [{ path: "transactionReferenceNumber", rule: "unique", message: "already used for a different request" }] },
+        );
+      }
+    }
     const sub = await resolveSubscription(tx, tenantId, req);
     const today = await tenantToday(tx, ctx.clock, tenantId);
     const scheduled = req.scheduledDate !== undefined && req.scheduledDate > today;

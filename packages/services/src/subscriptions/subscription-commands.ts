@@ -137,7 +137,8 @@ async function endGraceIfSettled(tx: Transaction, ctx: ServiceContext, tenantId:
     .where(and(eq(schema.invoices.subscriptionId, subscriptionId), eq(schema.invoices.status, "open"), lt(schema.invoices.dueOn, today)));
   if ((overdue?.n ?? 0) > 0) return;
   const sub = await getSubscriptionRow(tx, tenantId, subscriptionId);
-  if (!sub.graceStart || sub.state !== "effective") return;
+  // Settled: the grace period is over, whatever the state (a lapsed subscription comes back by an extension).
+  if (!sub.graceStart) return;
   const [row] = await tx
     .update(schema.subscriptions)
     .set({ graceStart: null, graceEnd: null, gracePausedOn: null, version: sub.version + 1, updatedAt: ctx.clock.now() })

@@ -5,6 +5,7 @@ import type { Clock } from "../clock.ts";
 import { newLocator } from "../ids.ts";
 import { releaseEndedHolds } from "./release-ended-holds.ts";
 import {
+  closeEndedGracePeriods,
   executeDueActions,
   issueInvoices,
   type JobContext,
@@ -25,9 +26,11 @@ export const MAX_CATCH_UP_DAYS = 400;
 
 const COUNT_KEYS = [
   "tenants",
+  "tenantsBusy",
   "daysProcessed",
   "actionsRun",
   "invoicesIssued",
+  "gracePeriodsClosed",
   "gracePeriodsStarted",
   "gracePeriodsPaused",
   "gracePeriodsResumed",
@@ -38,9 +41,15 @@ const COUNT_KEYS = [
 type Counts = Record<(typeof COUNT_KEYS)[number], number>;
 
 /** The six steps for one tenant on one business date, in order. */
-export async function runBusinessDay(ctx: JobContext, tenant: { id: string; graceDays: number }, date: BusinessDate, counts: Counts) {
+export async function runBusinessDay(
+  ctx: JobContext,
+  tenant: { id: string; graceDays: number },
+  date: BusinessDate,
+  counts: Counts,
+) {
   counts.actionsRun += await executeDueActions(ctx, tenant.id, date);
   counts.invoicesIssued += await issueInvoices(ctx, tenant.id, date);
+  counts.gracePeriodsClosed += await closeEndedGracePeriods(ctx, tenant.id, date);
   counts.gracePeriodsStarted += await startGracePeriods(ctx, tenant.id, date, tenant.graceDays);
   const { paused, resumed } = await pauseAndResumeGracePeriods(ctx, tenant.id, date);
   counts.gracePeriodsPaused += paused;
@@ -63,7 +72,9 @@ export async function runTick(
 ): Promise<TickResult> {
   const tickId = newLocator();
   const clockAt = clock.now();
-  await db.insert(schema.workerTicks).values({ id: tickId, workerId, status: "running", clockAt, startedAt: new Date() });
+  await db
+    .insert(schema.workerTicks)
+    .values({ id: tickId, workerId, status: "running", clockAt, startedAt: new Date() });
   const counts = Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as Counts;
   const errors: string[] = [];
   const ctx: JobContext = {
@@ -82,13 +93,16 @@ export async function runTick(
     const today = businessDateAt(clockAt, tenant.timeZone);
     try {
       const from = await firstUnprocessedDay(db, tenant.id, today);
-      for (let d = from; d <= today && !opts.shouldStop?.(); d = addDays(d, 1)) {
-        await runBusinessDay(ctx, tenant, d, counts);
-        // Stopped part-way through the day: leave it unmarked so the next tick runs it again.
-        if (opts.shouldStop?.()) break;
-        counts.daysProcessed++;
-        if (d < today) await markProcessed(db, tenant.id, d);
-      }
+      const ran = await withDayLock(db, tenant.id, from < today, async () => {
+        for (let d = from; d <= today && !opts.shouldStop?.(); d = addDays(d, 1)) {
+          await runBusinessDay(ctx, tenant, d, counts);
+          // Stopped part-way through the day: leave it unmarked so the next tick runs it again.
+          if (opts.shouldStop?.()) break;
+          counts.daysProcessed++;
+          if (d < today) await markProcessed(db, tenant.id, d);
+        }
+      });
+      if (!ran) counts.tenantsBusy++;
     } catch (e) {
       errors.push(`tenant ${tenant.id}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -103,7 +117,10 @@ export async function runTick(
     errors.push(`purging idempotency keys failed: ${e instanceof Error ? e.message : String(e)}`);
   }
   const status = errors.length ? "failed" : "succeeded";
-  await db.update(schema.workerTicks).set({ status, finishedAt: new Date(), counts, errors }).where(eq(schema.workerTicks.id, tickId));
+  await db
+    .update(schema.workerTicks)
+    .set({ status, finishedAt: new Date(), counts, errors })
+    .where(eq(schema.workerTicks.id, tickId));
   return { tickId, status, counts, errors };
 }
 
@@ -131,6 +148,42 @@ async function closeAbandonedTicks(db: Database, workerId: string) {
     );
 }
 
+/** Advisory-lock namespace for a tenant's worker days. */
+const DAY_LOCK_NS = 724_611_002;
+
+/**
+ * Each row must see a tenant's business days in order. Any number of workers
+ * may work on today together (a shared lock), but catching up past days takes
+ * the tenant alone (an exclusive lock), so no worker runs yesterday after
+ * another has run today. A worker that cannot get the lock leaves the tenant
+ * to the one that has it. The lock is a session lock on a reserved
+ * connection: a killed worker's lock ends with its connection.
+ */
+async function withDayLock(
+  db: Database,
+  tenantId: string,
+  exclusive: boolean,
+  fn: () => Promise<void>,
+): Promise<boolean> {
+  const conn = await db.$client.reserve();
+  try {
+    const [row] = exclusive
+      ? await conn`select pg_try_advisory_lock(${DAY_LOCK_NS}, hashtext(${tenantId})) as locked`
+      : await conn`select pg_try_advisory_lock_shared(${DAY_LOCK_NS}, hashtext(${tenantId})) as locked`;
+    if (!row?.locked) return false;
+    try {
+      await fn();
+      return true;
+    } finally {
+      await (exclusive
+        ? conn`select pg_advisory_unlock(${DAY_LOCK_NS}, hashtext(${tenantId}))`
+        : conn`select pg_advisory_unlock_shared(${DAY_LOCK_NS}, hashtext(${tenantId}))`);
+    }
+  } finally {
+    conn.release();
+  }
+}
+
 async function firstUnprocessedDay(db: Database, tenantId: string, today: BusinessDate): Promise<BusinessDate> {
   const w = schema.tenantWorkerState;
   // First sight of a tenant: nothing to catch up before yesterday.
@@ -155,7 +208,10 @@ export async function workerStatus(db: Database, clock: Clock, tenantId: string,
   const ticks = await db.select().from(schema.workerTicks).orderBy(desc(schema.workerTicks.startedAt)).limit(limit);
   const lastFinished = ticks.find((t) => t.finishedAt);
   const [tenant] = await db.select().from(schema.tenants).where(eq(schema.tenants.id, tenantId));
-  const [state] = await db.select().from(schema.tenantWorkerState).where(eq(schema.tenantWorkerState.tenantId, tenantId));
+  const [state] = await db
+    .select()
+    .from(schema.tenantWorkerState)
+    .where(eq(schema.tenantWorkerState.tenantId, tenantId));
   const today = businessDateAt(clock.now(), tenant?.timeZone ?? "UTC");
   const [due] = await db
     .select({
@@ -170,7 +226,9 @@ export async function workerStatus(db: Database, clock: Clock, tenantId: string,
     /** Whole business days not yet processed before today (0 when the worker is current). */
     lagDays: state ? Math.max(0, daysBetween(state.processedThrough, today) - 1) : null,
     /** Seconds since a tick last finished. */
-    lagSeconds: lastFinished?.finishedAt ? Math.max(0, Math.round((Date.now() - lastFinished.finishedAt.getTime()) / 1000)) : null,
+    lagSeconds: lastFinished?.finishedAt
+      ? Math.max(0, Math.round((Date.now() - lastFinished.finishedAt.getTime()) / 1000))
+      : null,
     dueInvoices: due?.invoices ?? 0,
     ticks: ticks.map((t) => ({
       id: t.id,

@@ -172,6 +172,37 @@ export function issueInvoices(ctx: JobContext, tenantId: string, date: BusinessD
   );
 }
 
+/**
+ * Before step 3: a grace period that has ended with nothing overdue any more
+ * (settled, or extended when nothing was owed) is closed, so the next arrears
+ * start a grace period of their own.
+ */
+export function closeEndedGracePeriods(ctx: JobContext, tenantId: string, date: BusinessDate) {
+  return drain(
+    ctx,
+    claimSubscriptions(
+      ctx,
+      and(
+        eq(s.tenantId, tenantId),
+        eq(s.state, "effective"),
+        isNotNull(s.graceEnd),
+        lt(s.graceEnd, date),
+        isNull(s.gracePausedOn),
+        not(overdueOpenInvoice(date)),
+      ),
+    ),
+    (tx, sub) =>
+      updateSubscription(
+        tx,
+        ctx,
+        sub,
+        { graceStart: null, graceEnd: null, gracePausedOn: null },
+        "endGracePeriod",
+        date,
+      ),
+  );
+}
+
 /** 3. A grace period starts for a subscription with an overdue unpaid invoice, unless held for delinquency. */
 export function startGracePeriods(ctx: JobContext, tenantId: string, date: BusinessDate, graceDays: number) {
   return drain(
@@ -188,7 +219,14 @@ export function startGracePeriods(ctx: JobContext, tenantId: string, date: Busin
     ),
     async (tx, sub) => {
       const g = startGracePeriod(date, graceDays);
-      return updateSubscription(tx, ctx, sub, { graceStart: g.start, graceEnd: g.end, gracePausedOn: null }, "startGracePeriod", date);
+      return updateSubscription(
+        tx,
+        ctx,
+        sub,
+        { graceStart: g.start, graceEnd: g.end, gracePausedOn: null },
+        "startGracePeriod",
+        date,
+      );
     },
   );
 }
@@ -210,14 +248,25 @@ export async function pauseAndResumeGracePeriods(ctx: JobContext, tenantId: stri
     async (tx, sub) => {
       const g = graceOf(sub);
       if (!g) return false;
-      return updateSubscription(tx, ctx, sub, { gracePausedOn: pauseGracePeriod(g, date).pausedOn }, "pauseGracePeriod", date);
+      return updateSubscription(
+        tx,
+        ctx,
+        sub,
+        { gracePausedOn: pauseGracePeriod(g, date).pausedOn },
+        "pauseGracePeriod",
+        date,
+      );
     },
   );
   const resumed = await drain(
     ctx,
     claimSubscriptions(
       ctx,
-      and(eq(s.tenantId, tenantId), isNotNull(s.gracePausedOn), not(accountHeldSql(tenantId, s.accountId, "delinquency", date))),
+      and(
+        eq(s.tenantId, tenantId),
+        isNotNull(s.gracePausedOn),
+        not(accountHeldSql(tenantId, s.accountId, "delinquency", date)),
+      ),
     ),
     async (tx, sub) => {
       const g = graceOf(sub);
@@ -246,6 +295,13 @@ export function lapseSubscriptions(ctx: JobContext, tenantId: string, date: Busi
       ),
     ),
     (tx, sub) =>
-      updateSubscription(tx, ctx, sub, { state: "not_effective", lapsedOn: date, lapseReason: "grace_period_expired" }, "lapse", date),
+      updateSubscription(
+        tx,
+        ctx,
+        sub,
+        { state: "not_effective", lapsedOn: date, lapseReason: "grace_period_expired" },
+        "lapse",
+        date,
+      ),
   );
 }

@@ -1,0 +1,101 @@
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useMutation } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
+import { useForm } from "react-hook-form";
+import { Field } from "../components/field.tsx";
+import { Modal } from "../components/modal.tsx";
+import { ServerIssues } from "../forms/server-issues.tsx";
+import {
+  type PaymentFormOutput,
+  type PaymentFormValues,
+  paymentFieldFor,
+  paymentForm,
+  paymentFormDefaults,
+} from "../forms/subscription-forms.ts";
+import { formatMoney } from "../money.ts";
+import { useScope } from "../session.tsx";
+import { type InvoiceOutput, useSubscriptionChanged } from "../subscriptions.ts";
+import { useTRPC } from "../trpc.ts";
+import { randomUuid } from "../uuid.ts";
+
+const FIELDS = new Set(["amount", "paidOn"]);
+
+/** A payment against one open invoice; one that settles the overdue invoices ends the grace period. */
+export function RecordPaymentDialog({
+  invoice,
+  subscriptionLocator,
+  onClose,
+  onDone,
+}: {
+  invoice: InvoiceOutput;
+  subscriptionLocator: string;
+  onClose: () => void;
+  onDone: (notice: string) => void;
+}) {
+  const trpc = useTRPC();
+  const scope = useScope();
+  const changed = useSubscriptionChanged();
+  // One key per dialog: a double submit or a retry after a lost answer records one payment.
+  const [idempotencyKey] = useState(() => `web-${randomUuid()}`);
+  const schema = useMemo(() => paymentForm(invoice), [invoice]);
+  const {
+    register,
+    handleSubmit,
+    formState: { errors },
+  } = useForm<PaymentFormValues, unknown, PaymentFormOutput>({
+    resolver: zodResolver(schema),
+    defaultValues: paymentFormDefaults(invoice),
+  });
+  const record = useMutation(
+    trpc.invoices.recordPayment.mutationOptions({
+      onSuccess: (paid) => {
+        changed(subscriptionLocator);
+        onDone(
+          paid.status === "paid"
+            ? `Invoice ${paid.number} is paid.`
+            : `Payment recorded: ${formatMoney(paid.amountMinor - paid.paidMinor, paid.currency)} of ${paid.number} is still open.`,
+        );
+      },
+    }),
+  );
+  const outstanding = invoice.amountMinor - invoice.paidMinor;
+  return (
+    <Modal
+      title={`Record a payment for ${invoice.number}`}
+      busy={record.isPending}
+      onClose={onClose}
+      className="form-dialog"
+    >
+      <p className="hint">
+        {formatMoney(outstanding, invoice.currency)} outstanding of {formatMoney(invoice.amountMinor, invoice.currency)}
+        , due {invoice.dueOn}.
+      </p>
+      <form onSubmit={handleSubmit((input) => record.mutate({ ...scope, ...input, idempotencyKey }))} noValidate>
+        <ServerIssues
+          error={record.error}
+          slotFor={(name) => {
+            const field = paymentFieldFor(name);
+            return FIELDS.has(field) ? field : null;
+          }}
+        >
+          <div className="row">
+            <Field name="amount" label={`Amount (${invoice.currency})`} errors={errors}>
+              {(a11y) => <input inputMode="decimal" autoComplete="off" {...a11y} {...register("amount")} />}
+            </Field>
+            <Field name="paidOn" label="Paid on (optional)" errors={errors} hint="Empty: today.">
+              {(a11y) => <input type="date" {...a11y} {...register("paidOn")} />}
+            </Field>
+          </div>
+          <div className="form-actions">
+            <button type="submit" className="primary" disabled={record.isPending}>
+              {record.isPending ? "Recording…" : "Record payment"}
+            </button>
+            <button type="button" onClick={onClose} disabled={record.isPending}>
+              Close
+            </button>
+          </div>
+        </ServerIssues>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,666 @@
+import type { AppRouter } from "@holdfast/api";
+import type { SubscriptionOutput } from "@holdfast/domain";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import { lazy, Suspense, useState } from "react";
+import { Link } from "wouter";
+import { useAccounts } from "../accounts.ts";
+import { ConfirmDialog } from "../components/confirm-dialog.tsx";
+import { ErrorBanner } from "../components/error-banner.tsx";
+import { HeldForBadges, StatusBadge, SubscriptionStateBadge } from "../components/subscription-badges.tsx";
+import { formatDate, formatInstant, formatRange, shortLocator } from "../format.ts";
+import { formatMoney } from "../money.ts";
+import { useCan, useScope } from "../session.tsx";
+import {
+  allowedSubscriptionMoves,
+  daysLeftText,
+  describeSubscriptionChange,
+  isExtendable,
+  snapshotState,
+} from "../subscription-display.ts";
+import {
+  type ActionOutput,
+  type InvoiceOutput,
+  useActionPages,
+  useInvoicePages,
+  useSubscriptionChanged,
+} from "../subscriptions.ts";
+import { type ApiError, useTRPC } from "../trpc.ts";
+import "../subscriptions.css";
+
+// The dialogs carry zod, react-hook-form and the API's input schemas: loaded when first opened.
+const ExtendGraceDialog = lazy(() =>
+  import("./extend-grace-dialog.tsx").then((m) => ({ default: m.ExtendGraceDialog })),
+);
+const RecordPaymentDialog = lazy(() =>
+  import("./record-payment-dialog.tsx").then((m) => ({ default: m.RecordPaymentDialog })),
+);
+
+export function SubscriptionDetail({ locator }: { locator: string }) {
+  const trpc = useTRPC();
+  const scope = useScope();
+  const sub = useQuery(trpc.subscriptions.get.queryOptions({ ...scope, locator }));
+  if (sub.isPending) return <p className="page-status">Loading subscription…</p>;
+  if (sub.error) {
+    return (
+      <section>
+        <h1>Subscription {locator}</h1>
+        <ErrorBanner error={sub.error} />
+        <Link href="/subscriptions">Back to the subscriptions</Link>
+      </section>
+    );
+  }
+  return <SubscriptionView sub={sub.data} />;
+}
+
+const PAYMENT_MODEL_TEXT: Record<SubscriptionOutput["paymentModel"], string> = {
+  pay_before_bill: "pay before bill",
+  pay_after_bill: "pay after bill",
+};
+
+/** `user:01J…` (as createdBy stores it) → the name the history recorded. */
+function useActorNames(locator: string) {
+  const trpc = useTRPC();
+  const scope = useScope();
+  const history = useQuery(
+    trpc.audit.history.queryOptions({ ...scope, entityType: "subscription", entityId: locator }),
+  );
+  const names = new Map(history.data?.map((e) => [`${e.actorType}:${e.actorId}`, e.actorName]));
+  return (label: string | null) => (label ? (names.get(label) ?? label) : "—");
+}
+
+function SubscriptionView({ sub }: { sub: SubscriptionOutput }) {
+  const trpc = useTRPC();
+  const scope = useScope();
+  const queryClient = useQueryClient();
+  const accounts = useAccounts();
+  const changed = useSubscriptionChanged();
+  const canWrite = useCan("subscriptions:write");
+  const [moveError, setMoveError] = useState<ApiError | null>(null);
+  const [confirmTerminate, setConfirmTerminate] = useState(false);
+  const [extending, setExtending] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const options = {
+    onMutate: () => {
+      setMoveError(null);
+      setNotice(null);
+    },
+    onSuccess: (next: SubscriptionOutput) => {
+      changed(next.locator, next);
+      setConfirmTerminate(false);
+    },
+    onError: (e: ApiError) => setMoveError(e),
+  };
+  const activate = useMutation(trpc.subscriptions.activate.mutationOptions(options));
+  const terminate = useMutation(trpc.subscriptions.terminate.mutationOptions(options));
+  const moves = canWrite ? allowedSubscriptionMoves(sub.state) : [];
+  const extendable = canWrite && isExtendable(sub.state);
+  const busy = activate.isPending || terminate.isPending;
+  const stale = moveError?.data?.code === "CONFLICT" && /version|another request/.test(moveError.message);
+  const move = { ...scope, locator: sub.locator, expectedVersion: sub.version };
+
+  return (
+    <article aria-labelledby="subscription-title" className="subscription-detail">
+      <p className="crumbs">
+        <Link href="/subscriptions">Subscriptions</Link> /
+      </p>
+      <div className="page-head">
+        <h1 id="subscription-title">
+          Subscription <span className="mono">{sub.number}</span>
+        </h1>
+        <div className="badges" aria-live="polite">
+          <SubscriptionStateBadge state={sub.state} />
+          <HeldForBadges heldFor={sub.heldFor} />
+        </div>
+      </div>
+
+      <fieldset className="toolbar">
+        <legend className="visually-hidden">Moves</legend>
+        {moves.includes("activate") && (
+          <button type="button" className="primary" disabled={busy} onClick={() => activate.mutate(move)}>
+            {activate.isPending ? "Activating…" : "Activate"}
+          </button>
+        )}
+        {extendable && (
+          <button type="button" className="primary" disabled={busy} onClick={() => setExtending(true)}>
+            Extend grace period
+          </button>
+        )}
+        {moves.includes("terminate") && (
+          <button type="button" className="danger" disabled={busy} onClick={() => setConfirmTerminate(true)}>
+            Terminate
+          </button>
+        )}
+        {sub.state === "terminated" && <p className="muted">Terminated is final: no moves are left.</p>}
+        {!canWrite && sub.state !== "terminated" && (
+          <p className="muted">You may read this tenant's subscriptions but not change them.</p>
+        )}
+      </fieldset>
+
+      {notice && (
+        <p className="notice ok" role="status" data-testid="subscription-notice">
+          {notice}
+        </p>
+      )}
+      {!confirmTerminate && (
+        <ErrorBanner error={moveError} testId="move-error">
+          {stale && (
+            <button
+              type="button"
+              onClick={() => {
+                setMoveError(null);
+                void queryClient.invalidateQueries(
+                  trpc.subscriptions.get.queryFilter({ ...scope, locator: sub.locator }),
+                );
+              }}
+            >
+              Reload the subscription
+            </button>
+          )}
+        </ErrorBanner>
+      )}
+
+      <div className="detail-grid">
+        <section aria-labelledby="fields-title" className="card">
+          <h2 id="fields-title">Details</h2>
+          <dl className="fields">
+            <dt>Account</dt>
+            <dd>
+              {accounts.name(sub.accountLocator)}{" "}
+              <Link href={`/subscriptions?account=${sub.accountLocator}`} className="small">
+                its subscriptions
+              </Link>
+            </dd>
+            <dt>Price</dt>
+            <dd data-testid="subscription-price">
+              {formatMoney(sub.priceMinor, sub.currency)} <span className="muted">{sub.billingPeriod}</span>
+            </dd>
+            <dt>Payment model</dt>
+            <dd>{PAYMENT_MODEL_TEXT[sub.paymentModel]}</dd>
+            <dt>Start date</dt>
+            <dd>{sub.anchorDate}</dd>
+            <dt>Next billing date</dt>
+            <dd data-testid="next-billing-date">{sub.nextBillingDate}</dd>
+            <dt>Payment term</dt>
+            <dd>
+              {sub.paymentTermDays} {sub.paymentTermDays === 1 ? "day" : "days"}
+            </dd>
+            <dt>Activated on</dt>
+            <dd>{formatDate(sub.activatedOn)}</dd>
+            {sub.terminatedOn && (
+              <>
+                <dt>Terminated on</dt>
+                <dd>{sub.terminatedOn}</dd>
+              </>
+            )}
+            <dt>Locator</dt>
+            <dd className="mono">{sub.locator}</dd>
+            <dt>Version</dt>
+            <dd data-testid="subscription-version">{sub.version}</dd>
+            <dt>Created</dt>
+            <dd>{formatInstant(sub.createdAt)}</dd>
+            <dt>Updated</dt>
+            <dd>{formatInstant(sub.updatedAt)}</dd>
+          </dl>
+        </section>
+
+        <div>
+          <GraceCard sub={sub} />
+          <HoldsCard sub={sub} />
+        </div>
+      </div>
+
+      <InvoicesCard sub={sub} onPaid={(text) => setNotice(text)} />
+      <ActionsCard sub={sub} onChanged={setNotice} />
+      <History locator={sub.locator} />
+
+      {confirmTerminate && (
+        <ConfirmDialog
+          title={`Terminate subscription ${sub.number}?`}
+          confirmLabel="Terminate"
+          cancelLabel="Keep it"
+          pendingLabel="Terminating…"
+          pending={terminate.isPending}
+          error={moveError}
+          onConfirm={() => terminate.mutate(move)}
+          onCancel={() => {
+            setConfirmTerminate(false);
+            setMoveError(null);
+          }}
+        >
+          <p>Terminated is final: no more invoices, and its grace period can no longer be extended.</p>
+        </ConfirmDialog>
+      )}
+      {extending && (
+        <Suspense fallback={null}>
+          <ExtendGraceDialog
+            sub={sub}
+            onClose={() => setExtending(false)}
+            onDone={(text) => {
+              setExtending(false);
+              setNotice(text);
+            }}
+          />
+        </Suspense>
+      )}
+    </article>
+  );
+}
+
+function GraceCard({ sub }: { sub: SubscriptionOutput }) {
+  const g = sub.grace;
+  return (
+    <section aria-labelledby="grace-title" className="card" data-testid="grace-period">
+      <h2 id="grace-title">Grace period</h2>
+      {g ? (
+        <>
+          <p className="grace-summary">
+            Ends <strong data-testid="grace-end">{g.end}</strong>
+            {" · "}
+            <span data-testid="grace-days-left">
+              {g.pausedOn ? `paused since ${g.pausedOn}` : daysLeftText(g.daysLeft)}
+            </span>
+          </p>
+          <dl className="fields">
+            <dt>Started</dt>
+            <dd>{g.start}</dd>
+            <dt>Ends</dt>
+            <dd>{g.end}</dd>
+            <dt>Days left</dt>
+            <dd>
+              {g.daysLeft}
+              {g.pausedOn && (
+                <span className="muted">
+                  {" "}
+                  (paused since {g.pausedOn} by a delinquency hold: it does not count down, and its end moves out by the
+                  days held on release)
+                </span>
+              )}
+            </dd>
+          </dl>
+        </>
+      ) : (
+        <p className="muted" data-testid="grace-none">
+          No grace period is running{sub.state === "effective" ? ": nothing is overdue" : ""}.
+        </p>
+      )}
+      {sub.state === "not_effective" && (
+        <p className="notice problem" data-testid="lapsed">
+          Lapsed on {formatDate(sub.lapsedOn)}
+          {sub.lapseReason ? ` (${sub.lapseReason.replaceAll("_", " ")})` : ""}. Extending the grace period makes it
+          effective again when the account is settled or the new end is in the future.
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** Whether the account is held today (from the subscription), and its active holds. */
+function HoldsCard({ sub }: { sub: SubscriptionOutput }) {
+  const trpc = useTRPC();
+  const scope = useScope();
+  const canListHolds = useCan("holds:list");
+  const holds = useQuery({
+    ...trpc.holds.list.queryOptions({
+      ...scope,
+      accountLocator: sub.accountLocator,
+      states: ["active"],
+      limit: 10,
+    }),
+    enabled: canListHolds,
+  });
+  return (
+    <section aria-labelledby="holds-title" className="card" data-testid="hold-status">
+      <h2 id="holds-title">Holds today</h2>
+      <dl className="fields">
+        <dt>Invoicing</dt>
+        <dd data-testid="held-invoicing">
+          {sub.heldFor.invoicing ? "held: no invoice is issued while it lasts" : "not held"}
+        </dd>
+        <dt>Delinquency</dt>
+        <dd data-testid="held-delinquency">
+          {sub.heldFor.delinquency ? "held: the grace period is paused and it cannot lapse" : "not held"}
+        </dd>
+      </dl>
+      <p>
+        <Link href={`/holds?account=${sub.accountLocator}`}>See the account's holds</Link>
+      </p>
+      {holds.data && holds.data.items.length > 0 && (
+        <ul className="small">
+          {holds.data.items.map((h) => (
+            <li key={h.locator}>
+              <Link href={`/holds/${h.locator}`} className="mono" title={h.locator}>
+                {shortLocator(h.locator)}
+              </Link>{" "}
+              {h.targets.map((t) => t.process).join(", ")}, {formatRange(h.startDate, h.endDate)}
+              {h.schedule === "scheduled" ? " (scheduled)" : ""}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function InvoicesCard({ sub, onPaid }: { sub: SubscriptionOutput; onPaid: (text: string) => void }) {
+  const invoices = useInvoicePages(sub.locator);
+  const canWrite = useCan("subscriptions:write");
+  const [paying, setPaying] = useState<InvoiceOutput | null>(null);
+  const items = invoices.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <section aria-labelledby="invoices-title" className="card">
+      <h2 id="invoices-title">Invoices</h2>
+      <ErrorBanner error={invoices.error} />
+      {invoices.isPending && <p className="muted">Loading invoices…</p>}
+      {!invoices.isPending && items.length === 0 && !invoices.error && (
+        <p className="muted" data-testid="invoices-empty">
+          No invoices yet: the worker issues one on each billing date of an effective subscription.
+        </p>
+      )}
+      {items.length > 0 && (
+        <div className="table-scroll">
+          <table aria-busy={invoices.isFetching}>
+            <thead>
+              <tr>
+                <th scope="col">Number</th>
+                <th scope="col">Period</th>
+                <th scope="col" className="amount">
+                  Periods
+                </th>
+                <th scope="col" className="amount">
+                  Amount
+                </th>
+                <th scope="col" className="amount">
+                  Paid
+                </th>
+                <th scope="col">Issued</th>
+                <th scope="col">Due</th>
+                <th scope="col">Status</th>
+                {canWrite && (
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((inv) => (
+                <tr key={inv.locator} data-testid="invoice-row" data-locator={inv.locator}>
+                  <td className="mono" title={inv.locator}>
+                    {inv.number}
+                  </td>
+                  <td className="nowrap">
+                    {inv.periodStart} – {inv.periodEnd}
+                  </td>
+                  <td className="amount">{inv.periods}</td>
+                  <td className="amount">{formatMoney(inv.amountMinor, inv.currency)}</td>
+                  <td className="amount">{formatMoney(inv.paidMinor, inv.currency)}</td>
+                  <td className="nowrap">{inv.issuedOn}</td>
+                  <td className="nowrap">{inv.dueOn}</td>
+                  <td>
+                    <StatusBadge status={inv.status} testId="invoice-status" />
+                    {inv.paidOn && <span className="muted small"> {inv.paidOn}</span>}
+                  </td>
+                  {canWrite && (
+                    <td>
+                      {inv.status === "open" && (
+                        <button
+                          type="button"
+                          className="small"
+                          onClick={() => setPaying(inv)}
+                          aria-label={`Record payment for ${inv.number}`}
+                        >
+                          Record payment
+                        </button>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {invoices.hasNextPage && (
+        <button
+          type="button"
+          className="load-more"
+          onClick={() => invoices.fetchNextPage()}
+          disabled={invoices.isFetchingNextPage}
+        >
+          {invoices.isFetchingNextPage ? "Loading…" : "Load more invoices"}
+        </button>
+      )}
+      {paying && (
+        <Suspense fallback={null}>
+          <RecordPaymentDialog
+            invoice={paying}
+            subscriptionLocator={sub.locator}
+            onClose={() => setPaying(null)}
+            onDone={(text) => {
+              setPaying(null);
+              onPaid(text);
+            }}
+          />
+        </Suspense>
+      )}
+    </section>
+  );
+}
+
+type Ref = ActionOutput["performedByUserIdentifier"];
+const refText = (r: Ref) => (r ? (r.name ?? r.number ?? r.id ?? "—") : null);
+
+function ActionsCard({ sub, onChanged }: { sub: SubscriptionOutput; onChanged: (notice: string) => void }) {
+  const trpc = useTRPC();
+  const scope = useScope();
+  const actions = useActionPages(sub.locator);
+  const changed = useSubscriptionChanged();
+  const canWrite = useCan("subscriptions:write");
+  const who = useActorNames(sub.locator);
+  const [cancelling, setCancelling] = useState<ActionOutput | null>(null);
+  const cancel = useMutation(
+    trpc.subscriptions.cancelAction.mutationOptions({
+      onSuccess: (action) => {
+        changed(sub.locator);
+        setCancelling(null);
+        onChanged(`The extension scheduled for ${action.scheduledDate} is cancelled.`);
+      },
+    }),
+  );
+  const items = actions.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <section aria-labelledby="actions-title" className="card">
+      <h2 id="actions-title">Action history</h2>
+      <ErrorBanner error={actions.error} />
+      {actions.isPending && <p className="muted">Loading actions…</p>}
+      {!actions.isPending && items.length === 0 && !actions.error && (
+        <p className="muted" data-testid="actions-empty">
+          No grace period extensions yet.
+        </p>
+      )}
+      {items.length > 0 && (
+        <div className="table-scroll">
+          <table aria-busy={actions.isFetching}>
+            <thead>
+              <tr>
+                <th scope="col">Status</th>
+                <th scope="col">Scheduled</th>
+                <th scope="col">Applied on</th>
+                <th scope="col">Grace end</th>
+                <th scope="col">Transaction ref.</th>
+                <th scope="col">Performed by</th>
+                <th scope="col">UDFs</th>
+                {canWrite && (
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((a) => (
+                <tr key={a.locator} data-testid="action-row" data-locator={a.locator} data-status={a.status}>
+                  <td>
+                    <StatusBadge status={a.status} testId="action-status" />
+                    {a.reactivated && <span className="small muted block">reactivated</span>}
+                    {a.cancelledAt && (
+                      <span className="small muted block">cancelled {formatInstant(a.cancelledAt)}</span>
+                    )}
+                    {a.failure && (
+                      <p className="field-error" data-testid="action-failure">
+                        {a.failure.message} <span className="muted">({a.failure.rule})</span>
+                      </p>
+                    )}
+                  </td>
+                  <td className="nowrap">{formatDate(a.scheduledDate, "now")}</td>
+                  <td className="nowrap">{formatDate(a.appliedOn)}</td>
+                  <td className="nowrap" data-testid="action-grace">
+                    {a.status === "executed" ? `${a.previousGraceEnd ?? "none"} → ${a.newGraceEnd ?? "—"}` : "—"}
+                  </td>
+                  <td className="mono">{a.transactionReferenceNumber ?? "—"}</td>
+                  <td>
+                    <PerformedBy action={a} createdBy={who(a.createdBy)} />
+                  </td>
+                  <td>
+                    <KeyValues values={a.udf} />
+                  </td>
+                  {canWrite && (
+                    <td>
+                      {a.status === "scheduled" && (
+                        <button
+                          type="button"
+                          className="small danger"
+                          onClick={() => {
+                            cancel.reset();
+                            setCancelling(a);
+                          }}
+                        >
+                          Cancel
+                        </button>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {actions.hasNextPage && (
+        <button
+          type="button"
+          className="load-more"
+          onClick={() => actions.fetchNextPage()}
+          disabled={actions.isFetchingNextPage}
+        >
+          {actions.isFetchingNextPage ? "Loading…" : "Load more actions"}
+        </button>
+      )}
+      {cancelling && (
+        <ConfirmDialog
+          title="Cancel the scheduled extension?"
+          confirmLabel="Cancel extension"
+          cancelLabel="Keep it"
+          pendingLabel="Cancelling…"
+          pending={cancel.isPending}
+          error={cancel.error}
+          onConfirm={() =>
+            cancel.mutate({ ...scope, locator: cancelling.locator, expectedVersion: cancelling.version })
+          }
+          onCancel={() => setCancelling(null)}
+        >
+          <p>
+            It was to run on {formatDate(cancelling.scheduledDate)}. A cancelled action stays in the history and does
+            not run.
+          </p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
+
+function PerformedBy({ action, createdBy }: { action: ActionOutput; createdBy: string }) {
+  const parts = [
+    ["user", refText(action.performedByUserIdentifier)],
+    ["unit", refText(action.performedByUnitIdentifier)],
+    ["business unit", refText(action.performedByBusinessUnitIdentifier)],
+  ].filter((p): p is [string, string] => p[1] !== null);
+  return (
+    <>
+      {parts.length > 0 ? (
+        <ul className="kv">
+          {parts.map(([k, v]) => (
+            <li key={k}>
+              <span className="k">{k}</span> {v}
+            </li>
+          ))}
+          {action.performedOn && (
+            <li>
+              <span className="k">on</span> {action.performedOn}
+            </li>
+          )}
+        </ul>
+      ) : null}
+      <span className="small muted">
+        requested by {createdBy}, {formatInstant(action.createdAt)}
+      </span>
+    </>
+  );
+}
+
+function KeyValues({ values }: { values: Record<string, string | number> }) {
+  const entries = Object.entries(values);
+  if (entries.length === 0) return <span className="muted">—</span>;
+  return (
+    <ul className="kv">
+      {entries.map(([k, v]) => (
+        <li key={k}>
+          <span className="k">{k}</span>={String(v)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+type AuditEvent = inferRouterOutputs<AppRouter>["audit"]["history"][number];
+
+function History({ locator }: { locator: string }) {
+  const trpc = useTRPC();
+  const scope = useScope();
+  const history = useQuery(
+    trpc.audit.history.queryOptions({ ...scope, entityType: "subscription", entityId: locator }),
+  );
+  return (
+    <section aria-labelledby="history-title" className="card">
+      <h2 id="history-title">History</h2>
+      <ErrorBanner error={history.error} />
+      {history.isPending && <p className="muted">Loading history…</p>}
+      <ol className="timeline" data-testid="history">
+        {history.data?.map((e) => (
+          <HistoryEntry key={e.id} event={e} />
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function HistoryEntry({ event }: { event: AuditEvent }) {
+  const before = snapshotState(event.before);
+  const after = snapshotState(event.after);
+  const changes = describeSubscriptionChange(event.before, event.after);
+  return (
+    <li data-testid="history-entry" data-action={event.action}>
+      <span className="action">{event.action}</span>
+      <span className="transition">
+        {before ?? "—"} → {after ?? "—"}
+        {changes.length > 0 && <span className="muted changed">{changes.join("; ")}</span>}
+      </span>
+      <span className="actor">
+        {event.actorName} <span className="muted">({event.actorType})</span>
+      </span>
+      <time dateTime={event.at}>{formatInstant(event.at)}</time>
+    </li>
+  );
+}

@@ -1,0 +1,164 @@
+import { useQuery } from "@tanstack/react-query";
+import { ErrorBanner } from "../components/error-banner.tsx";
+import { StatusBadge } from "../components/subscription-badges.tsx";
+import { formatDate, formatInstant } from "../format.ts";
+import { useScope } from "../session.tsx";
+import type { WorkerStatus as Status } from "../subscriptions.ts";
+import { useTRPC } from "../trpc.ts";
+import "../subscriptions.css";
+
+export const WORKER_REFRESH_MS = 5_000;
+const TICKS = 20;
+
+const timeOfDay = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
+
+/** "42 s", "3 min 5 s", "2 h 10 min". */
+export function formatSeconds(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
+  return `${Math.floor(s / 3600)} h${Math.floor((s % 3600) / 60) ? ` ${Math.floor((s % 3600) / 60)} min` : ""}`;
+}
+
+function duration(t: Status["ticks"][number]): string {
+  if (!t.finishedAt) return "—";
+  const ms = Date.parse(t.finishedAt) - Date.parse(t.startedAt);
+  return ms < 1000 ? `${ms} ms` : formatSeconds(ms / 1000);
+}
+
+/** The grace-period worker: how far it got, how long since it last ran, and its last ticks. Refreshes itself. */
+export function WorkerStatus() {
+  const trpc = useTRPC();
+  const scope = useScope();
+  const status = useQuery(
+    trpc.worker.status.queryOptions(
+      { ...scope, limit: TICKS },
+      { refetchInterval: WORKER_REFRESH_MS, refetchIntervalInBackground: false, staleTime: 0 },
+    ),
+  );
+  const s = status.data;
+  return (
+    <section aria-labelledby="worker-title">
+      <div className="page-head">
+        <h1 id="worker-title">Worker</h1>
+        <p className="muted small" aria-live="polite" data-testid="worker-refreshed">
+          {status.dataUpdatedAt
+            ? `Refreshes every ${WORKER_REFRESH_MS / 1000} s; last at ${timeOfDay.format(status.dataUpdatedAt)}`
+            : ""}
+          {status.isFetching ? " · refreshing…" : ""}
+        </p>
+      </div>
+      <ErrorBanner error={status.error} />
+      {status.isPending && <p className="page-status">Loading the worker's status…</p>}
+      {s && (
+        <>
+          <dl className="stats" data-testid="worker-stats">
+            <div>
+              <dt>Today (tenant)</dt>
+              <dd data-testid="worker-today">{s.today}</dd>
+            </div>
+            <div>
+              <dt>Processed through</dt>
+              <dd data-testid="worker-processed-through">{formatDate(s.processedThrough, "not yet")}</dd>
+            </div>
+            <div>
+              <dt>Lag</dt>
+              <dd data-testid="worker-lag-days">
+                {s.lagDays === null ? "—" : s.lagDays} <span className="unit">{s.lagDays === 1 ? "day" : "days"}</span>
+              </dd>
+            </div>
+            <div>
+              <dt>Since the last tick</dt>
+              <dd data-testid="worker-lag-seconds">
+                {s.lagSeconds === null ? "never ran" : formatSeconds(s.lagSeconds)}
+              </dd>
+            </div>
+            <div>
+              <dt>Invoices due</dt>
+              <dd data-testid="worker-due-invoices">{s.dueInvoices}</dd>
+            </div>
+          </dl>
+          {s.lagDays !== null && s.lagDays > 0 && (
+            <p className="notice problem" role="status">
+              The worker is {s.lagDays} business {s.lagDays === 1 ? "day" : "days"} behind: its next tick catches them
+              up.
+            </p>
+          )}
+
+          <section aria-labelledby="ticks-title" className="card">
+            <h2 id="ticks-title">Last ticks</h2>
+            {s.ticks.length === 0 ? (
+              <p className="muted" data-testid="ticks-empty">
+                No tick yet: is a worker running?
+              </p>
+            ) : (
+              <div className="table-scroll">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Worker</th>
+                      <th scope="col">Started</th>
+                      <th scope="col">Finished</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Counts</th>
+                      <th scope="col">Errors</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {s.ticks.map((t) => (
+                      <tr key={t.id} data-testid="tick-row" data-status={t.status}>
+                        <td className="mono">{t.workerId}</td>
+                        <td className="nowrap">
+                          {formatInstant(t.startedAt)}
+                          <span className="small muted block">clock {formatInstant(t.clockAt)}</span>
+                        </td>
+                        <td className="nowrap">
+                          {formatInstant(t.finishedAt)}
+                          <span className="small muted block">{duration(t)}</span>
+                        </td>
+                        <td>
+                          <StatusBadge status={t.status} testId="tick-status" />
+                        </td>
+                        <td>
+                          <Counts counts={t.counts} />
+                        </td>
+                        <td>
+                          {t.errors.length === 0 ? (
+                            <span className="muted">none</span>
+                          ) : (
+                            <ul className="errors-list" data-testid="tick-errors">
+                              {t.errors.map((e, i) => (
+                                // Plain strings, two may read the same; the list is never reordered.
+                                <li key={i}>{e}</li>
+                              ))}
+                            </ul>
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </section>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The counts a tick did something for, as key=value; the zeros summed up in one line. */
+function Counts({ counts }: { counts: Record<string, number> }) {
+  const done = Object.entries(counts).filter(([, n]) => n !== 0);
+  const zeros = Object.keys(counts).length - done.length;
+  return (
+    <ul className="kv" data-testid="tick-counts">
+      {done.map(([k, n]) => (
+        <li key={k}>
+          <span className="k">{k}</span>={n}
+        </li>
+      ))}
+      {zeros > 0 && <li className="muted">{done.length ? `${zeros} others 0` : "all 0"}</li>}
+    </ul>
+  );
+}
