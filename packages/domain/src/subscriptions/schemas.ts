@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isValidTimeZone } from "../dates.ts";
-import { zBusinessDate, zLocator, zMutation, zScope, zText, zVersion } from "../common-schemas.ts";
+import { zBusinessDate, zIdempotencyKey, zLocator, zMutation, zScope, zText, zVersion } from "../common-schemas.ts";
 import { BILLING_PERIOD_NAMES, INVOICE_STATUSES, PAYMENT_MODELS, SUBSCRIPTION_STATES } from "./subscription.ts";
 
 export const zSubscriptionState = z.enum(SUBSCRIPTION_STATES);
@@ -53,6 +53,7 @@ export const listInvoicesInput = z.strictObject({
   accountLocator: zLocator.optional(),
   status: z.enum(INVOICE_STATUSES).optional(),
   cursor: zLocator.nullish(),
+  direction: z.enum(["forward", "backward"]).optional(),
   limit: z.number().int().min(1).max(500).default(50),
 });
 
@@ -128,6 +129,8 @@ const udf = {
 export const extendGracePeriodInput = z
   .strictObject({
     ...zScope,
+    /** Used when there is no transactionReferenceNumber (which is the key otherwise). */
+    idempotencyKey: zIdempotencyKey.optional(),
     subscriptionIdentifier: zIdentifier(zLocator).optional(),
     accountsReceivableIdentifier: zIdentifier(zLocator).optional(),
     endGracePeriodOn: zBusinessDate.optional(),
@@ -169,6 +172,7 @@ export const listActionsInput = z.strictObject({
   subscriptionLocator: zLocator.optional(),
   status: z.enum(["scheduled", "executed", "cancelled", "failed"]).optional(),
   cursor: zLocator.nullish(),
+  direction: z.enum(["forward", "backward"]).optional(),
   limit: z.number().int().min(1).max(500).default(50),
 });
 export const cancelActionInput = z.strictObject({ ...zMutation, locator: zLocator, expectedVersion: zVersion.optional() });

@@ -20,7 +20,7 @@ import { tenantToday } from "../tenancy/tenants.ts";
 import { subscriptionAnswer } from "./subscription-commands.ts";
 import { type ActionRow, getSubscriptionRow, graceOf, type SubscriptionRow, toActionOutput } from "./subscription-store.ts";
 
-type ExtendRequest = Omit<ExtendGracePeriodInput, "tenantLocator" | "fieldsSet">;
+type ExtendRequest = Omit<ExtendGracePeriodInput, "tenantLocator" | "fieldsSet" | "idempotencyKey">;
 
 /** Finds the subscription: by its identifier, or by an accounts receivable that owns exactly one. */
 async function resolveSubscription(tx: Transaction, tenantId: string, req: ExtendRequest): Promise<SubscriptionRow> {
@@ -114,8 +114,8 @@ export async function applyGraceExtension(
  * number is unique per tenant and makes the call idempotent.
  */
 export function extendGracePeriod(ctx: ServiceContext, input: ExtendGracePeriodInput & { tenantId: string }) {
-  const { tenantId, tenantLocator: _t, fieldsSet, ...req } = input;
-  const idempotencyKey = req.transactionReferenceNumber ? `trn:${req.transactionReferenceNumber}` : undefined;
+  const { tenantId, tenantLocator: _t, fieldsSet, idempotencyKey: key, ...req } = input;
+  const idempotencyKey = req.transactionReferenceNumber ? `trn:${req.transactionReferenceNumber}` : key;
   const operation = "subscriptions.extendGracePeriod";
   return runMutation(ctx, { tenantId, operation, idempotencyKey, request: { ...req, fieldsSet } }, async (tx) => {
     // The reference number stays unique after its idempotency key (24 hours) is purged.

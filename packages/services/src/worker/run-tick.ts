@@ -238,7 +238,8 @@ export async function workerStatus(db: Database, clock: Clock, tenantId: string,
       startedAt: t.startedAt.toISOString(),
       finishedAt: t.finishedAt?.toISOString() ?? null,
       counts: t.counts,
-      errors: t.errors,
+      // Ticks serve every tenant: show only this tenant's errors, never another's.
+      errors: t.errors.filter((e) => e.startsWith(`tenant ${tenantId}:`) || !e.startsWith("tenant ")),
     })),
   };
 }

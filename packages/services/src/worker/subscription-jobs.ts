@@ -112,7 +112,7 @@ export function executeDueActions(ctx: JobContext, tenantId: string, date: Busin
       } catch (e) {
         // A subscription changed by another request at this moment is retried next round; anything else is reported.
         if (!(isAppError(e) && e.code === "CONCURRENT_MODIFICATION")) {
-          ctx.errors.push(`scheduled action ${action.id}: ${e instanceof Error ? e.message : String(e)}`);
+          ctx.errors.push(`tenant ${tenantId}: scheduled action ${action.id}: ${e instanceof Error ? e.message : String(e)}`);
         }
         return false;
       }
