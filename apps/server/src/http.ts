@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import http from "node:http";
 import { type ApiDeps, appRouter, createContext } from "@holdfast/api";
+import { COMPAT_PREFIXES, createCompatApp } from "@holdfast/compat";
+import { getRequestListener } from "@hono/node-server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
 import sirv from "sirv";
@@ -32,6 +34,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     opts.webDist && existsSync(opts.webDist) ? sirv(opts.webDist, { single: true, etag: true, gzip: true }) : null;
 
   const metrics = createMetrics();
+  const compat = getRequestListener(createCompatApp(opts).fetch);
 
   return http.createServer((req, res) => {
     const incoming = req.headers["x-request-id"];
@@ -43,6 +46,8 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       const pathname = req.url?.split("?")[0] ?? "/";
       const route = pathname.startsWith("/trpc/")
         ? pathname.slice(0, 120)
+        : COMPAT_PREFIXES.some((p) => pathname.startsWith(p))
+          ? `compat${pathname.split("/").slice(0, 3).join("/")}`
         : ["/healthz", "/readyz", "/metrics"].includes(pathname)
           ? pathname
           : "web";
@@ -57,6 +62,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     });
     const url = req.url ?? "/";
     if (url.startsWith("/trpc/")) return void trpc(req, res);
+    if (COMPAT_PREFIXES.some((p) => url.startsWith(p))) return void compat(req, res);
     if (url === "/healthz") return json(res, 200, { ok: true });
     if (url === "/metrics") {
       metrics.registry.metrics().then((body) => {

@@ -1,5 +1,5 @@
 import { AppError, hasPermission, isAppError, type Permission, zTenantLocator } from "@holdfast/domain";
-import type { ServiceContext } from "@holdfast/services";
+import { resolveTenantGrant, type ServiceContext } from "@holdfast/services";
 import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context.ts";
@@ -52,23 +52,10 @@ export function scopedProcedure(permissionFor: Permission | ((rawInput: unknown)
     // null: the input is malformed; any grant in the tenant may proceed to input validation.
     const permission = typeof permissionFor === "function" ? permissionFor(raw) : permissionFor;
     const wanted = raw && typeof raw === "object" ? raw.tenantLocator : undefined;
-    const grants = ctx.principal.grants;
-    let grant = grants.length === 1 && wanted === undefined ? grants[0] : undefined;
-    if (wanted !== undefined) {
-      const parsed = zTenantLocator.safeParse(wanted);
-      if (!parsed.success) {
-        throw AppError.badRequest([{ path: "tenantLocator", rule: "uuid", message: "must be a UUID" }]);
-      }
-      grant = grants.find((g) => g.tenantId === parsed.data);
-      if (!grant) throw AppError.notFound("tenant", parsed.data);
-    } else if (!grant) {
-      throw AppError.badRequest([
-        { path: "tenantLocator", rule: "required", message: "required when the token is bound to several tenants" },
-      ]);
+    if (wanted !== undefined && !zTenantLocator.safeParse(wanted).success) {
+      throw AppError.badRequest([{ path: "tenantLocator", rule: "uuid", message: "must be a UUID" }]);
     }
-    if (permission !== null && !hasPermission(grant.permissions, permission)) {
-      throw new AppError("FORBIDDEN", `this caller lacks the ${permission} permission in tenant ${grant.tenantId}`);
-    }
+    const grant = resolveTenantGrant(ctx.principal, wanted as string | undefined, permission);
     const service: ServiceContext = { db: ctx.db, clock: ctx.clock, actor: ctx.principal.actor, requestId: ctx.requestId };
     return next({ ctx: { ...ctx, tenantId: grant.tenantId, service } });
   });

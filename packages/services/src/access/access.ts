@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import { type DatabaseOrTransaction, schema } from "@holdfast/db";
-import { AppError, type Permission } from "@holdfast/domain";
+import { AppError, hasPermission, type Permission } from "@holdfast/domain";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Actor } from "../context.ts";
 import { newLocator } from "../ids.ts";
@@ -138,3 +138,26 @@ export async function revokeCredentials(db: DatabaseOrTransaction, ids: string[]
 
 const DUMMY_HASH =
   "$argon2id$v=19$m=19456,t=2,p=1$EOq/jdHuDdPkgXFiy8sY8w$vUK6SeDSyiB/v9yCRCOUzdG1R+NrF4sTc5ZROcjJ7to";
+
+/**
+ * The tenant a call acts on, and the check that the caller may: the named
+ * tenant (`wanted`) or the caller's only one. A tenant the caller is not bound
+ * to answers NOT_FOUND, like any foreign locator; a missing permission is
+ * FORBIDDEN. `permission` null: any grant in the tenant will do.
+ */
+export function resolveTenantGrant(principal: Principal, wanted: string | undefined, permission: Permission | null): Grant {
+  const grants = principal.grants;
+  let grant = wanted === undefined && grants.length === 1 ? grants[0] : undefined;
+  if (wanted !== undefined) {
+    grant = grants.find((g) => g.tenantId === wanted.toLowerCase());
+    if (!grant) throw AppError.notFound("tenant", wanted);
+  } else if (!grant) {
+    throw AppError.badRequest([
+      { path: "tenantLocator", rule: "required", message: "required when the token is bound to several tenants" },
+    ]);
+  }
+  if (permission !== null && !hasPermission(grant.permissions, permission)) {
+    throw new AppError("FORBIDDEN", `this caller lacks the ${permission} permission in tenant ${grant.tenantId}`);
+  }
+  return grant;
+}

@@ -1,0 +1,30 @@
+import type { ApiDeps } from "@holdfast/api";
+import { AppError, type Permission } from "@holdfast/domain";
+import { authenticate, type Principal, resolveTenantGrant, type ServiceContext } from "@holdfast/services";
+
+export interface CompatDeps extends ApiDeps {
+  logger?: { error(obj: object, msg?: string): void };
+}
+
+/** The bearer token of a request (or a token carried in the body, as Mews and CRM.COM send it). */
+export async function principalFrom(deps: CompatDeps, bearer: string | null | undefined): Promise<Principal> {
+  const secret = bearer?.replace(/^Bearer\s+/i, "").trim();
+  const principal = secret ? await authenticate(deps.db, secret, deps.clock.now()) : null;
+  if (!principal) throw new AppError("UNAUTHORIZED", "a valid access token is required");
+  return principal;
+}
+
+/** The same tenant resolution and permission check as the tRPC procedures. */
+export function serviceFor(
+  deps: CompatDeps,
+  principal: Principal,
+  tenantLocator: string | undefined,
+  permission: Permission,
+  requestId: string,
+): { tenantId: string; service: ServiceContext } {
+  const grant = resolveTenantGrant(principal, tenantLocator, permission);
+  return {
+    tenantId: grant.tenantId,
+    service: { db: deps.db, clock: deps.clock, actor: principal.actor, requestId },
+  };
+}

@@ -1,0 +1,35 @@
+import { type AppErrorCode, type FieldIssue, isAppError } from "@holdfast/domain";
+import { z } from "zod";
+import { flattenZodError } from "@holdfast/api";
+
+/** Each application error code, mapped once to an HTTP status for the compatibility routes. */
+export const APP_TO_HTTP: Record<AppErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  INVALID_TRANSITION: 409,
+  VERSION_CONFLICT: 409,
+  CONCURRENT_MODIFICATION: 409,
+  HOLD_NOT_ACTIVE: 409,
+  HOLD_ENDED: 409,
+  HOLD_INVALID: 412,
+  IDEMPOTENCY_KEY_REUSED: 422,
+};
+
+export interface HttpProblem {
+  status: number;
+  code: AppErrorCode | "INTERNAL";
+  message: string;
+  issues: FieldIssue[];
+}
+
+/** Any thrown error as status + message + field issues; never a stack or SQL. */
+export function toHttpProblem(e: unknown): HttpProblem {
+  if (isAppError(e)) return { status: APP_TO_HTTP[e.code], code: e.code, message: e.message, issues: e.issues };
+  if (e instanceof z.ZodError) {
+    const issues = flattenZodError(e);
+    return { status: 400, code: "BAD_REQUEST", message: issues.map((i) => `${i.path}: ${i.message}`).join("; "), issues };
+  }
+  return { status: 500, code: "INTERNAL", message: "Internal error; it has been logged.", issues: [] };
+}
