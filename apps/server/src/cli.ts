@@ -45,7 +45,9 @@ try {
     password: values.password,
     ...(values["time-zone"] ? { timeZone: values["time-zone"] } : {}),
   });
-  console.log(JSON.stringify({ tenantLocator: result.tenantId, userEmail: values.email, apiToken: result.token }, null, 2));
+  console.log(
+    JSON.stringify({ tenantLocator: result.tenantId, userEmail: values.email, apiToken: result.token }, null, 2),
+  );
 } catch (e) {
   console.error(isAppError(e) ? `error: ${e.message}` : e);
   process.exitCode = 1;

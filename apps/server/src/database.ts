@@ -11,7 +11,10 @@ export async function openDatabase(env: Env, log: (msg: string) => void) {
     return { url: env.DATABASE_URL, stop: async () => undefined, embedded: false };
   }
   log(`starting embedded PostgreSQL (data in ${env.HOLDFAST_DATA_DIR})`);
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(env.HOLDFAST_DATA_DIR, "pg"), port: env.HOLDFAST_PG_PORT });
+  const pg = await startEmbeddedPostgres({
+    dataDir: path.join(env.HOLDFAST_DATA_DIR, "pg"),
+    port: env.HOLDFAST_PG_PORT,
+  });
   const admin = postgres(pg.url("postgres"), { max: 1, onnotice: () => undefined });
   const [exists] = await admin`select 1 from pg_database where datname = 'holdfast'`;
   if (!exists) await admin.unsafe("create database holdfast");

@@ -7,6 +7,7 @@ import { getRequestListener } from "@hono/node-server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
 import sirv from "sirv";
+import { createApiDocs } from "./api-docs.ts";
 import { createMetrics } from "./metrics.ts";
 
 export interface HttpServerOptions extends ApiDeps {
@@ -35,6 +36,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
 
   const metrics = createMetrics();
   const compat = getRequestListener(createCompatApp(opts).fetch);
+  const docs = createApiDocs();
 
   return http.createServer((req, res) => {
     const incoming = req.headers["x-request-id"];
@@ -47,22 +49,26 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       const route = pathname.startsWith("/trpc/")
         ? pathname.slice(0, 120)
         : COMPAT_PREFIXES.some((p) => pathname.startsWith(p))
-          ? `compat${pathname.split("/").slice(0, 3).join("/")}`
-        : ["/healthz", "/readyz", "/metrics"].includes(pathname)
-          ? pathname
-          : "web";
-      metrics.requestDuration.observe(
-        { route, status: String(res.statusCode) },
-        (performance.now() - started) / 1000,
-      );
+          ? `compat${pathname.split("/").slice(0, 2).join("/")}`
+          : ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"].includes(pathname)
+            ? pathname
+            : "web";
+      metrics.requestDuration.observe({ route, status: String(res.statusCode) }, (performance.now() - started) / 1000);
       logger.info(
-        { requestId, method: req.method, url: req.url?.split("?")[0], status: res.statusCode, ms: Math.round(performance.now() - started) },
+        {
+          requestId,
+          method: req.method,
+          url: req.url?.split("?")[0],
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
         "request",
       );
     });
     const url = req.url ?? "/";
     if (url.startsWith("/trpc/")) return void trpc(req, res);
     if (COMPAT_PREFIXES.some((p) => url.startsWith(p))) return void compat(req, res);
+    if (docs(req, res)) return;
     if (url === "/healthz") return json(res, 200, { ok: true });
     if (url === "/metrics") {
       metrics.registry.metrics().then((body) => {

@@ -1,2 +1,3 @@
 export { COMPAT_PREFIXES, createCompatApp } from "./app.ts";
 export { APP_TO_HTTP, toHttpProblem } from "./http-errors.ts";
+export { buildOpenApiDocument } from "./openapi.ts";
