@@ -1,5 +1,5 @@
 import { AppError, hasPermission, isAppError, type Permission, zTenantLocator } from "@holdfast/domain";
-import { resolveTenantGrant, type ServiceContext } from "@holdfast/services";
+import { portfolioTenantIds, resolveTenantGrant, type ServiceContext } from "@holdfast/services";
 import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context.ts";
@@ -67,10 +67,6 @@ export function scopedProcedure(permissionFor: Permission | ((rawInput: unknown)
  */
 export function portfolioProcedure(permission: Permission) {
   return authedProcedure.use(({ ctx, next }) => {
-    const tenantIds = ctx.principal.grants.filter((g) => hasPermission(g.permissions, permission)).map((g) => g.tenantId);
-    if (tenantIds.length === 0) {
-      throw new AppError("FORBIDDEN", `this caller lacks the ${permission} permission in every tenant it is bound to`);
-    }
-    return next({ ctx: { ...ctx, tenantIds } });
+    return next({ ctx: { ...ctx, tenantIds: portfolioTenantIds(ctx.principal, permission) } });
   });
 }

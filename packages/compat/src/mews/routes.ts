@@ -1,8 +1,313 @@
-import { Hono } from "hono";
+import {
+  AUTOMATION_LIMITS,
+  AppError,
+  addAutomationsInput,
+  deleteAutomationsInput,
+  getAllAutomationsInput,
+  isAppError,
+  type Permission,
+  type UpdateAssignmentsInput,
+  updateAssignmentsInput,
+  updateAutomationsInput,
+  zTenantLocator,
+} from "@holdfast/domain";
+import {
+  addAutomations,
+  deleteAutomations,
+  getAllAutomations,
+  type Principal,
+  portfolioTenantIds,
+  updateAutomationAssignments,
+  updateAutomations,
+} from "@holdfast/services";
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
 import type { CompatEnv } from "../app.ts";
-import type { CompatDeps } from "../context.ts";
+import { type CompatDeps, principalFrom, serviceFor } from "../context.ts";
+import { toHttpProblem } from "../http-errors.ts";
+import { toMewsAutomation } from "./output.ts";
+import { ENVELOPE_KEYS, isPlainObject, type MewsIssue, REQUESTS, toMewsPath, translate } from "./shape.ts";
 
-export function mewsRoutes(_deps: CompatDeps) {
+/**
+ * Mews Connector API billing automations (seed 001), mounted at
+ * /api/connector/v1/billingAutomations: getAll, add, update,
+ * updateAssignments and delete, on the same services as the tRPC
+ * `automations` procedures.
+ *
+ * Requests: POST, a JSON object with the Mews envelope — ClientToken and
+ * Client (required strings, accepted as they are), AccessToken (our bearer
+ * token, in the body as Mews sends it), optional LanguageCode/CultureCode
+ * (accepted, unused) and EnterpriseId (our tenantLocator; required on writes
+ * when the token is bound to several tenants; when given it must be one of
+ * the token's tenants, unlike Mews which ignores it for single-enterprise
+ * tokens) — and the operation's PascalCase parameters. Writes also accept an
+ * `Idempotency-Key` header (Stripe semantics, as on tRPC). Deviations kept
+ * deliberately small and lenient:
+ * - getAll without Limitation (as in the seed's own sample) returns up to
+ *   1000 automations; Cursor is the id of the last automation returned (null
+ *   when none is), as Mews pages: ask again with it until fewer than Count come.
+ * - getAll's EnterpriseId, when EnterpriseIds is not given, narrows to that enterprise.
+ * - `null` on an optional parameter means "not sent"; `{ "Value": null }` on a
+ *   list in an update clears the list. Unknown parameters are refused.
+ *
+ * Errors: `{ "Message", "RequestId", "Details": { "Code", "Errors": [{ "Path",
+ * "Rule", "Message" }] } }`, every path in Mews' names
+ * (`BillingAutomations[3].BillAggregationType`), with
+ * - 400 invalid JSON, a missing or malformed parameter, a broken rule, and an
+ *   unknown or foreign id (Mews answers an invalid identifier with 400, so do
+ *   we: unknown and foreign look the same);
+ * - 401 a missing, unknown, revoked or expired AccessToken;
+ * - 403 the token lacks automations:read (getAll) or automations:write;
+ * - 409 the automation was changed by a concurrent request (retry);
+ * - 413 a body over 16 MB; 422 an Idempotency-Key reused with another body;
+ * - 500 a generic Message; the cause is logged, never sent.
+ */
+export function mewsRoutes(deps: CompatDeps) {
   const app = new Hono<CompatEnv>();
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(errorBody(c, "PAYLOAD_TOO_LARGE", `the request body is larger than ${MAX_BODY_BYTES} bytes`, []), 413),
+    }),
+  );
+
+  app.post("/getAll", (c) =>
+    run(c, "getAll", async (call) => {
+      const tenantIds = portfolioTenantIds(call.principal, "automations:read");
+      const raw = call.translate();
+      // The seed's own getAll sample has no Limitation: the largest page, then.
+      raw.limitation ??= { count: AUTOMATION_LIMITS.pageCountMax };
+      if (raw.enterpriseIds === undefined && call.body.EnterpriseId != null) {
+        raw.enterpriseIds = [call.body.EnterpriseId];
+        call.enterpriseIdAsFilter = true;
+      }
+      const page = await getAllAutomations(deps.db, tenantIds, getAllAutomationsInput.parse(raw));
+      return {
+        BillingAutomations: page.automations.map(toMewsAutomation),
+        Cursor: page.automations.at(-1)?.id ?? null,
+      };
+    }),
+  );
+
+  app.post("/add", (c) =>
+    run(c, "add", async (call) => {
+      const { tenantId, service } = call.scope("automations:write");
+      const input = addAutomationsInput.parse(call.translateWrite());
+      const automations = await addAutomations(service, { ...input, tenantId });
+      return { BillingAutomations: automations.map(toMewsAutomation) };
+    }),
+  );
+
+  app.post("/update", (c) =>
+    run(c, "update", async (call) => {
+      const { tenantId, service } = call.scope("automations:write");
+      const input = updateAutomationsInput.parse(call.translateWrite());
+      const automations = await updateAutomations(service, { ...input, tenantId });
+      return { BillingAutomations: automations.map(toMewsAutomation) };
+    }),
+  );
+
+  app.post("/updateAssignments", (c) =>
+    run(c, "updateAssignments", async (call) => {
+      const { tenantId, service } = call.scope("automations:write");
+      const input = updateAssignmentsInput.parse(call.translateWrite());
+      call.assignmentChange = { tenantId, input };
+      const automation = await updateAutomationAssignments(service, { ...input, tenantId });
+      return { BillingAutomations: [toMewsAutomation(automation)] };
+    }),
+  );
+
+  app.post("/delete", (c) =>
+    run(c, "delete", async (call) => {
+      const { tenantId, service } = call.scope("automations:write");
+      const input = deleteAutomationsInput.parse(call.translateWrite());
+      await deleteAutomations(service, { ...input, tenantId });
+      return {};
+    }),
+  );
+
+  /** One request: body, token, envelope, then the operation; any failure as a Mews error. */
+  async function run(c: Context<CompatEnv>, op: Operation, handler: (call: MewsCall) => Promise<object>) {
+    const requestId = c.get("requestId");
+    let call: MewsCall | undefined;
+    try {
+      const body = await readBody(c);
+      const accessToken = typeof body.AccessToken === "string" ? body.AccessToken : undefined;
+      const principal = await principalFrom(deps, accessToken).catch((e: unknown) => {
+        if (!isAppError(e) || e.code !== "UNAUTHORIZED") throw e;
+        throw new MewsFailure(
+          401,
+          "UNAUTHORIZED",
+          [{ path: "AccessToken", rule: "invalid_token", message: "missing, unknown, revoked or expired" }],
+          "Invalid AccessToken: it is missing, unknown, revoked or expired.",
+        );
+      });
+      checkEnvelope(body);
+      call = new MewsCall(deps, op, body, principal, requestId, c.req.header("idempotency-key"));
+      return c.json(await handler(call), 200);
+    } catch (e) {
+      const { status, code, issues, message } = await mewsProblem(e, op, call);
+      if (status >= 500) deps.logger?.error({ err: e, requestId, op }, "mews compatibility route failed");
+      return c.json(errorBody(c, code, message, issues), status as ContentfulStatusCode);
+    }
+  }
+
+  /** Any thrown error as status + code + issues in Mews' names. */
+  async function mewsProblem(e: unknown, op: Operation, call: MewsCall | undefined) {
+    if (e instanceof MewsFailure) return { status: e.status, code: e.code, issues: e.issues, message: e.message };
+    const problem = toHttpProblem(e);
+    const backToRequest = call?.assignmentChange ? await assignmentPathsFor(call.assignmentChange) : undefined;
+    const rename = (path: string): string => {
+      if (path === "tenantLocator") return "EnterpriseId";
+      if (path === "idempotencyKey") return "Idempotency-Key";
+      if (call?.enterpriseIdAsFilter && /^enterpriseIds(\[0\])?$/.test(path)) return "EnterpriseId";
+      return backToRequest?.(path) ?? toMewsPath(path, REQUESTS[op]);
+    };
+    let issues: MewsIssue[] = problem.issues.map((i) => ({ path: rename(i.path), rule: i.rule, message: i.message }));
+    if (issues.length === 0 && isAppError(e) && e.code === "NOT_FOUND" && e.details.entity === "tenant") {
+      issues = [{ path: "EnterpriseId", rule: "not_found", message: e.message }];
+    }
+    // Mews answers an unknown (or foreign) identifier with 400, not 404.
+    const status = problem.code === "NOT_FOUND" ? 400 : problem.status;
+    return { status, code: problem.code, issues, message: issues.length ? describeIssues(issues) : problem.message };
+  }
+
+  /**
+   * updateAssignments' rules name an assignment by its place in the merged
+   * list (the kept ones in their order, then the added ones); this names it
+   * in the request instead: AssignmentsToUpdate[j] or AssignmentsToAdd[k].
+   */
+  async function assignmentPathsFor(change: { tenantId: string; input: UpdateAssignmentsInput }) {
+    const { input } = change;
+    const page = await getAllAutomations(deps.db, [change.tenantId], {
+      automationIds: [input.automationId],
+      limitation: { count: 1 },
+    }).catch(() => undefined);
+    const current = page?.automations[0];
+    if (!current) return undefined;
+    const removed = new Set(input.assignmentIdsToRemove ?? []);
+    const kept = current.assignments.filter((a) => !removed.has(a.id));
+    const root = REQUESTS.updateAssignments;
+    return (path: string): string | undefined => {
+      const m = /^assignments(?:\[(\d+)\](.*))?$/.exec(path);
+      if (!m) return undefined;
+      if (m[1] === undefined) return "AssignmentsToAdd";
+      const i = Number(m[1]);
+      const rest = m[2] ?? "";
+      const keptOne = kept[i];
+      if (!keptOne) return toMewsPath(`assignmentsToAdd[${i - kept.length}]${rest}`, root);
+      const j = (input.assignmentsToUpdate ?? []).findIndex((u) => u.id === keptOne.id);
+      return j >= 0 ? toMewsPath(`assignmentsToUpdate[${j}]${rest}`, root) : `Assignments[${i}]`;
+    };
+  }
+
   return app;
+}
+
+/** Generous enough for a batch of 100 automations at their documented limits. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+type Operation = keyof typeof REQUESTS;
+
+/** A refusal already in Mews' names. */
+class MewsFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly issues: MewsIssue[],
+    message?: string,
+  ) {
+    super(message ?? describeIssues(issues));
+  }
+}
+
+const describeIssues = (issues: MewsIssue[]) =>
+  issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+
+function errorBody(c: Context<CompatEnv>, code: string, message: string, issues: MewsIssue[]) {
+  return {
+    Message: message,
+    RequestId: c.get("requestId"),
+    Details: { Code: code, Errors: issues.map((i) => ({ Path: i.path, Rule: i.rule, Message: i.message })) },
+  };
+}
+
+async function readBody(c: Context<CompatEnv>): Promise<Record<string, unknown>> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch {
+    throw new MewsFailure(400, "BAD_REQUEST", [], "Invalid JSON: the request body is not valid JSON.");
+  }
+  if (!isPlainObject(body)) {
+    throw new MewsFailure(400, "BAD_REQUEST", [], "Invalid JSON: the request body must be a JSON object.");
+  }
+  return body;
+}
+
+const envelope = z.object({
+  ClientToken: z
+    .string({ error: "required: a string naming the client application" })
+    .min(1, { error: "must not be empty" }),
+  Client: z
+    .string({ error: "required: the name and version of the client application" })
+    .min(1, { error: "must not be empty" }),
+  LanguageCode: z.string().max(64).nullish(),
+  CultureCode: z.string().max(64).nullish(),
+});
+
+function checkEnvelope(body: Record<string, unknown>) {
+  const parsed = envelope.safeParse(body);
+  if (parsed.success) return;
+  throw new MewsFailure(
+    400,
+    "BAD_REQUEST",
+    parsed.error.issues.map((i) => ({ path: i.path.join("."), rule: i.code, message: i.message })),
+  );
+}
+
+/** One authenticated request and what its error mapping needs to know. */
+class MewsCall {
+  enterpriseIdAsFilter = false;
+  assignmentChange: { tenantId: string; input: UpdateAssignmentsInput } | undefined;
+
+  constructor(
+    private readonly deps: CompatDeps,
+    private readonly op: Operation,
+    readonly body: Record<string, unknown>,
+    readonly principal: Principal,
+    private readonly requestId: string,
+    private readonly idempotencyKey: string | undefined,
+  ) {}
+
+  /** The tenant a write acts on (EnterpriseId, or the token's only one), with the same rules as tRPC. */
+  scope(permission: Permission) {
+    const wanted = this.body.EnterpriseId ?? undefined;
+    let tenantLocator: string | undefined;
+    if (wanted !== undefined) {
+      const parsed = zTenantLocator.safeParse(wanted);
+      if (!parsed.success) {
+        throw new MewsFailure(400, "BAD_REQUEST", [{ path: "EnterpriseId", rule: "uuid", message: "must be a UUID" }]);
+      }
+      tenantLocator = parsed.data;
+    }
+    return serviceFor(this.deps, this.principal, tenantLocator, permission, this.requestId);
+  }
+
+  /** The operation's parameters in our names; unknown parameters and malformed wrappers are refused here. */
+  translate(): Record<string, unknown> {
+    const issues: MewsIssue[] = [];
+    const out = translate(this.body, REQUESTS[this.op], "", issues, ENVELOPE_KEYS) as Record<string, unknown>;
+    if (issues.length) throw new MewsFailure(400, "BAD_REQUEST", issues);
+    return out;
+  }
+
+  translateWrite(): Record<string, unknown> {
+    const out = this.translate();
+    if (this.idempotencyKey !== undefined) out.idempotencyKey = this.idempotencyKey;
+    return out;
+  }
 }

@@ -161,3 +161,12 @@ export function resolveTenantGrant(principal: Principal, wanted: string | undefi
   }
   return grant;
 }
+
+/** Every tenant the caller holds this permission in (Mews portfolio access). None: FORBIDDEN. */
+export function portfolioTenantIds(principal: Principal, permission: Permission): string[] {
+  const ids = principal.grants.filter((g) => hasPermission(g.permissions, permission)).map((g) => g.tenantId);
+  if (ids.length === 0) {
+    throw new AppError("FORBIDDEN", `this caller lacks the ${permission} permission in every tenant it is bound to`);
+  }
+  return ids;
+}

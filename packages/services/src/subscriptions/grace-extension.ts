@@ -117,7 +117,8 @@ export function extendGracePeriod(ctx: ServiceContext, input: ExtendGracePeriodI
   const { tenantId, tenantLocator: _t, fieldsSet, idempotencyKey: key, ...req } = input;
   const idempotencyKey = req.transactionReferenceNumber ? `trn:${req.transactionReferenceNumber}` : key;
   const operation = "subscriptions.extendGracePeriod";
-  return runMutation(ctx, { tenantId, operation, idempotencyKey, request: { ...req, fieldsSet } }, async (tx) => {
+  // The stored answer is the whole action; each call projects it by its own fieldsSet.
+  const full = runMutation(ctx, { tenantId, operation, idempotencyKey, request: req }, async (tx): Promise<ActionOutput> => {
     // The reference number stays unique after its idempotency key (24 hours) is purged.
     if (req.transactionReferenceNumber) {
       const a = schema.subscriptionActions;
@@ -128,7 +129,7 @@ export function extendGracePeriod(ctx: ServiceContext, input: ExtendGracePeriodI
         .where(and(eq(a.tenantId, tenantId), eq(a.transactionReferenceNumber, req.transactionReferenceNumber)));
       if (earlier) {
         if (earlier.action.requestHash === hashRequest("extendGracePeriod", req)) {
-          return project(toActionOutput(earlier.action, earlier.accountId), fieldsSet);
+          return toActionOutput(earlier.action, earlier.accountId);
         }
         throw new AppError(
           "IDEMPOTENCY_KEY_REUSED",
@@ -186,8 +187,9 @@ export function extendGracePeriod(ctx: ServiceContext, input: ExtendGracePeriodI
     if (!action) throw new Error("insert returned nothing");
     const out = toActionOutput(action, sub.accountId);
     await recordAudit(tx, ctx, { tenantId, entityType: "subscription_action", entityId: action.id, action: "create", before: null, after: out });
-    return project(out, fieldsSet);
+    return out;
   });
+  return full.then((out) => project(out, fieldsSet));
 }
 
 /** Worker step 1: runs one due scheduled action on its date; a rule that now fails marks it failed. */
