@@ -1,4 +1,4 @@
-import { AppError, hasPermission, isAppError, type Permission, zTenantLocator } from "@holdfast/domain";
+import { AppError, isAppError, type Permission, zTenantLocator } from "@holdfast/domain";
 import { portfolioTenantIds, resolveTenantGrant, type ServiceContext } from "@holdfast/services";
 import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";

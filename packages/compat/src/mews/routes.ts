@@ -1,6 +1,5 @@
 import {
   AUTOMATION_LIMITS,
-  AppError,
   addAutomationsInput,
   deleteAutomationsInput,
   getAllAutomationsInput,
