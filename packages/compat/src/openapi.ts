@@ -103,11 +103,17 @@ function compatPaths(): Record<string, Record<string, Operation>> {
       description:
         "PascalCase body with ClientToken, AccessToken (a Holdfast token), Client; EnterpriseId for portfolio tokens.",
       requestBody: { content: { "application/json": { schema: { type: "object" } } } },
+      parameters: [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string" } }],
       responses: {
         "200": problem("Mews response"),
-        "400": problem("Bad request: { Message }"),
-        "401": problem("Bad AccessToken"),
+        "400": problem(
+          "Bad request, or an unknown id: { Message, RequestId, Details: { Code, Errors: [{ Path, Rule, Message }] } }",
+        ),
+        "401": problem("Bad or missing AccessToken"),
         "403": problem("Forbidden"),
+        "409": problem("Changed concurrently"),
+        "413": problem("Body too large"),
+        "422": problem("Idempotency-Key reused with another body"),
       },
     },
   });
@@ -171,11 +177,14 @@ function compatPaths(): Record<string, Record<string, Operation>> {
         tags: ["CRM.COM: subscriptions"],
         operationId: "crm.extendGracePeriod",
         summary: "Extend a subscription's grace period, now or on a scheduled date",
+        description:
+          "snake_case parameters of CRM.COM; `token` in the body or an Authorization header; `tenant_locator` names the tenant for portfolio tokens; `fields_set` is a comma-separated list.",
         requestBody: { content: { "application/json": { schema: { type: "object" } } } },
         responses: {
-          "200": problem("{ status: { code, message }, data }"),
+          "200": problem("{ status: { code: OK, message, description: null }, data }"),
           ...errors,
-          "422": problem("transaction_reference_number reused"),
+          "413": problem("Body too large"),
+          "422": problem("transaction_reference_number or Idempotency-Key reused with another body"),
         },
       },
     },
