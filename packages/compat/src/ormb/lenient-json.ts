@@ -30,16 +30,37 @@
  * this), except that a repeated key collects its values instead of keeping
  * the last one.
  *
- * Why hand-written: the relaxed readers (json5, hjson, relaxed-json) build
- * plain objects, so a repeated key keeps one of its values or is refused:
- * the samples' second holdProcessData would be lost. The closest well-kept library is Microsoft's
- * jsonc-parser: its `parseTree` keeps every property node, repeated ones
- * included, and reports a missing comma as a recoverable `CommaExpected`
- * error, so it could do this job with a tree-to-value walk that refuses every
- * other error code (and `disallowComments`). It is not a dependency of this
- * package today; this reader is small, total, and tested in depth
- * (test/ormb-lenient-json.test.ts), which a switch would keep as its spec.
+ * How: Microsoft's jsonc-parser does the scanning and parsing. Its `visit`
+ * reports every property (repeated ones included, which json5, hjson and the
+ * other relaxed readers lose by building plain objects), every value and
+ * separator, and each error as a recoverable code at the offending token.
+ * This module only
+ *
+ *  1. refuses over-long texts before reading;
+ *  2. turns JSON5's extra whitespace outside strings into plain spaces, since
+ *     jsonc-parser knows only space, tab, CR and LF: its own scanner
+ *     (`createScanner`) finds the characters, which can only sit in its
+ *     "unknown" tokens, never in a string. One code unit becomes one, so
+ *     every offset stays the sent text's;
+ *  3. builds the value from the visitor's callbacks (repeated keys collected),
+ *     refusing an opening bracket deeper than `maxDepth` by throwing from
+ *     `onObjectBegin`/`onArrayBegin`, before jsonc-parser's recursion goes on;
+ *  4. tolerates exactly one error code, `CommaExpected`, when whitespace
+ *     precedes the next element (or the next member's quoted key), and lets
+ *     `allowTrailingComma` take the trailing commas; `disallowComments` makes
+ *     comments errors. Any other error (or a close that jsonc-parser assumed
+ *     at the end of input) ends the read by throwing at the first one;
+ *  5. names that first error in this reader's own terms (rule, message,
+ *     position) from the state the callbacks tracked (what was expected
+ *     there) and the character found. jsonc-parser places a string's error at
+ *     its opening quote, so for bad escapes and raw control characters the
+ *     string is looked through for the exact character; and a number running
+ *     straight into a letter, a digit or a point (`01`, `0x1F`, `1true`),
+ *     which jsonc-parser splits into two tokens, is refused as a malformed
+ *     number when it is read.
  */
+
+import { createScanner, type ParseErrorCode, type SyntaxKind, visit } from "jsonc-parser";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -95,8 +116,26 @@ function lineAndColumn(text: string, position: number) {
   return { line, column: end - lineStart + 1 };
 }
 
-const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
-const NUMBER_RE = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+// jsonc-parser declares its enums `const`, which verbatimModuleSyntax cannot read at run time: their values, checked.
+const COMMA_EXPECTED = 6 satisfies ParseErrorCode.CommaExpected;
+const UNKNOWN_TOKEN = 16 satisfies SyntaxKind.Unknown;
+const END_OF_INPUT = 17 satisfies SyntaxKind.EOF;
+
+/** What the reader expects next in one object, one array, or at the top level. */
+type Phase = "value" | "key" | "colon" | "comma" | "done";
+type Frame =
+  | { kind: "top"; phase: Phase }
+  | { kind: "array"; phase: Phase; items: JsonValue[] }
+  | { kind: "object"; phase: Phase; obj: { [key: string]: JsonValue }; key: string; repeated: Set<string> };
+
+/** JSON5's whitespace that JSON's (and jsonc-parser's) lacks: VT, FF, NBSP, the Unicode spaces, LS, PS, BOM. */
+const EXTRA_WHITESPACE = /[\v\f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+const EXTRA_WHITESPACE_ALL = new RegExp(EXTRA_WHITESPACE.source, "g");
+/** A literal that the original grammar reads before refusing what follows it (`true-1` fails at `-`). */
+const LITERAL_RE = /(?:true|false|null)(?![0-9A-Za-z_$])/y;
+/** What may not follow a number directly: `01`, `1.`, `1e`, `12abc` are malformed numbers. */
+const NUMBER_RUN_ON = /[0-9A-Za-z_.+-]/;
+const SIMPLE_ESCAPES = '"\\/bfnrt';
 
 /** Reads `text` as lenient JSON (see the module comment). Throws {@link LenientJsonError}. */
 export function parseLenientJson(text: string, options: LenientJsonOptions = {}): JsonValue {
@@ -105,154 +144,28 @@ export function parseLenientJson(text: string, options: LenientJsonOptions = {})
   if (text.length > maxLength) {
     throw new LenientJsonError("max_size", `the text is longer than ${maxLength} characters`, "", 0);
   }
-  let pos = 0;
+  const src = normalizeWhitespace(text);
 
-  const fail = (rule: LenientJsonRule, what: string, at = pos): never => {
+  const fail = (rule: LenientJsonRule, what: string, at: number): never => {
     throw new LenientJsonError(rule, what, text, at);
   };
   const describe = (at: number) => (at >= text.length ? "end of input" : `character ${JSON.stringify(text[at])}`);
 
-  function skipWhitespace() {
-    while (pos < text.length && isWhitespace(text.charCodeAt(pos))) pos++;
-  }
+  const top: Frame = { kind: "top", phase: "value" };
+  const stack: Frame[] = [top];
+  let frame: Frame = top;
+  let root: JsonValue = null;
 
-  function parseValue(depth: number): JsonValue {
-    skipWhitespace();
-    if (pos >= text.length) return fail("unexpected_end", "expected a value but found end of input");
-    const c = text[pos];
-    if (c === "{") return parseObject(depth + 1);
-    if (c === "[") return parseArray(depth + 1);
-    if (c === '"') return parseString();
-    if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return parseNumber();
-    if (text.startsWith("true", pos)) return literal("true", true);
-    if (text.startsWith("false", pos)) return literal("false", false);
-    if (text.startsWith("null", pos)) return literal("null", null);
-    return fail("unexpected_character", `expected a value but found ${describe(pos)}`);
-  }
-
-  function literal<T extends JsonValue>(word: string, value: T): T {
-    const next = text[pos + word.length];
-    if (next !== undefined && /[0-9A-Za-z_$]/.test(next)) {
-      return fail("unexpected_character", `expected a value but found ${describe(pos)}`);
-    }
-    pos += word.length;
-    return value;
-  }
-
-  function parseNumber(): number {
-    NUMBER_RE.lastIndex = pos;
-    const m = NUMBER_RE.exec(text);
-    if (!m) return fail("bad_number", "malformed number");
-    const end = pos + m[0].length;
-    // A number runs into the next token only through whitespace or punctuation: `01`, `1.`, `1e`, `12abc` are refused.
-    const next = text[end];
-    if (next !== undefined && /[0-9A-Za-z_.+-]/.test(next)) return fail("bad_number", "malformed number", pos);
-    pos = end;
-    return Number(m[0]);
-  }
-
-  function parseString(): string {
-    const start = pos;
-    pos++; // opening quote
-    let out = "";
-    let chunkStart = pos;
-    while (true) {
-      if (pos >= text.length) return fail("unterminated_string", "unterminated string", start);
-      const code = text.charCodeAt(pos);
-      if (code === 34) {
-        out += text.slice(chunkStart, pos);
-        pos++;
-        return out;
-      }
-      if (code < 0x20) {
-        return fail("control_character", "raw control character in a string (escape it)");
-      }
-      if (code === 92) {
-        out += text.slice(chunkStart, pos);
-        const e = text[pos + 1];
-        if (e === undefined) return fail("unterminated_string", "unterminated string", start);
-        if (e === "u") {
-          const hex = text.slice(pos + 2, pos + 6);
-          if (!/^[0-9A-Fa-f]{4}$/.test(hex)) return fail("bad_escape", "\\u must be followed by four hex digits");
-          out += String.fromCharCode(Number.parseInt(hex, 16));
-          pos += 6;
-        } else {
-          const decoded = ESCAPES[e];
-          if (decoded === undefined) return fail("bad_escape", `unknown escape \\${e}`);
-          out += decoded;
-          pos += 2;
-        }
-        chunkStart = pos;
-        continue;
-      }
-      pos++;
-    }
-  }
-
-  function enter(depth: number) {
-    if (depth > maxDepth) fail("max_depth", `nesting deeper than ${maxDepth} levels`);
-  }
-
-  function parseArray(depth: number): JsonValue[] {
-    enter(depth);
-    pos++; // [
-    const items: JsonValue[] = [];
-    skipWhitespace();
-    if (text[pos] === "]") {
-      pos++;
-      return items;
-    }
-    while (true) {
-      items.push(parseValue(depth));
-      const valueEnd = pos;
-      skipWhitespace();
-      const c = text[pos];
-      if (c === ",") {
-        pos++;
-        skipWhitespace();
-        if (text[pos] === "]") {
-          pos++; // trailing comma
-          return items;
-        }
-        continue;
-      }
-      if (c === "]") {
-        pos++;
-        return items;
-      }
-      if (c === undefined) return fail("unexpected_end", "unterminated array: expected , or ] but found end of input");
-      // A missing comma: the next element starts after whitespace (a line break, in the samples).
-      if (pos > valueEnd && startsValue(c)) continue;
-      return fail("unexpected_character", `expected , or ] but found ${describe(pos)}`);
-    }
-  }
-
-  function parseObject(depth: number): { [key: string]: JsonValue } {
-    enter(depth);
-    pos++; // {
-    const obj: { [key: string]: JsonValue } = {};
-    const repeated = new Set<string>();
-    skipWhitespace();
-    if (text[pos] === "}") {
-      pos++;
-      return obj;
-    }
-    while (true) {
-      skipWhitespace();
-      if (text[pos] !== '"') {
-        if (pos >= text.length)
-          return fail("unexpected_end", "unterminated object: expected a key but found end of input");
-        return fail("unexpected_character", `expected a quoted key but found ${describe(pos)}`);
-      }
-      const key = parseString();
-      skipWhitespace();
-      if (text[pos] !== ":") {
-        if (pos >= text.length) return fail("unexpected_end", "expected : but found end of input");
-        return fail("unexpected_character", `expected : after key ${JSON.stringify(key)} but found ${describe(pos)}`);
-      }
-      pos++;
-      const value = parseValue(depth);
-      const valueEnd = pos;
+  /** Stores a value read in the current frame; the frame then expects a separator. */
+  function put(value: JsonValue) {
+    if (frame.kind === "top") {
+      root = value;
+      frame.phase = "done";
+    } else if (frame.kind === "array") {
+      frame.items.push(value);
+      frame.phase = "comma";
+    } else {
+      const { obj, key, repeated } = frame;
       if (!Object.hasOwn(obj, key)) {
         define(obj, key, value);
       } else if (repeated.has(key)) {
@@ -261,59 +174,164 @@ export function parseLenientJson(text: string, options: LenientJsonOptions = {})
         repeated.add(key);
         define(obj, key, [obj[key] as JsonValue, value]);
       }
-      skipWhitespace();
-      const c = text[pos];
-      if (c === ",") {
-        pos++;
-        skipWhitespace();
-        if (text[pos] === "}") {
-          pos++; // trailing comma
-          return obj;
-        }
-        continue;
-      }
-      if (c === "}") {
-        pos++;
-        return obj;
-      }
-      if (c === undefined) return fail("unexpected_end", "unterminated object: expected , or } but found end of input");
-      // A missing comma: the next member's key starts after whitespace (a line break, in the samples).
-      if (pos > valueEnd && c === '"') continue;
-      return fail("unexpected_character", `expected , or } but found ${describe(pos)}`);
+      frame.phase = "comma";
     }
   }
 
-  const value = parseValue(0);
-  skipWhitespace();
-  if (pos < text.length) fail("trailing_content", `unexpected ${describe(pos)} after the value`);
-  return value;
+  function open(child: Frame, at: number) {
+    if (stack.length > maxDepth) fail("max_depth", `nesting deeper than ${maxDepth} levels`, at);
+    put(child.kind === "array" ? child.items : child.kind === "object" ? child.obj : null);
+    stack.push(child);
+    frame = child;
+  }
+
+  function close(bracket: "]" | "}", at: number) {
+    // jsonc-parser ends an unclosed container at the end of input, then reports it.
+    if (src[at] !== bracket) refuse(at);
+    stack.pop();
+    frame = stack.at(-1) ?? top;
+  }
+
+  /** The first missing comma that whitespace excuses: the next element, or the next member's key, follows. */
+  function excusesMissingComma(at: number): boolean {
+    if (frame.phase !== "comma" || !isSpace(src.charCodeAt(at - 1))) return false;
+    const c = src[at] ?? "";
+    return frame.kind === "array" ? startsValue(c) : frame.kind === "object" && c === '"';
+  }
+
+  /** Refuses at `at`, the first token jsonc-parser could not take, naming what was expected there. */
+  function refuse(at: number): never {
+    let phase = frame.phase;
+    if (excusesMissingComma(at)) phase = frame.kind === "array" ? "value" : "key";
+    const atEnd = at >= src.length;
+    const c = src[at] ?? "";
+    switch (phase) {
+      case "done":
+        return fail("trailing_content", `unexpected ${describe(at)} after the value`, at);
+      case "value": {
+        if (atEnd) return fail("unexpected_end", "expected a value but found end of input", at);
+        if (c === '"') return refuseString(at);
+        LITERAL_RE.lastIndex = at;
+        if (LITERAL_RE.test(src)) {
+          // `true` followed by, say, `-`: the literal reads, what follows it is the error.
+          frame.phase = frame.kind === "top" ? "done" : "comma";
+          return refuse(LITERAL_RE.lastIndex);
+        }
+        if (c === "-" || (c >= "0" && c <= "9")) return fail("bad_number", "malformed number", at);
+        return fail("unexpected_character", `expected a value but found ${describe(at)}`, at);
+      }
+      case "key":
+        if (atEnd) return fail("unexpected_end", "unterminated object: expected a key but found end of input", at);
+        if (c === '"') return refuseString(at);
+        return fail("unexpected_character", `expected a quoted key but found ${describe(at)}`, at);
+      case "colon": {
+        if (atEnd) return fail("unexpected_end", "expected : but found end of input", at);
+        const key = frame.kind === "object" ? frame.key : "";
+        return fail(
+          "unexpected_character",
+          `expected : after key ${JSON.stringify(key)} but found ${describe(at)}`,
+          at,
+        );
+      }
+      case "comma": {
+        const [what, bracket] = frame.kind === "array" ? ["array", "]"] : ["object", "}"];
+        if (atEnd) {
+          return fail("unexpected_end", `unterminated ${what}: expected , or ${bracket} but found end of input`, at);
+        }
+        return fail("unexpected_character", `expected , or ${bracket} but found ${describe(at)}`, at);
+      }
+    }
+  }
+
+  /**
+   * jsonc-parser reports a broken string at its opening quote; the rule and
+   * the position are the first character that breaks it.
+   */
+  function refuseString(start: number): never {
+    let i = start + 1;
+    while (i < text.length) {
+      const code = text.charCodeAt(i);
+      if (code === 34) break;
+      if (code < 0x20) return fail("control_character", "raw control character in a string (escape it)", i);
+      if (code !== 92) {
+        i++;
+        continue;
+      }
+      const e = text[i + 1];
+      if (e === undefined) return fail("unterminated_string", "unterminated string", start);
+      if (e === "u") {
+        if (!/^[0-9A-Fa-f]{4}$/.test(text.slice(i + 2, i + 6))) {
+          return fail("bad_escape", "\\u must be followed by four hex digits", i);
+        }
+        i += 6;
+      } else if (SIMPLE_ESCAPES.includes(e)) {
+        i += 2;
+      } else {
+        return fail("bad_escape", `unknown escape \\${e}`, i);
+      }
+    }
+    if (i >= text.length) return fail("unterminated_string", "unterminated string", start);
+    return fail("unexpected_character", `unexpected ${describe(start)}`, start);
+  }
+
+  visit(
+    src,
+    {
+      onObjectBegin: (at) => open({ kind: "object", phase: "key", obj: {}, key: "", repeated: new Set() }, at),
+      onArrayBegin: (at) => open({ kind: "array", phase: "value", items: [] }, at),
+      onObjectEnd: (at) => close("}", at),
+      onArrayEnd: (at) => close("]", at),
+      onObjectProperty: (key) => {
+        if (frame.kind === "object") {
+          frame.key = key;
+          frame.phase = "colon";
+        }
+      },
+      onSeparator: (separator) => {
+        frame.phase = separator === ":" || frame.kind === "array" ? "value" : "key";
+      },
+      onLiteralValue: (value: JsonValue, at, length) => {
+        if (typeof value === "number" && NUMBER_RUN_ON.test(src[at + length] ?? "")) {
+          fail("bad_number", "malformed number", at);
+        }
+        put(value);
+      },
+      onError: (code, at) => {
+        if (code === COMMA_EXPECTED && excusesMissingComma(at)) {
+          frame.phase = frame.kind === "array" ? "value" : "key";
+          return;
+        }
+        refuse(at);
+      },
+    },
+    { allowTrailingComma: true, disallowComments: true },
+  );
+  return root;
 }
 
 /**
- * Whitespace between tokens, as JSON5 defines it: JSON's four, vertical tab,
- * form feed, the no-break space (U+00A0: the samples are indented with it,
- * copied from a web page), line and paragraph separators, the byte-order mark
- * and the other Unicode space separators. Inside strings every character is
- * kept as sent.
+ * JSON5's whitespace beyond JSON's, outside strings, as plain spaces (inside
+ * strings every character is kept as sent). jsonc-parser's scanner reads such
+ * a character as part of an "unknown" token, so only those are rewritten.
  */
-function isWhitespace(c: number): boolean {
-  return (
-    c === 32 ||
-    c === 10 ||
-    c === 13 ||
-    c === 9 ||
-    c === 0x0b ||
-    c === 0x0c ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
+function normalizeWhitespace(text: string): string {
+  if (!EXTRA_WHITESPACE.test(text)) return text;
+  const scanner = createScanner(text, false);
+  const parts: string[] = [];
+  let copied = 0;
+  for (let token = scanner.scan(); token !== END_OF_INPUT; token = scanner.scan()) {
+    if (token !== UNKNOWN_TOKEN) continue;
+    const start = scanner.getTokenOffset();
+    const end = start + scanner.getTokenLength();
+    parts.push(text.slice(copied, start), text.slice(start, end).replace(EXTRA_WHITESPACE_ALL, " "));
+    copied = end;
+  }
+  parts.push(text.slice(copied));
+  return parts.join("");
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
 function startsValue(c: string): boolean {
