@@ -8,7 +8,7 @@ import {
   ROUTED_ITEM_TYPE_KEYS,
   TRIGGER_TYPES,
 } from "@holdfast/domain";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
 import {
   type Control,
@@ -23,6 +23,7 @@ import {
 import { Link, useLocation } from "wouter";
 import { GUID_RE, useAutomation, useAutomationsChanged } from "../automations.ts";
 import { ErrorBanner } from "../components/error-banner.tsx";
+import { HistoryTimeline } from "../components/history-timeline.tsx";
 import { Field } from "../components/field.tsx";
 import { FieldError } from "../components/field-error.tsx";
 import {
@@ -46,7 +47,6 @@ import {
   shownIssues,
 } from "../forms/automation-forms.ts";
 import { ServerIssues } from "../forms/server-issues.tsx";
-import { formatInstant } from "../format.ts";
 import { useCan, useScope } from "../session.tsx";
 import { type ApiError, isApiError, useTRPC } from "../trpc.ts";
 import { randomUuid } from "../uuid.ts";
@@ -222,7 +222,13 @@ function EditForm({ initial, reload }: { initial: AutomationOutput; reload: () =
           )
         }
       />
-      <AutomationHistory id={base.id} />
+      {/* Who changed the automation, when, and which fields. */}
+      <HistoryTimeline
+        entity={{ entityType: "automation", entityId: base.id }}
+        transition={(e) => (
+          <span className="transition muted">{changedFields(e.before, e.after).join(", ") || "—"}</span>
+        )}
+      />
       {deleting && (
         <DeleteAutomationDialog
           automation={base}
@@ -678,32 +684,6 @@ function AssignmentEditor({
       </fieldset>
       <FieldError errors={errors} name={`assignments.${i}`} />
     </div>
-  );
-}
-
-/** Who changed the automation, when, and which fields. */
-function AutomationHistory({ id }: { id: string }) {
-  const trpc = useTRPC();
-  const scope = useScope();
-  const history = useQuery(trpc.audit.history.queryOptions({ ...scope, entityType: "automation", entityId: id }));
-  return (
-    <section aria-labelledby="history-title" className="card">
-      <h2 id="history-title">History</h2>
-      <ErrorBanner error={history.error} />
-      {history.isPending && <p className="muted">Loading history…</p>}
-      <ol className="timeline" data-testid="history">
-        {history.data?.map((e) => (
-          <li key={e.id} data-testid="history-entry" data-action={e.action}>
-            <span className="action">{e.action}</span>
-            <span className="transition muted">{changedFields(e.before, e.after).join(", ") || "—"}</span>
-            <span className="actor">
-              {e.actorName} <span className="muted">({e.actorType})</span>
-            </span>
-            <time dateTime={e.at}>{formatInstant(e.at)}</time>
-          </li>
-        ))}
-      </ol>
-    </section>
   );
 }
 

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { Link, useLocation, useSearchParams } from "wouter";
 import { GUID_RE, useAutomationPages } from "../automations.ts";
 import { ErrorBanner } from "../components/error-banner.tsx";
+import { ListStates, LoadMore } from "../components/paged-list.tsx";
 import { formatInstant } from "../format.ts";
 import { useCan } from "../session.tsx";
 import { DeleteAutomationDialog } from "./delete-automation.tsx";
@@ -145,22 +146,10 @@ export function AutomationsList() {
           ))}
         </tbody>
       </table>
-      {list.isPending && <p className="page-status">Loading automations…</p>}
-      {!list.isPending && !list.error && items.length === 0 && (
-        <p className="empty" data-testid="automations-empty">
-          {company ? "No automation names this company." : "No billing automations yet."}
-        </p>
-      )}
-      {list.hasNextPage && (
-        <button
-          type="button"
-          className="load-more"
-          onClick={() => list.fetchNextPage()}
-          disabled={list.isFetchingNextPage}
-        >
-          {list.isFetchingNextPage ? "Loading…" : "Load more"}
-        </button>
-      )}
+      <ListStates pages={list} count={items.length} loading="Loading automations…" emptyTestId="automations-empty">
+        {company ? "No automation names this company." : "No billing automations yet."}
+      </ListStates>
+      <LoadMore pages={list} />
       {deleting && (
         <DeleteAutomationDialog
           automation={deleting}

@@ -3,6 +3,7 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { type FieldErrors, type UseFormRegister, useForm } from "react-hook-form";
+import { DialogActions } from "../components/dialog-actions.tsx";
 import { Field } from "../components/field.tsx";
 import { FieldError } from "../components/field-error.tsx";
 import { Modal } from "../components/modal.tsx";
@@ -177,14 +178,12 @@ export function ExtendGraceDialog({
             </div>
           )}
           <MoreFields register={register} errors={errors} open={moreHasIssues} />
-          <div className="form-actions">
-            <button type="submit" className="primary" disabled={extend.isPending}>
-              {extend.isPending ? "Extending…" : "Extend grace period"}
-            </button>
-            <button type="button" onClick={onClose} disabled={extend.isPending}>
-              Close
-            </button>
-          </div>
+          <DialogActions
+            pending={extend.isPending}
+            submitLabel="Extend grace period"
+            pendingLabel="Extending…"
+            onClose={onClose}
+          />
         </ServerIssues>
       </form>
     </Modal>

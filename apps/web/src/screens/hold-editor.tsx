@@ -6,6 +6,7 @@ import { type Resolver, useFieldArray, useForm } from "react-hook-form";
 import type { z } from "zod";
 import { Link, useLocation } from "wouter";
 import { useAccounts } from "../accounts.ts";
+import { AccountOptions } from "../components/account-options.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { Field } from "../components/field.tsx";
 import { FieldError } from "../components/field-error.tsx";
@@ -147,13 +148,7 @@ function HoldForm(props: {
           <Field name="accountLocator" label="Account" errors={errors}>
             {(a11y) => (
               <select {...a11y} {...register("accountLocator")}>
-                <option value="">{accounts.isPending ? "Loading accounts…" : "Choose an account…"}</option>
-                {accounts.items.map((a) => (
-                  <option key={a.locator} value={a.locator} disabled={a.status !== "open"}>
-                    {a.name}
-                    {a.status !== "open" ? " (closed)" : ""}
-                  </option>
-                ))}
+                <AccountOptions accounts={accounts} />
               </select>
             )}
           </Field>

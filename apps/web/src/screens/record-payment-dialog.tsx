@@ -2,6 +2,7 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useForm } from "react-hook-form";
+import { DialogActions } from "../components/dialog-actions.tsx";
 import { Field } from "../components/field.tsx";
 import { Modal } from "../components/modal.tsx";
 import { ServerIssues } from "../forms/server-issues.tsx";
@@ -86,14 +87,12 @@ export function RecordPaymentDialog({
               {(a11y) => <input type="date" {...a11y} {...register("paidOn")} />}
             </Field>
           </div>
-          <div className="form-actions">
-            <button type="submit" className="primary" disabled={record.isPending}>
-              {record.isPending ? "Recording…" : "Record payment"}
-            </button>
-            <button type="button" onClick={onClose} disabled={record.isPending}>
-              Close
-            </button>
-          </div>
+          <DialogActions
+            pending={record.isPending}
+            submitLabel="Record payment"
+            pendingLabel="Recording…"
+            onClose={onClose}
+          />
         </ServerIssues>
       </form>
     </Modal>

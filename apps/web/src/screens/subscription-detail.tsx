@@ -1,12 +1,12 @@
-import type { AppRouter } from "@holdfast/api";
 import type { SubscriptionOutput } from "@holdfast/domain";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { inferRouterOutputs } from "@trpc/server";
 import { lazy, Suspense, useState } from "react";
 import { Link } from "wouter";
 import { useAccounts } from "../accounts.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
+import { HistoryTimeline, StateTransition, useActorNames } from "../components/history-timeline.tsx";
+import { ListStates, LoadMore } from "../components/paged-list.tsx";
 import { HeldForBadges, StatusBadge, SubscriptionStateBadge } from "../components/subscription-badges.tsx";
 import { formatDate, formatInstant, formatRange, shortLocator } from "../format.ts";
 import { formatMoney } from "../money.ts";
@@ -57,17 +57,6 @@ const PAYMENT_MODEL_TEXT: Record<SubscriptionOutput["paymentModel"], string> = {
   pay_before_bill: "pay before bill",
   pay_after_bill: "pay after bill",
 };
-
-/** `user:01J…` (as createdBy stores it) → the name the history recorded. */
-function useActorNames(locator: string) {
-  const trpc = useTRPC();
-  const scope = useScope();
-  const history = useQuery(
-    trpc.audit.history.queryOptions({ ...scope, entityType: "subscription", entityId: locator }),
-  );
-  const names = new Map(history.data?.map((e) => [`${e.actorType}:${e.actorId}`, e.actorName]));
-  return (label: string | null) => (label ? (names.get(label) ?? label) : "—");
-}
 
 function SubscriptionView({ sub }: { sub: SubscriptionOutput }) {
   const trpc = useTRPC();
@@ -213,7 +202,16 @@ function SubscriptionView({ sub }: { sub: SubscriptionOutput }) {
 
       <InvoicesCard sub={sub} onPaid={(text) => setNotice(text)} />
       <ActionsCard sub={sub} onChanged={setNotice} />
-      <History locator={sub.locator} />
+      <HistoryTimeline
+        entity={{ entityType: "subscription", entityId: sub.locator }}
+        transition={(e) => (
+          <StateTransition
+            before={snapshotState(e.before)}
+            after={snapshotState(e.after)}
+            changes={describeSubscriptionChange(e.before, e.after).join("; ")}
+          />
+        )}
+      />
 
       {confirmTerminate && (
         <ConfirmDialog
@@ -352,12 +350,9 @@ function InvoicesCard({ sub, onPaid }: { sub: SubscriptionOutput; onPaid: (text:
     <section aria-labelledby="invoices-title" className="card">
       <h2 id="invoices-title">Invoices</h2>
       <ErrorBanner error={invoices.error} />
-      {invoices.isPending && <p className="muted">Loading invoices…</p>}
-      {!invoices.isPending && items.length === 0 && !invoices.error && (
-        <p className="muted" data-testid="invoices-empty">
-          No invoices yet: the worker issues one on each billing date of an effective subscription.
-        </p>
-      )}
+      <ListStates pages={invoices} count={items.length} loading="Loading invoices…" emptyTestId="invoices-empty" card>
+        No invoices yet: the worker issues one on each billing date of an effective subscription.
+      </ListStates>
       {items.length > 0 && (
         <div className="table-scroll">
           <table aria-busy={invoices.isFetching}>
@@ -422,16 +417,7 @@ function InvoicesCard({ sub, onPaid }: { sub: SubscriptionOutput; onPaid: (text:
           </table>
         </div>
       )}
-      {invoices.hasNextPage && (
-        <button
-          type="button"
-          className="load-more"
-          onClick={() => invoices.fetchNextPage()}
-          disabled={invoices.isFetchingNextPage}
-        >
-          {invoices.isFetchingNextPage ? "Loading…" : "Load more invoices"}
-        </button>
-      )}
+      <LoadMore pages={invoices} label="Load more invoices" />
       {paying && (
         <Suspense fallback={null}>
           <RecordPaymentDialog
@@ -458,7 +444,7 @@ function ActionsCard({ sub, onChanged }: { sub: SubscriptionOutput; onChanged: (
   const actions = useActionPages(sub.locator);
   const changed = useSubscriptionChanged();
   const canWrite = useCan("subscriptions:write");
-  const who = useActorNames(sub.locator);
+  const who = useActorNames({ entityType: "subscription", entityId: sub.locator });
   const [cancelling, setCancelling] = useState<ActionOutput | null>(null);
   const cancel = useMutation(
     trpc.subscriptions.cancelAction.mutationOptions({
@@ -474,12 +460,9 @@ function ActionsCard({ sub, onChanged }: { sub: SubscriptionOutput; onChanged: (
     <section aria-labelledby="actions-title" className="card">
       <h2 id="actions-title">Action history</h2>
       <ErrorBanner error={actions.error} />
-      {actions.isPending && <p className="muted">Loading actions…</p>}
-      {!actions.isPending && items.length === 0 && !actions.error && (
-        <p className="muted" data-testid="actions-empty">
-          No grace period extensions yet.
-        </p>
-      )}
+      <ListStates pages={actions} count={items.length} loading="Loading actions…" emptyTestId="actions-empty" card>
+        No grace period extensions yet.
+      </ListStates>
       {items.length > 0 && (
         <div className="table-scroll">
           <table aria-busy={actions.isFetching}>
@@ -548,16 +531,7 @@ function ActionsCard({ sub, onChanged }: { sub: SubscriptionOutput; onChanged: (
           </table>
         </div>
       )}
-      {actions.hasNextPage && (
-        <button
-          type="button"
-          className="load-more"
-          onClick={() => actions.fetchNextPage()}
-          disabled={actions.isFetchingNextPage}
-        >
-          {actions.isFetchingNextPage ? "Loading…" : "Load more actions"}
-        </button>
-      )}
+      <LoadMore pages={actions} label="Load more actions" />
       {cancelling && (
         <ConfirmDialog
           title="Cancel the scheduled extension?"
@@ -621,46 +595,5 @@ function KeyValues({ values }: { values: Record<string, string | number> }) {
         </li>
       ))}
     </ul>
-  );
-}
-
-type AuditEvent = inferRouterOutputs<AppRouter>["audit"]["history"][number];
-
-function History({ locator }: { locator: string }) {
-  const trpc = useTRPC();
-  const scope = useScope();
-  const history = useQuery(
-    trpc.audit.history.queryOptions({ ...scope, entityType: "subscription", entityId: locator }),
-  );
-  return (
-    <section aria-labelledby="history-title" className="card">
-      <h2 id="history-title">History</h2>
-      <ErrorBanner error={history.error} />
-      {history.isPending && <p className="muted">Loading history…</p>}
-      <ol className="timeline" data-testid="history">
-        {history.data?.map((e) => (
-          <HistoryEntry key={e.id} event={e} />
-        ))}
-      </ol>
-    </section>
-  );
-}
-
-function HistoryEntry({ event }: { event: AuditEvent }) {
-  const before = snapshotState(event.before);
-  const after = snapshotState(event.after);
-  const changes = describeSubscriptionChange(event.before, event.after);
-  return (
-    <li data-testid="history-entry" data-action={event.action}>
-      <span className="action">{event.action}</span>
-      <span className="transition">
-        {before ?? "—"} → {after ?? "—"}
-        {changes.length > 0 && <span className="muted changed">{changes.join("; ")}</span>}
-      </span>
-      <span className="actor">
-        {event.actorName} <span className="muted">({event.actorType})</span>
-      </span>
-      <time dateTime={event.at}>{formatInstant(event.at)}</time>
-    </li>
   );
 }

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { Link, useLocation } from "wouter";
 import { useAccounts } from "../accounts.ts";
+import { AccountOptions } from "../components/account-options.tsx";
 import { Field } from "../components/field.tsx";
 import { ServerIssues } from "../forms/server-issues.tsx";
 import {
@@ -89,13 +90,7 @@ export function CreateSubscription() {
           <Field name="accountLocator" label="Account" errors={errors} hint="The accounts receivable that pays.">
             {(a11y) => (
               <select {...a11y} {...register("accountLocator")}>
-                <option value="">{accounts.isPending ? "Loading accounts…" : "Choose an account…"}</option>
-                {accounts.items.map((a) => (
-                  <option key={a.locator} value={a.locator} disabled={a.status !== "open"}>
-                    {a.name}
-                    {a.status !== "open" ? " (closed)" : ""}
-                  </option>
-                ))}
+                <AccountOptions accounts={accounts} />
               </select>
             )}
           </Field>

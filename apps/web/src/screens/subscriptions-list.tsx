@@ -4,6 +4,7 @@ import { useState } from "react";
 import { Link, useLocation, useSearchParams } from "wouter";
 import { useAccounts } from "../accounts.ts";
 import { ErrorBanner } from "../components/error-banner.tsx";
+import { ListStates, LoadMore } from "../components/paged-list.tsx";
 import { HeldForBadges, SubscriptionStateBadge } from "../components/subscription-badges.tsx";
 import { formatDate } from "../format.ts";
 import { formatMoney } from "../money.ts";
@@ -199,22 +200,10 @@ export function SubscriptionsList() {
           </tbody>
         </table>
       </div>
-      {list.isPending && <p className="page-status">Loading subscriptions…</p>}
-      {!list.isPending && !list.error && items.length === 0 && (
-        <p className="empty" data-testid="subscriptions-empty">
-          {EMPTY_TEXT[view](days)}
-        </p>
-      )}
-      {list.hasNextPage && (
-        <button
-          type="button"
-          className="load-more"
-          onClick={() => list.fetchNextPage()}
-          disabled={list.isFetchingNextPage}
-        >
-          {list.isFetchingNextPage ? "Loading…" : "Load more"}
-        </button>
-      )}
+      <ListStates pages={list} count={items.length} loading="Loading subscriptions…" emptyTestId="subscriptions-empty">
+        {EMPTY_TEXT[view](days)}
+      </ListStates>
+      <LoadMore pages={list} />
     </section>
   );
 }
