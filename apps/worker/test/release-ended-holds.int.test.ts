@@ -40,6 +40,12 @@ interface RunningWorker {
 }
 
 /** Starts a real worker process: `node --import tsx src/main.ts ...args`. */
+/** Every worker process this file started and that is still running. */
+const spawned = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of spawned) child.kill("SIGKILL");
+});
+
 function startWorker(databaseUrl: string | null, args: string[], killAfterMs = 90_000): RunningWorker {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "debug" /* quiet ticks log at debug */ };
   delete env.HOLDFAST_NOW;
@@ -59,8 +65,10 @@ function startWorker(databaseUrl: string | null, args: string[], killAfterMs = 9
   child.stderr?.setEncoding("utf8").on("data", (d: string) => {
     stderr += d;
   });
-  // A hung worker must not hang the suite.
+  // A hung worker must not hang the suite, nor outlive it when a test fails early.
   const guard = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+  spawned.add(child);
+  child.on("close", () => spawned.delete(child));
   const exited = new Promise<WorkerExit>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => {
