@@ -53,6 +53,10 @@ const s = schema.subscriptions;
 const overdueOpenInvoice = (date: BusinessDate): SQL =>
   sql`exists (select 1 from ${schema.invoices} where ${schema.invoices.subscriptionId} = ${s.id} and ${schema.invoices.status} = 'open' and ${schema.invoices.dueOn} < ${date})`;
 
+/** An effective subscription whose grace period ended before `date` and is not paused. */
+const graceEndedBefore = (date: BusinessDate) =>
+  and(eq(s.state, "effective"), isNotNull(s.graceEnd), lt(s.graceEnd, date), isNull(s.gracePausedOn));
+
 function claimSubscriptions(ctx: JobContext, where: SQL | undefined) {
   return (tx: Transaction) =>
     tx.select().from(s).where(where).orderBy(asc(s.id)).limit(ctx.batchSize).for("update", { of: s, skipLocked: true });
@@ -112,7 +116,9 @@ export function executeDueActions(ctx: JobContext, tenantId: string, date: Busin
       } catch (e) {
         // A subscription changed by another request at this moment is retried next round; anything else is reported.
         if (!(isAppError(e) && e.code === "CONCURRENT_MODIFICATION")) {
-          ctx.errors.push(`tenant ${tenantId}: scheduled action ${action.id}: ${e instanceof Error ? e.message : String(e)}`);
+          ctx.errors.push(
+            `tenant ${tenantId}: scheduled action ${action.id}: ${e instanceof Error ? e.message : String(e)}`,
+          );
         }
         return false;
       }
@@ -180,17 +186,7 @@ export function issueInvoices(ctx: JobContext, tenantId: string, date: BusinessD
 export function closeEndedGracePeriods(ctx: JobContext, tenantId: string, date: BusinessDate) {
   return drain(
     ctx,
-    claimSubscriptions(
-      ctx,
-      and(
-        eq(s.tenantId, tenantId),
-        eq(s.state, "effective"),
-        isNotNull(s.graceEnd),
-        lt(s.graceEnd, date),
-        isNull(s.gracePausedOn),
-        not(overdueOpenInvoice(date)),
-      ),
-    ),
+    claimSubscriptions(ctx, and(eq(s.tenantId, tenantId), graceEndedBefore(date), not(overdueOpenInvoice(date)))),
     (tx, sub) =>
       updateSubscription(
         tx,
@@ -286,10 +282,7 @@ export function lapseSubscriptions(ctx: JobContext, tenantId: string, date: Busi
       ctx,
       and(
         eq(s.tenantId, tenantId),
-        eq(s.state, "effective"),
-        isNotNull(s.graceEnd),
-        lt(s.graceEnd, date),
-        isNull(s.gracePausedOn),
+        graceEndedBefore(date),
         overdueOpenInvoice(date),
         not(accountHeldSql(tenantId, s.accountId, "delinquency", date)),
       ),
