@@ -9,7 +9,8 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
  * date lies within both the hold's and the target's dates, and the hold was in
  * force that day: activated on or before it and not released before the end of
  * it (business dates in the tenant's zone). For today and later dates this is
- * exactly the domain's `holdsInEffect` (an active hold); for a past day the
+ * exactly the domain's `holdsInEffect` (an active hold; test/held-sql-agreement.int.test.ts
+ * in packages/api checks the two agree); for a past day the
  * worker re-runs, it answers as of that day, so a hold released this morning
  * still held yesterday.
  */
