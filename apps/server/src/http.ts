@@ -78,10 +78,20 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       return;
     }
     if (url === "/readyz") {
-      opts.db.$client`select 1`.then(
-        () => json(res, 200, { ok: true, database: "up" }),
-        () => json(res, 503, { ok: false, database: "down" }),
-      );
+      // Read opts.db now: the pool may have been replaced after an outage. A database that does not answer
+      // within 5 s (a hung connection, a network partition) is down too.
+      let timer: NodeJS.Timeout | undefined;
+      Promise.race([
+        opts.db.$client`select 1`,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("timeout")), 5000);
+        }),
+      ])
+        .then(
+          () => json(res, 200, { ok: true, database: "up" }),
+          () => json(res, 503, { ok: false, database: "down" }),
+        )
+        .finally(() => clearTimeout(timer));
       return;
     }
     if (web) return web(req, res, () => json(res, 404, { error: "not found" }));

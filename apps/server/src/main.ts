@@ -4,7 +4,7 @@
  */
 import { closeDb, createDb } from "@holdfast/db";
 import { clockFromEnv } from "@holdfast/services";
-import { openDatabase } from "./database.ts";
+import { openDatabase, supervisePool } from "./database.ts";
 import { readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
@@ -12,8 +12,11 @@ import { createLogger } from "./logger.ts";
 const env = readEnv();
 const logger = createLogger("holdfast-server", env.LOG_LEVEL);
 const database = await openDatabase(env, (m) => logger.info(m));
-const db = createDb(database.url, { name: "holdfast-server", max: 20 });
-const server = createHttpServer({ db, clock: clockFromEnv(env.HOLDFAST_NOW), logger, webDist: env.WEB_DIST });
+const newPool = () => createDb(database.url, { name: "holdfast-server", max: env.HOLDFAST_DB_POOL_MAX });
+// The handlers read deps.db on every request, so the supervisor can swap in a fresh pool after a database outage.
+const deps = { db: newPool(), clock: clockFromEnv(env.HOLDFAST_NOW), logger, webDist: env.WEB_DIST };
+const pool = supervisePool(deps, newPool, database.url, logger);
+const server = createHttpServer(deps);
 server.listen(env.PORT, env.HOST, () => logger.info(`listening on http://${env.HOST}:${env.PORT}`));
 
 let stopping = false;
@@ -23,7 +26,8 @@ async function shutdown(signal: string) {
   logger.info({ signal }, "shutting down");
   server.close();
   server.closeAllConnections();
-  await closeDb(db);
+  pool.stop();
+  await closeDb(deps.db);
   await database.stop();
   process.exit(0);
 }

@@ -8,7 +8,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { closeDb, createDb } from "@holdfast/db";
 import { clockFromEnv, seedDemo } from "@holdfast/services";
-import { openDatabase } from "./database.ts";
+import { openDatabase, supervisePool } from "./database.ts";
 import { readEnv, REPO_ROOT } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
@@ -19,10 +19,13 @@ const clock = clockFromEnv(env.HOLDFAST_NOW);
 const database = await openDatabase(env, (m) => logger.info(m));
 const urlFile = path.join(env.HOLDFAST_DATA_DIR, "database-url");
 if (database.embedded) writeFileSync(urlFile, database.url, { mode: 0o600 });
-const db = createDb(database.url, { name: "holdfast-server", max: 20 });
+const newPool = () => createDb(database.url, { name: "holdfast-server", max: env.HOLDFAST_DB_POOL_MAX });
+// The handlers read deps.db on every request, so the supervisor can swap in a fresh pool after a database outage.
+const deps = { db: newPool(), clock, logger, webDist: env.WEB_DIST };
+const pool = supervisePool(deps, newPool, database.url, logger);
 
-const demo = env.HOLDFAST_NO_DEMO === "1" ? null : await seedDemo(db, clock);
-const server = createHttpServer({ db, clock, logger, webDist: env.WEB_DIST });
+const demo = env.HOLDFAST_NO_DEMO === "1" ? null : await seedDemo(deps.db, clock);
+const server = createHttpServer(deps);
 await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, resolve));
 const base = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`;
 
@@ -59,7 +62,8 @@ async function shutdown(signal: string) {
   server.close();
   server.closeAllConnections();
   await Promise.race([workerExited, new Promise((r) => setTimeout(r, 10_000))]);
-  await closeDb(db);
+  pool.stop();
+  await closeDb(deps.db);
   if (database.embedded) rmSync(urlFile, { force: true });
   await database.stop();
   logger.info("stopped");

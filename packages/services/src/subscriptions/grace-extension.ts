@@ -9,6 +9,7 @@ import {
   type ExtendGracePeriodInput,
   extendedGraceEnd,
   type FieldIssue,
+  isAppError,
 } from "@holdfast/domain";
 import { and, count, desc, eq, lt } from "drizzle-orm";
 import { recordAudit } from "../audit.ts";
@@ -189,7 +190,21 @@ export function extendGracePeriod(ctx: ServiceContext, input: ExtendGracePeriodI
     await recordAudit(tx, ctx, { tenantId, entityType: "subscription_action", entityId: action.id, action: "create", before: null, after: out });
     return out;
   });
-  return full.then((out) => project(out, fieldsSet));
+  return full.then(
+    (out) => project(out, fieldsSet),
+    (e: unknown) => {
+      // With a reference number the key is stored as "trn:<number>": a reuse must name the field the caller
+      // sent (as the check after the key's purge does), not an idempotencyKey it never sent.
+      if (req.transactionReferenceNumber && isAppError(e) && e.code === "IDEMPOTENCY_KEY_REUSED") {
+        throw new AppError(
+          "IDEMPOTENCY_KEY_REUSED",
+          `transactionReferenceNumber ${req.transactionReferenceNumber} was already used for a different request`,
+          { issues: [{ path: "transactionReferenceNumber", rule: "reused_with_different_body", message: "already used for a different request" }] },
+        );
+      }
+      throw e;
+    },
+  );
 }
 
 /** Worker step 1: runs one due scheduled action on its date; a rule that now fails marks it failed. */
