@@ -62,7 +62,8 @@ function toMarkdown(machine: ReturnType<typeof describeMachine>, sections: Bench
     lines.push("");
     if (s.targets.length > 0) {
       lines.push("| target | measured | met |", "|---|---|---|");
-      for (const t of s.targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? "yes" : `no: ${t.why ?? ""}`} |`);
+      for (const t of s.targets)
+        lines.push(`| ${t.target} | ${t.measured} | ${t.met ? "yes" : `no: ${t.why ?? ""}`} |`);
       lines.push("");
     }
     if (s.details) lines.push(s.details, "");
@@ -82,7 +83,8 @@ async function main() {
   if (!(scale > 0 && scale <= 1)) throw new Error("--scale must be in (0, 1]");
   const wanted = args.filter((a) => !a.startsWith("--")).map((a) => a.toLowerCase());
   const ids = wanted.length > 0 ? wanted : Object.keys(BENCHMARKS);
-  for (const id of ids) if (!BENCHMARKS[id]) throw new Error(`unknown benchmark ${id}; known: ${Object.keys(BENCHMARKS).join(", ")}`);
+  for (const id of ids)
+    if (!BENCHMARKS[id]) throw new Error(`unknown benchmark ${id}; known: ${Object.keys(BENCHMARKS).join(", ")}`);
 
   let stop = async () => undefined as void;
   let adminUrl = process.env.DATABASE_URL;
@@ -97,7 +99,8 @@ async function main() {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
   const log = (line: string) => console.log(line);
   try {
-    const [{ version }] = await admin<{ version: string }[]>`select version()`;
+    const [row] = await admin<{ version: string }[]>`select version()`;
+    const version = row?.version;
     const ctx: BenchContext = {
       adminUrl,
       urlFor: (db) => withDatabase(adminUrl as string, db),
@@ -118,8 +121,10 @@ async function main() {
       const bench = await (BENCHMARKS[id] as () => Promise<Benchmark>)();
       const section = await bench(ctx);
       sections.push(section);
-      for (const f of section.figures) log(`  ${f.name}: ${formatValue(f.value)} ${f.unit}${f.note ? ` (${f.note})` : ""}`);
-      for (const t of section.targets) log(`  target ${t.target}: ${t.measured} → ${t.met ? "met" : `missed (${t.why ?? ""})`}`);
+      for (const f of section.figures)
+        log(`  ${f.name}: ${formatValue(f.value)} ${f.unit}${f.note ? ` (${f.note})` : ""}`);
+      for (const t of section.targets)
+        log(`  target ${t.target}: ${t.measured} → ${t.met ? "met" : `missed (${t.why ?? ""})`}`);
     }
     await mkdir(RESULTS, { recursive: true });
     const stamp = machine.date.replace(/[:.]/g, "-");

@@ -4,11 +4,8 @@
  * the real HTTP server serving the built dashboard, a real Chromium.
  */
 import { existsSync } from "node:fs";
-import type http from "node:http";
-import type { AddressInfo } from "node:net";
 import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
 import { zAutomationInput, zAutomationUpdate } from "@holdfast/domain";
-import { createHttpServer } from "@holdfast/server/http";
 import {
   addAutomations,
   fixedClock,
@@ -16,10 +13,10 @@ import {
   type ServiceContext,
   updateAutomations,
 } from "@holdfast/services";
-import pino from "pino";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DIST, ensureBuilt } from "./build-dashboard.ts";
+import { type BrowserWorld, gone, shows, startBrowserWorld, stopBrowserWorld } from "./browser-fixture.ts";
+import { ensureBuilt } from "./build-dashboard.ts";
 
 const SCREENSHOT = "/tmp/holdfast-automation-editor.png";
 const EDIT_SCREENSHOT = "/tmp/holdfast-automation-edit.png";
@@ -41,12 +38,10 @@ const PRODUCT_BREAKFAST = "507d93e6-9fb5-4734-a6d1-977afc4dfdff";
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let testDb: TestDatabase | undefined;
-let server: http.Server | undefined;
-let browser: Browser | undefined;
+let world: BrowserWorld | undefined;
 let page: Page;
 let system: ServiceContext;
 let tenantId = "";
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -84,50 +79,13 @@ beforeAll(async () => {
     ),
   });
 
-  server = createHttpServer({ db, clock, logger: pino({ level: "silent" }), webDist: DIST });
-  const listening = server;
-  await new Promise<void>((resolve, reject) => {
-    listening.once("error", reject);
-    listening.listen(0, "127.0.0.1", () => resolve());
-  });
-  const baseUrl = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
-
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(15_000);
-  page = await context.newPage();
-  page.on("pageerror", (e) => pageErrors.push(e.message));
+  world = await startBrowserWorld(db, clock);
+  page = world.page;
 });
 
 afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  if (server) {
-    const closing = server;
-    closing.closeAllConnections();
-    await new Promise<void>((resolve) => closing.close(() => resolve()));
-  }
-  await testDb?.close();
+  await stopBrowserWorld(world, testDb);
 });
-
-async function shows(locator: Locator, text: string | RegExp) {
-  await locator.filter({ hasText: text }).first().waitFor();
-}
-
-async function gone(locator: Locator) {
-  await locator.waitFor({ state: "detached" });
-}
 
 const nav = (name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
 const field = (label: string) => page.getByLabel(label, { exact: true });
@@ -369,6 +327,6 @@ describe("billing automations in a real browser", () => {
   });
 
   it("raised no error in the page", () => {
-    expect(pageErrors).toEqual([]);
+    expect(world?.pageErrors).toEqual([]);
   });
 });

@@ -4,16 +4,13 @@
  * serving the built dashboard, and a real Chromium driven by playwright-core.
  */
 import { existsSync } from "node:fs";
-import type http from "node:http";
-import type { AddressInfo } from "node:net";
 import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
 import { ALL_PERMISSIONS } from "@holdfast/domain";
-import { createHttpServer } from "@holdfast/server/http";
 import { createAccount, createUser, fixedClock, provisionTenant, type ServiceContext } from "@holdfast/services";
-import pino from "pino";
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DIST, ensureBuilt } from "./build-dashboard.ts";
+import { type BrowserWorld, shows, signIn, startBrowserWorld, stopBrowserWorld } from "./browser-fixture.ts";
+import { ensureBuilt } from "./build-dashboard.ts";
 
 const SCREENSHOT = "/tmp/holdfast-detail.png";
 
@@ -24,12 +21,10 @@ const OPS_EMAIL = "ops@acme.test";
 const PORTFOLIO_EMAIL = "portfolio@holdfast.test";
 
 let testDb: TestDatabase | undefined;
-let server: http.Server | undefined;
+let world: BrowserWorld | undefined;
 let browser: Browser | undefined;
-let context: BrowserContext | undefined;
 let page: Page;
 let baseUrl = "";
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -53,58 +48,17 @@ beforeAll(async () => {
     ],
   });
 
-  server = createHttpServer({ db, clock, logger: pino({ level: "silent" }), webDist: DIST });
-  const listening = server;
-  await new Promise<void>((resolve, reject) => {
-    listening.once("error", reject);
-    listening.listen(0, "127.0.0.1", () => resolve());
-  });
-  baseUrl = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
-
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(15_000);
-  page = await context.newPage();
-  page.on("pageerror", (e) => pageErrors.push(e.message));
+  world = await startBrowserWorld(db, clock);
+  ({ browser, baseUrl, page } = world);
 });
 
 afterAll(async () => {
-  // Each part is closed even when another fails to close.
-  await browser?.close().catch(() => undefined);
-  if (server) {
-    const closing = server;
-    closing.closeAllConnections();
-    await new Promise<void>((resolve) => closing.close(() => resolve()));
-  }
-  await testDb?.close();
+  await stopBrowserWorld(world, testDb);
 });
-
-/** Waits until the locator shows this text. */
-async function shows(locator: Locator, text: string | RegExp) {
-  await locator.filter({ hasText: text }).first().waitFor();
-}
 
 async function moveButtons(): Promise<string[]> {
   const toolbar = page.getByRole("group", { name: "Moves" });
   return (await toolbar.locator("a, button").allTextContents()).map((t) => t.trim());
-}
-
-async function signIn(p: Page, email: string, password: string) {
-  await p.getByLabel("Email").fill(email);
-  await p.getByLabel("Password").fill(password);
-  await p.getByRole("button", { name: "Sign in" }).click();
 }
 
 let holdLocator = "";
@@ -279,6 +233,6 @@ describe("dashboard in a real browser", () => {
   });
 
   it("raised no error in the page", () => {
-    expect(pageErrors).toEqual([]);
+    expect(world?.pageErrors).toEqual([]);
   });
 });

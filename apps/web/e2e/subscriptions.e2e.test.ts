@@ -10,11 +10,8 @@
  * Today is 2030-06-10: four days of grace left.
  */
 import { existsSync } from "node:fs";
-import type http from "node:http";
-import type { AddressInfo } from "node:net";
 import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
 import { createSubscriptionInput } from "@holdfast/domain";
-import { createHttpServer } from "@holdfast/server/http";
 import {
   createAccount,
   createSubscription,
@@ -24,10 +21,10 @@ import {
   runTick,
   type ServiceContext,
 } from "@holdfast/services";
-import pino from "pino";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DIST, ensureBuilt } from "./build-dashboard.ts";
+import { type BrowserWorld, gone, shows, startBrowserWorld, stopBrowserWorld } from "./browser-fixture.ts";
+import { ensureBuilt } from "./build-dashboard.ts";
 
 const SCREENSHOT = "/tmp/holdfast-subscription.png";
 const LIST_SCREENSHOT = "/tmp/holdfast-subscriptions-list.png";
@@ -42,12 +39,10 @@ const OTHER_ACCOUNT = "Riverside Suites";
 const SUB_NUMBER = "SUB-GRACE-1";
 
 let testDb: TestDatabase | undefined;
-let server: http.Server | undefined;
-let browser: Browser | undefined;
+let world: BrowserWorld | undefined;
 let page: Page;
 let clock: ReturnType<typeof fixedClock>;
 let subscriptionLocator = "";
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -87,50 +82,13 @@ beforeAll(async () => {
   expect(caughtUp.errors).toEqual([]);
   expect(caughtUp.counts.gracePeriodsStarted).toBe(1);
 
-  server = createHttpServer({ db, clock, logger: pino({ level: "silent" }), webDist: DIST });
-  const listening = server;
-  await new Promise<void>((resolve, reject) => {
-    listening.once("error", reject);
-    listening.listen(0, "127.0.0.1", () => resolve());
-  });
-  const baseUrl = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
-
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(15_000);
-  page = await context.newPage();
-  page.on("pageerror", (e) => pageErrors.push(e.message));
+  world = await startBrowserWorld(db, clock);
+  page = world.page;
 });
 
 afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  if (server) {
-    const closing = server;
-    closing.closeAllConnections();
-    await new Promise<void>((resolve) => closing.close(() => resolve()));
-  }
-  await testDb?.close();
+  await stopBrowserWorld(world, testDb);
 });
-
-async function shows(locator: Locator, text: string | RegExp) {
-  await locator.filter({ hasText: text }).first().waitFor();
-}
-
-async function gone(locator: Locator) {
-  await locator.waitFor({ state: "detached" });
-}
 
 const nav = (name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
 const view = (name: string) =>
@@ -408,6 +366,6 @@ describe("subscriptions and the grace period in a real browser", () => {
   });
 
   it("raised no error in the page", () => {
-    expect(pageErrors).toEqual([]);
+    expect(world?.pageErrors).toEqual([]);
   });
 });

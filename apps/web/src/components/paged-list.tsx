@@ -1,12 +1,12 @@
-import type { ReactNode } from "react";
+import { type ReactNode, useEffect } from "react";
 
 /** The parts of an infinite query the list states need. */
-interface Pages {
+export interface Pages {
   isPending: boolean;
   error: unknown;
   hasNextPage: boolean;
   isFetchingNextPage: boolean;
-  fetchNextPage: () => unknown;
+  fetchNextPage: (options?: { cancelRefetch?: boolean }) => unknown;
 }
 
 /**
@@ -54,4 +54,22 @@ export function LoadMore({ pages, label = "Load more" }: { pages: Pages; label?:
       {pages.isFetchingNextPage ? "Loading…" : label}
     </button>
   );
+}
+
+/**
+ * Fetches the next page on its own once the reader comes within `ahead` rows
+ * of the end of what is loaded (`lastShown` is the index of the last row
+ * rendered), so a long list reads as one list. A failed page is not asked for
+ * again in a loop: the error shows, and LoadMore retries it.
+ */
+export function useFetchAhead(
+  pages: Pages,
+  { loaded, lastShown, ahead }: { loaded: number; lastShown: number; ahead: number },
+) {
+  const { hasNextPage, isFetchingNextPage, error, fetchNextPage } = pages;
+  const near = loaded === 0 || lastShown >= loaded - 1 - ahead;
+  useEffect(() => {
+    // cancelRefetch: false, so a second call while the page is on its way does not restart it.
+    if (near && hasNextPage && !isFetchingNextPage && !error) fetchNextPage({ cancelRefetch: false });
+  }, [near, hasNextPage, isFetchingNextPage, error, fetchNextPage]);
 }

@@ -1,14 +1,24 @@
 import { HOLD_PROCESSES, HOLD_STATES, type HoldOutput, type HoldProcess, type HoldState } from "@holdfast/domain";
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import { useWindowVirtualizer } from "@tanstack/react-virtual";
+import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { Link, useLocation, useSearchParams } from "wouter";
 import { useAccounts } from "../accounts.ts";
 import { ErrorBanner } from "../components/error-banner.tsx";
+import { LoadMore, type Pages, useFetchAhead } from "../components/paged-list.tsx";
 import { ScheduleBadge, StateBadge } from "../components/state-badge.tsx";
 import { formatInstant, formatRange, shortLocator } from "../format.ts";
 import { useCan, useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 
-const PAGE_SIZE = 50;
+/** Holds per request: a 10,000-hold tenant is 50 requests, each small enough to answer quickly. */
+const PAGE_SIZE = 200;
+/** A row's height until the first row is laid out: the one-line row of styles.css. */
+const ROW_ESTIMATE_PX = 40;
+/** Rows rendered beyond each edge of the viewport, so a quick scroll does not show blank space. */
+const OVERSCAN = 8;
+/** The next page is asked for when the last rendered row is this close to the end of what is loaded. */
+const FETCH_AHEAD_ROWS = 150;
 
 const isState = (s: string): s is HoldState => (HOLD_STATES as readonly string[]).includes(s);
 const isProcess = (s: string): s is HoldProcess => (HOLD_PROCESSES as readonly string[]).includes(s);
@@ -40,7 +50,10 @@ export function HoldsList() {
       placeholderData: keepPreviousData,
     }),
   );
-  const items = holds.data?.pages.flatMap((p) => p.items) ?? [];
+  const pages = holds.data?.pages;
+  // Flattened once per page arriving, not on every scroll.
+  const items = useMemo(() => pages?.flatMap((p) => p.items) ?? [], [pages]);
+  const openHold = useCallback((locator: string) => navigate(`/holds/${locator}`), [navigate]);
 
   function setFilter(mutate: (next: URLSearchParams) => void) {
     setParams(
@@ -122,70 +135,197 @@ export function HoldsList() {
 
       <ErrorBanner error={holds.error} />
 
-      <table className="holds-table" aria-busy={holds.isFetching}>
-        <caption className="visually-hidden">Holds, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Hold</th>
-            <th scope="col">Account</th>
-            <th scope="col">State</th>
-            <th scope="col">Targets</th>
-            <th scope="col">Dates</th>
-            <th scope="col">Updated</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((h) => (
-            <HoldRow
-              key={h.locator}
-              hold={h}
-              accountName={accounts.name(h.accountLocator)}
-              onOpen={() => navigate(`/holds/${h.locator}`)}
-            />
-          ))}
-        </tbody>
-      </table>
+      <HoldsTable
+        holds={holds}
+        items={items}
+        accountName={accounts.name}
+        busy={holds.isFetching && !holds.isFetchingNextPage}
+        onOpen={openHold}
+      />
       {holds.isPending && <p className="page-status">Loading holds…</p>}
       {!holds.isPending && !holds.error && items.length === 0 && (
         <p className="empty" data-testid="holds-empty">
           No holds match these filters.
         </p>
       )}
-      {holds.hasNextPage && (
-        <button
-          type="button"
-          className="load-more"
-          onClick={() => holds.fetchNextPage()}
-          disabled={holds.isFetchingNextPage}
-        >
-          {holds.isFetchingNextPage ? "Loading…" : "Load more"}
-        </button>
-      )}
+      <LoadMore pages={holds} />
     </section>
   );
 }
 
-function HoldRow({ hold, accountName, onOpen }: { hold: HoldOutput; accountName: string; onOpen: () => void }) {
+/**
+ * The rows as one table, however many pages are loaded: only the rows near the
+ * viewport are in the DOM (the page scrolls as usual; spacer rows above and
+ * below keep the scroll height), and the next page is fetched while the reader
+ * is still a few screens from the end. A screen reader still hears the size:
+ * aria-rowcount is the total once the last page is in (-1, "unknown", before),
+ * and each row says where it is with aria-rowindex (the header row is 1).
+ *
+ * Its own component so that a scroll re-renders the rows, not the filters.
+ */
+function HoldsTable({
+  holds,
+  items,
+  accountName,
+  busy,
+  onOpen,
+}: {
+  holds: Pages;
+  items: HoldOutput[];
+  accountName: (locator: string) => string;
+  busy: boolean;
+  onOpen: (locator: string) => void;
+}) {
+  const bodyRef = useRef<HTMLTableSectionElement>(null);
+  // Where the rows start in the page (the virtualizer works in window scroll offsets) and how tall one row is.
+  // Read when the page's size changes (a page of rows arrives, the window or the font is resized, a banner
+  // shows above), never while scrolling: every row is one line (styles.css), so no row is measured as it
+  // scrolls in, and a frame costs no forced layout.
+  const [layout, setLayout] = useState({ top: 0, rowHeight: ROW_ESTIMATE_PX });
+  useLayoutEffect(() => {
+    const read = () => {
+      const body = bodyRef.current;
+      if (!body) return;
+      const top = Math.round(body.getBoundingClientRect().top + window.scrollY);
+      const row = body.querySelector("tr[data-index]");
+      setLayout((prev) => {
+        const rowHeight = row ? row.getBoundingClientRect().height : prev.rowHeight;
+        return prev.top === top && prev.rowHeight === rowHeight ? prev : { top, rowHeight };
+      });
+    };
+    read();
+    const observer = new ResizeObserver(read);
+    observer.observe(document.body);
+    return () => observer.disconnect();
+  }, []);
+  const scrollMargin = layout.top;
+  const estimateSize = useCallback(() => layout.rowHeight, [layout.rowHeight]);
+  // Stable between renders: a new key function would make the virtualizer recompute every row's offset on each frame.
+  const itemKey = useCallback((i: number) => items[i]?.locator ?? i, [items]);
+  const virtualizer = useWindowVirtualizer({
+    count: items.length,
+    estimateSize,
+    overscan: OVERSCAN,
+    scrollMargin,
+    getItemKey: itemKey,
+  });
+  // A new row height (zoom, font size) re-lays the rows out.
+  useLayoutEffect(() => {
+    if (layout.rowHeight > 0) virtualizer.measure();
+  }, [virtualizer, layout.rowHeight]);
+  const rows = virtualizer.getVirtualItems();
+  const first = rows[0];
+  const last = rows.at(-1);
+  useFetchAhead(holds, { loaded: items.length, lastShown: last?.index ?? -1, ahead: FETCH_AHEAD_ROWS });
+
+  const padTop = first ? first.start - scrollMargin : 0;
+  const padBottom = last ? virtualizer.getTotalSize() - (last.end - scrollMargin) : 0;
+  // Known once nothing is left to fetch; the header row counts.
+  const rowCount = holds.hasNextPage || holds.error ? -1 : items.length + 1;
+
   return (
-    <tr className="clickable" onClick={onOpen} data-testid="hold-row" data-locator={hold.locator}>
+    <table className="holds-table" aria-busy={busy} aria-rowcount={rowCount} data-testid="holds-table">
+      <caption className="visually-hidden">Holds, newest first</caption>
+      <thead>
+        <tr aria-rowindex={1}>
+          <th scope="col" className="col-hold">
+            Hold
+          </th>
+          <th scope="col" className="col-account">
+            Account
+          </th>
+          <th scope="col" className="col-state">
+            State
+          </th>
+          <th scope="col" className="col-targets">
+            Targets
+          </th>
+          <th scope="col" className="col-dates">
+            Dates
+          </th>
+          <th scope="col" className="col-updated">
+            Updated
+          </th>
+        </tr>
+      </thead>
+      <tbody ref={bodyRef}>
+        {padTop > 0 && <Spacer height={padTop} />}
+        {rows.map((v) => {
+          const h = items[v.index];
+          if (!h) return null;
+          return (
+            <HoldRow
+              key={h.locator}
+              hold={h}
+              index={v.index}
+              accountName={accountName(h.accountLocator)}
+              onOpen={onOpen}
+            />
+          );
+        })}
+        {padBottom > 0 && <Spacer height={padBottom} />}
+      </tbody>
+    </table>
+  );
+}
+
+/** Stands in for the rows not rendered; hidden from assistive technology, which counts rows by aria-rowindex. */
+function Spacer({ height }: { height: number }) {
+  return (
+    // biome-ignore lint/a11y/noAriaHiddenOnFocusable: a table row takes no focus; this one is empty and only holds space.
+    <tr className="spacer" aria-hidden="true" style={{ height }}>
+      <td colSpan={6} />
+    </tr>
+  );
+}
+
+const HoldRow = memo(function HoldRow({
+  hold,
+  index,
+  accountName,
+  onOpen,
+}: {
+  hold: HoldOutput;
+  index: number;
+  accountName: string;
+  onOpen: (locator: string) => void;
+}) {
+  const targets = hold.targets.map((t) => t.process).join(", ");
+  return (
+    <tr
+      data-index={index}
+      aria-rowindex={index + 2}
+      className="clickable"
+      onClick={() => onOpen(hold.locator)}
+      data-testid="hold-row"
+      data-locator={hold.locator}
+    >
       <td>
-        <Link
+        {/* A plain link, not wouter's Link: a Link subscribes to the location, and a fast scroll mounts
+            and unmounts a dozen rows a frame. A plain click opens the hold in the app (as a Link does);
+            a modified or middle click is left to the browser (new tab or window). */}
+        <a
           href={`/holds/${hold.locator}`}
-          onClick={(e) => e.stopPropagation()}
+          onClick={(e) => {
+            e.stopPropagation();
+            if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+            e.preventDefault();
+            onOpen(hold.locator);
+          }}
           className="mono"
           title={hold.locator}
         >
           {shortLocator(hold.locator)}
-        </Link>
+        </a>
       </td>
-      <td>{accountName}</td>
+      <td title={accountName}>{accountName}</td>
       <td>
         <StateBadge state={hold.holdState} />{" "}
         <ScheduleBadge schedule={hold.schedule === "scheduled" ? "scheduled" : null} />
       </td>
-      <td>{hold.targets.map((t) => t.process).join(", ")}</td>
+      <td title={targets}>{targets}</td>
       <td className="nowrap">{formatRange(hold.startDate, hold.endDate)}</td>
       <td className="nowrap">{formatInstant(hold.updatedAt)}</td>
     </tr>
   );
-}
+});
