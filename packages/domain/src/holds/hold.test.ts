@@ -378,6 +378,18 @@ const checkCases: CheckCase[] = [
     problems: [{ path: "targets[0]", rule: "outside_hold_dates" }],
   },
   {
+    name: "outside_hold_dates for a target starting after the hold ends (no end of its own)",
+    hold: hold({ endDate: "2026-03-28", targets: [target("invoicing", "2026-03-29", null)] }),
+    ctx: ctx(),
+    problems: [{ path: "targets[0]", rule: "outside_hold_dates" }],
+  },
+  {
+    name: "outside_hold_dates for a target ending before the hold starts (no start of its own)",
+    hold: hold({ startDate: "2026-03-20", endDate: null, targets: [target("invoicing", null, "2026-03-19")] }),
+    ctx: ctx(),
+    problems: [{ path: "targets[0]", rule: "outside_hold_dates" }],
+  },
+  {
     name: "outside_hold_dates for the second target only",
     hold: hold({ targets: [target("invoicing", "2026-03-20", "2026-03-25"), target("funding", "2026-04-01", "2026-05-01")] }),
     ctx: ctx(),

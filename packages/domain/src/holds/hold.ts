@@ -133,7 +133,13 @@ export function checkHold(
   const holdRange: DateRange = { start: hold.startDate, end: hold.endDate };
   hold.targets.forEach((t, i) => {
     checkDates(`targets[${i}].`, t, before?.targets.find((b) => b.process === t.process), ctx.today, add);
-    if (!rangeWithin(targetPeriod(hold, t), holdRange)) {
+    const period = targetPeriod(hold, t);
+    // A target dated on one side only takes the other side from the hold: a start after
+    // the hold's end (or an end before its start) leaves it an empty period, outside the hold.
+    // (Inverted dates of the target's own or of the hold's are reported by checkDates.)
+    const oneSided = (t.startDate === null) !== (t.endDate === null);
+    const inverted = oneSided && period.start !== null && period.end !== null && period.start > period.end;
+    if (inverted || !rangeWithin(period, holdRange)) {
       add(`targets[${i}]`, "outside_hold_dates", "the target's dates must lie inside the hold's dates");
     }
   });
