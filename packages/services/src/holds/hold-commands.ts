@@ -23,6 +23,7 @@ import { newLocator } from "../ids.ts";
 import { findAccount } from "../tenancy/accounts.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
 import {
+  allInOrder,
   claimingHoldsOfAccount,
   getHoldRecord,
   type HoldRecord,
@@ -116,8 +117,11 @@ async function changeHold(
     ctx,
     { tenantId: input.tenantId, operation: `holds.${move}`, idempotencyKey: input.idempotencyKey, request },
     async (tx) => {
-      const today = await tenantToday(tx, ctx.clock, input.tenantId);
-      const current = await getHoldRecord(tx, input.tenantId, input.locator);
+      // Independent reads, pipelined on the transaction's connection (bench P1).
+      const [today, current] = await allInOrder([
+        tenantToday(tx, ctx.clock, input.tenantId),
+        getHoldRecord(tx, input.tenantId, input.locator),
+      ]);
       if (input.expectedVersion !== undefined && input.expectedVersion !== current.row.version) {
         throw new AppError(
           "VERSION_CONFLICT",
@@ -132,7 +136,9 @@ async function changeHold(
         .update(schema.holds)
         .set({ ...change.patch, version: current.row.version + 1, updatedAt: now, updatedBy: actorLabel(ctx.actor) })
         .where(and(eq(schema.holds.id, current.row.id), eq(schema.holds.version, current.row.version)))
-        .returning();
+        .returning()
+        .prepare("move_hold")
+        .execute();
       if (!row) {
         throw new AppError("CONCURRENT_MODIFICATION", `hold ${input.locator} was changed by another request; reload and retry`);
       }

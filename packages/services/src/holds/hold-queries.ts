@@ -11,7 +11,7 @@ import { and, asc, desc, eq, exists, inArray, lt } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
 import { findAccount } from "../tenancy/accounts.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
-import { getHoldRecord, loadHoldRecords, toHoldOutput, toRecord } from "./hold-store.ts";
+import { allInOrder, anyOf, getHoldRecord, loadHoldRecords, toHoldOutput, toRecord } from "./hold-store.ts";
 
 type Scoped<T> = Omit<T, "tenantLocator"> & { tenantId: string };
 
@@ -32,21 +32,27 @@ async function requireAccountInTenant(db: DatabaseOrTransaction, tenantId: strin
  * out characteristics and the validation result (one query fewer).
  */
 export async function listAccountHolds(db: DatabaseOrTransaction, clock: Clock, input: Scoped<ListAccountHoldsInput>) {
-  await requireAccountInTenant(db, input.tenantId, input.accountLocator);
-  const today = await tenantToday(db, clock, input.tenantId);
-  const rows = await db
-    .select()
-    .from(schema.holds)
-    .where(
-      and(
-        eq(schema.holds.tenantId, input.tenantId),
-        eq(schema.holds.accountId, input.accountLocator),
-        input.state ? eq(schema.holds.state, input.state) : undefined,
-      ),
-    )
-    .orderBy(asc(schema.holds.id))
-    .offset(input.offset)
-    .limit(input.count + 1);
+  // The account check, today and the page do not depend on each other: sent at
+  // once, they cost one round trip of waiting instead of three (bench P3).
+  const [, today, rows] = await allInOrder([
+    requireAccountInTenant(db, input.tenantId, input.accountLocator),
+    tenantToday(db, clock, input.tenantId),
+    db
+      .select()
+      .from(schema.holds)
+      .where(
+        and(
+          eq(schema.holds.tenantId, input.tenantId),
+          eq(schema.holds.accountId, input.accountLocator),
+          input.state ? eq(schema.holds.state, input.state) : undefined,
+        ),
+      )
+      .orderBy(asc(schema.holds.id))
+      .offset(input.offset)
+      .limit(input.count + 1)
+      .prepare("account_holds_page")
+      .execute(),
+  ]);
   const page = rows.slice(0, input.count);
   let records: Awaited<ReturnType<typeof loadHoldRecords>>;
   if (input.extended) {
@@ -54,7 +60,12 @@ export async function listAccountHolds(db: DatabaseOrTransaction, clock: Clock, 
   } else {
     const ids = page.map((r) => r.id);
     const targets = ids.length
-      ? await db.select().from(schema.holdTargets).where(inArray(schema.holdTargets.holdId, ids))
+      ? await db
+          .select()
+          .from(schema.holdTargets)
+          .where(anyOf(schema.holdTargets.holdId, ids))
+          .prepare("hold_targets_of")
+          .execute()
       : [];
     records = page.map((r) =>
       toRecord(
@@ -69,30 +80,36 @@ export async function listAccountHolds(db: DatabaseOrTransaction, clock: Clock, 
 
 /** Tenant-wide listing for the dashboard: filters and keyset paging, newest first. */
 export async function listHolds(db: DatabaseOrTransaction, clock: Clock, input: Scoped<ListHoldsInput>) {
-  const today = await tenantToday(db, clock, input.tenantId);
   const h = schema.holds;
-  const rows = await db
-    .select()
-    .from(h)
-    .where(
-      and(
-        eq(h.tenantId, input.tenantId),
-        input.states?.length ? inArray(h.state, input.states) : undefined,
-        input.accountLocator ? eq(h.accountId, input.accountLocator) : undefined,
-        input.externalTransactionId ? eq(h.externalTransactionId, input.externalTransactionId) : undefined,
-        input.cursor ? lt(h.id, input.cursor) : undefined,
-        input.process
-          ? exists(
-              db
-                .select({ one: schema.holdTargets.holdId })
-                .from(schema.holdTargets)
-                .where(and(eq(schema.holdTargets.holdId, h.id), eq(schema.holdTargets.process, input.process))),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(desc(h.id))
-    .limit(input.limit + 1);
+  // Today and the page are independent: sent at once (bench P3).
+  const [today, rows] = await allInOrder([
+    tenantToday(db, clock, input.tenantId),
+    db
+      .select()
+      .from(h)
+      .where(
+        and(
+          eq(h.tenantId, input.tenantId),
+          input.states?.length ? inArray(h.state, input.states) : undefined,
+          input.accountLocator ? eq(h.accountId, input.accountLocator) : undefined,
+          input.externalTransactionId ? eq(h.externalTransactionId, input.externalTransactionId) : undefined,
+          input.cursor ? lt(h.id, input.cursor) : undefined,
+          input.process
+            ? exists(
+                db
+                  .select({ one: schema.holdTargets.holdId })
+                  .from(schema.holdTargets)
+                  .where(and(eq(schema.holdTargets.holdId, h.id), eq(schema.holdTargets.process, input.process))),
+              )
+            : undefined,
+        ),
+      )
+      .orderBy(desc(h.id))
+      // Not a prepared statement on purpose: a cached generic plan cannot see
+      // the tenant's size, and for a small tenant walking the primary key
+      // backwards (what the planner picks for big ones) would be a bad plan.
+      .limit(input.limit + 1),
+  ]);
   const page = rows.slice(0, input.limit);
   const records = await loadHoldRecords(db, page);
   return {

@@ -1,0 +1,390 @@
+/**
+ * P1: a hold move (validated → active: the transition, its audit row and the
+ * version bump) over tRPC HTTP, against pgbench and a bare node:http +
+ * postgres.js handler running the identical SQL, at 8 and 32 clients, all on
+ * the run's PostgreSQL server.
+ *
+ * How the SQL is made identical: one move is captured from the product's own
+ * HTTP server (postgres.js debug hook), and both the pgbench script and the
+ * bare handler are generated from that capture (p1/plan.ts). Every request of
+ * every variant moves a different, freshly cloned hold on its own account,
+ * so clients never conflict and the work never repeats.
+ */
+import { rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { hashSecret } from "@holdfast/services";
+import { captureMove } from "./p1/capture.ts";
+import { describePlan, type MovePlan, planFromCapture } from "./p1/plan.ts";
+import { findPgbench, pgbenchScript, runPgbench } from "./p1/pgbench.ts";
+import { accountId, clonePool, countActive, holdId } from "./p1/pool.ts";
+import { createP1World, type P1World } from "./p1/setup.ts";
+import { keepAliveAgent, postJson, runClosedLoop } from "./shared/load.ts";
+import { cpuWindow, type CpuWindow, postgresCpu, postmasterOf, processCpu } from "./shared/cpu.ts";
+import { spawnServer, type SpawnedServer } from "./shared/process.ts";
+import { round3, type LatencySummary } from "./shared/stats.ts";
+import type { Benchmark, BenchContext, Figure, TargetCheck } from "./types.ts";
+
+/** The pool size of both HTTP servers' database clients (the product's default in apps/server). */
+const POOL_MAX = 20;
+const CLIENT_COUNTS = process.env.P1_CLIENTS ? process.env.P1_CLIENTS.split(",").map(Number) : [8, 32];
+/** For profiling one variant: P1_VARIANTS=tRPC (default all three). P1_CPU_PROF=dir profiles the Holdfast server. */
+const VARIANTS = (process.env.P1_VARIANTS ?? "pgbench,tRPC,bare").split(",");
+
+interface VariantResult {
+  variant: "tRPC" | "pgbench" | "bare";
+  clients: number;
+  throughput: number;
+  latency: LatencySummary;
+  moved: number;
+  verified: boolean;
+  note?: string;
+  /** CPU over the measured window (null when it could not be read). */
+  cpu: CpuWindow | null;
+}
+
+/** Cumulative CPU readers: the machine's PostgreSQL server, when local. */
+let postmaster: number | null = null;
+const pgCpu = () => (postmaster ? postgresCpu(postmaster) : 0);
+
+/** Hands out pool index ranges; every variant run gets holds nobody has moved. */
+class Pools {
+  private next = 1;
+  /** Moves per second seen so far: sizes the next pool. */
+  estimate = 600;
+  constructor(
+    private readonly world: P1World,
+    private readonly log: (l: string) => void,
+  ) {}
+  async take(seconds: number, clients: number, style: "ulid" | "numeric") {
+    const count = Math.ceil(this.estimate * seconds * 1.6) + 100 * clients;
+    const from = this.next;
+    this.next += count;
+    const t0 = performance.now();
+    await clonePool(this.world.db, this.world.templateHoldId, from, count, style);
+    // Each variant starts from the same state: cleaned tables and a fresh checkpoint.
+    await this.world.db.$client.unsafe(
+      "vacuum (analyze) holds, hold_claims, hold_targets, hold_characteristics, accounts",
+    );
+    await this.world.db.$client.unsafe("checkpoint");
+    this.log(`    pool of ${count} validated holds cloned in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return { from, count };
+  }
+  /** Clones `extra` more holds right after `pool` (nothing else has been taken since). */
+  async extend(pool: { from: number; count: number }, extra: number, style: "ulid" | "numeric") {
+    if (this.next !== pool.from + pool.count) throw new Error("pools can only grow at the end");
+    await clonePool(this.world.db, this.world.templateHoldId, this.next, extra, style);
+    this.next += extra;
+    pool.count += extra;
+    await this.world.db.$client.unsafe(
+      "vacuum (analyze) holds, hold_claims, hold_targets, hold_characteristics, accounts",
+    );
+    this.log(`    pool extended by ${extra} holds`);
+  }
+  see(rate: number) {
+    this.estimate = Math.max(this.estimate, rate);
+  }
+}
+
+async function httpVariant(
+  variant: "tRPC" | "bare",
+  server: SpawnedServer,
+  pathName: string,
+  world: P1World,
+  pools: Pools,
+  clients: number,
+  warmupS: number,
+  durationS: number,
+): Promise<VariantResult> {
+  for (let attempt = 0; ; attempt++) {
+    const pool = await pools.take(warmupS + durationS, clients, "ulid");
+    const agent = keepAliveAgent(clients);
+    const url = new URL(`${server.base}${pathName}`);
+    const headers = { authorization: `Bearer ${world.token}` };
+    let next = 0;
+    let stopCpu: (() => CpuWindow) | undefined;
+    let cpu: CpuWindow | null = null;
+    const result = await runClosedLoop({
+      clients,
+      warmupMs: warmupS * 1000,
+      durationMs: durationS * 1000,
+      onWindowStart: () => {
+        stopCpu = cpuWindow({
+          [variant === "tRPC" ? "Holdfast server" : "bare handler"]: () => processCpu(server.pid),
+          "load generator": () => processCpu(process.pid),
+          postgres: pgCpu,
+        });
+      },
+      onWindowEnd: () => {
+        cpu = stopCpu?.() ?? null;
+      },
+      send: async () => {
+        if (next >= pool.count) return null;
+        const locator = holdId(pool.from + next++, "ulid");
+        const res = await postJson(agent, url, { locator }, headers);
+        if (res.status !== 200) throw new Error(`${res.status} ${res.body.slice(0, 300)}`);
+        return true;
+      },
+    });
+    agent.destroy();
+    pools.see(result.total / (warmupS + durationS));
+    if (result.exhausted && attempt < 2) continue;
+    const moved = await countActive(world.db, pool.from, pool.count, "ulid");
+    return {
+      variant,
+      clients,
+      throughput: result.throughput,
+      latency: result.latency,
+      moved,
+      cpu,
+      verified: moved === result.total && result.errors === 0 && !result.exhausted,
+      note:
+        `${result.total} moves answered 200, ${moved} holds active afterwards` +
+        (result.errors ? `; ${result.errors} errors, first: ${result.firstError}` : "") +
+        (result.exhausted ? "; the pool ran out" : ""),
+    };
+  }
+}
+
+async function pgbenchVariant(
+  ctx: BenchContext,
+  url: string,
+  plan: MovePlan,
+  world: P1World,
+  pools: Pools,
+  clients: number,
+  warmupS: number,
+  durationS: number,
+): Promise<VariantResult & { command: string }> {
+  const script = pgbenchScript(plan);
+  for (let attempt = 0; ; attempt++) {
+    const pool = await pools.take(warmupS + durationS, clients, "numeric");
+    // Warm-up: its own run over the first part of the pool, discarded.
+    const warm = await runPgbench({ url, script, clients, seconds: warmupS, from: pool.from });
+    pools.see(warm.tps);
+    const rest = { from: pool.from + warm.usedIndexes, count: pool.count - warm.usedIndexes };
+    // Faster than the pool was sized for: extend it (contiguously) before the measured run.
+    const needed = Math.ceil(warm.tps * durationS * 1.6) + 100 * clients;
+    if (rest.count < needed) {
+      await pools.extend(pool, needed - rest.count, "numeric");
+      rest.count = needed;
+    }
+    const stopCpu = cpuWindow({ pgbench: () => processCpu(process.pid, true), postgres: pgCpu });
+    const r = await runPgbench({ url, script, clients, seconds: durationS, from: rest.from });
+    const cpu = stopCpu();
+    pools.see(r.tps);
+    const movedWarm = await countActive(world.db, pool.from, rest.from - pool.from, "numeric");
+    const moved = await countActive(world.db, rest.from, rest.count, "numeric");
+    // A client that ran past the pool would update nothing; the count check catches it.
+    const verified =
+      moved === r.transactions &&
+      movedWarm === warm.transactions &&
+      r.failed === 0 &&
+      warm.failed === 0 &&
+      !r.aborted &&
+      !warm.aborted;
+    if (!verified && attempt < 2 && (r.aborted || warm.aborted || moved < r.transactions)) {
+      ctx.log(
+        `    pgbench ran past its pool (${r.aborted ?? warm.aborted ?? "fewer moved than run"}); again with a bigger pool`,
+      );
+      continue;
+    }
+    return {
+      variant: "pgbench",
+      clients,
+      throughput: r.tps,
+      latency: r.latency,
+      moved,
+      verified,
+      cpu,
+      command: r.command,
+      note: `${r.transactions} transactions (${r.failed} failed), ${moved} holds active afterwards${r.aborted ? `; aborted: ${r.aborted}` : ""}`,
+    };
+  }
+}
+
+const bench: Benchmark = async (ctx) => {
+  const warmupS = Math.max(1, Math.round(2 * ctx.scale));
+  const durationS = Math.max(2, Math.round(10 * ctx.scale));
+  const url = await ctx.freshDatabase("bench_p1");
+  const world = await createP1World(url);
+  const servers: SpawnedServer[] = [];
+  const figures: Figure[] = [];
+  const targets: TargetCheck[] = [];
+  const details: string[] = [];
+  const planFile = path.join(os.tmpdir(), `holdfast-p1-plan-${process.pid}.json`);
+  try {
+    // 1. Capture the API's SQL for one move, and make the plan both other variants run.
+    await clonePool(world.db, world.templateHoldId, 0, 1, "ulid");
+    const capture = await captureMove(url, world.token, holdId(0, "ulid"));
+    const plan = planFromCapture(capture, {
+      hold: holdId(0, "ulid"),
+      account: accountId(0, "ulid"),
+      tokenHash: hashSecret(world.token),
+    });
+    await writeFile(planFile, JSON.stringify(plan));
+    const parameterized = plan.statements.filter((s) => s.params.length > 0).length;
+    ctx.log(`  captured ${plan.statements.length} statements per move (${parameterized} with parameters)`);
+
+    const pg = await findPgbench(ctx.log);
+    const [backend] = await world.db.$client<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    postmaster = backend ? postmasterOf(backend.pid) : null;
+
+    // 2. The two HTTP servers, each its own process.
+    const trpc = await spawnServer({
+      script: "apps/server/src/main.ts",
+      env: {
+        DATABASE_URL: url,
+        HOLDFAST_NO_WORKER: "1",
+        HOLDFAST_NO_DEMO: "1",
+        LOG_LEVEL: "warn",
+        HOLDFAST_DB_POOL_MAX: String(POOL_MAX),
+      },
+      readyPath: "/readyz",
+      nodeArgs: process.env.P1_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.P1_CPU_PROF}`] : [],
+    });
+    servers.push(trpc);
+    const bare = await spawnServer({
+      script: "bench/src/p1/bare-server.ts",
+      env: { DATABASE_URL: url, P1_PLAN: planFile, POOL_MAX: String(POOL_MAX) },
+    });
+    servers.push(bare);
+
+    // 3. Each client count: pgbench, tRPC, bare; same server, same database, fresh holds.
+    const pools = new Pools(world, ctx.log);
+    const results: VariantResult[] = [];
+    let pgCommand = "";
+    for (const clients of CLIENT_COUNTS) {
+      if ("path" in pg && VARIANTS.includes("pgbench")) {
+        ctx.log(`  pgbench, ${clients} clients`);
+        const r = await pgbenchVariant(ctx, url, plan, world, pools, clients, warmupS, durationS);
+        pgCommand = r.command;
+        results.push(r);
+      }
+      if (VARIANTS.includes("tRPC")) {
+        ctx.log(`  tRPC, ${clients} clients`);
+        results.push(
+          await httpVariant("tRPC", trpc, "/trpc/holds.activate", world, pools, clients, warmupS, durationS),
+        );
+      }
+      if (VARIANTS.includes("bare")) {
+        ctx.log(`  bare, ${clients} clients`);
+        results.push(await httpVariant("bare", bare, "/move", world, pools, clients, warmupS, durationS));
+      }
+      for (const r of results.filter((x) => x.clients === clients)) {
+        ctx.log(
+          `    ${r.variant}: ${r.throughput.toFixed(0)} moves/s, p50 ${r.latency.p50.toFixed(1)} ms, p99 ${r.latency.p99.toFixed(1)} ms (${r.note})`,
+        );
+      }
+    }
+
+    for (const r of results) {
+      const note = `${r.clients} clients${r.verified ? "" : `; NOT VERIFIED: ${r.note}`}`;
+      figures.push({ name: `${r.variant} throughput`, value: round3(r.throughput), unit: "moves/s", note });
+      figures.push({ name: `${r.variant} p50`, value: round3(r.latency.p50), unit: "ms", note });
+      figures.push({ name: `${r.variant} p99`, value: round3(r.latency.p99), unit: "ms", note });
+    }
+    for (const clients of CLIENT_COUNTS) {
+      const get = (v: VariantResult["variant"]) => results.find((r) => r.variant === v && r.clients === clients);
+      const t = get("tRPC");
+      const p = get("pgbench");
+      const b = get("bare");
+      if (t && b)
+        figures.push({
+          name: "ratio tRPC / bare",
+          value: round3(t.throughput / b.throughput),
+          unit: "",
+          note: `${clients} clients`,
+        });
+      if (t && p) {
+        const ratio = t.throughput / p.throughput;
+        figures.push({ name: "ratio tRPC / pgbench", value: round3(ratio), unit: "", note: `${clients} clients` });
+        targets.push({
+          target: `tRPC ≥ 0.5 × pgbench at ${clients} clients`,
+          measured: `${ratio.toFixed(2)} (${t.throughput.toFixed(0)} vs ${p.throughput.toFixed(0)} moves/s)`,
+          met: ratio >= 0.5,
+          ...(ratio >= 0.5 ? {} : { why: whyMissed(t, p, b) }),
+        });
+      } else if (t && !("path" in pg)) {
+        targets.push({
+          target: `tRPC ≥ 0.5 × pgbench at ${clients} clients`,
+          measured: "no pgbench",
+          met: false,
+          why: pg.missing,
+        });
+      }
+    }
+
+    details.push(
+      `Each variant: ${warmupS} s warm-up (discarded), then ${durationS} s measured; closed loop, each client sends its next move when the previous is answered. ` +
+        `HTTP clients are keep-alive node:http connections (one per client) in the bench process; the Holdfast server (\`node --import tsx apps/server/src/main.ts\`, LOG_LEVEL=warn, no worker) and the bare handler (\`bench/src/p1/bare-server.ts\`) are separate processes with database pools of ${POOL_MAX}. ` +
+        `pgbench: \`${pgCommand || "not run"}\`${"version" in pg ? ` (${pg.version})` : ""}. ` +
+        "Every move is checked afterwards: the number of holds in the variant's pool that are active equals the number of moves acknowledged.",
+      "",
+      "CPU per move is the CPU each part used over the measured window (from /proc) divided by the moves in it; other load is everything else on the machine, in cores.",
+      "",
+      "| variant | clients | moves/s | p50 ms | p99 ms | CPU ms per move | other load | check |",
+      "|---|---:|---:|---:|---:|---|---:|---|",
+      ...results.map(
+        (r) =>
+          `| ${r.variant} | ${r.clients} | ${r.throughput.toFixed(0)} | ${r.latency.p50.toFixed(1)} | ${r.latency.p99.toFixed(1)} | ${cpuPerMove(r)} | ${r.cpu ? (r.cpu.other / r.cpu.seconds).toFixed(2) : "?"} | ${r.verified ? "ok" : "FAILED"}: ${r.note} |`,
+      ),
+      "",
+      "Changes made in the product for this benchmark (behaviour unchanged, the API's holds, concurrency and access tests pass): with postgres.js, Drizzle's plain queries are unnamed statements, which postgres.js sends in two round trips (Parse + Describe, wait for the parameter types, then Bind + Execute), and PostgreSQL parses and plans them every time. The hold queries (packages/services/src/holds) and the token look-up (packages/services/src/access) now end in `.prepare(name)`: described once per connection, then one round trip each. The tenant read and the hold read of a move are sent together (pipelined on the transaction's connection), and a hold's targets and characteristics are read with `hold_id = any($1)` (one array parameter; Drizzle's inArray builds a parameter per id, costly in CPU for lists). The server's pool size is now configurable (HOLDFAST_DB_POOL_MAX, default 20 as before). Still two round trips each: the tenant look-up (tenancy/tenants.ts `getTenant`), the account look-up (tenancy/accounts.ts `findAccount`) and the audit insert (audit.ts `recordAudit`), outside this benchmark's edit scope; adding `.prepare(name)` there is the next step.",
+      "",
+      `The SQL of one move over tRPC (captured from the product's HTTP server; ${plan.statements.length} statements, ${parameterized} with parameters). pgbench runs exactly these statements with \`-M prepared\` (a NULL parameter is written as the literal NULL and an array parameter as ARRAY[…] of its elements, the only textual changes: pgbench variables cannot hold NULL or build arrays), per-transaction hold, account and audit ids and the other values as constants; the bare handler runs them with postgres.js prepared statements, filling the hold from the request, its account from the hold row, a fresh audit id, and the current time:`,
+      "",
+      "```sql",
+      describePlan(plan),
+      "```",
+    );
+  } finally {
+    for (const s of servers) await s.stop();
+    await world.db.$client.end({ timeout: 5 });
+    await rm(planFile, { force: true });
+  }
+
+  return {
+    id: "p1",
+    title: "Hold moves over tRPC HTTP vs pgbench and a bare handler",
+    method:
+      "A hold move (validated → active: state, audit row, version bump) per request, each request moving a different hold, at 8 and 32 concurrent clients; throughput and latency for tRPC over HTTP, pgbench running the identical SQL, and a bare node:http + postgres.js handler running the same SQL, all against the same PostgreSQL server in one run.",
+    figures,
+    targets,
+    details: details.join("\n"),
+  };
+};
+
+function cpuMs(r: VariantResult): Record<string, number> {
+  const moves = r.throughput * (r.cpu?.seconds ?? 0);
+  if (!r.cpu || moves === 0) return {};
+  return Object.fromEntries(Object.entries(r.cpu.parts).map(([k, v]) => [k, (v * 1000) / moves]));
+}
+
+function cpuPerMove(r: VariantResult): string {
+  const parts = Object.entries(cpuMs(r));
+  return parts.length ? parts.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ") : "?";
+}
+
+/** The cause, in figures: where the CPU of a move goes in each variant, and which process is saturated. */
+function whyMissed(t: VariantResult, p: VariantResult, b: VariantResult | undefined): string {
+  const tc = cpuMs(t);
+  const pc = cpuMs(p);
+  const bc = b ? cpuMs(b) : {};
+  const sum = (c: Record<string, number>) => Object.values(c).reduce((x, y) => x + y, 0);
+  const cores = (r: VariantResult, part: string) => (r.cpu ? (r.cpu.parts[part] ?? 0) / r.cpu.seconds : 0);
+  const other = (r: VariantResult) => (r.cpu ? r.cpu.other / r.cpu.seconds : 0);
+  const server = tc["Holdfast server"] ?? 0;
+  return (
+    `the Holdfast server is one Node process (one thread for JavaScript) and it is saturated: ` +
+    `${server.toFixed(2)} ms of its CPU per move × ${t.throughput.toFixed(0)} moves/s = ${cores(t, "Holdfast server").toFixed(2)} cores busy. ` +
+    `A tRPC move costs ${sum(tc).toFixed(1)} ms of CPU in all (${cpuPerMove(t)}), a pgbench move ${sum(pc).toFixed(1)} ms (${cpuPerMove(p)})` +
+    (b ? `, a bare-handler move ${sum(bc).toFixed(1)} ms (${cpuPerMove(b)})` : "") +
+    `; other load on the ${os.cpus().length}-core machine: ${other(t).toFixed(1)} cores during tRPC, ${other(p).toFixed(1)} during pgbench. ` +
+    `To reach 0.5 × pgbench (${(p.throughput / 2).toFixed(0)} moves/s) one server process would need at most ${(1000 / (p.throughput / 2)).toFixed(2)} ms of CPU per move, ` +
+    `${(server / (1000 / (p.throughput / 2))).toFixed(1)}× less than now; the bare handler, running the same SQL without tRPC, zod and Drizzle, spends ${(bc["bare handler"] ?? 0).toFixed(2)} ms. ` +
+    "The server's per-move work is HTTP, tRPC, zod validation of input and output, Drizzle building 14 queries and mapping their rows, postgres.js encoding and one socket write per statement, and GC; PostgreSQL also works harder for it than for pgbench because three statements are still unprepared (parsed and planned every time). Replicas (the server is stateless) would scale this out; one process cannot."
+  );
+}
+
+export default bench;
