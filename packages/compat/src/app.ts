@@ -18,6 +18,11 @@ export function createCompatApp(deps: CompatDeps) {
   app.use(async (c, next) => {
     c.set("requestId", c.req.header("x-request-id") ?? randomUUID());
     await next();
+    // A route may answer before reading the body (a bad token, a foreign tenant, a body over the
+    // limit). The unread rest of it then broke the keep-alive connection after the answer, so
+    // the client's NEXT request on it got no answer at all ("socket hang up"). Close the
+    // connection with such an answer instead, so the client opens a new one.
+    if (c.req.raw.body !== null && !c.req.raw.bodyUsed) c.header("Connection", "close");
   });
   app.route("/billing", socotraRoutes(deps));
   app.route("/api/connector/v1/billingAutomations", mewsRoutes(deps));

@@ -1,0 +1,271 @@
+/**
+ * Every tRPC procedure: its kind, what it needs to be called, and a valid
+ * input against a tenant's fixture objects. The suites enumerate the
+ * procedures from the router itself (enumerate.ts) and fail when one has no
+ * entry here, so a new procedure cannot be left out silently.
+ */
+import type { Permission } from "@holdfast/domain";
+import { FIXTURE_TODAY, SERVICE_ID, type TenantObjects, UNKNOWN, validAutomation } from "./fixtures.ts";
+
+/**
+ * Who may call it:
+ * - permission: a tenant-scoped procedure needing this permission in the tenant;
+ * - member: tenant-scoped, any grant in the tenant will do (no FORBIDDEN possible);
+ * - portfolio: reads across every tenant the caller holds this permission in;
+ * - authenticated: any valid credential, no tenant involved;
+ * - public: no credential (sign-in).
+ */
+export type Access =
+  | { type: "permission"; permission: Permission }
+  | { type: "member"; why: string }
+  | { type: "portfolio"; permission: Permission }
+  | { type: "authenticated"; why: string }
+  | { type: "public"; why: string };
+
+export interface ProcedureEntry {
+  kind: "query" | "mutation";
+  access: Access;
+  /**
+   * A valid input acting on this tenant's objects (a mutation with it would
+   * be accepted by the tenant's own token). Absent: the procedure takes no input.
+   */
+  input?: (t: TenantObjects) => unknown;
+  /**
+   * The HTTP status tenant A's token gets for `input(B)`; it must equal the
+   * answer for the same input with unknown identifiers. 404 for a named
+   * object; 400 where the foreign object is an input reference (an account to
+   * create on, refused by a rule, like an unknown one); 200 where the input
+   * only filters a list (the answer is then empty, like for an unknown id).
+   * Absent: the input names no object of the tenant (only tenantLocator
+   * selects the tenant, and that is tested for every scoped procedure).
+   */
+  foreignStatus?: 200 | 400 | 404;
+}
+
+const p = (permission: Permission): Access => ({ type: "permission", permission });
+
+export const PROCEDURES: Record<string, ProcedureEntry> = {
+  "auth.signIn": {
+    kind: "mutation",
+    access: { type: "public", why: "signing in is how a dashboard user gets a credential" },
+    input: (t) => ({ email: t.user.email, password: t.user.password }),
+  },
+  "auth.signOut": {
+    kind: "mutation",
+    access: { type: "authenticated", why: "ends the caller's own session; names no tenant" },
+  },
+  "auth.me": {
+    kind: "query",
+    access: { type: "authenticated", why: "describes the caller's own grants; names no tenant" },
+  },
+
+  "accounts.list": { kind: "query", access: p("holds:list"), input: () => ({ limit: 100 }) },
+  "accounts.create": { kind: "mutation", access: p("admin"), input: (t) => ({ name: `${t.label} new account` }) },
+  "accounts.close": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ locator: t.accounts.toClose }),
+    foreignStatus: 404,
+  },
+  "accounts.reopen": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ locator: t.accounts.closed }),
+    foreignStatus: 404,
+  },
+
+  "holds.create": {
+    kind: "mutation",
+    access: p("holds:write"),
+    input: (t) => ({ accountLocator: t.accounts.main, targets: [{ process: "refund" }], comments: "created" }),
+    foreignStatus: 400,
+  },
+  "holds.update": {
+    kind: "mutation",
+    access: p("holds:write"),
+    input: (t) => ({ locator: t.holds.draftUpdate, comments: "changed" }),
+    foreignStatus: 404,
+  },
+  "holds.validate": {
+    kind: "mutation",
+    access: p("holds:write"),
+    input: (t) => ({ locator: t.holds.draftValidate }),
+    foreignStatus: 404,
+  },
+  "holds.activate": {
+    kind: "mutation",
+    access: p("holds:write"),
+    input: (t) => ({ locator: t.holds.validatedActivate }),
+    foreignStatus: 404,
+  },
+  "holds.release": {
+    kind: "mutation",
+    access: p("holds:write"),
+    input: (t) => ({ locator: t.holds.activeRelease }),
+    foreignStatus: 404,
+  },
+  "holds.reset": {
+    kind: "mutation",
+    access: p("holds:write"),
+    input: (t) => ({ locator: t.holds.validatedReset }),
+    foreignStatus: 404,
+  },
+  "holds.discard": {
+    kind: "mutation",
+    access: p("holds:write"),
+    input: (t) => ({ locator: t.holds.draftDiscard }),
+    foreignStatus: 404,
+  },
+  "holds.amend": {
+    kind: "mutation",
+    access: p("holds:write"),
+    input: (t) => ({ locator: t.holds.activeAmend, comments: "amended", endDate: "2027-11-30" }),
+    foreignStatus: 404,
+  },
+  "holds.get": { kind: "query", access: p("holds:read"), input: (t) => ({ locator: t.holds.get }), foreignStatus: 404 },
+  "holds.listByAccount": {
+    kind: "query",
+    access: p("holds:list"),
+    input: (t) => ({ accountLocator: t.accounts.main, extended: true }),
+    foreignStatus: 404,
+  },
+  "holds.list": {
+    kind: "query",
+    access: p("holds:list"),
+    input: (t) => ({ accountLocator: t.accounts.main, limit: 100 }),
+    foreignStatus: 200,
+  },
+  "holds.effect": {
+    kind: "query",
+    access: p("holds:read"),
+    input: (t) => ({ accountLocator: t.accounts.main, process: "autopay", date: FIXTURE_TODAY }),
+    foreignStatus: 404,
+  },
+
+  "automations.getAll": {
+    kind: "query",
+    access: { type: "portfolio", permission: "automations:read" },
+    input: (t) => ({ automationIds: [t.automations.get], limitation: { count: 100 } }),
+    foreignStatus: 200,
+  },
+  "automations.add": {
+    kind: "mutation",
+    access: p("automations:write"),
+    input: (t) => ({ automations: [validAutomation(`${t.label} added automation`)] }),
+  },
+  "automations.update": {
+    kind: "mutation",
+    access: p("automations:write"),
+    input: (t) => ({ updates: [{ automationId: t.automations.update, name: `${t.label} renamed` }] }),
+    foreignStatus: 404,
+  },
+  "automations.updateAssignments": {
+    kind: "mutation",
+    access: p("automations:write"),
+    input: (t) => ({
+      automationId: t.automations.assign,
+      assignmentsToUpdate: [{ id: t.automations.assignAssignmentId, routedItemTypes: { cityTax: true } }],
+    }),
+    foreignStatus: 404,
+  },
+  "automations.delete": {
+    kind: "mutation",
+    access: p("automations:write"),
+    input: (t) => ({ automationIds: [t.automations.remove] }),
+    foreignStatus: 404,
+  },
+  "automations.previewRoute": {
+    kind: "query",
+    access: p("automations:read"),
+    input: () => ({
+      orderItem: { serviceId: SERVICE_ID, itemType: "SpaceOrder", consumptionDate: FIXTURE_TODAY },
+      reservation: { id: UNKNOWN.guid, ownerId: UNKNOWN.guid2, prepaid: false },
+    }),
+  },
+
+  "subscriptions.create": {
+    kind: "mutation",
+    access: p("subscriptions:write"),
+    input: (t) => ({
+      accountLocator: t.accounts.main,
+      paymentModel: "pay_after_bill",
+      priceMinor: 1000,
+      currency: "EUR",
+      billingPeriod: "monthly",
+      startDate: "2027-04-01",
+    }),
+    foreignStatus: 400,
+  },
+  "subscriptions.activate": {
+    kind: "mutation",
+    access: p("subscriptions:write"),
+    input: (t) => ({ locator: t.subscriptions.draftActivate }),
+    foreignStatus: 404,
+  },
+  "subscriptions.terminate": {
+    kind: "mutation",
+    access: p("subscriptions:write"),
+    input: (t) => ({ locator: t.subscriptions.effectiveTerminate }),
+    foreignStatus: 404,
+  },
+  "subscriptions.get": {
+    kind: "query",
+    access: p("subscriptions:read"),
+    input: (t) => ({ locator: t.subscriptions.get }),
+    foreignStatus: 404,
+  },
+  "subscriptions.list": {
+    kind: "query",
+    access: p("subscriptions:read"),
+    input: (t) => ({ accountLocator: t.accounts.main }),
+    foreignStatus: 200,
+  },
+  "subscriptions.extendGracePeriod": {
+    kind: "mutation",
+    access: p("subscriptions:write"),
+    input: (t) => ({ subscriptionIdentifier: { id: t.subscriptions.get }, endGracePeriodAfterDays: 30 }),
+    foreignStatus: 404,
+  },
+  "subscriptions.listActions": {
+    kind: "query",
+    access: p("subscriptions:read"),
+    input: (t) => ({ subscriptionLocator: t.subscriptions.effectiveExtend }),
+    foreignStatus: 200,
+  },
+  "subscriptions.cancelAction": {
+    kind: "mutation",
+    access: p("subscriptions:write"),
+    input: (t) => ({ locator: t.scheduledAction }),
+    foreignStatus: 404,
+  },
+
+  "invoices.list": {
+    kind: "query",
+    access: p("subscriptions:read"),
+    input: (t) => ({ subscriptionLocator: t.subscriptions.get }),
+    foreignStatus: 200,
+  },
+  "invoices.recordPayment": {
+    kind: "mutation",
+    access: p("subscriptions:write"),
+    input: (t) => ({ invoiceLocator: t.invoice, amountMinor: 100, paidOn: FIXTURE_TODAY }),
+    foreignStatus: 404,
+  },
+
+  "settings.get": { kind: "query", access: p("subscriptions:read"), input: () => ({}) },
+  "settings.update": { kind: "mutation", access: p("admin"), input: () => ({ graceDays: 21 }) },
+
+  "audit.history": {
+    kind: "query",
+    // The permission follows the entity type; for a hold it is holds:read.
+    access: p("holds:read"),
+    input: (t) => ({ entityType: "hold", entityId: t.holds.get }),
+    foreignStatus: 404,
+  },
+
+  "worker.status": {
+    kind: "query",
+    access: { type: "member", why: "any member of the tenant may see the worker's status" },
+    input: () => ({ limit: 5 }),
+  },
+};
