@@ -181,6 +181,8 @@ describe("validate: each rule lands in validationResult.problems and the hold st
       { path: "endDate", rule: "not_in_past" },
       { path: "endDate", rule: "not_before_start" },
       { path: "targets[0]", rule: "outside_hold_dates" },
+      // Starts after the hold's end, with no end of its own: an empty period outside the hold.
+      { path: "targets[1]", rule: "outside_hold_dates" },
       { path: "targets[1].startDate", rule: "not_in_past" },
     ]);
   });

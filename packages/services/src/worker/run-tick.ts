@@ -101,8 +101,12 @@ export async function runTick(
     counts.tenants++;
     const today = businessDateAt(clockAt, tenant.timeZone);
     try {
-      const from = await firstUnprocessedDay(db, tenant.id, today);
-      const ran = await withDayLock(db, tenant.id, from < today, async () => {
+      const behind = (await firstUnprocessedDay(db, tenant.id, today)) < today;
+      const ran = await withDayLock(db, tenant.id, behind, async () => {
+        // Read again under the lock: another worker may have caught the tenant up (and run today) between
+        // the first read and the lock, and a past day must never run after a later one. The mark only moves
+        // forward, so a worker holding the shared lock (nothing was behind) still finds nothing behind.
+        const from = await firstUnprocessedDay(db, tenant.id, today);
         for (let d = from; d <= today && !opts.shouldStop?.(); d = addDays(d, 1)) {
           await runBusinessDay(ctx, tenant, d, counts);
           // Stopped part-way through the day: leave it unmarked so the next tick runs it again.
