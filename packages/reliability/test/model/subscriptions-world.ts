@@ -6,6 +6,7 @@
  */
 import { createWorld, type Caller, type World } from "@holdfast/api/testing";
 import { schema } from "@holdfast/db";
+import { graceOf } from "@holdfast/services";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { expect } from "vitest";
 import { plusDays } from "./outcome.ts";
@@ -180,6 +181,8 @@ export async function expectDatabaseMatchesModel(model: SubsModel, real: SubsRea
     .select({
       entityId: schema.auditEvents.entityId,
       action: schema.auditEvents.action,
+      actorType: schema.auditEvents.actorType,
+      before: schema.auditEvents.before,
       after: schema.auditEvents.after,
     })
     .from(schema.auditEvents)
@@ -216,6 +219,41 @@ export async function expectDatabaseMatchesModel(model: SubsModel, real: SubsRea
     }
     const events = audit.filter((e) => e.entityId === s.id);
     expect(events.length, `audit events of ${s.number}`).toBe(s.version);
+    // The worker writes its audit snapshots in SQL (one statement per batch): they must be exactly the
+    // subscription as the services read it. Its last event's "after" is the row as it is now, when nothing
+    // changed it since; every worker event's "before" is the snapshot one version earlier.
+    const snapshot = (e: unknown) => {
+      const { businessDate: _, ...rest } = (e ?? {}) as Record<string, unknown>;
+      return rest;
+    };
+    const workerEvents = events
+      .filter((e) => e.actorType === "worker" && (e.after as { businessDate?: string } | null)?.businessDate)
+      .sort((a, b) => (a.after as { version: number }).version - (b.after as { version: number }).version);
+    for (const e of workerEvents) {
+      const after = snapshot(e.after) as { version: number };
+      expect(Object.keys(after).sort(), `${s.number}: worker audit snapshot keys`).toEqual([
+        "grace",
+        "lapseReason",
+        "lapsedOn",
+        "nextBillingDate",
+        "state",
+        "version",
+      ]);
+      expect((e.before as { version: number }).version, `${s.number}: ${e.action} before is one version back`).toBe(
+        after.version - 1,
+      );
+    }
+    const last = workerEvents.at(-1);
+    if (last && (last.after as { version: number }).version === s.version) {
+      expect(snapshot(last.after), `${s.number}: the worker's last audit snapshot is the row as it is`).toEqual({
+        state: s.state,
+        nextBillingDate: s.nextBillingDate,
+        grace: graceOf(s),
+        lapsedOn: s.lapsedOn,
+        lapseReason: s.lapseReason,
+        version: s.version,
+      });
+    }
     // The worker's grace starts, dated by the business day it processed: never on a day held for delinquency.
     for (const e of events) {
       const businessDate = (e.after as { businessDate?: string } | null)?.businessDate;
