@@ -54,11 +54,13 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
             ? pathname
             : "web";
       metrics.requestDuration.observe({ route, status: String(res.statusCode) }, (performance.now() - started) / 1000);
+      // At LOG_LEVEL=warn (production) the request line is not written: do not build it either.
+      if (!logger.isLevelEnabled("info")) return;
       logger.info(
         {
           requestId,
           method: req.method,
-          url: req.url?.split("?")[0],
+          url: pathname,
           status: res.statusCode,
           ms: Math.round(performance.now() - started),
         },

@@ -15,7 +15,7 @@ import {
   type ValidationResult,
   amendHold as applyAmendment,
 } from "@holdfast/domain";
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit.ts";
 import { actorLabel, type ServiceContext } from "../context.ts";
 import { runMutation } from "../idempotency.ts";
@@ -23,16 +23,18 @@ import { newLocator } from "../ids.ts";
 import { findAccount } from "../tenancy/accounts.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
 import {
-  allInOrder,
-  claimingHoldsOfAccount,
-  getHoldRecord,
+  claimsOf,
+  getHoldForMove,
+  holdCheckInputs,
   type HoldRecord,
   type HoldRow,
   isExclusionViolation,
   replaceChildren,
   replaceClaims,
+  sameClaims,
   toHoldOutput,
   toRecord,
+  updateHoldAtVersion,
 } from "./hold-store.ts";
 
 type Scoped<T> = Omit<T, "tenantLocator"> & { tenantId: string };
@@ -46,7 +48,11 @@ async function requireAccount(tx: Transaction, tenantId: string, accountLocator:
   const account = await findAccount(tx, tenantId, accountLocator);
   if (!account || account.id !== accountLocator) {
     throw AppError.badRequest([
-      { path: "accountLocator", rule: "account_not_found", message: `account ${accountLocator} does not exist in this tenant` },
+      {
+        path: "accountLocator",
+        rule: "account_not_found",
+        message: `account ${accountLocator} does not exist in this tenant`,
+      },
     ]);
   }
   return account;
@@ -55,7 +61,12 @@ async function requireAccount(tx: Transaction, tenantId: string, accountLocator:
 export async function createHold(ctx: ServiceContext, input: Scoped<CreateHoldInput>): Promise<HoldOutput> {
   return runMutation(
     ctx,
-    { tenantId: input.tenantId, operation: "holds.create", idempotencyKey: input.idempotencyKey, request: strip(input) },
+    {
+      tenantId: input.tenantId,
+      operation: "holds.create",
+      idempotencyKey: input.idempotencyKey,
+      request: strip(input),
+    },
     async (tx) => {
       await requireAccount(tx, input.tenantId, input.accountLocator);
       const today = await tenantToday(tx, ctx.clock, input.tenantId);
@@ -81,11 +92,25 @@ export async function createHold(ctx: ServiceContext, input: Scoped<CreateHoldIn
         })
         .returning();
       if (!row) throw new Error("insert returned nothing");
-      const targets = input.targets.map((t) => ({ process: t.process, startDate: t.startDate ?? null, endDate: t.endDate ?? null }));
-      const characteristics = (input.characteristics ?? []).map((c) => ({ ...c, effectiveDate: c.effectiveDate ?? null }));
+      const targets = input.targets.map((t) => ({
+        process: t.process,
+        startDate: t.startDate ?? null,
+        endDate: t.endDate ?? null,
+      }));
+      const characteristics = (input.characteristics ?? []).map((c) => ({
+        ...c,
+        effectiveDate: c.effectiveDate ?? null,
+      }));
       await replaceChildren(tx, row.id, targets, characteristics);
       const out = toHoldOutput(toRecord(row, targets, characteristics), today);
-      await recordAudit(tx, ctx, { tenantId: input.tenantId, entityType: "hold", entityId: row.id, action: "create", before: null, after: out });
+      await recordAudit(tx, ctx, {
+        tenantId: input.tenantId,
+        entityType: "hold",
+        entityId: row.id,
+        action: "create",
+        before: null,
+        after: out,
+      });
       return out;
     },
   );
@@ -117,11 +142,11 @@ async function changeHold(
     ctx,
     { tenantId: input.tenantId, operation: `holds.${move}`, idempotencyKey: input.idempotencyKey, request },
     async (tx) => {
-      // Independent reads, pipelined on the transaction's connection (bench P1).
-      const [today, current] = await allInOrder([
-        tenantToday(tx, ctx.clock, input.tenantId),
-        getHoldRecord(tx, input.tenantId, input.locator),
-      ]);
+      const {
+        today,
+        record: current,
+        claims: claimsNow,
+      } = await getHoldForMove(tx, ctx.clock, input.tenantId, input.locator);
       if (input.expectedVersion !== undefined && input.expectedVersion !== current.row.version) {
         throw new AppError(
           "VERSION_CONFLICT",
@@ -132,31 +157,38 @@ async function changeHold(
       const to = assertHoldMove(current.state, move);
       let change = await decide(current, { tx, today, to });
       const now = ctx.clock.now();
-      const [row] = await tx
-        .update(schema.holds)
-        .set({ ...change.patch, version: current.row.version + 1, updatedAt: now, updatedBy: actorLabel(ctx.actor) })
-        .where(and(eq(schema.holds.id, current.row.id), eq(schema.holds.version, current.row.version)))
-        .returning()
-        .prepare("move_hold")
-        .execute();
+      const row = await updateHoldAtVersion(tx, current.row.id, current.row.version, {
+        ...change.patch,
+        version: current.row.version + 1,
+        updatedAt: now,
+        updatedBy: actorLabel(ctx.actor),
+      });
       if (!row) {
-        throw new AppError("CONCURRENT_MODIFICATION", `hold ${input.locator} was changed by another request; reload and retry`);
+        throw new AppError(
+          "CONCURRENT_MODIFICATION",
+          `hold ${input.locator} was changed by another request; reload and retry`,
+        );
       }
       const targets = change.next?.targets ?? current.targets;
       const characteristics = change.next?.characteristics ?? current.characteristics;
       if (change.next) await replaceChildren(tx, row.id, targets, characteristics);
       let saved = toRecord(row, targets, characteristics);
-      if (change.claims === "replace") {
+      // Claims already as they should be (activating a validated hold): nothing to write (see getHoldForMove).
+      if (change.claims === "replace" && !sameClaims(claimsNow, claimsOf(saved))) {
         try {
           await tx.transaction((sp) => replaceClaims(sp, saved, row.id));
         } catch (e) {
           if (!isExclusionViolation(e) || !change.onClash) throw e;
           change = change.onClash();
-          const [again] = await tx.update(schema.holds).set(change.patch).where(eq(schema.holds.id, row.id)).returning();
+          const [again] = await tx
+            .update(schema.holds)
+            .set(change.patch)
+            .where(eq(schema.holds.id, row.id))
+            .returning();
           if (!again) throw new Error("hold vanished");
           saved = toRecord(again, targets, characteristics);
         }
-      } else if (change.claims === "drop") {
+      } else if (change.claims === "drop" && claimsNow.length > 0) {
         await replaceClaims(tx, null, row.id);
       }
       const out = toHoldOutput(saved, today);
@@ -173,11 +205,14 @@ async function changeHold(
   );
 }
 
-async function runChecks(tx: Transaction, tenantId: string, hold: HoldRecord, today: BusinessDate, unchanged?: HoldRecord) {
-  const [account, others] = await Promise.all([
-    findAccount(tx, tenantId, hold.accountLocator),
-    claimingHoldsOfAccount(tx, tenantId, hold.accountLocator),
-  ]);
+async function runChecks(
+  tx: Transaction,
+  tenantId: string,
+  hold: HoldRecord,
+  today: BusinessDate,
+  unchanged?: HoldRecord,
+) {
+  const { account, others } = await holdCheckInputs(tx, tenantId, hold.accountLocator);
   return checkHold(
     hold,
     { today, account: account && account.id === hold.accountLocator ? account : null, otherHolds: others },
@@ -192,9 +227,13 @@ const clashProblem = (hold: HoldRecord) => ({
 });
 
 function refuseInvalid(move: HoldMove, locator: string, result: ValidationResult): never {
-  throw new AppError("HOLD_INVALID", `Cannot ${move} hold ${locator}: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, {
-    issues: result.problems,
-  });
+  throw new AppError(
+    "HOLD_INVALID",
+    `Cannot ${move} hold ${locator}: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
+    {
+      issues: result.problems,
+    },
+  );
 }
 
 /** Edits a draft; only the fields sent change. A stale validation result is cleared. */
@@ -203,16 +242,27 @@ export function updateHold(ctx: ServiceContext, input: Scoped<UpdateHoldInput>) 
     if (input.accountLocator !== undefined) await requireAccount(tx, input.tenantId, input.accountLocator);
     const patch: Partial<HoldRow> = { validationResult: null };
     if (input.accountLocator !== undefined) patch.accountId = input.accountLocator;
-    for (const k of ["startDate", "endDate", "comments", "sourceSystem", "externalSourceId", "externalTransactionId"] as const) {
+    for (const k of [
+      "startDate",
+      "endDate",
+      "comments",
+      "sourceSystem",
+      "externalSourceId",
+      "externalTransactionId",
+    ] as const) {
       if (input[k] !== undefined) patch[k] = input[k] ?? null;
     }
     const next: HoldRecord = {
       ...current,
       targets:
-        input.targets?.map((t) => ({ process: t.process, startDate: t.startDate ?? null, endDate: t.endDate ?? null })) ??
-        current.targets,
+        input.targets?.map((t) => ({
+          process: t.process,
+          startDate: t.startDate ?? null,
+          endDate: t.endDate ?? null,
+        })) ?? current.targets,
       characteristics:
-        input.characteristics?.map((c) => ({ ...c, effectiveDate: c.effectiveDate ?? null })) ?? current.characteristics,
+        input.characteristics?.map((c) => ({ ...c, effectiveDate: c.effectiveDate ?? null })) ??
+        current.characteristics,
     };
     return { patch, next };
   });
@@ -225,7 +275,12 @@ export function validateHold(ctx: ServiceContext, input: Scoped<MoveHoldInput>) 
     if (!result.success) return { patch: { state: "draft", validationResult: result } };
     const clash: ValidationResult = { success: false, checkedOn: today, problems: [clashProblem(current)] };
     return {
-      patch: { state: "validated", validationResult: result, validatedAt: ctx.clock.now(), validatedBy: actorLabel(ctx.actor) },
+      patch: {
+        state: "validated",
+        validationResult: result,
+        validatedAt: ctx.clock.now(),
+        validatedBy: actorLabel(ctx.actor),
+      },
       claims: "replace",
       // A racing validation took the claim first: the database refused ours.
       onClash: () => ({ patch: { state: "draft", validationResult: clash, validatedAt: null, validatedBy: null } }),
@@ -239,9 +294,19 @@ export function activateHold(ctx: ServiceContext, input: Scoped<MoveHoldInput>) 
     const result = await runChecks(tx, input.tenantId, current, today);
     if (!result.success) refuseInvalid("activate", current.locator, result);
     return {
-      patch: { state: "active", validationResult: result, activatedAt: ctx.clock.now(), activatedBy: actorLabel(ctx.actor) },
+      patch: {
+        state: "active",
+        validationResult: result,
+        activatedAt: ctx.clock.now(),
+        activatedBy: actorLabel(ctx.actor),
+      },
       claims: "replace",
-      onClash: () => refuseInvalid("activate", current.locator, { success: false, checkedOn: today, problems: [clashProblem(current)] }),
+      onClash: () =>
+        refuseInvalid("activate", current.locator, {
+          success: false,
+          checkedOn: today,
+          problems: [clashProblem(current)],
+        }),
     };
   });
 }
@@ -250,7 +315,12 @@ export function releaseHold(ctx: ServiceContext, input: Scoped<MoveHoldInput>) {
   return changeHold(ctx, input, "release", strip(input), async (current, { today }) => {
     assertHoldNotEnded(current, today, "release");
     return {
-      patch: { state: "released", releaseReason: "released", releasedAt: ctx.clock.now(), releasedBy: actorLabel(ctx.actor) },
+      patch: {
+        state: "released",
+        releaseReason: "released",
+        releasedAt: ctx.clock.now(),
+        releasedBy: actorLabel(ctx.actor),
+      },
       claims: "drop",
     };
   });
@@ -279,7 +349,11 @@ export function amendHold(ctx: ServiceContext, input: Scoped<AmendHoldInput>) {
     assertHoldNotEnded(current, today, "amend");
     const amended = applyAmendment(current, input);
     // Re-read through toRecord so problem paths index the targets in answer order.
-    const next = toRecord({ ...current.row, endDate: amended.endDate, comments: amended.comments }, amended.targets, amended.characteristics);
+    const next = toRecord(
+      { ...current.row, endDate: amended.endDate, comments: amended.comments },
+      amended.targets,
+      amended.characteristics,
+    );
     const result = await runChecks(tx, input.tenantId, next, today, current);
     if (!result.success) throw AppError.badRequest(result.problems);
     return {

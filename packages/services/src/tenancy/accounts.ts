@@ -1,10 +1,11 @@
 import { type DatabaseOrTransaction, schema } from "@holdfast/db";
 import { AppError } from "@holdfast/domain";
-import { and, asc, eq, gt, or } from "drizzle-orm";
+import { and, asc, eq, gt, or, sql } from "drizzle-orm";
 import { recordAudit } from "../audit.ts";
 import type { ServiceContext } from "../context.ts";
 import { runMutation } from "../idempotency.ts";
 import { newLocator } from "../ids.ts";
+import { preparedQuery } from "../prepared-query.ts";
 
 export type AccountRow = typeof schema.accounts.$inferSelect;
 
@@ -21,24 +22,34 @@ export function toAccountOutput(a: AccountRow) {
   };
 }
 
-/** Finds an account by locator or external id, only within the tenant. */
-export async function findAccount(db: DatabaseOrTransaction, tenantId: string, locatorOrExternalId: string) {
-  const [row] = await db
+// Built once, prepared (bench P1: every validation and activation looks the account up).
+const accountByLocatorOrExternalId = preparedQuery("account_by_locator_or_external_id", (db) =>
+  db
     .select()
     .from(schema.accounts)
     .where(
       and(
-        eq(schema.accounts.tenantId, tenantId),
-        or(eq(schema.accounts.id, locatorOrExternalId), eq(schema.accounts.externalId, locatorOrExternalId)),
+        eq(schema.accounts.tenantId, sql.placeholder("tenantId")),
+        or(eq(schema.accounts.id, sql.placeholder("key")), eq(schema.accounts.externalId, sql.placeholder("key"))),
       ),
     )
-    .limit(1);
+    .limit(1),
+);
+
+/** Finds an account by locator or external id, only within the tenant. */
+export async function findAccount(db: DatabaseOrTransaction, tenantId: string, locatorOrExternalId: string) {
+  const [row] = await accountByLocatorOrExternalId(db, { tenantId, key: locatorOrExternalId });
   return row ?? null;
 }
 
 export async function createAccount(
   ctx: ServiceContext,
-  input: { tenantId: string; name: string; externalId?: string | null | undefined; idempotencyKey?: string | undefined },
+  input: {
+    tenantId: string;
+    name: string;
+    externalId?: string | null | undefined;
+    idempotencyKey?: string | undefined;
+  },
 ) {
   return runMutation(
     ctx,
@@ -66,7 +77,14 @@ export async function createAccount(
         .returning();
       if (!row) throw new Error("insert returned nothing");
       const out = toAccountOutput(row);
-      await recordAudit(tx, ctx, { tenantId: input.tenantId, entityType: "account", entityId: row.id, action: "create", before: null, after: out });
+      await recordAudit(tx, ctx, {
+        tenantId: input.tenantId,
+        entityType: "account",
+        entityId: row.id,
+        action: "create",
+        before: null,
+        after: out,
+      });
       return out;
     },
   );
@@ -74,11 +92,22 @@ export async function createAccount(
 
 export async function setAccountStatus(
   ctx: ServiceContext,
-  input: { tenantId: string; locator: string; status: "open" | "closed"; expectedVersion?: number | undefined; idempotencyKey?: string | undefined },
+  input: {
+    tenantId: string;
+    locator: string;
+    status: "open" | "closed";
+    expectedVersion?: number | undefined;
+    idempotencyKey?: string | undefined;
+  },
 ) {
   return runMutation(
     ctx,
-    { tenantId: input.tenantId, operation: `accounts.${input.status}`, idempotencyKey: input.idempotencyKey, request: input },
+    {
+      tenantId: input.tenantId,
+      operation: `accounts.${input.status}`,
+      idempotencyKey: input.idempotencyKey,
+      request: input,
+    },
     async (tx) => {
       const [current] = await tx
         .select()
@@ -86,14 +115,21 @@ export async function setAccountStatus(
         .where(and(eq(schema.accounts.tenantId, input.tenantId), eq(schema.accounts.id, input.locator)));
       if (!current) throw AppError.notFound("account", input.locator);
       if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
-        throw new AppError("VERSION_CONFLICT", `account ${input.locator} is at version ${current.version}, not ${input.expectedVersion}`);
+        throw new AppError(
+          "VERSION_CONFLICT",
+          `account ${input.locator} is at version ${current.version}, not ${input.expectedVersion}`,
+        );
       }
       const [row] = await tx
         .update(schema.accounts)
         .set({ status: input.status, version: current.version + 1, updatedAt: ctx.clock.now() })
         .where(and(eq(schema.accounts.id, current.id), eq(schema.accounts.version, current.version)))
         .returning();
-      if (!row) throw new AppError("CONCURRENT_MODIFICATION", `account ${input.locator} was changed by another request; reload and retry`);
+      if (!row)
+        throw new AppError(
+          "CONCURRENT_MODIFICATION",
+          `account ${input.locator} was changed by another request; reload and retry`,
+        );
       await recordAudit(tx, ctx, {
         tenantId: input.tenantId,
         entityType: "account",
