@@ -86,7 +86,7 @@ async function main() {
   for (const id of ids)
     if (!BENCHMARKS[id]) throw new Error(`unknown benchmark ${id}; known: ${Object.keys(BENCHMARKS).join(", ")}`);
 
-  let stop = async () => undefined as void;
+  let stop: () => Promise<void> = async () => undefined;
   let adminUrl = process.env.DATABASE_URL;
   let dir: string | undefined;
   if (!adminUrl) {
