@@ -12,18 +12,14 @@ import { accountLocatorOf, holdLocatorOf, accountOfHold, seed, seedShape } from 
 import { roundTripBaseline } from "./shared/baseline.ts";
 import { createTracingDb, explainAnalyze } from "./shared/sql-trace.ts";
 import { round3, summarize, type LatencySummary } from "./shared/stats.ts";
+import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { Benchmark, Figure, TargetCheck } from "./types.ts";
 
-/** A small seeded PRNG (mulberry32): the same calls every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** A seeded generator of numbers in [0, 1): the same calls every run. */
+function rng(seed: number): () => number {
+  const generator = xoroshiro128plus(seed);
+  return () => uniformFloat64(generator);
 }
 
 const bench: Benchmark = async (ctx) => {

@@ -50,6 +50,7 @@ import {
   ticksOf,
 } from "@holdfast/worker/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prng } from "./random.ts";
 
 /** Plain due subscriptions per tenant: 2 × (4,800 + 20) invoices plus 488 other effects = 10,128 due rows. */
 const PLAIN = 4800;
@@ -69,18 +70,6 @@ const INTERVAL_MS = "200";
 const DRAIN_DEADLINE_MS = 220_000;
 
 const SEED = Number(process.env.FAULTS_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32: a small seeded generator, so a failing kill schedule can be replayed. */
-function seededRandom(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -146,7 +135,7 @@ describe(`3 workers over 10,000+ due rows with random SIGKILLs (FAULTS_SEED=${SE
   });
 
   it("workers killed at random and restarted drain everything", { timeout: DRAIN_DEADLINE_MS + 60_000 }, async () => {
-    const random = seededRandom(SEED);
+    const random = prng(SEED);
     const between = ([lo, hi]: [number, number]) => lo + Math.floor(random() * (hi - lo));
     const start = () => {
       const w = startWorker(t.url, ["--interval-ms", INTERVAL_MS, "--now", NOW], DRAIN_DEADLINE_MS + 30_000);
