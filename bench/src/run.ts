@@ -132,9 +132,13 @@ async function main() {
     const json = JSON.stringify({ machine, scale, sections }, null, 2);
     await writeFile(path.join(RESULTS, `${stamp}.md`), md);
     await writeFile(path.join(RESULTS, `${stamp}.json`), json);
-    await writeFile(path.join(RESULTS, "latest.md"), md);
-    await writeFile(path.join(RESULTS, "latest.json"), json);
-    log(`\nreport: bench/results/${stamp}.md (and latest.md / latest.json)`);
+    // latest.* is the report the README quotes: only a complete run at the issue's sizes replaces it.
+    const complete = scale === 1 && ids.length === Object.keys(BENCHMARKS).length;
+    if (complete) {
+      await writeFile(path.join(RESULTS, "latest.md"), md);
+      await writeFile(path.join(RESULTS, "latest.json"), json);
+    }
+    log(`\nreport: bench/results/${stamp}.md${complete ? " (and latest.md / latest.json)" : ""}`);
   } finally {
     await admin.end();
     await stop();
