@@ -37,7 +37,10 @@ process.on("SIGINT", () => stop("SIGINT"));
 logger.info({ workerId, intervalMs }, "worker started");
 let failed = false;
 do {
-  const result = await runTick(db, clock, workerId, { shouldStop: () => stopping }).catch((e: unknown) => {
+  const result = await runTick(db, clock, workerId, {
+    batchSize: env.WORKER_BATCH_SIZE,
+    shouldStop: () => stopping,
+  }).catch((e: unknown) => {
     logger.error({ err: e }, "tick crashed");
     return null;
   });

@@ -93,10 +93,17 @@ export function killStartedWorkers() {
 
 /** Starts `node apps/worker/src/main.ts ...args` against `databaseUrl`; SIGKILLed if still running after killAfterMs. */
 
-export function startWorker(databaseUrl: string, args: string[], killAfterMs = 150_000): RunningWorker {
+export function startWorker(
+  databaseUrl: string,
+  args: string[],
+  killAfterMs = 150_000,
+  extraEnv: Record<string, string> = {},
+): RunningWorker {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "info" };
   delete env.HOLDFAST_NOW;
   delete env.WORKER_INTERVAL_MS;
+  delete env.WORKER_BATCH_SIZE;
+  Object.assign(env, extraEnv);
   const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
     cwd: WORKER_DIR,
     env,

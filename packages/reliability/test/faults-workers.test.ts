@@ -63,7 +63,15 @@ const MIN_KILLS = 10;
 const MIN_MID_TICK = 3;
 const MAX_KILLS = 24;
 /** Random pause between two kills, and between a kill and the restart. */
-const KILL_GAP_MS: [number, number] = [1500, 6000];
+const KILL_GAP_MS: [number, number] = [200, 2500];
+/**
+ * Rows a job claims per transaction in these workers. The product's 1,000 drains the 10,000 rows in a few
+ * seconds on an idle machine, too fast for kills to land in work; small batches mean hundreds of
+ * transactions, each a point where a kill leaves a claimed, uncommitted batch behind.
+ */
+const BATCH_SIZE = "20";
+/** Share of kills aimed at a worker with a tick under way; the rest hit any worker (booting, idle or busy). */
+const AIMED = 0.75;
 const RESTART_GAP_MS: [number, number] = [0, 1000];
 /** The looping workers' pause between ticks: short, so a worker that found a tenant busy comes back soon. */
 const INTERVAL_MS = "200";
@@ -138,7 +146,9 @@ describe(`3 workers over 10,000+ due rows with random SIGKILLs (FAULTS_SEED=${SE
     const random = prng(SEED);
     const between = ([lo, hi]: [number, number]) => lo + Math.floor(random() * (hi - lo));
     const start = () => {
-      const w = startWorker(t.url, ["--interval-ms", INTERVAL_MS, "--now", NOW], DRAIN_DEADLINE_MS + 30_000);
+      const w = startWorker(t.url, ["--interval-ms", INTERVAL_MS, "--now", NOW], DRAIN_DEADLINE_MS + 30_000, {
+        WORKER_BATCH_SIZE: BATCH_SIZE,
+      });
       incarnations.push(w);
       return w;
     };
@@ -181,7 +191,21 @@ describe(`3 workers over 10,000+ due rows with random SIGKILLs (FAULTS_SEED=${SE
       const moreKills =
         kills.length < MAX_KILLS && (kills.length < MIN_KILLS || kills.filter((k) => k.midTick).length < MIN_MID_TICK);
       if (moreKills && Date.now() >= nextKillAt) {
-        const slot = Math.floor(random() * WORKERS);
+        // Most kills go to a worker that has a tick under way (random among those), the rest to any worker.
+        const busy = await query<{ worker_id: string }>(
+          t.db,
+          "select worker_id from worker_ticks where status = 'running' and worker_id = any($1)",
+          [slots.map((w) => w.workerId)],
+        );
+        const busySlots = slots.flatMap((w, i) => (busy.some((b) => b.worker_id === w.workerId) ? [i] : []));
+        const aimed = random() < AIMED;
+        if (aimed && busySlots.length === 0) {
+          await sleep(20);
+          continue;
+        }
+        const slot = aimed
+          ? (busySlots[Math.floor(random() * busySlots.length)] as number)
+          : Math.floor(random() * WORKERS);
         const victim = slots[slot];
         if (!victim) throw new Error("no such slot");
         const app = `holdfast-worker-${victim.workerId}`.slice(0, 63);
