@@ -67,3 +67,16 @@ export function plusMonths(date: string, months: number): string {
   const day = Math.min(d, last);
   return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 }
+
+/**
+ * The fast-check seed of a model run: fixed by default, so CI replays the same command sequences and the
+ * coverage checks (every rule and refusal was reached) cannot flake; MODEL_SEED=<n> replays a run,
+ * MODEL_SEED=random explores new sequences (the seed is printed either way).
+ */
+export function modelSeed(fixed: number): number {
+  const env = process.env.MODEL_SEED;
+  const seed =
+    env === "random" ? Math.floor(Math.random() * 2 ** 31) : env !== undefined && env !== "" ? Number(env) : fixed;
+  console.log(`model seed: ${seed} (MODEL_SEED=${seed} replays it)`);
+  return seed;
+}
