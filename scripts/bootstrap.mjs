@@ -3,7 +3,7 @@
 //   npm start   → pnpm, dependencies, the dashboard build, then server + worker + embedded PostgreSQL
 //   npm test    → pnpm, dependencies, Chromium (Debian package) when missing, then every suite
 // Uses only Node built-ins: nothing is installed when it starts.
-import { spawnSync, spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,7 +40,9 @@ function ensureChromium() {
   const wanted = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
   if (existsSync(wanted)) return;
   if (process.getuid?.() !== 0) {
-    console.error(`✗ Chromium is missing at ${wanted}. Install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH.`);
+    console.error(
+      `✗ Chromium is missing at ${wanted}. Install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH.`,
+    );
     process.exit(1);
   }
   console.log("→ installing Debian's chromium for the browser tests");

@@ -2,7 +2,7 @@
 // Runs typecheck and every test suite through turbo, then totals vitest's JSON
 // reports into one line: "N passed, N failed".
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,7 +14,16 @@ for (const r of reports) rmSync(r, { force: true });
 
 const turbo = spawnSync(
   "pnpm",
-  ["turbo", "run", "typecheck", "test", "--concurrency=2", "--continue", "--output-logs=full", ...process.argv.slice(2)],
+  [
+    "turbo",
+    "run",
+    "typecheck",
+    "test",
+    "--concurrency=2",
+    "--continue",
+    "--output-logs=full",
+    ...process.argv.slice(2),
+  ],
   { stdio: "inherit", cwd: ROOT },
 );
 
@@ -29,7 +38,9 @@ for (const r of reports) {
   // A suite that failed to load has no failed tests but is a failure all the same.
   const brokenFiles = json.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
   failed += brokenFiles;
-  lines.push(`  ${path.relative(ROOT, path.dirname(path.dirname(r)))}: ${json.numPassedTests} passed, ${json.numFailedTests + brokenFiles} failed`);
+  lines.push(
+    `  ${path.relative(ROOT, path.dirname(path.dirname(r)))}: ${json.numPassedTests} passed, ${json.numFailedTests + brokenFiles} failed`,
+  );
 }
 console.log(`\nTest suites:\n${lines.join("\n")}`);
 if (turbo.status !== 0 && failed === 0) failed = 1; // typecheck or a crashed runner

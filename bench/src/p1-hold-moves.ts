@@ -15,15 +15,15 @@ import os from "node:os";
 import path from "node:path";
 import { hashSecret } from "@holdfast/services";
 import { captureMove } from "./p1/capture.ts";
-import { describePlan, type MovePlan, planFromCapture } from "./p1/plan.ts";
 import { findPgbench, pgbenchScript, runPgbench } from "./p1/pgbench.ts";
+import { describePlan, type MovePlan, planFromCapture } from "./p1/plan.ts";
 import { accountId, clonePool, countActive, holdId } from "./p1/pool.ts";
 import { createP1World, type P1World } from "./p1/setup.ts";
+import { type CpuWindow, cpuWindow, postgresCpu, postmasterOf, processCpu } from "./shared/cpu.ts";
 import { keepAliveAgent, postJson, runClosedLoop } from "./shared/load.ts";
-import { cpuWindow, type CpuWindow, postgresCpu, postmasterOf, processCpu } from "./shared/cpu.ts";
-import { spawnServer, type SpawnedServer } from "./shared/process.ts";
-import { round3, type LatencySummary } from "./shared/stats.ts";
-import type { Benchmark, BenchContext, Figure, TargetCheck } from "./types.ts";
+import { type SpawnedServer, spawnServer } from "./shared/process.ts";
+import { type LatencySummary, round3 } from "./shared/stats.ts";
+import type { BenchContext, Benchmark, Figure, TargetCheck } from "./types.ts";
 
 /** The pool size of both HTTP servers' database clients (the product's default in apps/server). */
 const POOL_MAX = 20;

@@ -13,7 +13,7 @@ import { type CpuSplit, readStat, sampleCpu } from "./p2/cpu.ts";
 import { dueForLapse, seed, TENANT_ID } from "./p2/seed.ts";
 import { SET_BASED } from "./p2/set-based.ts";
 import { startWorkers, type WorkerRun } from "./p2/workers.ts";
-import type { BenchContext, BenchSection, Benchmark, Figure, TargetCheck } from "./types.ts";
+import type { BenchContext, Benchmark, BenchSection, Figure, TargetCheck } from "./types.ts";
 
 /** The instant every variant runs at; the tenant is in UTC, so its business date is TODAY. */
 const NOW = "2027-05-15T13:30:00Z";

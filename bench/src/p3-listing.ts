@@ -8,12 +8,12 @@
 import os from "node:os";
 import { createDb, type Database } from "@holdfast/db";
 import { listAccountHolds, listHolds, systemClock } from "@holdfast/services";
-import { accountLocatorOf, holdLocatorOf, accountOfHold, seed, seedShape } from "./p3/seed.ts";
-import { roundTripBaseline } from "./shared/baseline.ts";
-import { createTracingDb, explainAnalyze } from "./shared/sql-trace.ts";
-import { round3, summarize, type LatencySummary } from "./shared/stats.ts";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { accountLocatorOf, accountOfHold, holdLocatorOf, seed, seedShape } from "./p3/seed.ts";
+import { roundTripBaseline } from "./shared/baseline.ts";
+import { createTracingDb, explainAnalyze } from "./shared/sql-trace.ts";
+import { type LatencySummary, round3, summarize } from "./shared/stats.ts";
 import type { Benchmark, Figure, TargetCheck } from "./types.ts";
 
 /** A seeded generator of numbers in [0, 1): the same calls every run. */

@@ -12,10 +12,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Browser } from "playwright-core";
-import { buildDashboard, type Chunk, firstLoadChunks } from "./p4/first-load.ts";
 import { launchChromium, measureFirstRows, measureScroll, signInOnce, VIEWPORT } from "./p4/browser.ts";
-import { startServer, type RunningServer } from "./p4/server.ts";
+import { buildDashboard, type Chunk, firstLoadChunks } from "./p4/first-load.ts";
 import { holdLocator, seedTenantWithHolds } from "./p4/seed.ts";
+import { type RunningServer, startServer } from "./p4/server.ts";
 import type { Benchmark, BenchSection, Figure, TargetCheck } from "./types.ts";
 
 const FIRST_LOAD_TARGET_KB = 250;

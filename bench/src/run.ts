@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { migrateDatabase } from "@holdfast/db";
 import { startEmbeddedPostgres } from "@holdfast/db/embedded";
 import postgres from "postgres";
-import type { BenchContext, BenchSection, Benchmark } from "./types.ts";
+import type { BenchContext, Benchmark, BenchSection } from "./types.ts";
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../results");
 

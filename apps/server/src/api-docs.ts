@@ -1,6 +1,6 @@
+import type http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
-import type http from "node:http";
 import { buildOpenApiDocument } from "@holdfast/compat";
 import sirv from "sirv";
 

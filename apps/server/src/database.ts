@@ -1,7 +1,7 @@
 import path from "node:path";
-import postgres from "postgres";
 import { type Database, migrateDatabase } from "@holdfast/db";
 import { startEmbeddedPostgres } from "@holdfast/db/embedded";
+import postgres from "postgres";
 import type { Env } from "./env.ts";
 
 /** The external DATABASE_URL, or the embedded PostgreSQL under .data/ (started here). */

@@ -9,7 +9,7 @@ import path from "node:path";
 import { closeDb, createDb } from "@holdfast/db";
 import { clockFromEnv, seedDemo } from "@holdfast/services";
 import { openDatabase, supervisePool } from "./database.ts";
-import { readEnv, REPO_ROOT } from "./env.ts";
+import { REPO_ROOT, readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
 

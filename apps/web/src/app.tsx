@@ -1,8 +1,8 @@
 import { lazy, Suspense } from "react";
 import { Link, Redirect, Route, Switch, useLocation } from "wouter";
-import { useCan, useSession } from "./session.tsx";
 import { HoldDetail } from "./screens/hold-detail.tsx";
 import { HoldsList } from "./screens/holds-list.tsx";
+import { useCan, useSession } from "./session.tsx";
 
 // The forms carry zod, react-hook-form and the domain's rules: loaded when first opened.
 const CreateHold = lazy(() => import("./screens/hold-editor.tsx").then((m) => ({ default: m.CreateHold })));

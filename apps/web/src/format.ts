@@ -1,5 +1,5 @@
-import { ORMB_PROCESS_CODES } from "@holdfast/domain";
 import type { HoldProcess } from "@holdfast/domain";
+import { ORMB_PROCESS_CODES } from "@holdfast/domain";
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 

@@ -1,9 +1,9 @@
 import {
   assertSubscriptionMove,
+  SUBSCRIPTION_VIEWS as DOMAIN_VIEWS,
   EXTENDABLE_STATES,
   SUBSCRIPTION_MOVES,
   SUBSCRIPTION_STATES,
-  SUBSCRIPTION_VIEWS as DOMAIN_VIEWS,
 } from "@holdfast/domain";
 import { describe, expect, it } from "vitest";
 import {

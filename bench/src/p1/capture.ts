@@ -7,9 +7,9 @@
 import { randomUUID } from "node:crypto";
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
-import { systemClock } from "@holdfast/services";
 import { createHttpServer } from "@holdfast/server/http";
 import { createLogger } from "@holdfast/server/logger";
+import { systemClock } from "@holdfast/services";
 import { keepAliveAgent, postJson } from "../shared/load.ts";
 import { createTracingDb, type TracedStatement } from "../shared/sql-trace.ts";
 

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { summarize, type LatencySummary } from "../shared/stats.ts";
+import { type LatencySummary, summarize } from "../shared/stats.ts";
 import type { MovePlan, ScalarSpec } from "./plan.ts";
 import { ACCOUNT_BASE, AUDIT_BASE, HOLD_BASE } from "./pool.ts";
 

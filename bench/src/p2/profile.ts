@@ -9,7 +9,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createDb, closeDb, migrateDatabase } from "@holdfast/db";
+import { closeDb, createDb, migrateDatabase } from "@holdfast/db";
 import { startEmbeddedPostgres } from "@holdfast/db/embedded";
 import { fixedClock } from "@holdfast/services";
 import postgres from "postgres";

@@ -45,7 +45,11 @@ export function toTrpcError(e: unknown): TRPCError {
   if (e instanceof TRPCError) return e;
   if (isAppError(e)) return new TRPCError({ code: APP_TO_TRPC[e.code], message: e.message, cause: e });
   if (e instanceof ZodError) return new TRPCError({ code: "BAD_REQUEST", message: "invalid input", cause: e });
-  return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "internal error", cause: e instanceof Error ? e : undefined });
+  return new TRPCError({
+    code: "INTERNAL_SERVER_ERROR",
+    message: "internal error",
+    cause: e instanceof Error ? e : undefined,
+  });
 }
 
 export function errorData(error: TRPCError): { message: string; data: ErrorData } {
@@ -57,9 +61,13 @@ export function errorData(error: TRPCError): { message: string; data: ErrorData 
       data: { appCode: "INPUT", issues, details: {} },
     };
   }
-  if (isAppError(cause)) return { message: cause.message, data: { appCode: cause.code, issues: cause.issues, details: cause.details } };
+  if (isAppError(cause))
+    return { message: cause.message, data: { appCode: cause.code, issues: cause.issues, details: cause.details } };
   if (error.code === "INTERNAL_SERVER_ERROR") {
-    return { message: "Internal error; it has been logged. Quote the request id to support.", data: { appCode: "INTERNAL", issues: [], details: {} } };
+    return {
+      message: "Internal error; it has been logged. Quote the request id to support.",
+      data: { appCode: "INTERNAL", issues: [], details: {} },
+    };
   }
   return { message: error.message, data: { appCode: "INPUT", issues: [], details: {} } };
 }

@@ -1,7 +1,7 @@
 import { accountsRouter } from "./routers/accounts.ts";
 import { auditRouter } from "./routers/audit.ts";
-import { automationsRouter } from "./routers/automations.ts";
 import { authRouter } from "./routers/auth.ts";
+import { automationsRouter } from "./routers/automations.ts";
 import { holdsRouter } from "./routers/holds.ts";
 import { invoicesRouter, settingsRouter, subscriptionsRouter } from "./routers/subscriptions.ts";
 import { workerRouter } from "./routers/worker.ts";

@@ -15,7 +15,13 @@ const t = initTRPC.context<Context>().create({
     return {
       message,
       code: shape.code,
-      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, requestId: ctx?.requestId, ...data },
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        requestId: ctx?.requestId,
+        ...data,
+      },
     };
   },
 });
@@ -56,7 +62,12 @@ export function scopedProcedure(permissionFor: Permission | ((rawInput: unknown)
       throw AppError.badRequest([{ path: "tenantLocator", rule: "uuid", message: "must be a UUID" }]);
     }
     const grant = resolveTenantGrant(ctx.principal, wanted as string | undefined, permission);
-    const service: ServiceContext = { db: ctx.db, clock: ctx.clock, actor: ctx.principal.actor, requestId: ctx.requestId };
+    const service: ServiceContext = {
+      db: ctx.db,
+      clock: ctx.clock,
+      actor: ctx.principal.actor,
+      requestId: ctx.requestId,
+    };
     return next({ ctx: { ...ctx, tenantId: grant.tenantId, service } });
   });
 }

@@ -408,7 +408,11 @@ function wholeInputCases(p: Procedure): [label: string, input: unknown, field: s
     ["a boolean", true, "(input)"],
     ["an array holding the valid input", [valid], "(input)"],
     ["an unknown key", { ...valid, bogus: 1 }, "bogus"],
-    ["an unknown key that differs only in case", { ...valid, TenantLocator: "3fa85f64-5717-4562-b3fc-2c963f66afa6" }, "TenantLocator"],
+    [
+      "an unknown key that differs only in case",
+      { ...valid, TenantLocator: "3fa85f64-5717-4562-b3fc-2c963f66afa6" },
+      "TenantLocator",
+    ],
     [
       "a __proto__ key (as JSON.parse makes it)",
       { ...JSON.parse('{"__proto__": {"admin": true}}'), ...valid },

@@ -1,5 +1,6 @@
 import { type AppRouter, createCaller } from "@holdfast/api";
 import type { Database } from "@holdfast/db";
+import { schema } from "@holdfast/db";
 import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
 import { ALL_PERMISSIONS, type AppError, type FieldIssue, isAppError, type Permission } from "@holdfast/domain";
 import {
@@ -10,7 +11,6 @@ import {
   newTenantLocator,
   type ServiceContext,
 } from "@holdfast/services";
-import { schema } from "@holdfast/db";
 import { TRPCError } from "@trpc/server";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 

@@ -5,8 +5,8 @@ import {
   type Caller,
   expectTrpcError,
   type Hold,
-  holdInState,
   type HoldState,
+  holdInState,
   setupWorld,
   TODAY,
 } from "./harness.ts";

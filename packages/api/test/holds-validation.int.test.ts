@@ -1,7 +1,7 @@
 import { flattenZodError } from "@holdfast/api";
-import { errorData } from "../src/errors.ts";
 import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
+import { errorData } from "../src/errors.ts";
 import {
   appErrorOf,
   databaseChecksum,

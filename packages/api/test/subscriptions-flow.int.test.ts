@@ -28,7 +28,12 @@ describe("subscriptions, invoices and the grace period", () => {
     await day("2027-01-01");
     const invoices = await api.invoices.list({ subscriptionLocator: sub.locator });
     expect(invoices.items).toHaveLength(1);
-    expect(invoices.items[0]).toMatchObject({ amountMinor: 1999, issuedOn: "2027-01-01", dueOn: "2027-01-11", periods: 1 });
+    expect(invoices.items[0]).toMatchObject({
+      amountMinor: 1999,
+      issuedOn: "2027-01-01",
+      dueOn: "2027-01-11",
+      periods: 1,
+    });
 
     await day("2027-01-12"); // catches up 11 days; overdue since the 12th
     let s = await api.subscriptions.get({ locator: sub.locator });

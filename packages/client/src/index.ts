@@ -17,7 +17,7 @@ export interface HoldfastClientOptions {
 /** A fully typed Holdfast client for other services. */
 export function createHoldfastClient(opts: HoldfastClientOptions) {
   const base = opts.url.replace(/\/+$/, "");
-  const link = (opts.batch ?? true ? httpBatchLink : httpLink)({
+  const link = ((opts.batch ?? true) ? httpBatchLink : httpLink)({
     url: `${base}/trpc`,
     headers: () => ({ authorization: `Bearer ${opts.token}` }),
     ...(opts.fetch ? { fetch: opts.fetch } : {}),

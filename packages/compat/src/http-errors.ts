@@ -1,6 +1,6 @@
+import { flattenZodError } from "@holdfast/api";
 import { type AppErrorCode, type FieldIssue, isAppError } from "@holdfast/domain";
 import { z } from "zod";
-import { flattenZodError } from "@holdfast/api";
 
 /** Each application error code, mapped once to an HTTP status for the compatibility routes. */
 export const APP_TO_HTTP: Record<AppErrorCode, number> = {
@@ -29,7 +29,12 @@ export function toHttpProblem(e: unknown): HttpProblem {
   if (isAppError(e)) return { status: APP_TO_HTTP[e.code], code: e.code, message: e.message, issues: e.issues };
   if (e instanceof z.ZodError) {
     const issues = flattenZodError(e);
-    return { status: 400, code: "BAD_REQUEST", message: issues.map((i) => `${i.path}: ${i.message}`).join("; "), issues };
+    return {
+      status: 400,
+      code: "BAD_REQUEST",
+      message: issues.map((i) => `${i.path}: ${i.message}`).join("; "),
+      issues,
+    };
   }
   return { status: 500, code: "INTERNAL", message: "Internal error; it has been logged.", issues: [] };
 }

@@ -1,8 +1,8 @@
 import { createCaller } from "@holdfast/api";
+import { schema } from "@holdfast/db";
 import { createTestDatabase } from "@holdfast/db/testing";
 import { ALL_PERMISSIONS, type Permission } from "@holdfast/domain";
 import { authenticate, createAccount, createApiToken, fixedClock, newTenantLocator } from "@holdfast/services";
-import { schema } from "@holdfast/db";
 import { createCompatApp } from "../src/app.ts";
 
 /**
@@ -30,10 +30,18 @@ export async function createCompatWorld(opts: { now?: string } = {}) {
     return (await createApiToken(t.db, { name: "compat test", grants: list })).secret;
   }
   async function trpc(secret: string) {
-    return createCaller({ db: t.db, clock, principal: await authenticate(t.db, secret, clock.now()), requestId: "test" });
+    return createCaller({
+      db: t.db,
+      clock,
+      principal: await authenticate(t.db, secret, clock.now()),
+      requestId: "test",
+    });
   }
   /** An HTTP request to the compatibility app; body objects are sent as JSON, strings as they are. */
-  async function request(path: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  async function request(
+    path: string,
+    init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ) {
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
     if (init.token) headers.authorization = `Bearer ${init.token}`;
     let body: string | undefined;

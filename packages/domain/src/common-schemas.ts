@@ -7,11 +7,9 @@ export const zLocator = z.string().regex(ULID_RE, { error: "must be a ULID (26 c
 /** UUIDs compare case-insensitively; kept in lower case, as PostgreSQL returns them. */
 export const zTenantLocator = z.uuid({ error: "must be a UUID" }).transform((s) => s.toLowerCase());
 /** Business dates from 1900 to 9999 (PostgreSQL stores no year 0, and billing has no use for it). */
-export const zBusinessDate = z
-  .string()
-  .refine((v) => isBusinessDate(v) && v >= "1900-01-01", {
-    error: "calendar_date: must be a calendar date written YYYY-MM-DD, from 1900-01-01",
-  });
+export const zBusinessDate = z.string().refine((v) => isBusinessDate(v) && v >= "1900-01-01", {
+  error: "calendar_date: must be a calendar date written YYYY-MM-DD, from 1900-01-01",
+});
 export const zIdempotencyKey = z
   .string()
   .min(1)

@@ -13,16 +13,12 @@ import {
 } from "./dates.ts";
 
 describe("isBusinessDate", () => {
-  it.each([
-    "2026-01-01",
-    "2026-12-31",
-    "2024-02-29",
-    "2000-02-29",
-    "2026-04-30",
-    "1999-01-31",
-  ])("accepts %s", (value) => {
-    expect(isBusinessDate(value)).toBe(true);
-  });
+  it.each(["2026-01-01", "2026-12-31", "2024-02-29", "2000-02-29", "2026-04-30", "1999-01-31"])(
+    "accepts %s",
+    (value) => {
+      expect(isBusinessDate(value)).toBe(true);
+    },
+  );
 
   it.each([
     ["2023-02-29", "not a leap year"],
@@ -261,11 +257,26 @@ describe("rangeContains", () => {
 describe("rangeWithin", () => {
   it.each([
     { inner: r("2026-03-05", "2026-03-06"), outer: r("2026-03-01", "2026-03-10"), want: true, why: "strictly inside" },
-    { inner: r("2026-03-01", "2026-03-10"), outer: r("2026-03-01", "2026-03-10"), want: true, why: "equal (inclusive)" },
+    {
+      inner: r("2026-03-01", "2026-03-10"),
+      outer: r("2026-03-01", "2026-03-10"),
+      want: true,
+      why: "equal (inclusive)",
+    },
     { inner: r("2026-02-28", "2026-03-06"), outer: r("2026-03-01", "2026-03-10"), want: false, why: "starts before" },
     { inner: r("2026-03-05", "2026-03-11"), outer: r("2026-03-01", "2026-03-10"), want: false, why: "ends after" },
-    { inner: r(null, "2026-03-06"), outer: r("2026-03-01", "2026-03-10"), want: false, why: "open start in a bounded outer" },
-    { inner: r("2026-03-05", null), outer: r("2026-03-01", "2026-03-10"), want: false, why: "open end in a bounded outer" },
+    {
+      inner: r(null, "2026-03-06"),
+      outer: r("2026-03-01", "2026-03-10"),
+      want: false,
+      why: "open start in a bounded outer",
+    },
+    {
+      inner: r("2026-03-05", null),
+      outer: r("2026-03-01", "2026-03-10"),
+      want: false,
+      why: "open end in a bounded outer",
+    },
     { inner: r(null, null), outer: r(null, null), want: true, why: "open in open" },
     { inner: r("2026-03-05", "2026-03-06"), outer: r(null, null), want: true, why: "bounded in fully open" },
     { inner: r(null, "2026-03-06"), outer: r(null, "2026-03-10"), want: true, why: "open start in open start" },

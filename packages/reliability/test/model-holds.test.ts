@@ -22,7 +22,10 @@ import { createWorld, type World } from "@holdfast/api/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  failedRules,
   type HoldsModel,
+  hasInvertedTarget,
+  INVERTED_TARGET,
   MODEL_PROCESSES,
   type ModelAmend,
   type ModelHold,
@@ -31,9 +34,6 @@ import {
   type ModelRequest,
   type ModelTarget,
   type ModelUpdate,
-  failedRules,
-  hasInvertedTarget,
-  INVERTED_TARGET,
   predictMove,
 } from "./model/holds-model.ts";
 import {

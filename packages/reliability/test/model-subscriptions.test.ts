@@ -20,7 +20,7 @@
 import { runTick } from "@holdfast/services";
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { attempt, mismatch, modelSeed, plusDays, type Prediction } from "./model/outcome.ts";
+import { attempt, mismatch, modelSeed, type Prediction, plusDays } from "./model/outcome.ts";
 import {
   applyExtension,
   applyPayment,

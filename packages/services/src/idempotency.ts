@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Database, type Transaction, schema } from "@holdfast/db";
+import { type Database, schema, type Transaction } from "@holdfast/db";
 import { AppError } from "@holdfast/domain";
 import { and, eq } from "drizzle-orm";
 import type { ServiceContext } from "./context.ts";
@@ -29,15 +29,17 @@ export async function runMutation<T>(
   fn: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   const db: Database = ctx.db;
-  return db.transaction(async (tx) => {
-    return runInTransaction(tx);
-  }).catch((e: unknown) => {
-    // Two requests that lock the same rows in opposite orders: PostgreSQL aborts one; it is a conflict, not a fault.
-    if (pgCode(e) === "40P01" || pgCode(e) === "40001") {
-      throw new AppError("CONCURRENT_MODIFICATION", "another request changed the same data at the same time; retry");
-    }
-    throw e;
-  });
+  return db
+    .transaction(async (tx) => {
+      return runInTransaction(tx);
+    })
+    .catch((e: unknown) => {
+      // Two requests that lock the same rows in opposite orders: PostgreSQL aborts one; it is a conflict, not a fault.
+      if (pgCode(e) === "40P01" || pgCode(e) === "40001") {
+        throw new AppError("CONCURRENT_MODIFICATION", "another request changed the same data at the same time; retry");
+      }
+      throw e;
+    });
 
   async function runInTransaction(tx: Transaction): Promise<T> {
     const key = opts.idempotencyKey;
@@ -66,7 +68,15 @@ export async function runMutation<T>(
         throw new AppError(
           "IDEMPOTENCY_KEY_REUSED",
           `idempotencyKey "${key}" was already used for a different request (${stored.operation}); use a new key`,
-          { issues: [{ path: "idempotencyKey", rule: "reused_with_different_body", message: "already used for a different request" }] },
+          {
+            issues: [
+              {
+                path: "idempotencyKey",
+                rule: "reused_with_different_body",
+                message: "already used for a different request",
+              },
+            ],
+          },
         );
       }
       if (stored) return stored.response as T;

@@ -23,9 +23,9 @@ import {
 import { Link, useLocation } from "wouter";
 import { GUID_RE, useAutomation, useAutomationsChanged } from "../automations.ts";
 import { ErrorBanner } from "../components/error-banner.tsx";
-import { HistoryTimeline } from "../components/history-timeline.tsx";
 import { Field } from "../components/field.tsx";
 import { FieldError } from "../components/field-error.tsx";
+import { HistoryTimeline } from "../components/history-timeline.tsx";
 import {
   type AutomationFormValues,
   type AutomationInputData,

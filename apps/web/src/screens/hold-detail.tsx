@@ -7,8 +7,8 @@ import { Link } from "wouter";
 import { useAccounts } from "../accounts.ts";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { ScheduleBadge, StateBadge } from "../components/state-badge.tsx";
-import { issueMessage } from "../forms/issue-paths.ts";
 import { formatDate, formatInstant, processLabel } from "../format.ts";
+import { issueMessage } from "../forms/issue-paths.ts";
 import { useCan, useScope } from "../session.tsx";
 import { type ApiError, useTRPC } from "../trpc.ts";
 

@@ -3,13 +3,14 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { type Resolver, useFieldArray, useForm } from "react-hook-form";
-import type { z } from "zod";
 import { Link, useLocation } from "wouter";
+import type { z } from "zod";
 import { useAccounts } from "../accounts.ts";
 import { AccountOptions } from "../components/account-options.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { Field } from "../components/field.tsx";
 import { FieldError } from "../components/field-error.tsx";
+import { processLabel } from "../format.ts";
 import {
   emptyCharacteristicRow,
   emptyTargetRow,
@@ -18,7 +19,6 @@ import {
   holdFormDefaults,
 } from "../forms/hold-forms.ts";
 import { ServerIssues } from "../forms/server-issues.tsx";
-import { processLabel } from "../format.ts";
 import { useScope } from "../session.tsx";
 import { type ApiError, useTRPC } from "../trpc.ts";
 import { useHoldChanged } from "./hold-detail.tsx";

@@ -5,8 +5,8 @@ import { skipToken, useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
 import { type FieldErrors, type FieldPath, type UseFormRegister, useForm } from "react-hook-form";
-import type { z } from "zod";
 import { Link } from "wouter";
+import type { z } from "zod";
 import { Field } from "../components/field.tsx";
 import {
   type RoutePreviewFormValues,

@@ -33,7 +33,9 @@ export const accountsRouter = router({
   close: scopedProcedure("admin")
     .input(z.strictObject({ ...zMutation, locator: zLocator, expectedVersion: zVersion.optional() }))
     .output(accountOutput)
-    .mutation(({ ctx, input }) => setAccountStatus(ctx.service, { ...input, tenantId: ctx.tenantId, status: "closed" })),
+    .mutation(({ ctx, input }) =>
+      setAccountStatus(ctx.service, { ...input, tenantId: ctx.tenantId, status: "closed" }),
+    ),
   reopen: scopedProcedure("admin")
     .input(z.strictObject({ ...zMutation, locator: zLocator, expectedVersion: zVersion.optional() }))
     .output(accountOutput)

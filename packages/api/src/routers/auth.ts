@@ -1,5 +1,5 @@
-import { signIn, signOut } from "@holdfast/services";
 import { zText } from "@holdfast/domain";
+import { signIn, signOut } from "@holdfast/services";
 import { z } from "zod";
 import { authedProcedure, publicProcedure, router } from "../trpc.ts";
 
@@ -25,6 +25,10 @@ export const authRouter = router({
     .query(({ ctx }) => ({
       actor: ctx.principal.actor,
       kind: ctx.principal.kind,
-      tenants: ctx.principal.grants.map((g) => ({ tenantLocator: g.tenantId, name: g.tenantName, permissions: g.permissions })),
+      tenants: ctx.principal.grants.map((g) => ({
+        tenantLocator: g.tenantId,
+        name: g.tenantName,
+        permissions: g.permissions,
+      })),
     })),
 });

@@ -36,7 +36,9 @@ export const automationsRouter = router({
   updateAssignments: write
     .input(updateAssignmentsInput)
     .output(automationOutput)
-    .mutation(({ ctx, input }) => automations.updateAutomationAssignments(ctx.service, { ...input, tenantId: ctx.tenantId })),
+    .mutation(({ ctx, input }) =>
+      automations.updateAutomationAssignments(ctx.service, { ...input, tenantId: ctx.tenantId }),
+    ),
   delete: write
     .input(deleteAutomationsInput)
     .output(z.object({}))
@@ -45,5 +47,7 @@ export const automationsRouter = router({
   previewRoute: scopedProcedure("automations:read")
     .input(previewRouteInput)
     .output(routePreviewOutput)
-    .query(({ ctx, input }) => automations.previewOrderItemRoute(ctx.db, ctx.clock, { ...input, tenantId: ctx.tenantId })),
+    .query(({ ctx, input }) =>
+      automations.previewOrderItemRoute(ctx.db, ctx.clock, { ...input, tenantId: ctx.tenantId }),
+    ),
 });

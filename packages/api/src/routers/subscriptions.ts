@@ -35,7 +35,9 @@ export const subscriptionsRouter = router({
   terminate: write
     .input(moveSubscriptionInput)
     .output(subscriptionOutput)
-    .mutation(({ ctx, input }) => subs.moveSubscription(ctx.service, "terminate", { ...input, tenantId: ctx.tenantId })),
+    .mutation(({ ctx, input }) =>
+      subs.moveSubscription(ctx.service, "terminate", { ...input, tenantId: ctx.tenantId }),
+    ),
   get: read
     .input(getSubscriptionInput)
     .output(subscriptionOutput)

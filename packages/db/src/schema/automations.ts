@@ -60,7 +60,10 @@ export const automationCompanies = pgTable(
     partnerCompany: boolean("partner_company").notNull(),
     travelAgency: boolean("travel_agency").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.automationId, t.companyId] }), index("automation_companies_company_idx").on(t.companyId)],
+  (t) => [
+    primaryKey({ columns: [t.automationId, t.companyId] }),
+    index("automation_companies_company_idx").on(t.companyId),
+  ],
 );
 
 export const automationAssignments = pgTable(
@@ -76,7 +79,9 @@ export const automationAssignments = pgTable(
     rateIds: uuid("rate_ids").array().notNull(),
     productCategoryIds: uuid("product_category_ids").array().notNull(),
     productIds: uuid("product_ids").array().notNull(),
-    accountingCategoryAssignments: jsonb("accounting_category_assignments").$type<AccountingCategoryAssignment[]>().notNull(),
+    accountingCategoryAssignments: jsonb("accounting_category_assignments")
+      .$type<AccountingCategoryAssignment[]>()
+      .notNull(),
   },
   (t) => [index("automation_assignments_automation_idx").on(t.automationId, t.position)],
 );

@@ -1,17 +1,6 @@
-import { sql } from "drizzle-orm";
-import {
-  date,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uuid,
-} from "drizzle-orm/pg-core";
 import { HOLD_PROCESSES, HOLD_STATES, type ValidationResult } from "@holdfast/domain";
+import { sql } from "drizzle-orm";
+import { date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { accounts, tenants } from "./tenants.ts";
 
 export const holdState = pgEnum("hold_state", HOLD_STATES);
@@ -56,9 +45,7 @@ export const holds = pgTable(
     index("holds_tenant_state_idx").on(t.tenantId, t.state, t.id),
     index("holds_tenant_id_idx").on(t.tenantId, t.id),
     // The worker's claim: active holds whose end date is due.
-    index("holds_due_release_idx")
-      .on(t.endDate)
-      .where(sql`${t.state} = 'active' and ${t.endDate} is not null`),
+    index("holds_due_release_idx").on(t.endDate).where(sql`${t.state} = 'active' and ${t.endDate} is not null`),
   ],
 );
 

@@ -28,8 +28,6 @@ export const accounts = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex("accounts_tenant_external_id_uq")
-      .on(t.tenantId, t.externalId)
-      .where(sql`${t.externalId} is not null`),
+    uniqueIndex("accounts_tenant_external_id_uq").on(t.tenantId, t.externalId).where(sql`${t.externalId} is not null`),
   ],
 );

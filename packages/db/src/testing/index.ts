@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { inject } from "vitest";
-import { type Database, closeDb, createDb } from "../client.ts";
+import { closeDb, createDb, type Database } from "../client.ts";
 import { TEMPLATE_DB, withDatabase } from "./global-setup.ts";
 
 export interface TestDatabase {

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import {
   type AccountingCategoryAssignment,
-  type AssignmentChanges,
   ASSIGNMENT_TARGET_TYPES,
+  type AssignmentChanges,
   type AssignmentTargetType,
   AUTOMATION_LIMITS,
   type AutomationAssignment,
@@ -124,7 +124,10 @@ type Issue = { path: (string | number)[]; message: string };
 function issuesOf(schema: z.ZodType, input: unknown): Issue[] {
   const r = schema.safeParse(input);
   if (r.success) return [];
-  return r.error.issues.map((i) => ({ path: i.path.map((s) => (typeof s === "symbol" ? String(s) : s)), message: i.message }));
+  return r.error.issues.map((i) => ({
+    path: i.path.map((s) => (typeof s === "symbol" ? String(s) : s)),
+    message: i.message,
+  }));
 }
 const pathsOf = (issues: Issue[]) => issues.map((i) => i.path.join("."));
 
@@ -207,12 +210,20 @@ const RULE_CASES: RuleCase[] = [
   // NoCompany requires AggregateByCustomer; any other aggregation requires CompanyAsOwner.
   {
     name: "NoCompany with AggregateByCustomer",
-    automation: automation({ assignmentTargetType: "NoCompany", billAggregationType: "AggregateByCustomer", companies: [] }),
+    automation: automation({
+      assignmentTargetType: "NoCompany",
+      billAggregationType: "AggregateByCustomer",
+      companies: [],
+    }),
     problems: [],
   },
   {
     name: "NoCompany with OnePerReservation breaks both aggregation rules",
-    automation: automation({ assignmentTargetType: "NoCompany", billAggregationType: "OnePerReservation", companies: [] }),
+    automation: automation({
+      assignmentTargetType: "NoCompany",
+      billAggregationType: "OnePerReservation",
+      companies: [],
+    }),
     problems: [
       p("assignmentTargetType", "aggregation_requires_company_as_owner"),
       p("billAggregationType", "no_company_requires_aggregate_by_customer"),
@@ -237,7 +248,11 @@ const RULE_CASES: RuleCase[] = [
   },
   {
     name: "CompanyAsDetails without companies",
-    automation: automation({ assignmentTargetType: "CompanyAsDetails", billAggregationType: "AggregateByCustomer", companies: [] }),
+    automation: automation({
+      assignmentTargetType: "CompanyAsDetails",
+      billAggregationType: "AggregateByCustomer",
+      companies: [],
+    }),
     problems: [],
   },
   {
@@ -277,7 +292,10 @@ const RULE_CASES: RuleCase[] = [
   {
     name: "Recurring without a period or an offset",
     automation: recurring({ orderItemConsumptionPeriod: null, processingStartOffset: null }),
-    problems: [p("orderItemConsumptionPeriod", "required_for_recurring"), p("processingStartOffset", "required_for_recurring")],
+    problems: [
+      p("orderItemConsumptionPeriod", "required_for_recurring"),
+      p("processingStartOffset", "required_for_recurring"),
+    ],
   },
   {
     name: "Recurring without a period",
@@ -324,7 +342,9 @@ const RULE_CASES: RuleCase[] = [
   {
     name: "an accounting category routing neither products nor custom items routes nothing",
     automation: automation({
-      assignments: [assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(1, false, false)] })],
+      assignments: [
+        assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(1, false, false)] }),
+      ],
     }),
     problems: [p("assignments[0].routedItemTypes", "routes_nothing")],
   },
@@ -341,14 +361,18 @@ const RULE_CASES: RuleCase[] = [
   {
     name: "an accounting category for products routes something without any flag",
     automation: automation({
-      assignments: [assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(1, true, false)] })],
+      assignments: [
+        assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(1, true, false)] }),
+      ],
     }),
     problems: [],
   },
   {
     name: "an accounting category for custom items routes something without any flag",
     automation: automation({
-      assignments: [assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(1, false, true)] })],
+      assignments: [
+        assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(1, false, true)] }),
+      ],
     }),
     problems: [],
   },
@@ -375,7 +399,9 @@ const RULE_CASES: RuleCase[] = [
   {
     name: "an accounting category listed twice",
     automation: automation({
-      assignments: [assignment({ accountingCategoryAssignments: [category(5, true, false), category(5, false, true)] })],
+      assignments: [
+        assignment({ accountingCategoryAssignments: [category(5, true, false), category(5, false, true)] }),
+      ],
     }),
     problems: [p("assignments[0].accountingCategoryAssignments", "duplicate_id")],
   },
@@ -383,7 +409,12 @@ const RULE_CASES: RuleCase[] = [
     name: "the same id in different condition lists is not a duplicate",
     automation: automation({
       assignments: [
-        assignment({ rateIds: [guid(7)], productIds: [guid(7)], productCategoryIds: [guid(7)], accountingCategoryAssignments: [category(7)] }),
+        assignment({
+          rateIds: [guid(7)],
+          productIds: [guid(7)],
+          productCategoryIds: [guid(7)],
+          accountingCategoryAssignments: [category(7)],
+        }),
       ],
     }),
     problems: [],
@@ -414,14 +445,33 @@ describe("checkAutomation: every rule", () => {
 
 describe("checkAutomation: processing start offset", () => {
   const VALID = ["P1D", "PT12H", "PT30M", "PT45S", "P1M", "P1Y", "P2W", "P0M5DT0H", "P1Y2M3DT4H5M6S", "P0D"];
-  const INVALID = ["", " ", "P", "PT", "P1DT", "1D", "P1H", "PT1D", "p1d", " P1D", "P1D ", "P1.5D", "PD", "P-1D", "1 day", "00:30:00"];
+  const INVALID = [
+    "",
+    " ",
+    "P",
+    "PT",
+    "P1DT",
+    "1D",
+    "P1H",
+    "PT1D",
+    "p1d",
+    " P1D",
+    "P1D ",
+    "P1.5D",
+    "PD",
+    "P-1D",
+    "1 day",
+    "00:30:00",
+  ];
 
   it.each(VALID)("accepts %j", (offset) => {
     expect(problemsOf(recurring({ processingStartOffset: offset }))).toEqual([]);
   });
 
   it.each(INVALID)("refuses %j as not an ISO 8601 duration", (offset) => {
-    expect(problemsOf(recurring({ processingStartOffset: offset }))).toEqual([p("processingStartOffset", "iso_duration")]);
+    expect(problemsOf(recurring({ processingStartOffset: offset }))).toEqual([
+      p("processingStartOffset", "iso_duration"),
+    ]);
   });
 
   it("accepts 20 characters and refuses 21 with max_length alone", () => {
@@ -430,9 +480,13 @@ describe("checkAutomation: processing start offset", () => {
     expect(twenty).toHaveLength(20);
     expect(twentyOne).toHaveLength(21);
     expect(problemsOf(recurring({ processingStartOffset: twenty }))).toEqual([]);
-    expect(problemsOf(recurring({ processingStartOffset: twentyOne }))).toEqual([p("processingStartOffset", "max_length")]);
+    expect(problemsOf(recurring({ processingStartOffset: twentyOne }))).toEqual([
+      p("processingStartOffset", "max_length"),
+    ]);
     // 21 characters that are not even a duration: still only the length is reported.
-    expect(problemsOf(recurring({ processingStartOffset: "x".repeat(21) }))).toEqual([p("processingStartOffset", "max_length")]);
+    expect(problemsOf(recurring({ processingStartOffset: "x".repeat(21) }))).toEqual([
+      p("processingStartOffset", "max_length"),
+    ]);
   });
 });
 
@@ -463,7 +517,10 @@ const COMBINATIONS: Record<AssignmentTargetType, Record<BillAggregationType, Ver
     OnePerReservation: [p("assignmentTargetType", AGG_NEEDS_OWNER), p("billAggregationType", NO_COMPANY_NEEDS_ABC)],
     AggregateByCustomer: OK,
     AggregateAll: [p("assignmentTargetType", AGG_NEEDS_OWNER), p("billAggregationType", NO_COMPANY_NEEDS_ABC)],
-    AggregatePerReservationGroup: [p("assignmentTargetType", AGG_NEEDS_OWNER), p("billAggregationType", NO_COMPANY_NEEDS_ABC)],
+    AggregatePerReservationGroup: [
+      p("assignmentTargetType", AGG_NEEDS_OWNER),
+      p("billAggregationType", NO_COMPANY_NEEDS_ABC),
+    ],
   },
 };
 
@@ -537,7 +594,10 @@ describe("checkAutomation reports every problem at once", () => {
   });
 
   it("reports a missing name and missing companies together", () => {
-    expect(problemsOf(automation({ name: "", companies: [] }))).toEqual([p("companies", "companies_required"), p("name", "required")]);
+    expect(problemsOf(automation({ name: "", companies: [] }))).toEqual([
+      p("companies", "companies_required"),
+      p("name", "required"),
+    ]);
   });
 
   it("the schema reports them all too, as 'rule: message' at the rule's path", () => {
@@ -683,7 +743,12 @@ const SCHEMA_LIMIT_CASES: SchemaLimitCase[] = [
     name: "addAutomationsInput: the failing item is named by its index",
     schema: addAutomationsInput,
     accepted: [],
-    refused: [{ input: { automations: [VALID_INPUT, VALID_INPUT, { ...VALID_INPUT, companies: [] }] }, path: "automations.2.companies" }],
+    refused: [
+      {
+        input: { automations: [VALID_INPUT, VALID_INPUT, { ...VALID_INPUT, companies: [] }] },
+        path: "automations.2.companies",
+      },
+    ],
   },
   {
     name: "updateAutomationsInput: batch 1..100",
@@ -708,13 +773,20 @@ const SCHEMA_LIMIT_CASES: SchemaLimitCase[] = [
       { input: { automationId: AUTOMATION_ID, name: "" }, path: "name" },
       { input: { automationId: AUTOMATION_ID, description: "d".repeat(1001) }, path: "description" },
       { input: { automationId: AUTOMATION_ID, companies: manyCompanies(1001) }, path: "companies" },
-      { input: { automationId: AUTOMATION_ID, processingStartOffset: `${"P".padEnd(20, "1")}D` }, path: "processingStartOffset" },
+      {
+        input: { automationId: AUTOMATION_ID, processingStartOffset: `${"P".padEnd(20, "1")}D` },
+        path: "processingStartOffset",
+      },
     ],
   },
   {
     name: "getAllAutomationsInput: count 1..1000",
     schema: getAllAutomationsInput,
-    accepted: [{ limitation: { count: 1 } }, { limitation: { count: 1000 } }, { limitation: { count: 10, cursor: guid(1) } }],
+    accepted: [
+      { limitation: { count: 1 } },
+      { limitation: { count: 1000 } },
+      { limitation: { count: 10, cursor: guid(1) } },
+    ],
     refused: [
       { input: { limitation: { count: 0 } }, path: "limitation.count" },
       { input: { limitation: { count: 1001 } }, path: "limitation.count" },
@@ -745,19 +817,31 @@ const SCHEMA_LIMIT_CASES: SchemaLimitCase[] = [
     name: "updateAssignmentsInput: add 20/21",
     schema: updateAssignmentsInput,
     accepted: [{ automationId: AUTOMATION_ID, assignmentsToAdd: Array.from({ length: 20 }, assignmentInput) }],
-    refused: [{ input: { automationId: AUTOMATION_ID, assignmentsToAdd: Array.from({ length: 21 }, assignmentInput) }, path: "assignmentsToAdd" }],
+    refused: [
+      {
+        input: { automationId: AUTOMATION_ID, assignmentsToAdd: Array.from({ length: 21 }, assignmentInput) },
+        path: "assignmentsToAdd",
+      },
+    ],
   },
   {
     name: "updateAssignmentsInput: update 20/21",
     schema: updateAssignmentsInput,
     accepted: [{ automationId: AUTOMATION_ID, assignmentsToUpdate: guids(20).map((id) => ({ id })) }],
-    refused: [{ input: { automationId: AUTOMATION_ID, assignmentsToUpdate: guids(21).map((id) => ({ id })) }, path: "assignmentsToUpdate" }],
+    refused: [
+      {
+        input: { automationId: AUTOMATION_ID, assignmentsToUpdate: guids(21).map((id) => ({ id })) },
+        path: "assignmentsToUpdate",
+      },
+    ],
   },
   {
     name: "updateAssignmentsInput: remove 100/101",
     schema: updateAssignmentsInput,
     accepted: [{ automationId: AUTOMATION_ID, assignmentIdsToRemove: guids(100) }],
-    refused: [{ input: { automationId: AUTOMATION_ID, assignmentIdsToRemove: guids(101) }, path: "assignmentIdsToRemove" }],
+    refused: [
+      { input: { automationId: AUTOMATION_ID, assignmentIdsToRemove: guids(101) }, path: "assignmentIdsToRemove" },
+    ],
   },
   {
     name: "updateAssignmentsInput: condition lists 100/101 on added and updated assignments",
@@ -765,17 +849,28 @@ const SCHEMA_LIMIT_CASES: SchemaLimitCase[] = [
     accepted: [
       {
         automationId: AUTOMATION_ID,
-        assignmentsToAdd: [{ ...assignmentInput(), rateIds: guids(100), productIds: guids(100), productCategoryIds: guids(100) }],
+        assignmentsToAdd: [
+          { ...assignmentInput(), rateIds: guids(100), productIds: guids(100), productCategoryIds: guids(100) },
+        ],
         assignmentsToUpdate: [{ id: guid(1), accountingCategoryAssignments: manyCategories(100) }],
       },
     ],
     refused: [
-      { input: { automationId: AUTOMATION_ID, assignmentsToAdd: [{ ...assignmentInput(), rateIds: guids(101) }] }, path: "assignmentsToAdd.0.rateIds" },
       {
-        input: { automationId: AUTOMATION_ID, assignmentsToAdd: [{ ...assignmentInput(), accountingCategoryAssignments: manyCategories(101) }] },
+        input: { automationId: AUTOMATION_ID, assignmentsToAdd: [{ ...assignmentInput(), rateIds: guids(101) }] },
+        path: "assignmentsToAdd.0.rateIds",
+      },
+      {
+        input: {
+          automationId: AUTOMATION_ID,
+          assignmentsToAdd: [{ ...assignmentInput(), accountingCategoryAssignments: manyCategories(101) }],
+        },
         path: "assignmentsToAdd.0.accountingCategoryAssignments",
       },
-      { input: { automationId: AUTOMATION_ID, assignmentsToUpdate: [{ id: guid(1), productIds: guids(101) }] }, path: "assignmentsToUpdate.0.productIds" },
+      {
+        input: { automationId: AUTOMATION_ID, assignmentsToUpdate: [{ id: guid(1), productIds: guids(101) }] },
+        path: "assignmentsToUpdate.0.productIds",
+      },
       {
         input: { automationId: AUTOMATION_ID, assignmentsToUpdate: [{ id: guid(1), productCategoryIds: guids(101) }] },
         path: "assignmentsToUpdate.0.productCategoryIds",
@@ -842,7 +937,9 @@ describe("limits through the zod schemas", () => {
   it("a company GUID repeated in another letter case is the same company (stored as one uuid)", () => {
     const upper = COMPANY_A.toUpperCase();
     const issues = issuesOf(zAutomationInput, asInput(automation({ companies: [company(COMPANY_A), company(upper)] })));
-    expect(issues.map((i) => [i.path.join("."), i.message.split(":")[0]])).toEqual([["companies.1.companyId", "duplicate_company"]]);
+    expect(issues.map((i) => [i.path.join("."), i.message.split(":")[0]])).toEqual([
+      ["companies.1.companyId", "duplicate_company"],
+    ]);
   });
 
   it("GUIDs are read in any letter case and come out in lower case", () => {
@@ -881,13 +978,29 @@ describe("mergeAutomation: only the fields sent change", () => {
 
   const MERGE_CASES: MergeCase[] = [
     { name: "an empty patch changes nothing", patch: {}, changed: {} },
-    { name: "undefined fields are not sent", patch: { name: undefined, description: undefined, processingStartOffset: undefined }, changed: {} },
+    {
+      name: "undefined fields are not sent",
+      patch: { name: undefined, description: undefined, processingStartOffset: undefined },
+      changed: {},
+    },
     { name: "name", patch: { name: "Renamed" }, changed: { name: "Renamed" } },
     { name: "description", patch: { description: "New" }, changed: { description: "New" } },
     { name: "null clears the description", patch: { description: null }, changed: { description: null } },
-    { name: "null clears the offset", patch: { processingStartOffset: null }, changed: { processingStartOffset: null } },
-    { name: "null clears the consumption period", patch: { orderItemConsumptionPeriod: null }, changed: { orderItemConsumptionPeriod: null } },
-    { name: "companies are replaced as a whole", patch: { companies: [company(COMPANY_B)] }, changed: { companies: [company(COMPANY_B)] } },
+    {
+      name: "null clears the offset",
+      patch: { processingStartOffset: null },
+      changed: { processingStartOffset: null },
+    },
+    {
+      name: "null clears the consumption period",
+      patch: { orderItemConsumptionPeriod: null },
+      changed: { orderItemConsumptionPeriod: null },
+    },
+    {
+      name: "companies are replaced as a whole",
+      patch: { companies: [company(COMPANY_B)] },
+      changed: { companies: [company(COMPANY_B)] },
+    },
     { name: "an empty company list is sent, not ignored", patch: { companies: [] }, changed: { companies: [] } },
     { name: "prepayment", patch: { prepayment: "All" }, changed: { prepayment: "All" } },
     {
@@ -927,7 +1040,9 @@ describe("mergeAutomation: only the fields sent change", () => {
       p("assignmentTargetType", AGG_NEEDS_OWNER),
       p("billAggregationType", NO_COMPANY_NEEDS_ABC),
     ]);
-    expect(problemsOf(mergeAutomation(a, { assignmentTargetType: "NoCompany", billAggregationType: "AggregateByCustomer" }))).toEqual([]);
+    expect(
+      problemsOf(mergeAutomation(a, { assignmentTargetType: "NoCompany", billAggregationType: "AggregateByCustomer" })),
+    ).toEqual([]);
     // Clearing the offset of a Recurring automation.
     expect(problemsOf(mergeAutomation(recurring(), { processingStartOffset: null }))).toEqual([
       p("processingStartOffset", "required_for_recurring"),
@@ -944,8 +1059,18 @@ describe("zAutomationUpdate", () => {
 
   it("keeps null (clear) apart from absent (unchanged)", () => {
     expect(
-      zAutomationUpdate.parse({ automationId: AUTOMATION_ID, description: null, processingStartOffset: null, orderItemConsumptionPeriod: null }),
-    ).toEqual({ automationId: AUTOMATION_ID, description: null, processingStartOffset: null, orderItemConsumptionPeriod: null });
+      zAutomationUpdate.parse({
+        automationId: AUTOMATION_ID,
+        description: null,
+        processingStartOffset: null,
+        orderItemConsumptionPeriod: null,
+      }),
+    ).toEqual({
+      automationId: AUTOMATION_ID,
+      description: null,
+      processingStartOffset: null,
+      orderItemConsumptionPeriod: null,
+    });
   });
 
   it("refuses a null name (a name cannot be cleared)", () => {
@@ -1015,7 +1140,11 @@ describe("applyAssignmentChanges", () => {
   });
 
   it("gives each added assignment a fresh id, in order", () => {
-    const r = applyAssignmentChanges([], { add: [assignment(), assignment({ serviceId: guid(9) })] }, ids(guid(0xf1), guid(0xf2)));
+    const r = applyAssignmentChanges(
+      [],
+      { add: [assignment(), assignment({ serviceId: guid(9) })] },
+      ids(guid(0xf1), guid(0xf2)),
+    );
     expect(r.assignments.map((a) => [a.id, a.serviceId])).toEqual([
       [guid(0xf1), SERVICE],
       [guid(0xf2), guid(9)],
@@ -1029,19 +1158,41 @@ describe("applyAssignmentChanges", () => {
   }
   /** B starts with cityTax and deposits on. */
   const FLAG_CASES: FlagCase[] = [
-    { name: "one flag on", patch: { spaceOrder: true }, result: flags({ spaceOrder: true, cityTax: true, deposits: true }) },
+    {
+      name: "one flag on",
+      patch: { spaceOrder: true },
+      result: flags({ spaceOrder: true, cityTax: true, deposits: true }),
+    },
     { name: "one flag off", patch: { cityTax: false }, result: flags({ deposits: true }) },
     {
       name: "one on, one off",
       patch: { deposits: false, allProducts: true },
       result: flags({ cityTax: true, allProducts: true }),
     },
-    { name: "a flag set to its current value", patch: { cityTax: true }, result: flags({ cityTax: true, deposits: true }) },
+    {
+      name: "a flag set to its current value",
+      patch: { cityTax: true },
+      result: flags({ cityTax: true, deposits: true }),
+    },
     { name: "no flags sent", patch: {}, result: flags({ cityTax: true, deposits: true }) },
     {
       name: "all six sent",
-      patch: { spaceOrder: true, cityTax: false, allProducts: true, deposits: false, additionalExpenses: true, allCustomItems: true },
-      result: { spaceOrder: true, cityTax: false, allProducts: true, deposits: false, additionalExpenses: true, allCustomItems: true },
+      patch: {
+        spaceOrder: true,
+        cityTax: false,
+        allProducts: true,
+        deposits: false,
+        additionalExpenses: true,
+        allCustomItems: true,
+      },
+      result: {
+        spaceOrder: true,
+        cityTax: false,
+        allProducts: true,
+        deposits: false,
+        additionalExpenses: true,
+        allCustomItems: true,
+      },
     },
   ];
 
@@ -1054,12 +1205,20 @@ describe("applyAssignmentChanges", () => {
   });
 
   it("changes only the condition lists sent; an empty list clears one", () => {
-    const r = applyAssignmentChanges(current(), { update: [{ id: A, rateIds: [], productCategoryIds: [guid(5)], productIds: undefined }] }, ids());
+    const r = applyAssignmentChanges(
+      current(),
+      { update: [{ id: A, rateIds: [], productCategoryIds: [guid(5)], productIds: undefined }] },
+      ids(),
+    );
     expect(r.assignments[0]).toEqual(withId(A, { rateIds: [], productCategoryIds: [guid(5)] }));
   });
 
   it("replaces accounting categories as a whole", () => {
-    const r = applyAssignmentChanges(current(), { update: [{ id: C, accountingCategoryAssignments: [category(8, false, true)] }] }, ids());
+    const r = applyAssignmentChanges(
+      current(),
+      { update: [{ id: C, accountingCategoryAssignments: [category(8, false, true)] }] },
+      ids(),
+    );
     expect(r.assignments[2]?.accountingCategoryAssignments).toEqual([category(8, false, true)]);
     expect(r.assignments[2]?.productIds).toEqual([guid(2)]);
   });
@@ -1067,7 +1226,10 @@ describe("applyAssignmentChanges", () => {
   it("reports unknown ids with their paths and rule, and still applies the rest", () => {
     const changes: AssignmentChanges = {
       remove: [A, UNKNOWN, guid(0xdeaf)],
-      update: [{ id: B, routedItemTypes: { spaceOrder: true } }, { id: UNKNOWN, rateIds: [] }],
+      update: [
+        { id: B, routedItemTypes: { spaceOrder: true } },
+        { id: UNKNOWN, rateIds: [] },
+      ],
     };
     const r = applyAssignmentChanges(current(), changes, ids());
     expect(r.problems.map(({ path, rule }) => ({ path, rule }))).toEqual([
@@ -1081,13 +1243,17 @@ describe("applyAssignmentChanges", () => {
 
   it("an assignment removed in the same call cannot be updated", () => {
     const r = applyAssignmentChanges(current(), { remove: [A], update: [{ id: A, rateIds: [] }] }, ids());
-    expect(r.problems.map(({ path, rule }) => ({ path, rule }))).toEqual([p("assignmentsToUpdate[0].id", "unknown_assignment")]);
+    expect(r.problems.map(({ path, rule }) => ({ path, rule }))).toEqual([
+      p("assignmentsToUpdate[0].id", "unknown_assignment"),
+    ]);
     expect(r.assignments.map((a) => a.id)).toEqual([B, C]);
   });
 
   it("the same id removed twice is unknown the second time", () => {
     const r = applyAssignmentChanges(current(), { remove: [C, C] }, ids());
-    expect(r.problems.map(({ path, rule }) => ({ path, rule }))).toEqual([p("assignmentIdsToRemove[1]", "unknown_assignment")]);
+    expect(r.problems.map(({ path, rule }) => ({ path, rule }))).toEqual([
+      p("assignmentIdsToRemove[1]", "unknown_assignment"),
+    ]);
   });
 
   it("the merged list is checked by checkAutomation (at most 20, every assignment routes something)", () => {
@@ -1095,7 +1261,13 @@ describe("applyAssignmentChanges", () => {
     const r = applyAssignmentChanges(twenty, { add: [assignment()] }, ids(guid(0xcfff)));
     expect(r.assignments).toHaveLength(21);
     expect(problemsOf(automation({ assignments: r.assignments }))).toEqual([p("assignments", "max_items")]);
-    const off = applyAssignmentChanges(current(), { update: [{ id: A, routedItemTypes: { spaceOrder: false } }] }, ids());
-    expect(problemsOf(automation({ assignments: off.assignments }))).toEqual([p("assignments[0].routedItemTypes", "routes_nothing")]);
+    const off = applyAssignmentChanges(
+      current(),
+      { update: [{ id: A, routedItemTypes: { spaceOrder: false } }] },
+      ids(),
+    );
+    expect(problemsOf(automation({ assignments: off.assignments }))).toEqual([
+      p("assignments[0].routedItemTypes", "routes_nothing"),
+    ]);
   });
 });

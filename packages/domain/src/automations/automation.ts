@@ -139,13 +139,21 @@ export function checkAutomation(a: AutomationFields): FieldIssue[] {
     if (seenCompanies.has(c.companyId)) add(`companies[${i}].companyId`, "duplicate_company", "company listed twice");
     seenCompanies.add(c.companyId);
     if (!c.relations.partnerCompany && !c.relations.travelAgency) {
-      add(`companies[${i}].relations`, "relation_required", "at least one of partnerCompany or travelAgency must be true");
+      add(
+        `companies[${i}].relations`,
+        "relation_required",
+        "at least one of partnerCompany or travelAgency must be true",
+      );
     }
   });
 
   if (a.triggerType === "Recurring") {
     if (a.orderItemConsumptionPeriod === null) {
-      add("orderItemConsumptionPeriod", "required_for_recurring", "a Recurring automation needs an order item consumption period");
+      add(
+        "orderItemConsumptionPeriod",
+        "required_for_recurring",
+        "a Recurring automation needs an order item consumption period",
+      );
     }
     if (a.processingStartOffset === null) {
       add("processingStartOffset", "required_for_recurring", "a Recurring automation needs a processing start offset");
@@ -188,7 +196,11 @@ export function checkAutomation(a: AutomationFields): FieldIssue[] {
       s.productCategoryIds.length > 0 ||
       s.accountingCategoryAssignments.some((c) => c.itemTypes.products || c.itemTypes.customItems);
     if (!routesSomething) {
-      add(`${p}.routedItemTypes`, "routes_nothing", "the assignment routes no item type and has no product or accounting condition");
+      add(
+        `${p}.routedItemTypes`,
+        "routes_nothing",
+        "the assignment routes no item type and has no product or accounting condition",
+      );
     }
   });
   return problems;

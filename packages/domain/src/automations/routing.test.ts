@@ -5,11 +5,11 @@ import {
   ASSIGNMENT_TARGET_TYPES,
   type AutomationAssignment,
   BILL_AGGREGATION_TYPES,
+  COMPANY_RELATIONS,
   CONSUMPTION_PERIODS,
+  type CompanyWithRelations,
   type ConsumptionPeriod,
   checkAutomation,
-  COMPANY_RELATIONS,
-  type CompanyWithRelations,
   PREPAYMENT_TYPES,
   ROUTED_ITEM_TYPE_KEYS,
   type RoutedItemTypes,
@@ -119,7 +119,12 @@ function automation(overrides: Partial<RoutableAutomation> = {}): RoutableAutoma
 }
 
 function recurring(period: ConsumptionPeriod, overrides: Partial<RoutableAutomation> = {}): RoutableAutomation {
-  return automation({ triggerType: "Recurring", orderItemConsumptionPeriod: period, processingStartOffset: "P1D", ...overrides });
+  return automation({
+    triggerType: "Recurring",
+    orderItemConsumptionPeriod: period,
+    processingStartOffset: "P1D",
+    ...overrides,
+  });
 }
 
 function item(overrides: Partial<OrderItem> = {}): OrderItem {
@@ -167,7 +172,12 @@ interface RouteCase {
 }
 
 /** The route as the table writes it: the automation's own key/owner/associated account. */
-function routed(aggregationKey: string, owner: Party, associatedAccount: Party | null, assignmentId = ASSIGN): Expected {
+function routed(
+  aggregationKey: string,
+  owner: Party,
+  associatedAccount: Party | null,
+  assignmentId = ASSIGN,
+): Expected {
   return { routed: { aggregationKey, owner, associatedAccount, assignmentId } };
 }
 const rejected = (reason: NoRouteReason): Expected => ({ rejected: reason });
@@ -210,8 +220,18 @@ function check(c: RouteCase) {
 // ---------------------------------------------------------------------------------------------
 
 const PREPAYMENT_CASES: RouteCase[] = [
-  { name: "All routes a prepaid reservation", automation: automation(), reservation: reservation({ prepaid: true }), expected: OWNER_COMPANY },
-  { name: "All routes a reservation that is not prepaid", automation: automation(), reservation: reservation({ prepaid: false }), expected: OWNER_COMPANY },
+  {
+    name: "All routes a prepaid reservation",
+    automation: automation(),
+    reservation: reservation({ prepaid: true }),
+    expected: OWNER_COMPANY,
+  },
+  {
+    name: "All routes a reservation that is not prepaid",
+    automation: automation(),
+    reservation: reservation({ prepaid: false }),
+    expected: OWNER_COMPANY,
+  },
   {
     name: "Prepaid routes a prepaid reservation",
     automation: automation({ prepayment: "Prepaid" }),
@@ -239,13 +259,21 @@ const TARGET_CASES: RouteCase[] = [
   },
   {
     name: "CompanyAsDetails without companies, reservation without a company: the customer alone",
-    automation: automation({ assignmentTargetType: "CompanyAsDetails", billAggregationType: "AggregateByCustomer", companies: [] }),
+    automation: automation({
+      assignmentTargetType: "CompanyAsDetails",
+      billAggregationType: "AggregateByCustomer",
+      companies: [],
+    }),
     reservation: reservation({ companyId: null, companyRelation: null }),
     expected: routed(`${AUTO}:customer:${CUSTOMER}`, customerParty(), null),
   },
   {
     name: "NoCompany: the customer owns the bill, with no associated account, even when the reservation has a company",
-    automation: automation({ assignmentTargetType: "NoCompany", billAggregationType: "AggregateByCustomer", companies: [] }),
+    automation: automation({
+      assignmentTargetType: "NoCompany",
+      billAggregationType: "AggregateByCustomer",
+      companies: [],
+    }),
     expected: routed(`${AUTO}:customer:${CUSTOMER}`, customerParty(), null),
   },
   {
@@ -436,19 +464,25 @@ const CONDITION_CASES: RouteCase[] = [
   // Rates narrow space orders.
   {
     name: "SpaceOrder at a listed rate",
-    automation: automation({ assignments: [assignment({ routedItemTypes: flags({ spaceOrder: true }), rateIds: [OTHER_RATE, RATE] })] }),
+    automation: automation({
+      assignments: [assignment({ routedItemTypes: flags({ spaceOrder: true }), rateIds: [OTHER_RATE, RATE] })],
+    }),
     item: item({ itemType: "SpaceOrder", rateId: RATE }),
     expected: OWNER_COMPANY,
   },
   {
     name: "SpaceOrder at another rate",
-    automation: automation({ assignments: [assignment({ routedItemTypes: flags({ spaceOrder: true }), rateIds: [OTHER_RATE] })] }),
+    automation: automation({
+      assignments: [assignment({ routedItemTypes: flags({ spaceOrder: true }), rateIds: [OTHER_RATE] })],
+    }),
     item: item({ itemType: "SpaceOrder", rateId: RATE }),
     expected: rejected("conditions_not_met"),
   },
   {
     name: "SpaceOrder without a rate against a rate condition",
-    automation: automation({ assignments: [assignment({ routedItemTypes: flags({ spaceOrder: true }), rateIds: [RATE] })] }),
+    automation: automation({
+      assignments: [assignment({ routedItemTypes: flags({ spaceOrder: true }), rateIds: [RATE] })],
+    }),
     item: item({ itemType: "SpaceOrder", rateId: null }),
     expected: rejected("conditions_not_met"),
   },
@@ -460,7 +494,9 @@ const CONDITION_CASES: RouteCase[] = [
   },
   {
     name: "SpaceOrder at a listed rate but the space-order flag off",
-    automation: automation({ assignments: [assignment({ routedItemTypes: flags({ cityTax: true }), rateIds: [RATE] })] }),
+    automation: automation({
+      assignments: [assignment({ routedItemTypes: flags({ cityTax: true }), rateIds: [RATE] })],
+    }),
     item: item({ itemType: "SpaceOrder", rateId: RATE }),
     expected: rejected("item_type_not_routed"),
   },
@@ -480,20 +516,26 @@ const CONDITION_CASES: RouteCase[] = [
   },
   {
     name: "Product in a listed product category",
-    automation: automation({ assignments: [assignment({ routedItemTypes: NO_FLAGS, productCategoryIds: [PRODUCT_CATEGORY] })] }),
+    automation: automation({
+      assignments: [assignment({ routedItemTypes: NO_FLAGS, productCategoryIds: [PRODUCT_CATEGORY] })],
+    }),
     item: item({ itemType: "Product", productId: OTHER_PRODUCT, productCategoryId: PRODUCT_CATEGORY }),
     expected: OWNER_COMPANY,
   },
   {
     name: "Product in another product category",
-    automation: automation({ assignments: [assignment({ routedItemTypes: NO_FLAGS, productCategoryIds: [PRODUCT_CATEGORY] })] }),
+    automation: automation({
+      assignments: [assignment({ routedItemTypes: NO_FLAGS, productCategoryIds: [PRODUCT_CATEGORY] })],
+    }),
     item: item({ itemType: "Product", productId: OTHER_PRODUCT, productCategoryId: OTHER_PRODUCT_CATEGORY }),
     expected: rejected("conditions_not_met"),
   },
   {
     name: "Product in a listed accounting category routed for products",
     automation: automation({
-      assignments: [assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, true, false)] })],
+      assignments: [
+        assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, true, false)] }),
+      ],
     }),
     item: item({ itemType: "Product", productId: OTHER_PRODUCT, accountingCategoryId: ACCOUNTING }),
     expected: OWNER_COMPANY,
@@ -501,7 +543,9 @@ const CONDITION_CASES: RouteCase[] = [
   {
     name: "Product in another accounting category",
     automation: automation({
-      assignments: [assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, true, false)] })],
+      assignments: [
+        assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, true, false)] }),
+      ],
     }),
     item: item({ itemType: "Product", productId: OTHER_PRODUCT, accountingCategoryId: OTHER_ACCOUNTING }),
     expected: rejected("conditions_not_met"),
@@ -524,14 +568,18 @@ const CONDITION_CASES: RouteCase[] = [
   {
     name: "Product in an accounting category routed for custom items only",
     automation: automation({
-      assignments: [assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, false, true)] })],
+      assignments: [
+        assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, false, true)] }),
+      ],
     }),
     item: item({ itemType: "Product", accountingCategoryId: ACCOUNTING }),
     expected: rejected("item_type_not_routed"),
   },
   {
     name: "AllProducts routes every product, whatever its ids",
-    automation: automation({ assignments: [assignment({ routedItemTypes: flags({ allProducts: true }), productIds: [PRODUCT] })] }),
+    automation: automation({
+      assignments: [assignment({ routedItemTypes: flags({ allProducts: true }), productIds: [PRODUCT] })],
+    }),
     item: item({ itemType: "Product", productId: OTHER_PRODUCT }),
     expected: OWNER_COMPANY,
   },
@@ -540,7 +588,9 @@ const CONDITION_CASES: RouteCase[] = [
   {
     name: "CustomItem in a listed accounting category routed for custom items",
     automation: automation({
-      assignments: [assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, false, true)] })],
+      assignments: [
+        assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, false, true)] }),
+      ],
     }),
     item: item({ itemType: "CustomItem", rateId: null, accountingCategoryId: ACCOUNTING }),
     expected: OWNER_COMPANY,
@@ -548,7 +598,9 @@ const CONDITION_CASES: RouteCase[] = [
   {
     name: "CustomItem in another accounting category",
     automation: automation({
-      assignments: [assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, false, true)] })],
+      assignments: [
+        assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, false, true)] }),
+      ],
     }),
     item: item({ itemType: "CustomItem", accountingCategoryId: OTHER_ACCOUNTING }),
     expected: rejected("conditions_not_met"),
@@ -556,7 +608,9 @@ const CONDITION_CASES: RouteCase[] = [
   {
     name: "CustomItem without an accounting category against an accounting condition",
     automation: automation({
-      assignments: [assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, false, true)] })],
+      assignments: [
+        assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, false, true)] }),
+      ],
     }),
     item: item({ itemType: "CustomItem", accountingCategoryId: null }),
     expected: rejected("conditions_not_met"),
@@ -564,7 +618,9 @@ const CONDITION_CASES: RouteCase[] = [
   {
     name: "CustomItem in an accounting category routed for products only",
     automation: automation({
-      assignments: [assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, true, false)] })],
+      assignments: [
+        assignment({ routedItemTypes: NO_FLAGS, accountingCategoryAssignments: [category(ACCOUNTING, true, false)] }),
+      ],
     }),
     item: item({ itemType: "CustomItem", accountingCategoryId: ACCOUNTING }),
     expected: rejected("item_type_not_routed"),
@@ -590,7 +646,10 @@ const CONDITION_CASES: RouteCase[] = [
   {
     name: "the assignment for the item's service is picked among others",
     automation: automation({
-      assignments: [assignment({ id: ASSIGN_2, serviceId: OTHER_SERVICE }), assignment({ routedItemTypes: flags({ spaceOrder: true }) })],
+      assignments: [
+        assignment({ id: ASSIGN_2, serviceId: OTHER_SERVICE }),
+        assignment({ routedItemTypes: flags({ spaceOrder: true }) }),
+      ],
     }),
     expected: OWNER_COMPANY,
   },
@@ -602,7 +661,10 @@ const CONDITION_CASES: RouteCase[] = [
   {
     name: "an assignment whose conditions fail does not hide one that routes",
     automation: automation({
-      assignments: [assignment({ id: ASSIGN_2, rateIds: [OTHER_RATE] }), assignment({ routedItemTypes: flags({ spaceOrder: true }) })],
+      assignments: [
+        assignment({ id: ASSIGN_2, rateIds: [OTHER_RATE] }),
+        assignment({ routedItemTypes: flags({ spaceOrder: true }) }),
+      ],
     }),
     expected: OWNER_COMPANY,
   },
@@ -621,12 +683,19 @@ const CONDITION_CASES: RouteCase[] = [
 const ORDER_CASES: RouteCase[] = [
   {
     name: "company is checked before prepayment, period and item type",
-    automation: recurring("MonthAfter", { companies: [company(OTHER_COMPANY)], prepayment: "Prepaid", assignments: [assignment({ serviceId: OTHER_SERVICE })] }),
+    automation: recurring("MonthAfter", {
+      companies: [company(OTHER_COMPANY)],
+      prepayment: "Prepaid",
+      assignments: [assignment({ serviceId: OTHER_SERVICE })],
+    }),
     expected: rejected("no_company_match"),
   },
   {
     name: "prepayment is checked before period and item type",
-    automation: recurring("MonthAfter", { prepayment: "Prepaid", assignments: [assignment({ serviceId: OTHER_SERVICE })] }),
+    automation: recurring("MonthAfter", {
+      prepayment: "Prepaid",
+      assignments: [assignment({ serviceId: OTHER_SERVICE })],
+    }),
     expected: rejected("prepayment_mismatch"),
   },
   {
@@ -659,7 +728,9 @@ describe("the table covers every enum value and every reason", () => {
 
   it("every prepayment, target, trigger, aggregation and consumption period appears in a routed case", () => {
     expect(new Set(routedCases.map((c) => c.automation.prepayment))).toEqual(new Set(PREPAYMENT_TYPES));
-    expect(new Set(routedCases.map((c) => c.automation.assignmentTargetType))).toEqual(new Set(ASSIGNMENT_TARGET_TYPES));
+    expect(new Set(routedCases.map((c) => c.automation.assignmentTargetType))).toEqual(
+      new Set(ASSIGNMENT_TARGET_TYPES),
+    );
     expect(new Set(routedCases.map((c) => c.automation.triggerType))).toEqual(new Set(TRIGGER_TYPES));
     expect(new Set(routedCases.map((c) => c.automation.billAggregationType))).toEqual(new Set(BILL_AGGREGATION_TYPES));
     expect(new Set(routedCases.map((c) => c.automation.orderItemConsumptionPeriod).filter((x) => x !== null))).toEqual(
@@ -670,9 +741,9 @@ describe("the table covers every enum value and every reason", () => {
   it("every order item type, flag and relation appears", () => {
     expect(new Set(routedCases.map((c) => (c.item ?? item()).itemType))).toEqual(new Set(ORDER_ITEM_TYPES));
     expect(new Set(Object.values(ITEM_TYPE_FLAG))).toEqual(new Set(ROUTED_ITEM_TYPE_KEYS));
-    expect(new Set(routedCases.map((c) => (c.reservation ?? reservation()).companyRelation).filter((x) => x != null))).toEqual(
-      new Set(COMPANY_RELATIONS),
-    );
+    expect(
+      new Set(routedCases.map((c) => (c.reservation ?? reservation()).companyRelation).filter((x) => x != null)),
+    ).toEqual(new Set(COMPANY_RELATIONS));
   });
 
   it("every reason for no route appears", () => {
@@ -768,13 +839,23 @@ describe("consumptionPeriodContains at the month edges", () => {
   it.each(PERIOD_EDGES)("%s processing %s, consumed %s: %s", (period, processing, consumption, inside) => {
     expect(consumptionPeriodContains(period, processing, consumption)).toBe(inside);
     // The preview agrees.
-    const preview = previewRoute([recurring(period)], item({ consumptionDate: consumption }), reservation(), processing);
+    const preview = previewRoute(
+      [recurring(period)],
+      item({ consumptionDate: consumption }),
+      reservation(),
+      processing,
+    );
     expect(preview.outcome).toBe(inside ? "routed" : "not_routed");
     if (!inside) expect(preview.rejections.map((r) => r.reason)).toEqual(["outside_consumption_period"]);
   });
 
   it("a rejection names the consumption date, the period and the processing date", () => {
-    const preview = previewRoute([recurring("MonthBefore")], item({ consumptionDate: "2026-01-05" }), reservation(), "2026-03-15");
+    const preview = previewRoute(
+      [recurring("MonthBefore")],
+      item({ consumptionDate: "2026-01-05" }),
+      reservation(),
+      "2026-03-15",
+    );
     expect(preview.rejections[0]?.message).toContain("2026-01-05");
     expect(preview.rejections[0]?.message).toContain("MonthBefore");
     expect(preview.rejections[0]?.message).toContain("2026-03-15");
@@ -801,10 +882,20 @@ describe("aggregation keys put items on the same bill exactly when they should",
     ["OnePerReservation", "the same reservation", {}, true],
     ["AggregateByCustomer", "another reservation of the same customer", { id: R2, reservationGroupId: GROUP_2 }, true],
     ["AggregateByCustomer", "another customer's reservation", { id: R2, ownerId: CUSTOMER_2 }, false],
-    ["AggregateAll", "another reservation of another customer and group", { id: R2, ownerId: CUSTOMER_2, reservationGroupId: GROUP_2 }, true],
+    [
+      "AggregateAll",
+      "another reservation of another customer and group",
+      { id: R2, ownerId: CUSTOMER_2, reservationGroupId: GROUP_2 },
+      true,
+    ],
     ["AggregatePerReservationGroup", "another reservation in the same group", { id: R2, ownerId: CUSTOMER_2 }, true],
     ["AggregatePerReservationGroup", "a reservation in another group", { id: R2, reservationGroupId: GROUP_2 }, false],
-    ["AggregatePerReservationGroup", "another reservation without a group", { id: R2, reservationGroupId: null }, false],
+    [
+      "AggregatePerReservationGroup",
+      "another reservation without a group",
+      { id: R2, reservationGroupId: null },
+      false,
+    ],
   ];
 
   it.each(PAIRS)("%s: %s → same bill: %s", (aggregation, _name, second, same) => {
@@ -831,7 +922,10 @@ describe("aggregation keys put items on the same bill exactly when they should",
   });
 
   it("AggregateAll with a company owner puts two companies' items on different bills", () => {
-    const a = automation({ billAggregationType: "AggregateAll", companies: [company(COMPANY), company(OTHER_COMPANY)] });
+    const a = automation({
+      billAggregationType: "AggregateAll",
+      companies: [company(COMPANY), company(OTHER_COMPANY)],
+    });
     expect(keyFor(a, reservation())).not.toBe(keyFor(a, reservation({ id: R2, companyId: OTHER_COMPANY })));
   });
 });
@@ -856,7 +950,12 @@ describe("previewRoute over several automations", () => {
         {
           automationId: AUTO,
           assignmentId: ASSIGN,
-          bill: { aggregationType: "OnePerReservation", aggregationKey: KEY_RESERVATION, owner: companyParty(), associatedAccount: customerParty() },
+          bill: {
+            aggregationType: "OnePerReservation",
+            aggregationKey: KEY_RESERVATION,
+            owner: companyParty(),
+            associatedAccount: customerParty(),
+          },
         },
         {
           automationId: AUTO_2,
@@ -921,7 +1020,11 @@ describe("previewRoute over several automations", () => {
       outcome: "not_routed",
       rejections: [
         { automationId: AUTO, reason: "no_company_match", message: expect.any(String) as unknown as string },
-        { automationId: AUTO_2, reason: "outside_consumption_period", message: expect.any(String) as unknown as string },
+        {
+          automationId: AUTO_2,
+          reason: "outside_consumption_period",
+          message: expect.any(String) as unknown as string,
+        },
         { automationId: AUTO_3, reason: "conditions_not_met", message: expect.any(String) as unknown as string },
       ],
     });
@@ -948,7 +1051,12 @@ describe("previewRoute over several automations", () => {
 describe("previewRouteInput feeds previewRoute", () => {
   it("ids sent in upper case still match the stored (lower-case) automation", () => {
     const input = previewRouteInput.parse({
-      orderItem: { serviceId: SERVICE.toUpperCase(), itemType: "SpaceOrder", rateId: RATE.toUpperCase(), consumptionDate: "2026-03-20" },
+      orderItem: {
+        serviceId: SERVICE.toUpperCase(),
+        itemType: "SpaceOrder",
+        rateId: RATE.toUpperCase(),
+        consumptionDate: "2026-03-20",
+      },
       reservation: {
         id: RESERVATION.toUpperCase(),
         ownerId: CUSTOMER.toUpperCase(),
@@ -958,7 +1066,12 @@ describe("previewRouteInput feeds previewRoute", () => {
       },
       processingDate: PROCESSING,
     });
-    const preview = previewRoute([automation({ assignments: [assignment({ rateIds: [RATE] })] })], input.orderItem, input.reservation, PROCESSING);
+    const preview = previewRoute(
+      [automation({ assignments: [assignment({ rateIds: [RATE] })] })],
+      input.orderItem,
+      input.reservation,
+      PROCESSING,
+    );
     expect(preview.outcome).toBe("routed");
     if (preview.outcome === "routed") expect(preview.route.bill.owner).toEqual(companyParty());
   });
@@ -979,7 +1092,10 @@ describe("previewRouteInput feeds previewRoute", () => {
   });
 
   it("refuses an unknown item type", () => {
-    const result = previewRouteInput.safeParse({ orderItem: { ...item(), itemType: "Service" }, reservation: reservation() });
+    const result = previewRouteInput.safeParse({
+      orderItem: { ...item(), itemType: "Service" },
+      reservation: reservation(),
+    });
     expect(result.error?.issues.map((i) => i.path.join("."))).toEqual(["orderItem.itemType"]);
   });
 });

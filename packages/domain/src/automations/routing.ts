@@ -9,7 +9,14 @@ import type {
 } from "./automation.ts";
 
 /** Kinds of order item, each routed by one RoutedItemTypes flag. */
-export const ORDER_ITEM_TYPES = ["SpaceOrder", "CityTax", "Product", "Deposit", "AdditionalExpense", "CustomItem"] as const;
+export const ORDER_ITEM_TYPES = [
+  "SpaceOrder",
+  "CityTax",
+  "Product",
+  "Deposit",
+  "AdditionalExpense",
+  "CustomItem",
+] as const;
 export type OrderItemType = (typeof ORDER_ITEM_TYPES)[number];
 
 const FLAG_FOR: Record<OrderItemType, keyof AutomationAssignment["routedItemTypes"]> = {
@@ -97,7 +104,11 @@ function monthIndex(date: BusinessDate): number {
   return Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7)) - 1;
 }
 
-export function consumptionPeriodContains(period: ConsumptionPeriod, processingDate: BusinessDate, consumption: BusinessDate) {
+export function consumptionPeriodContains(
+  period: ConsumptionPeriod,
+  processingDate: BusinessDate,
+  consumption: BusinessDate,
+) {
   const offset = monthIndex(consumption) - monthIndex(processingDate);
   return PERIOD_MONTHS[period].includes(offset);
 }
@@ -118,7 +129,9 @@ function assignmentVerdict(s: AutomationAssignment, item: OrderItem): "routes" |
   switch (item.itemType) {
     case "SpaceOrder":
       if (!flag) return "type";
-      return s.rateIds.length === 0 || (item.rateId != null && s.rateIds.includes(item.rateId)) ? "routes" : "conditions";
+      return s.rateIds.length === 0 || (item.rateId != null && s.rateIds.includes(item.rateId))
+        ? "routes"
+        : "conditions";
     case "Product": {
       if (flag) return "routes";
       const cats = byAccounting("products");
@@ -209,7 +222,11 @@ export function previewRoute(
     const hit = verdicts.find((x) => x.v === "routes");
     if (!hit) {
       if (verdicts.some((x) => x.v === "conditions")) {
-        reject(a, "conditions_not_met", "an assignment routes this item type only for other rates, products or categories");
+        reject(
+          a,
+          "conditions_not_met",
+          "an assignment routes this item type only for other rates, products or categories",
+        );
       } else {
         reject(a, "item_type_not_routed", `no assignment for this service routes ${item.itemType} items`);
       }
@@ -219,7 +236,12 @@ export function previewRoute(
     routes.push({
       automationId: a.id,
       assignmentId: hit.s.id,
-      bill: { aggregationType: a.billAggregationType, aggregationKey: aggregationKey(a, reservation, owner), owner, associatedAccount },
+      bill: {
+        aggregationType: a.billAggregationType,
+        aggregationKey: aggregationKey(a, reservation, owner),
+        owner,
+        associatedAccount,
+      },
     });
   }
   const [only, ...more] = routes;

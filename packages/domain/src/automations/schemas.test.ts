@@ -17,9 +17,9 @@ import {
 } from "./automation.ts";
 import { ORDER_ITEM_TYPES } from "./routing.ts";
 import {
-  FIELD_SCHEMA_RULES,
   addAutomationsInput,
   deleteAutomationsInput,
+  FIELD_SCHEMA_RULES,
   getAllAutomationsInput,
   pathSegments,
   previewRouteInput,
@@ -67,10 +67,16 @@ const bool = fc.boolean();
 
 /** Text the schema stores as sent: no NUL, no lone surrogate (fast-check's grapheme units never make either). */
 const text = (min: number, max: number) =>
-  fc.string({ unit: "grapheme", minLength: min, maxLength: Math.min(max, 40) }).filter((s) => s.length >= min && s.length <= max);
+  fc
+    .string({ unit: "grapheme", minLength: min, maxLength: Math.min(max, 40) })
+    .filter((s) => s.length >= min && s.length <= max);
 
 const nameArb = fc
-  .oneof(text(1, 255), fc.constant("n".repeat(255)), fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 255 }))
+  .oneof(
+    text(1, 255),
+    fc.constant("n".repeat(255)),
+    fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 255 }),
+  )
   .filter((s) => s.trim().length > 0 && s.length <= 255);
 
 const descriptionArb = fc.oneof(fc.constant(null), text(0, 1000), fc.constant("d".repeat(1000)));
@@ -87,8 +93,17 @@ const isoDurationArb = fc
     s: fc.option(fc.nat(59), { nil: undefined }),
   })
   .map(({ y, mo, w, d, h, mi, s }) => {
-    const date = [y === undefined ? "" : `${y}Y`, mo === undefined ? "" : `${mo}M`, w === undefined ? "" : `${w}W`, d === undefined ? "" : `${d}D`].join("");
-    const time = [h === undefined ? "" : `${h}H`, mi === undefined ? "" : `${mi}M`, s === undefined ? "" : `${s}S`].join("");
+    const date = [
+      y === undefined ? "" : `${y}Y`,
+      mo === undefined ? "" : `${mo}M`,
+      w === undefined ? "" : `${w}W`,
+      d === undefined ? "" : `${d}D`,
+    ].join("");
+    const time = [
+      h === undefined ? "" : `${h}H`,
+      mi === undefined ? "" : `${mi}M`,
+      s === undefined ? "" : `${s}S`,
+    ].join("");
     return `P${date}${time ? `T${time}` : ""}`;
   })
   .filter((s) => s !== "P" && s.length <= 20);
@@ -98,8 +113,16 @@ const relationsArb = fc.constantFrom(
   { partnerCompany: false, travelAgency: true },
   { partnerCompany: true, travelAgency: true },
 );
-const flagsArb = fc.record(Object.fromEntries(ROUTED_ITEM_TYPE_KEYS.map((k) => [k, bool])) as Record<(typeof ROUTED_ITEM_TYPE_KEYS)[number], fc.Arbitrary<boolean>>);
-const categoryArb = fc.record({ accountingCategoryId: guidArb, itemTypes: fc.record({ products: bool, customItems: bool }) });
+const flagsArb = fc.record(
+  Object.fromEntries(ROUTED_ITEM_TYPE_KEYS.map((k) => [k, bool])) as Record<
+    (typeof ROUTED_ITEM_TYPE_KEYS)[number],
+    fc.Arbitrary<boolean>
+  >,
+);
+const categoryArb = fc.record({
+  accountingCategoryId: guidArb,
+  itemTypes: fc.record({ products: bool, customItems: bool }),
+});
 
 /** The pairs the rules allow: CompanyAsOwner with any aggregation, the others only with AggregateByCustomer. */
 const ALLOWED_COMBINATIONS: [AssignmentTargetType, BillAggregationType][] = [
@@ -114,7 +137,10 @@ type AssignmentInput = {
   rateIds?: string[];
   productCategoryIds?: string[];
   productIds?: string[];
-  accountingCategoryAssignments?: { accountingCategoryId: string; itemTypes: { products: boolean; customItems: boolean } }[];
+  accountingCategoryAssignments?: {
+    accountingCategoryId: string;
+    itemTypes: { products: boolean; customItems: boolean };
+  }[];
 };
 
 const validAssignmentArb: fc.Arbitrary<AssignmentInput> = fc
@@ -125,7 +151,10 @@ const validAssignmentArb: fc.Arbitrary<AssignmentInput> = fc
       rateIds: fc.uniqueArray(guidArb, { maxLength: 4 }),
       productCategoryIds: fc.uniqueArray(guidArb, { maxLength: 4 }),
       productIds: fc.uniqueArray(guidArb, { maxLength: 4 }),
-      accountingCategoryAssignments: fc.uniqueArray(categoryArb, { maxLength: 4, selector: (c) => c.accountingCategoryId }),
+      accountingCategoryAssignments: fc.uniqueArray(categoryArb, {
+        maxLength: 4,
+        selector: (c) => c.accountingCategoryId,
+      }),
     },
     { requiredKeys: ["serviceId", "routedItemTypes"] },
   )
@@ -145,7 +174,10 @@ const validInputArb = fc
     name: nameArb,
     description: descriptionArb,
     prepayment: fc.constantFrom(...PREPAYMENT_TYPES),
-    companies: fc.uniqueArray(fc.record({ companyId: guidArb, relations: relationsArb }), { maxLength: 5, selector: (c) => c.companyId }),
+    companies: fc.uniqueArray(fc.record({ companyId: guidArb, relations: relationsArb }), {
+      maxLength: 5,
+      selector: (c) => c.companyId,
+    }),
     period: fc.constantFrom(...CONSUMPTION_PERIODS),
     offset: isoDurationArb,
     assignments: fc.array(validAssignmentArb, { maxLength: 6 }),
@@ -184,7 +216,8 @@ function withDefaults(input: Record<string, unknown>): AutomationFields {
     description: (input.description as string | null | undefined) ?? null,
     companies: (input.companies as AutomationFields["companies"] | undefined) ?? [],
     processingStartOffset: (input.processingStartOffset as string | null | undefined) ?? null,
-    orderItemConsumptionPeriod: (input.orderItemConsumptionPeriod as AutomationFields["orderItemConsumptionPeriod"] | undefined) ?? null,
+    orderItemConsumptionPeriod:
+      (input.orderItemConsumptionPeriod as AutomationFields["orderItemConsumptionPeriod"] | undefined) ?? null,
     assignments: assignments.map((s) => ({
       rateIds: [],
       productCategoryIds: [],
@@ -205,10 +238,16 @@ const idListArb = fc.oneof(
   { weight: 1, arbitrary: fc.constant(ids(100, 0x1000)) },
   { weight: 1, arbitrary: fc.constant(ids(101, 0x1000)) },
 );
-const anyCategoryArb = fc.record({ accountingCategoryId: poolId, itemTypes: fc.record({ products: bool, customItems: bool }) });
+const anyCategoryArb = fc.record({
+  accountingCategoryId: poolId,
+  itemTypes: fc.record({ products: bool, customItems: bool }),
+});
 const anyAssignmentArb: fc.Arbitrary<AutomationFields["assignments"][number]> = fc.record({
   serviceId: poolId,
-  routedItemTypes: fc.oneof(flagsArb, fc.constant(Object.fromEntries(ROUTED_ITEM_TYPE_KEYS.map((k) => [k, false])) as AssignmentInput["routedItemTypes"])),
+  routedItemTypes: fc.oneof(
+    flagsArb,
+    fc.constant(Object.fromEntries(ROUTED_ITEM_TYPE_KEYS.map((k) => [k, false])) as AssignmentInput["routedItemTypes"]),
+  ),
   rateIds: idListArb,
   productCategoryIds: idListArb,
   productIds: idListArb,
@@ -216,17 +255,29 @@ const anyAssignmentArb: fc.Arbitrary<AutomationFields["assignments"][number]> = 
     { weight: 8, arbitrary: fc.array(anyCategoryArb, { maxLength: 3 }) },
     {
       weight: 1,
-      arbitrary: fc.constant(ids(101, 0x2000).map((accountingCategoryId) => ({ accountingCategoryId, itemTypes: { products: true, customItems: false } }))),
+      arbitrary: fc.constant(
+        ids(101, 0x2000).map((accountingCategoryId) => ({
+          accountingCategoryId,
+          itemTypes: { products: true, customItems: false },
+        })),
+      ),
     },
   ),
 });
-const manyCompanies = (n: number) => ids(n, 0x3000).map((companyId) => ({ companyId, relations: { partnerCompany: true, travelAgency: false } }));
+const manyCompanies = (n: number) =>
+  ids(n, 0x3000).map((companyId) => ({ companyId, relations: { partnerCompany: true, travelAgency: false } }));
 
 const anyFieldsArb: fc.Arbitrary<AutomationFields> = fc.record({
   name: fc.oneof(fc.constantFrom("", " ", "\t \n", "n".repeat(255), "n".repeat(256)), text(1, 30)),
   description: fc.oneof(fc.constant(null), text(0, 30), fc.constantFrom("d".repeat(1000), "d".repeat(1001))),
   companies: fc.oneof(
-    { weight: 8, arbitrary: fc.array(fc.record({ companyId: poolId, relations: fc.record({ partnerCompany: bool, travelAgency: bool }) }), { maxLength: 4 }) },
+    {
+      weight: 8,
+      arbitrary: fc.array(
+        fc.record({ companyId: poolId, relations: fc.record({ partnerCompany: bool, travelAgency: bool }) }),
+        { maxLength: 4 },
+      ),
+    },
     { weight: 1, arbitrary: fc.constant(manyCompanies(1000)) },
     { weight: 1, arbitrary: fc.constant(manyCompanies(1001)) },
   ),
@@ -237,7 +288,18 @@ const anyFieldsArb: fc.Arbitrary<AutomationFields> = fc.record({
   processingStartOffset: fc.oneof(
     fc.constant(null),
     isoDurationArb,
-    fc.constantFrom("", "P", "PT", "P1DT", "1D", "p1d", "P1.5D", `P${"1".repeat(18)}D`, `P${"1".repeat(19)}D`, "x".repeat(21)),
+    fc.constantFrom(
+      "",
+      "P",
+      "PT",
+      "P1DT",
+      "1D",
+      "p1d",
+      "P1.5D",
+      `P${"1".repeat(18)}D`,
+      `P${"1".repeat(19)}D`,
+      "x".repeat(21),
+    ),
     fc.string({ unit: "grapheme-ascii", maxLength: 24 }),
   ),
   orderItemConsumptionPeriod: fc.oneof(fc.constant(null), fc.constantFrom(...CONSUMPTION_PERIODS)),
@@ -279,10 +341,21 @@ const junkObject = fc.object({
   withDate: true,
   withNullPrototype: true,
   withSparseArray: true,
-  key: fc.oneof(fc.string(), fc.constantFrom("__proto__", "constructor", "toString", "name", "assignments", "companies", "triggerType")),
+  key: fc.oneof(
+    fc.string(),
+    fc.constantFrom("__proto__", "constructor", "toString", "name", "assignments", "companies", "triggerType"),
+  ),
 });
 /** Strings zText must refuse without throwing: lone surrogates and NUL. */
-const nastyString = fc.constantFrom("\uD800", "a\uDC00b", "\u0000", "x\u0000y", "\uFFFF", "🙂".repeat(200), " ".repeat(300));
+const nastyString = fc.constantFrom(
+  "\uD800",
+  "a\uDC00b",
+  "\u0000",
+  "x\u0000y",
+  "\uFFFF",
+  "🙂".repeat(200),
+  " ".repeat(300),
+);
 
 // ---------------------------------------------------------------------------------------------
 // (a) The validators never throw
@@ -309,7 +382,12 @@ function safeParseDoesNotThrow(schema: z.ZodType, input: unknown) {
 }
 
 /** Replaces one field, at the top or one level down, with junk. */
-function corrupt(input: Record<string, unknown>, key: string, sub: string | null, value: unknown): Record<string, unknown> {
+function corrupt(
+  input: Record<string, unknown>,
+  key: string,
+  sub: string | null,
+  value: unknown,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...input };
   const inner = out[key];
   if (sub !== null && Array.isArray(inner) && inner.length > 0) {
@@ -336,7 +414,17 @@ const AUTOMATION_KEYS = [
   "assignments",
   "unknownField",
 ];
-const NESTED_KEYS = ["companyId", "relations", "serviceId", "routedItemTypes", "rateIds", "accountingCategoryAssignments", "itemTypes", "x", null];
+const NESTED_KEYS = [
+  "companyId",
+  "relations",
+  "serviceId",
+  "routedItemTypes",
+  "rateIds",
+  "accountingCategoryAssignments",
+  "itemTypes",
+  "x",
+  null,
+];
 
 const validUpdateArb = fc.record(
   {
@@ -358,7 +446,14 @@ const validAssignmentsUpdateArb = fc.record(
     automationId: guidArb,
     assignmentsToAdd: fc.array(validAssignmentArb, { maxLength: 3 }),
     assignmentsToUpdate: fc.array(
-      fc.record({ id: guidArb, routedItemTypes: fc.record({ spaceOrder: bool, deposits: bool }, { requiredKeys: [] }), rateIds: fc.array(guidArb, { maxLength: 2 }) }, { requiredKeys: ["id"] }),
+      fc.record(
+        {
+          id: guidArb,
+          routedItemTypes: fc.record({ spaceOrder: bool, deposits: bool }, { requiredKeys: [] }),
+          rateIds: fc.array(guidArb, { maxLength: 2 }),
+        },
+        { requiredKeys: ["id"] },
+      ),
       { maxLength: 3 },
     ),
     assignmentIdsToRemove: fc.array(guidArb, { maxLength: 3 }),
@@ -388,11 +483,17 @@ const validPreviewArb = fc.record({
 
 describe("(a) the validators never throw", () => {
   it.each(SCHEMAS)("%s on fc.anything()", (_name, schema) => {
-    fc.assert(fc.property(junk, (input) => safeParseDoesNotThrow(schema, input)), runs(300));
+    fc.assert(
+      fc.property(junk, (input) => safeParseDoesNotThrow(schema, input)),
+      runs(300),
+    );
   });
 
   it.each(SCHEMAS)("%s on fc.object()", (_name, schema) => {
-    fc.assert(fc.property(junkObject, (input) => safeParseDoesNotThrow(schema, input)), runs(300));
+    fc.assert(
+      fc.property(junkObject, (input) => safeParseDoesNotThrow(schema, input)),
+      runs(300),
+    );
   });
 
   it("zAutomationInput and addAutomationsInput on a valid automation with one field, at any depth, replaced by junk", () => {
@@ -414,11 +515,16 @@ describe("(a) the validators never throw", () => {
 
   it("zAutomationUpdate and updateAutomationsInput on a valid update with one field replaced by junk", () => {
     fc.assert(
-      fc.property(validUpdateArb, fc.constantFrom(...AUTOMATION_KEYS, "automationId", "expectedVersion"), fc.oneof(junk, nastyString), (u, key, value) => {
-        const bad = corrupt(u, key, null, value);
-        safeParseDoesNotThrow(zAutomationUpdate, bad);
-        safeParseDoesNotThrow(updateAutomationsInput, { updates: [bad] });
-      }),
+      fc.property(
+        validUpdateArb,
+        fc.constantFrom(...AUTOMATION_KEYS, "automationId", "expectedVersion"),
+        fc.oneof(junk, nastyString),
+        (u, key, value) => {
+          const bad = corrupt(u, key, null, value);
+          safeParseDoesNotThrow(zAutomationUpdate, bad);
+          safeParseDoesNotThrow(updateAutomationsInput, { updates: [bad] });
+        },
+      ),
       RUNS,
     );
   });
@@ -427,7 +533,14 @@ describe("(a) the validators never throw", () => {
     fc.assert(
       fc.property(
         validAssignmentsUpdateArb,
-        fc.constantFrom("automationId", "assignmentsToAdd", "assignmentsToUpdate", "assignmentIdsToRemove", "expectedVersion", "idempotencyKey"),
+        fc.constantFrom(
+          "automationId",
+          "assignmentsToAdd",
+          "assignmentsToUpdate",
+          "assignmentIdsToRemove",
+          "expectedVersion",
+          "idempotencyKey",
+        ),
         fc.constantFrom(...NESTED_KEYS, "id"),
         fc.oneof(junk, nastyString),
         (input, key, sub, value) => safeParseDoesNotThrow(updateAssignmentsInput, corrupt(input, key, sub, value)),
@@ -441,7 +554,16 @@ describe("(a) the validators never throw", () => {
       fc.property(
         validPreviewArb,
         fc.constantFrom("orderItem", "reservation", "processingDate", "tenantLocator"),
-        fc.constantFrom("serviceId", "itemType", "consumptionDate", "companyId", "companyRelation", "prepaid", "id", null),
+        fc.constantFrom(
+          "serviceId",
+          "itemType",
+          "consumptionDate",
+          "companyId",
+          "companyRelation",
+          "prepaid",
+          "id",
+          null,
+        ),
         fc.oneof(junk, nastyString),
         (input, key, sub, value) => safeParseDoesNotThrow(previewRouteInput, corrupt(input, key, sub, value)),
       ),
@@ -492,9 +614,11 @@ describe("(b) valid automations", () => {
 
   it("GUIDs in upper case parse to the same automation as in lower case", () => {
     const upperGuids = (v: unknown): unknown => {
-      if (typeof v === "string") return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v) ? v.toUpperCase() : v;
+      if (typeof v === "string")
+        return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v) ? v.toUpperCase() : v;
       if (Array.isArray(v)) return v.map(upperGuids);
-      if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, upperGuids(x)]));
+      if (typeof v === "object" && v !== null)
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, upperGuids(x)]));
       return v;
     };
     fc.assert(
@@ -514,12 +638,16 @@ const patchArb: fc.Arbitrary<AutomationPatch> = fc.record(
   {
     name: fc.option(nameArb, { nil: undefined }),
     description: fc.option(descriptionArb, { nil: undefined }),
-    companies: fc.option(fc.array(fc.record({ companyId: guidArb, relations: relationsArb }), { maxLength: 3 }), { nil: undefined }),
+    companies: fc.option(fc.array(fc.record({ companyId: guidArb, relations: relationsArb }), { maxLength: 3 }), {
+      nil: undefined,
+    }),
     prepayment: fc.option(fc.constantFrom(...PREPAYMENT_TYPES), { nil: undefined }),
     assignmentTargetType: fc.option(fc.constantFrom(...ASSIGNMENT_TARGET_TYPES), { nil: undefined }),
     billAggregationType: fc.option(fc.constantFrom(...BILL_AGGREGATION_TYPES), { nil: undefined }),
     processingStartOffset: fc.option(fc.option(isoDurationArb, { nil: null }), { nil: undefined }),
-    orderItemConsumptionPeriod: fc.option(fc.option(fc.constantFrom(...CONSUMPTION_PERIODS), { nil: null }), { nil: undefined }),
+    orderItemConsumptionPeriod: fc.option(fc.option(fc.constantFrom(...CONSUMPTION_PERIODS), { nil: null }), {
+      nil: undefined,
+    }),
   },
   { requiredKeys: [] },
 );
@@ -540,7 +668,12 @@ describe("(c) mergeAutomation", () => {
   it("a patch of undefined fields changes nothing", () => {
     fc.assert(
       fc.property(automationArb, (a) => {
-        const patch: AutomationPatch = { name: undefined, description: undefined, companies: undefined, processingStartOffset: undefined };
+        const patch: AutomationPatch = {
+          name: undefined,
+          description: undefined,
+          companies: undefined,
+          processingStartOffset: undefined,
+        };
         expect(mergeAutomation(a, patch)).toEqual(a);
       }),
       RUNS,
@@ -586,7 +719,11 @@ function hasOversizedList(a: AutomationFields): boolean {
     a.companies.length > 1000 ||
     a.assignments.length > 20 ||
     a.assignments.some(
-      (s) => s.rateIds.length > 100 || s.productCategoryIds.length > 100 || s.productIds.length > 100 || s.accountingCategoryAssignments.length > 100,
+      (s) =>
+        s.rateIds.length > 100 ||
+        s.productCategoryIds.length > 100 ||
+        s.productIds.length > 100 ||
+        s.accountingCategoryAssignments.length > 100,
     )
   );
 }
@@ -611,10 +748,14 @@ describe("(d) checkAutomation(a) is empty iff zAutomationInput accepts a", () =>
         // oversized list before reading its items and then skips the refinement, so this holds
         // only when every list is within its limit.
         if (!hasOversizedList(a)) {
-          const custom = r.error.issues.filter((i) => i.code === "custom").map((i) => ({ path: i.path, message: i.message }));
+          const custom = r.error.issues
+            .filter((i) => i.code === "custom")
+            .map((i) => ({ path: i.path, message: i.message }));
           // Length and size limits come from the field schemas alone (not repeated by the rules).
           const ruled = problems.filter((p) => !FIELD_SCHEMA_RULES.has(p.rule));
-          expect(custom).toEqual(ruled.map((p) => ({ path: pathSegments(p.path), message: `${p.rule}: ${p.message}` })));
+          expect(custom).toEqual(
+            ruled.map((p) => ({ path: pathSegments(p.path), message: `${p.rule}: ${p.message}` })),
+          );
         }
       }),
       runs(400),

@@ -2,20 +2,18 @@ import { z } from "zod";
 import { zBusinessDate, zMutation, zScope, zTenantLocator, zText, zVersion } from "../common-schemas.ts";
 import {
   ASSIGNMENT_TARGET_TYPES,
-  AUTOMATION_LIMITS as L,
   type AutomationFields,
   BILL_AGGREGATION_TYPES,
   CONSUMPTION_PERIODS,
   checkAutomation,
+  AUTOMATION_LIMITS as L,
   PREPAYMENT_TYPES,
   TRIGGER_TYPES,
 } from "./automation.ts";
 import { NO_ROUTE_REASONS, ORDER_ITEM_TYPES } from "./routing.ts";
 
 /** Mews identifiers are GUIDs; kept in lower case, as PostgreSQL returns them. */
-export const zGuid = z
-  .guid({ error: "must be a GUID" })
-  .transform((s) => s.toLowerCase());
+export const zGuid = z.guid({ error: "must be a GUID" }).transform((s) => s.toLowerCase());
 const zGuids = (max: number) => z.array(zGuid).max(max, { error: `at most ${max} items` });
 
 export const zPrepayment = z.enum(PREPAYMENT_TYPES);
@@ -83,13 +81,20 @@ function refineWithRules(a: AutomationFields, ctx: z.RefinementCtx) {
 export const zAutomationInput = z
   .strictObject({
     name: zText(L.nameLength).min(1, { error: "must not be empty" }),
-    description: zText(L.descriptionLength).nullish().transform((v) => v ?? null),
-    companies: z.array(zCompanyWithRelations).max(L.companies, { error: `at most ${L.companies} items` }).default([]),
+    description: zText(L.descriptionLength)
+      .nullish()
+      .transform((v) => v ?? null),
+    companies: z
+      .array(zCompanyWithRelations)
+      .max(L.companies, { error: `at most ${L.companies} items` })
+      .default([]),
     prepayment: zPrepayment,
     assignmentTargetType: zAssignmentTargetType,
     triggerType: zTriggerType,
     billAggregationType: zBillAggregationType,
-    processingStartOffset: zText(L.processingStartOffsetLength).nullish().transform((v) => v ?? null),
+    processingStartOffset: zText(L.processingStartOffsetLength)
+      .nullish()
+      .transform((v) => v ?? null),
     orderItemConsumptionPeriod: zConsumptionPeriod.nullish().transform((v) => v ?? null),
     assignments: z.array(zAssignmentInput).max(L.assignments, { error: `at most ${L.assignments} items` }),
   })
@@ -97,7 +102,10 @@ export const zAutomationInput = z
 export type AutomationInput = z.input<typeof zAutomationInput>;
 
 const zBatch = <T extends z.ZodType>(item: T) =>
-  z.array(item).min(1, { error: "at least one item" }).max(L.batch, { error: `at most ${L.batch} items` });
+  z
+    .array(item)
+    .min(1, { error: "at least one item" })
+    .max(L.batch, { error: `at most ${L.batch} items` });
 
 export const addAutomationsInput = z.strictObject({ ...zMutation, automations: zBatch(zAutomationInput) });
 
@@ -108,7 +116,10 @@ export const zAutomationUpdate = z
     expectedVersion: zVersion.optional(),
     name: zText(L.nameLength).min(1, { error: "must not be empty" }).optional(),
     description: zText(L.descriptionLength).nullable().optional(),
-    companies: z.array(zCompanyWithRelations).max(L.companies, { error: `at most ${L.companies} items` }).optional(),
+    companies: z
+      .array(zCompanyWithRelations)
+      .max(L.companies, { error: `at most ${L.companies} items` })
+      .optional(),
     prepayment: zPrepayment.optional(),
     assignmentTargetType: zAssignmentTargetType.optional(),
     billAggregationType: zBillAggregationType.optional(),
@@ -142,8 +153,14 @@ export const updateAssignmentsInput = z.strictObject({
   ...zMutation,
   automationId: zGuid,
   expectedVersion: zVersion.optional(),
-  assignmentsToAdd: z.array(zAssignmentInput).max(L.assignments, { error: `at most ${L.assignments} items` }).optional(),
-  assignmentsToUpdate: z.array(zAssignmentUpdate).max(L.assignments, { error: `at most ${L.assignments} items` }).optional(),
+  assignmentsToAdd: z
+    .array(zAssignmentInput)
+    .max(L.assignments, { error: `at most ${L.assignments} items` })
+    .optional(),
+  assignmentsToUpdate: z
+    .array(zAssignmentUpdate)
+    .max(L.assignments, { error: `at most ${L.assignments} items` })
+    .optional(),
   assignmentIdsToRemove: zGuids(L.assignmentsToRemove).optional(),
 });
 export type UpdateAssignmentsInput = z.output<typeof updateAssignmentsInput>;
@@ -154,7 +171,10 @@ export const deleteAutomationsInput = z.strictObject({
 });
 
 export const getAllAutomationsInput = z.strictObject({
-  enterpriseIds: z.array(zTenantLocator).max(L.filterEnterpriseIds, { error: `at most ${L.filterEnterpriseIds} items` }).optional(),
+  enterpriseIds: z
+    .array(zTenantLocator)
+    .max(L.filterEnterpriseIds, { error: `at most ${L.filterEnterpriseIds} items` })
+    .optional(),
   companyIds: zGuids(L.filterCompanyIds).optional(),
   automationIds: zGuids(L.filterAutomationIds).optional(),
   limitation: z.strictObject({
@@ -244,7 +264,12 @@ const zRouteMatch = z.object({
     associatedAccount: zParty.nullable(),
   }),
 });
-const zRejection = z.object({ automationId: z.string(), automationName: z.string(), reason: z.enum(NO_ROUTE_REASONS), message: z.string() });
+const zRejection = z.object({
+  automationId: z.string(),
+  automationName: z.string(),
+  reason: z.enum(NO_ROUTE_REASONS),
+  message: z.string(),
+});
 
 export const routePreviewOutput = z.object({
   processingDate: z.string(),

@@ -391,7 +391,9 @@ const checkCases: CheckCase[] = [
   },
   {
     name: "outside_hold_dates for the second target only",
-    hold: hold({ targets: [target("invoicing", "2026-03-20", "2026-03-25"), target("funding", "2026-04-01", "2026-05-01")] }),
+    hold: hold({
+      targets: [target("invoicing", "2026-03-20", "2026-03-25"), target("funding", "2026-04-01", "2026-05-01")],
+    }),
     ctx: ctx(),
     problems: [{ path: "targets[1]", rule: "outside_hold_dates" }],
   },
@@ -582,9 +584,12 @@ describe("targetPeriod", () => {
     { t: target("invoicing", "2026-03-20", null), want: { start: "2026-03-20", end: "2026-04-15" } },
     { t: target("invoicing", null, "2026-03-30"), want: { start: "2026-03-15", end: "2026-03-30" } },
     { t: target("invoicing", "2026-03-20", "2026-03-30"), want: { start: "2026-03-20", end: "2026-03-30" } },
-  ])("target from $t.startDate to $t.endDate in a 2026-03-15 to 2026-04-15 hold covers $want.start to $want.end", ({ t, want }) => {
-    expect(targetPeriod(hold(), t)).toEqual(want);
-  });
+  ])(
+    "target from $t.startDate to $t.endDate in a 2026-03-15 to 2026-04-15 hold covers $want.start to $want.end",
+    ({ t, want }) => {
+      expect(targetPeriod(hold(), t)).toEqual(want);
+    },
+  );
 
   it("is open where both the target and the hold are open", () => {
     expect(targetPeriod({ startDate: null, endDate: null }, target("funding"))).toEqual({ start: null, end: null });
@@ -713,7 +718,8 @@ describe("checkHold properties", () => {
         fc.pre(wellFormed(a) && wellFormed(b));
         const expected = new Set<HoldProcess>();
         for (const ta of a.targets)
-          for (const tb of b.targets) if (ta.process === tb.process && daysShared(a, ta, b, tb)) expected.add(ta.process);
+          for (const tb of b.targets)
+            if (ta.process === tb.process && daysShared(a, ta, b, tb)) expected.add(ta.process);
         expect([...clashingProcesses(a, b)].sort()).toEqual([...expected].sort());
       }),
       { numRuns: 1000 },
@@ -722,14 +728,10 @@ describe("checkHold properties", () => {
 
   it("holds in other accounts or in draft/released/discarded never clash", () => {
     fc.assert(
-      fc.property(
-        arbFacts(fc.constant("H-A"), arbState),
-        arbFacts(fc.constant("H-B"), arbState),
-        (a, b) => {
-          fc.pre(a.accountLocator !== b.accountLocator || !(b.state === "validated" || b.state === "active"));
-          expect(clashingProcesses(a, b).size).toBe(0);
-        },
-      ),
+      fc.property(arbFacts(fc.constant("H-A"), arbState), arbFacts(fc.constant("H-B"), arbState), (a, b) => {
+        fc.pre(a.accountLocator !== b.accountLocator || !(b.state === "validated" || b.state === "active"));
+        expect(clashingProcesses(a, b).size).toBe(0);
+      }),
       { numRuns: 500 },
     );
   });
@@ -781,9 +783,12 @@ describe("holdSchedule", () => {
     { state: "active", startDate: "2026-03-01", endDate: "2026-03-31", want: "in_effect" },
     { state: "active", startDate: "2026-03-01", endDate: "2026-03-09", want: "ended" },
     { state: "active", startDate: null, endDate: "2026-03-09", want: "ended" },
-  ] as const)("$state hold from $startDate to $endDate on 2026-03-10 is $want", ({ state, startDate, endDate, want }) => {
-    expect(holdSchedule(hold({ state, startDate, endDate }), TODAY)).toBe(want);
-  });
+  ] as const)(
+    "$state hold from $startDate to $endDate on 2026-03-10 is $want",
+    ({ state, startDate, endDate, want }) => {
+      expect(holdSchedule(hold({ state, startDate, endDate }), TODAY)).toBe(want);
+    },
+  );
 });
 
 describe("holdsInEffect", () => {
@@ -962,7 +967,9 @@ describe("amendHold", () => {
     },
     {
       name: "Update replaces the characteristic of the same type in place",
-      amendment: { characteristics: [{ action: "Update", type: "REASON", value: "fraud", effectiveDate: "2026-03-20" }] },
+      amendment: {
+        characteristics: [{ action: "Update", type: "REASON", value: "fraud", effectiveDate: "2026-03-20" }],
+      },
       expect: (b) => ({
         ...b,
         characteristics: [

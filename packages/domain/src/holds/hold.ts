@@ -132,7 +132,13 @@ export function checkHold(
   checkDates("", hold, before, ctx.today, add);
   const holdRange: DateRange = { start: hold.startDate, end: hold.endDate };
   hold.targets.forEach((t, i) => {
-    checkDates(`targets[${i}].`, t, before?.targets.find((b) => b.process === t.process), ctx.today, add);
+    checkDates(
+      `targets[${i}].`,
+      t,
+      before?.targets.find((b) => b.process === t.process),
+      ctx.today,
+      add,
+    );
     const period = targetPeriod(hold, t);
     // A target dated on one side only takes the other side from the hold: a start after
     // the hold's end (or an end before its start) leaves it an empty period, outside the hold.
@@ -232,7 +238,12 @@ export interface HoldAmendment {
   /** An existing process gets new end (and start) dates; a new one is added. */
   targets?: { process: HoldProcess; startDate?: BusinessDate | null; endDate?: BusinessDate | null }[];
   comments?: string | null;
-  characteristics?: { action: "Update" | "Delete"; type: string; value?: string; effectiveDate?: BusinessDate | null }[];
+  characteristics?: {
+    action: "Update" | "Delete";
+    type: string;
+    value?: string;
+    effectiveDate?: BusinessDate | null;
+  }[];
 }
 
 export interface AmendableHold extends HoldFacts {

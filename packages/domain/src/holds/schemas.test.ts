@@ -78,7 +78,11 @@ describe("createHoldInput", () => {
   });
 
   it.each<RejectCase>([
-    { name: "a lowercase ULID", input: { ...goodCreate, accountLocator: ULID.toLowerCase() }, path: ["accountLocator"] },
+    {
+      name: "a lowercase ULID",
+      input: { ...goodCreate, accountLocator: ULID.toLowerCase() },
+      path: ["accountLocator"],
+    },
     { name: "a 25-character ULID", input: { ...goodCreate, accountLocator: ULID.slice(1) }, path: ["accountLocator"] },
     { name: "a 27-character ULID", input: { ...goodCreate, accountLocator: `${ULID}0` }, path: ["accountLocator"] },
     ...["I", "L", "O", "U", "-"].map(
@@ -167,14 +171,22 @@ describe("createHoldInput", () => {
       path: ["characteristics"],
     },
     { name: "a tenant that is not a UUID", input: { ...goodCreate, tenantLocator: ULID }, path: ["tenantLocator"] },
-    { name: "an idempotency key with a space", input: { ...goodCreate, idempotencyKey: "a b" }, path: ["idempotencyKey"] },
+    {
+      name: "an idempotency key with a space",
+      input: { ...goodCreate, idempotencyKey: "a b" },
+      path: ["idempotencyKey"],
+    },
     { name: "an empty idempotency key", input: { ...goodCreate, idempotencyKey: "" }, path: ["idempotencyKey"] },
     {
       name: "an idempotency key over 255 characters",
       input: { ...goodCreate, idempotencyKey: "k".repeat(256) },
       path: ["idempotencyKey"],
     },
-    { name: "an external transaction id over 120", input: { ...goodCreate, externalTransactionId: "t".repeat(121) }, path: ["externalTransactionId"] },
+    {
+      name: "an external transaction id over 120",
+      input: { ...goodCreate, externalTransactionId: "t".repeat(121) },
+      path: ["externalTransactionId"],
+    },
   ])("rejects $name at $path", ({ input, path, keys, message }) => {
     const issue = firstIssue(createHoldInput, input);
     expect(issue.path).toEqual(path);
@@ -194,7 +206,10 @@ describe("createHoldInput", () => {
 
 describe("zHoldTarget / zCharacteristic", () => {
   it("accept null and absent dates", () => {
-    expect(accepted(zHoldTarget, { process: "refund", startDate: null })).toEqual({ process: "refund", startDate: null });
+    expect(accepted(zHoldTarget, { process: "refund", startDate: null })).toEqual({
+      process: "refund",
+      startDate: null,
+    });
     expect(accepted(zCharacteristic, { type: "A", value: "" })).toEqual({ type: "A", value: "" });
   });
 
@@ -225,7 +240,10 @@ describe("updateHoldInput", () => {
 
 describe("moveHoldInput / getHoldInput", () => {
   it("accepts a locator with an expected version", () => {
-    expect(accepted(moveHoldInput, { locator: ULID, expectedVersion: 3 })).toEqual({ locator: ULID, expectedVersion: 3 });
+    expect(accepted(moveHoldInput, { locator: ULID, expectedVersion: 3 })).toEqual({
+      locator: ULID,
+      expectedVersion: 3,
+    });
     expect(accepted(getHoldInput, { locator: ULID, tenantLocator: TENANT })).toEqual({
       locator: ULID,
       tenantLocator: TENANT,
@@ -294,8 +312,18 @@ describe("amendHoldInput", () => {
       input: { locator: ULID, targets: [{ process: "funding", endDate: "2026-02-30" }] },
       path: ["targets", 0, "endDate"],
     },
-    { name: "a hold start date (not amendable)", input: { locator: ULID, startDate: "2026-04-01" }, path: [], keys: ["startDate"] },
-    { name: "an account change (not amendable)", input: { locator: ULID, accountLocator: ULID2 }, path: [], keys: ["accountLocator"] },
+    {
+      name: "a hold start date (not amendable)",
+      input: { locator: ULID, startDate: "2026-04-01" },
+      path: [],
+      keys: ["startDate"],
+    },
+    {
+      name: "an account change (not amendable)",
+      input: { locator: ULID, accountLocator: ULID2 },
+      path: [],
+      keys: ["accountLocator"],
+    },
     {
       name: "an unknown key in a target",
       input: { locator: ULID, targets: [{ process: "funding", action: "Delete" }] },

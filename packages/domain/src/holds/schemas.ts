@@ -1,13 +1,5 @@
 import { z } from "zod";
-import {
-  zBusinessDate,
-  zLocator,
-  zMutation,
-  zScope,
-  zTenantLocator,
-  zText,
-  zVersion,
-} from "../common-schemas.ts";
+import { zBusinessDate, zLocator, zMutation, zScope, zTenantLocator, zText, zVersion } from "../common-schemas.ts";
 import { HOLD_MOVES, HOLD_PROCESSES, HOLD_STATES } from "./hold.ts";
 
 export const zHoldState = z.enum(HOLD_STATES);
@@ -28,7 +20,11 @@ const zTargets = z
   .superRefine((targets, ctx) => {
     targets.forEach((t, i) => {
       if (targets.findIndex((o) => o.process === t.process) !== i) {
-        ctx.addIssue({ code: "custom", path: [i, "process"], message: `duplicate_target: ${t.process} is targeted twice` });
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "process"],
+          message: `duplicate_target: ${t.process} is targeted twice`,
+        });
       }
     });
   });
@@ -46,7 +42,11 @@ const zCharacteristics = z
   .superRefine((chars, ctx) => {
     chars.forEach((c, i) => {
       if (chars.findIndex((o) => o.type === c.type) !== i) {
-        ctx.addIssue({ code: "custom", path: [i, "type"], message: `duplicate_characteristic: ${c.type} appears twice` });
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "type"],
+          message: `duplicate_characteristic: ${c.type} appears twice`,
+        });
       }
     });
   });
@@ -168,13 +168,13 @@ export const holdOutput = z.object({
   holdState: zHoldState,
   /** Socotra's single target type, when the hold has one invoicing or delinquency target. */
   targetType: z.enum(["invoicing", "delinquency"]).nullable(),
-  targets: z.array(z.object({ process: zHoldProcess, startDate: z.string().nullable(), endDate: z.string().nullable() })),
+  targets: z.array(
+    z.object({ process: zHoldProcess, startDate: z.string().nullable(), endDate: z.string().nullable() }),
+  ),
   startDate: z.string().nullable(),
   endDate: z.string().nullable(),
   comments: z.string().nullable(),
-  characteristics: z.array(
-    z.object({ type: z.string(), value: z.string(), effectiveDate: z.string().nullable() }),
-  ),
+  characteristics: z.array(z.object({ type: z.string(), value: z.string(), effectiveDate: z.string().nullable() })),
   sourceSystem: z.string().nullable(),
   externalSourceId: z.string().nullable(),
   externalTransactionId: z.string().nullable(),

@@ -1,13 +1,17 @@
 import { z } from "zod";
-import { isValidTimeZone } from "../dates.ts";
 import { zBusinessDate, zIdempotencyKey, zLocator, zMutation, zScope, zText, zVersion } from "../common-schemas.ts";
+import { isValidTimeZone } from "../dates.ts";
 import { BILLING_PERIOD_NAMES, INVOICE_STATUSES, PAYMENT_MODELS, SUBSCRIPTION_STATES } from "./subscription.ts";
 
 export const zSubscriptionState = z.enum(SUBSCRIPTION_STATES);
 export const zPaymentModel = z.enum(PAYMENT_MODELS);
 export const zBillingPeriod = z.enum(BILLING_PERIOD_NAMES);
 /** Money in integer minor units. */
-export const zMinor = z.number().int({ error: "must be an integer amount in minor units" }).min(0).max(1_000_000_000_000);
+export const zMinor = z
+  .number()
+  .int({ error: "must be an integer amount in minor units" })
+  .min(0)
+  .max(1_000_000_000_000);
 export const zCurrency = z.string().regex(/^[A-Z]{3}$/, { error: "must be an ISO 4217 code such as EUR" });
 
 export const createSubscriptionInput = z.strictObject({
@@ -25,7 +29,11 @@ export const createSubscriptionInput = z.strictObject({
 });
 export type CreateSubscriptionInput = z.output<typeof createSubscriptionInput>;
 
-export const moveSubscriptionInput = z.strictObject({ ...zMutation, locator: zLocator, expectedVersion: zVersion.optional() });
+export const moveSubscriptionInput = z.strictObject({
+  ...zMutation,
+  locator: zLocator,
+  expectedVersion: zVersion.optional(),
+});
 export const getSubscriptionInput = z.strictObject({ ...zScope, locator: zLocator });
 
 export const SUBSCRIPTION_VIEWS = ["all", "in_grace", "lapsing", "lapsed"] as const;
@@ -65,7 +73,13 @@ export const recordPaymentInput = z.strictObject({
   paidOn: zBusinessDate.optional(),
 });
 
-export const tenantSettingsOutput = z.object({ tenantLocator: z.string(), name: z.string(), timeZone: z.string(), graceDays: z.number().int(), version: z.number().int() });
+export const tenantSettingsOutput = z.object({
+  tenantLocator: z.string(),
+  name: z.string(),
+  timeZone: z.string(),
+  graceDays: z.number().int(),
+  version: z.number().int(),
+});
 export const updateSettingsInput = z.strictObject({
   ...zMutation,
   expectedVersion: zVersion.optional(),
@@ -85,7 +99,11 @@ const zIdentifier = (idSchema: z.ZodType<string>) =>
 
 /** A free-form reference (user, unit, business unit, card): one of id, number, name. */
 const zReference = z
-  .strictObject({ id: zText(64).min(1).optional(), number: zText(64).min(1).optional(), name: zText(200).min(1).optional() })
+  .strictObject({
+    id: zText(64).min(1).optional(),
+    number: zText(64).min(1).optional(),
+    name: zText(200).min(1).optional(),
+  })
   .refine((v) => v.id !== undefined || v.number !== undefined || v.name !== undefined, {
     error: "required: give an id, number or name",
   });
@@ -175,9 +193,15 @@ export const listActionsInput = z.strictObject({
   direction: z.enum(["forward", "backward"]).optional(),
   limit: z.number().int().min(1).max(500).default(50),
 });
-export const cancelActionInput = z.strictObject({ ...zMutation, locator: zLocator, expectedVersion: zVersion.optional() });
+export const cancelActionInput = z.strictObject({
+  ...zMutation,
+  locator: zLocator,
+  expectedVersion: zVersion.optional(),
+});
 
-const zRef = z.object({ id: z.string().optional(), number: z.string().optional(), name: z.string().optional() }).nullable();
+const zRef = z
+  .object({ id: z.string().optional(), number: z.string().optional(), name: z.string().optional() })
+  .nullable();
 export const actionOutput = z.object({
   locator: z.string(),
   subscriptionLocator: z.string(),

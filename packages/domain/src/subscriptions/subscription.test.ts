@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { addDays, type BusinessDate, businessDateAt, daysBetween } from "../dates.ts";
 import { AppError, type FieldIssue } from "../errors.ts";
 import {
+  assertSubscriptionMove,
   type BillingPeriod,
   checkGraceExtension,
   EXTENDABLE_STATES,
@@ -19,16 +20,15 @@ import {
   hasGraceEnded,
   type InvoiceDraft,
   invoiceDueOn,
-  assertSubscriptionMove,
   type PaymentModel,
   pauseGracePeriod,
   periodStart,
   resumeGracePeriod,
-  startGracePeriod,
   SUBSCRIPTION_MOVES,
   SUBSCRIPTION_STATES,
   type SubscriptionMove,
   type SubscriptionState,
+  startGracePeriod,
 } from "./subscription.ts";
 
 function thrownBy(fn: () => unknown): AppError {

@@ -10,7 +10,12 @@ export type PaymentModel = (typeof PAYMENT_MODELS)[number];
 /** Billing periods, in calendar months. */
 export const BILLING_PERIODS = { monthly: 1, quarterly: 3, semiannual: 6, annual: 12 } as const;
 export type BillingPeriod = keyof typeof BILLING_PERIODS;
-export const BILLING_PERIOD_NAMES = ["monthly", "quarterly", "semiannual", "annual"] as const satisfies readonly BillingPeriod[];
+export const BILLING_PERIOD_NAMES = [
+  "monthly",
+  "quarterly",
+  "semiannual",
+  "annual",
+] as const satisfies readonly BillingPeriod[];
 
 export const INVOICE_STATUSES = ["open", "paid", "void"] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
@@ -55,7 +60,13 @@ export interface InvoiceDraft {
  * invoicing hold it is the catch-up invoice covering the periods missed.
  */
 export function invoiceDueOn(
-  sub: { anchorDate: BusinessDate; billingPeriod: BillingPeriod; nextPeriodIndex: number; priceMinor: number; paymentTermDays: number },
+  sub: {
+    anchorDate: BusinessDate;
+    billingPeriod: BillingPeriod;
+    nextPeriodIndex: number;
+    priceMinor: number;
+    paymentTermDays: number;
+  },
   date: BusinessDate,
 ): InvoiceDraft | null {
   const first = sub.nextPeriodIndex;
@@ -143,7 +154,11 @@ export function checkGraceExtension(
   }
   const current = sub.grace?.end ?? null;
   if (current !== null && newEnd <= current) {
-    problems.push({ path: endField, rule: "not_later_than_current", message: `the new end ${newEnd} must be later than the current end ${current}` });
+    problems.push({
+      path: endField,
+      rule: "not_later_than_current",
+      message: `the new end ${newEnd} must be later than the current end ${current}`,
+    });
   } else if (newEnd < appliedOn) {
     problems.push({ path: endField, rule: "not_in_past", message: `the new end ${newEnd} is before ${appliedOn}` });
   }

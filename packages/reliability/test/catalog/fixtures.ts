@@ -7,7 +7,7 @@
  * the real router (in process, on the same database the server process uses).
  */
 import type { Caller, World } from "@holdfast/api/testing";
-import { ALL_PERMISSIONS, type Permission, PERMISSIONS } from "@holdfast/domain";
+import { ALL_PERMISSIONS, PERMISSIONS, type Permission } from "@holdfast/domain";
 import { createApiToken, createUser, runTick } from "@holdfast/services";
 
 /** The instant the fixture is built at and the server process's frozen clock. */

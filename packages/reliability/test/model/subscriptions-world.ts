@@ -4,7 +4,7 @@
  * one), one tenant, a caller through the real router with a real token, and
  * the comparison of the database with the model after every command.
  */
-import { createWorld, type Caller, type World } from "@holdfast/api/testing";
+import { type Caller, createWorld, type World } from "@holdfast/api/testing";
 import { schema } from "@holdfast/db";
 import { graceOf } from "@holdfast/services";
 import { and, asc, eq, inArray } from "drizzle-orm";

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import { type DatabaseOrTransaction, schema } from "@holdfast/db";
 import { AppError, hasPermission, type Permission } from "@holdfast/domain";
+import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Actor } from "../context.ts";
 import { newLocator } from "../ids.ts";

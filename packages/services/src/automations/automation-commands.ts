@@ -1,11 +1,11 @@
-import { type Transaction, schema } from "@holdfast/db";
+import { schema, type Transaction } from "@holdfast/db";
 import {
   AppError,
-  applyAssignmentChanges,
   AUTOMATION_LIMITS,
   type AutomationFields,
   type AutomationOutput,
   type AutomationUpdate,
+  applyAssignmentChanges,
   checkAutomation,
   type FieldIssue,
   mergeAutomation,
@@ -69,7 +69,10 @@ async function saveChanged(
     .where(and(eq(schema.automations.id, current.id), eq(schema.automations.version, current.row.version)))
     .returning();
   if (!row) {
-    throw new AppError("CONCURRENT_MODIFICATION", `billing automation ${current.id} was changed by another request; reload and retry`);
+    throw new AppError(
+      "CONCURRENT_MODIFICATION",
+      `billing automation ${current.id} was changed by another request; reload and retry`,
+    );
   }
   const saved: AutomationRecord = { ...next, row, id: row.id };
   await saveAutomationChildren(tx, row.id, saved);
@@ -125,10 +128,22 @@ export function addAutomations(
         })
         .returning();
       if (!row) throw new Error("insert returned nothing");
-      const record: AutomationRecord = { ...a, row, id: row.id, assignments: a.assignments.map((s) => ({ ...s, id: uuidv7() })) };
+      const record: AutomationRecord = {
+        ...a,
+        row,
+        id: row.id,
+        assignments: a.assignments.map((s) => ({ ...s, id: uuidv7() })),
+      };
       await saveAutomationChildren(tx, row.id, record);
       const created = toAutomationOutput(record);
-      await recordAudit(tx, ctx, { tenantId, entityType: "automation", entityId: row.id, action: "create", before: null, after: created });
+      await recordAudit(tx, ctx, {
+        tenantId,
+        entityType: "automation",
+        entityId: row.id,
+        action: "create",
+        before: null,
+        after: created,
+      });
       out.push(created);
     }
     return out;
@@ -145,7 +160,13 @@ export function updateAutomations(
     const ids = input.updates.map((u) => u.automationId);
     const dup = ids.findIndex((id, i) => ids.indexOf(id) !== i);
     if (dup >= 0) {
-      throw AppError.badRequest([{ path: `updates[${dup}].automationId`, rule: "duplicate_id", message: "the same automation is updated twice in one batch" }]);
+      throw AppError.badRequest([
+        {
+          path: `updates[${dup}].automationId`,
+          rule: "duplicate_id",
+          message: "the same automation is updated twice in one batch",
+        },
+      ]);
     }
     const found = await loadForChange(tx, tenantId, ids, (i) => `updates[${i}].automationId`);
     const merged = input.updates.map((u, i) => {
@@ -172,23 +193,31 @@ export function updateAutomationAssignments(
   input: { tenantId: string } & UpdateAssignmentsInput,
 ): Promise<AutomationOutput> {
   const { idempotencyKey, tenantId, ...request } = input;
-  return runMutation(ctx, { tenantId, operation: "automations.updateAssignments", idempotencyKey, request }, async (tx) => {
-    const found = await loadForChange(tx, tenantId, [input.automationId], () => "automationId");
-    const current = found.get(input.automationId) as AutomationRecord;
-    checkVersion(current, input.expectedVersion, "automationId");
-    const { assignments, problems } = applyAssignmentChanges(
-      current.assignments,
-      { add: input.assignmentsToAdd, update: input.assignmentsToUpdate, remove: input.assignmentIdsToRemove },
-      uuidv7,
-    );
-    const next = { ...current, assignments };
-    const all = [...problems, ...checkAutomation(next)];
-    if (assignments.length > AUTOMATION_LIMITS.assignments && !all.some((p) => p.path === "assignments")) {
-      all.push({ path: "assignments", rule: "max_items", message: `at most ${AUTOMATION_LIMITS.assignments} assignments` });
-    }
-    if (all.length) throw AppError.badRequest(all);
-    return saveChanged(tx, ctx, current, next, "updateAssignments");
-  });
+  return runMutation(
+    ctx,
+    { tenantId, operation: "automations.updateAssignments", idempotencyKey, request },
+    async (tx) => {
+      const found = await loadForChange(tx, tenantId, [input.automationId], () => "automationId");
+      const current = found.get(input.automationId) as AutomationRecord;
+      checkVersion(current, input.expectedVersion, "automationId");
+      const { assignments, problems } = applyAssignmentChanges(
+        current.assignments,
+        { add: input.assignmentsToAdd, update: input.assignmentsToUpdate, remove: input.assignmentIdsToRemove },
+        uuidv7,
+      );
+      const next = { ...current, assignments };
+      const all = [...problems, ...checkAutomation(next)];
+      if (assignments.length > AUTOMATION_LIMITS.assignments && !all.some((p) => p.path === "assignments")) {
+        all.push({
+          path: "assignments",
+          rule: "max_items",
+          message: `at most ${AUTOMATION_LIMITS.assignments} assignments`,
+        });
+      }
+      if (all.length) throw AppError.badRequest(all);
+      return saveChanged(tx, ctx, current, next, "updateAssignments");
+    },
+  );
 }
 
 /** Deletes up to 100 automations, all or none. */
@@ -199,16 +228,31 @@ export function deleteAutomations(
   const { idempotencyKey, tenantId, ...request } = input;
   return runMutation(ctx, { tenantId, operation: "automations.delete", idempotencyKey, request }, async (tx) => {
     const ids = [...new Set(input.automationIds)];
-    const found = await loadForChange(tx, tenantId, ids, (i) => `automationIds[${input.automationIds.indexOf(ids[i] ?? "")}]`);
+    const found = await loadForChange(
+      tx,
+      tenantId,
+      ids,
+      (i) => `automationIds[${input.automationIds.indexOf(ids[i] ?? "")}]`,
+    );
     for (const current of found.values()) {
       const deleted = await tx
         .delete(schema.automations)
         .where(and(eq(schema.automations.id, current.id), eq(schema.automations.version, current.row.version)))
         .returning({ id: schema.automations.id });
       if (deleted.length === 0) {
-        throw new AppError("CONCURRENT_MODIFICATION", `billing automation ${current.id} was changed by another request; reload and retry`);
+        throw new AppError(
+          "CONCURRENT_MODIFICATION",
+          `billing automation ${current.id} was changed by another request; reload and retry`,
+        );
       }
-      await recordAudit(tx, ctx, { tenantId, entityType: "automation", entityId: current.id, action: "delete", before: toAutomationOutput(current), after: null });
+      await recordAudit(tx, ctx, {
+        tenantId,
+        entityType: "automation",
+        entityId: current.id,
+        action: "delete",
+        before: toAutomationOutput(current),
+        after: null,
+      });
     }
     return {};
   });

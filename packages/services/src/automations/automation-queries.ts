@@ -21,9 +21,13 @@ export async function getAllAutomations(db: DatabaseOrTransaction, tenantIds: st
   if (input.enterpriseIds?.length) {
     const foreign = input.enterpriseIds.findIndex((id) => !tenantIds.includes(id));
     if (foreign >= 0) {
-      throw new AppError("NOT_FOUND", `enterpriseIds[${foreign}]: enterprise ${input.enterpriseIds[foreign]} was not found`, {
-        issues: [{ path: `enterpriseIds[${foreign}]`, rule: "not_found", message: "enterprise was not found" }],
-      });
+      throw new AppError(
+        "NOT_FOUND",
+        `enterpriseIds[${foreign}]: enterprise ${input.enterpriseIds[foreign]} was not found`,
+        {
+          issues: [{ path: `enterpriseIds[${foreign}]`, rule: "not_found", message: "enterprise was not found" }],
+        },
+      );
     }
     scope = input.enterpriseIds;
   }
@@ -75,7 +79,10 @@ export async function previewOrderItemRoute(
     .orderBy(asc(schema.automations.id));
   const automations = await loadAutomationRecords(db, rows);
   const names = new Map(automations.map((a) => [a.id, a.name]));
-  const named = <T extends { automationId: string }>(x: T) => ({ ...x, automationName: names.get(x.automationId) ?? "" });
+  const named = <T extends { automationId: string }>(x: T) => ({
+    ...x,
+    automationName: names.get(x.automationId) ?? "",
+  });
   const result = previewRoute(automations, input.orderItem, input.reservation, processingDate);
   const routes = result.outcome === "routed" ? [result.route] : result.outcome === "conflict" ? result.routes : [];
   return {

@@ -11,7 +11,10 @@ export interface AutomationRecord extends Omit<AutomationFields, "assignments"> 
   assignments: AutomationAssignment[];
 }
 
-export async function loadAutomationRecords(db: DatabaseOrTransaction, rows: AutomationRow[]): Promise<AutomationRecord[]> {
+export async function loadAutomationRecords(
+  db: DatabaseOrTransaction,
+  rows: AutomationRow[],
+): Promise<AutomationRecord[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const [companies, assignments] = await Promise.all([
@@ -39,7 +42,10 @@ export async function loadAutomationRecords(db: DatabaseOrTransaction, rows: Aut
     orderItemConsumptionPeriod: row.orderItemConsumptionPeriod,
     companies: companies
       .filter((c) => c.automationId === row.id)
-      .map((c) => ({ companyId: c.companyId, relations: { partnerCompany: c.partnerCompany, travelAgency: c.travelAgency } })),
+      .map((c) => ({
+        companyId: c.companyId,
+        relations: { partnerCompany: c.partnerCompany, travelAgency: c.travelAgency },
+      })),
     assignments: assignments
       .filter((s) => s.automationId === row.id)
       .map((s) => ({
@@ -61,7 +67,9 @@ export async function saveAutomationChildren(
   a: Pick<AutomationRecord, "companies" | "assignments">,
 ) {
   await tx.delete(schema.automationCompanies).where(inArray(schema.automationCompanies.automationId, [automationId]));
-  await tx.delete(schema.automationAssignments).where(inArray(schema.automationAssignments.automationId, [automationId]));
+  await tx
+    .delete(schema.automationAssignments)
+    .where(inArray(schema.automationAssignments.automationId, [automationId]));
   if (a.companies.length) {
     await tx.insert(schema.automationCompanies).values(
       a.companies.map((c, position) => ({
@@ -74,7 +82,9 @@ export async function saveAutomationChildren(
     );
   }
   if (a.assignments.length) {
-    await tx.insert(schema.automationAssignments).values(a.assignments.map((s, position) => ({ ...s, automationId, position })));
+    await tx
+      .insert(schema.automationAssignments)
+      .values(a.assignments.map((s, position) => ({ ...s, automationId, position })));
   }
 }
 

@@ -1,10 +1,10 @@
 import { type Database, schema } from "@holdfast/db";
 import { addDays, businessDateAt } from "@holdfast/domain";
+import { addAutomations } from "../automations/automation-commands.ts";
 import type { Clock } from "../clock.ts";
 import type { ServiceContext } from "../context.ts";
-import { addAutomations } from "../automations/automation-commands.ts";
-import { createSubscription, moveSubscription } from "../subscriptions/subscription-commands.ts";
 import { activateHold, createHold, validateHold } from "../holds/hold-commands.ts";
+import { createSubscription, moveSubscription } from "../subscriptions/subscription-commands.ts";
 import { createAccount } from "../tenancy/accounts.ts";
 import { provisionTenant } from "../tenancy/provision.ts";
 
@@ -26,14 +26,26 @@ export async function seedDemo(db: Database, clock: Clock) {
   });
   const ctx: ServiceContext = { db, clock, actor: { type: "system", id: "demo-seed", name: "demo seed" } };
   const today = businessDateAt(clock.now(), "UTC");
-  const names = ["Acme Freight", "Blue Harbor Hotels", "Cedar Health", "Delta Dental Group", "Evergreen Schools", "Fjord Shipping"];
+  const names = [
+    "Acme Freight",
+    "Blue Harbor Hotels",
+    "Cedar Health",
+    "Delta Dental Group",
+    "Evergreen Schools",
+    "Fjord Shipping",
+  ];
   const accounts = [];
   for (const [i, name] of names.entries()) {
     accounts.push(await createAccount(ctx, { tenantId, name, externalId: `CUST-${1001 + i}` }));
   }
   const [a0, a1, a2, a3, a4] = accounts;
   if (!a0 || !a1 || !a2 || !a3 || !a4) throw new Error("demo accounts missing");
-  await createHold(ctx, { tenantId, accountLocator: a0.locator, targets: [{ process: "invoicing" }], comments: "Disputed March invoice" });
+  await createHold(ctx, {
+    tenantId,
+    accountLocator: a0.locator,
+    targets: [{ process: "invoicing" }],
+    comments: "Disputed March invoice",
+  });
   const v = await createHold(ctx, {
     tenantId,
     accountLocator: a1.locator,
@@ -91,7 +103,14 @@ export async function seedDemo(db: Database, clock: Clock) {
   return { tenantId, email: DEMO_EMAIL, password: DEMO_PASSWORD, token };
 }
 
-const ROUTE_ALL = { spaceOrder: true, cityTax: true, allProducts: true, deposits: true, additionalExpenses: false, allCustomItems: false };
+const ROUTE_ALL = {
+  spaceOrder: true,
+  cityTax: true,
+  allProducts: true,
+  deposits: true,
+  additionalExpenses: false,
+  allCustomItems: false,
+};
 const NO_CONDITIONS = { rateIds: [], productCategoryIds: [], productIds: [], accountingCategoryAssignments: [] };
 
 /** Two automations, one of each common shape, so the routing preview has something to route. */
@@ -99,7 +118,9 @@ const DEMO_AUTOMATIONS = [
   {
     name: "Harbor Travel: company pays everything",
     description: "Reservations booked through Harbor Travel go to one bill owned by the agency.",
-    companies: [{ companyId: "7f1d2c4e-5b6a-4c3d-8e9f-0a1b2c3d4e5f", relations: { partnerCompany: false, travelAgency: true } }],
+    companies: [
+      { companyId: "7f1d2c4e-5b6a-4c3d-8e9f-0a1b2c3d4e5f", relations: { partnerCompany: false, travelAgency: true } },
+    ],
     prepayment: "All" as const,
     assignmentTargetType: "CompanyAsOwner" as const,
     triggerType: "Continuous" as const,

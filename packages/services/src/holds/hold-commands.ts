@@ -1,7 +1,8 @@
-import { type Transaction, schema } from "@holdfast/db";
+import { schema, type Transaction } from "@holdfast/db";
 import {
   type AmendHoldInput,
   AppError,
+  amendHold as applyAmendment,
   assertHoldMove,
   assertHoldNotEnded,
   type BusinessDate,
@@ -13,7 +14,6 @@ import {
   type MoveHoldInput,
   type UpdateHoldInput,
   type ValidationResult,
-  amendHold as applyAmendment,
 } from "@holdfast/domain";
 import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit.ts";
@@ -25,9 +25,9 @@ import { tenantToday } from "../tenancy/tenants.ts";
 import {
   claimsOf,
   getHoldForMove,
-  holdCheckInputs,
   type HoldRecord,
   type HoldRow,
+  holdCheckInputs,
   isExclusionViolation,
   replaceChildren,
   replaceClaims,

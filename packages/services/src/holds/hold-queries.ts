@@ -15,7 +15,12 @@ import { allInOrder, anyOf, getHoldRecord, loadHoldRecords, toHoldOutput, toReco
 
 type Scoped<T> = Omit<T, "tenantLocator"> & { tenantId: string };
 
-export async function getHold(db: DatabaseOrTransaction, clock: Clock, tenantId: string, locator: string): Promise<HoldOutput> {
+export async function getHold(
+  db: DatabaseOrTransaction,
+  clock: Clock,
+  tenantId: string,
+  locator: string,
+): Promise<HoldOutput> {
   const [record, today] = await Promise.all([getHoldRecord(db, tenantId, locator), tenantToday(db, clock, tenantId)]);
   return toHoldOutput(record, today);
 }
@@ -70,7 +75,9 @@ export async function listAccountHolds(db: DatabaseOrTransaction, clock: Clock, 
     records = page.map((r) =>
       toRecord(
         { ...r, validationResult: null },
-        targets.filter((t) => t.holdId === r.id).map(({ process, startDate, endDate }) => ({ process, startDate, endDate })),
+        targets
+          .filter((t) => t.holdId === r.id)
+          .map(({ process, startDate, endDate }) => ({ process, startDate, endDate })),
         [],
       ),
     );

@@ -1,14 +1,14 @@
 import { type DatabaseOrTransaction, schema } from "@holdfast/db";
 import {
-  AppError,
   type AmendableHold,
-  businessDateAt,
+  AppError,
   allowedHoldMoves,
   type BusinessDate,
+  businessDateAt,
+  HOLD_PROCESSES,
   type HoldCharacteristic,
   type HoldOutput,
   type HoldTarget,
-  HOLD_PROCESSES,
   holdSchedule,
   socotraTargetType,
   targetPeriod,

@@ -1,4 +1,4 @@
-import { type DatabaseOrTransaction, type Transaction, schema } from "@holdfast/db";
+import { type DatabaseOrTransaction, schema, type Transaction } from "@holdfast/db";
 import {
   type ACTION_FIELDS,
   type ActionOutput,
@@ -19,7 +19,13 @@ import { newLocator } from "../ids.ts";
 import { findAccount } from "../tenancy/accounts.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
 import { subscriptionAnswer } from "./subscription-commands.ts";
-import { type ActionRow, getSubscriptionRow, graceOf, type SubscriptionRow, toActionOutput } from "./subscription-store.ts";
+import {
+  type ActionRow,
+  getSubscriptionRow,
+  graceOf,
+  type SubscriptionRow,
+  toActionOutput,
+} from "./subscription-store.ts";
 
 type ExtendRequest = Omit<ExtendGracePeriodInput, "tenantLocator" | "fieldsSet" | "idempotencyKey">;
 
@@ -38,10 +44,17 @@ async function resolveSubscription(tx: Transaction, tenantId: string, req: Exten
   const ar = req.accountsReceivableIdentifier;
   const key = ar?.id ?? ar?.number ?? "";
   const account = await findAccount(tx, tenantId, key);
-  if (!account || (ar?.id !== undefined && account.id !== ar.id) || (ar?.number !== undefined && account.externalId !== ar.number)) {
+  if (
+    !account ||
+    (ar?.id !== undefined && account.id !== ar.id) ||
+    (ar?.number !== undefined && account.externalId !== ar.number)
+  ) {
     throw AppError.notFound("accounts receivable", key);
   }
-  const owned = await tx.select().from(s).where(and(eq(s.tenantId, tenantId), eq(s.accountId, account.id)));
+  const owned = await tx
+    .select()
+    .from(s)
+    .where(and(eq(s.tenantId, tenantId), eq(s.accountId, account.id)));
   const [only] = owned;
   if (owned.length !== 1 || !only) {
     throw AppError.badRequest([
@@ -55,7 +68,10 @@ async function resolveSubscription(tx: Transaction, tenantId: string, req: Exten
   return only;
 }
 
-function project(out: ActionOutput, fieldsSet: readonly (typeof ACTION_FIELDS)[number][] | undefined): Partial<ActionOutput> {
+function project(
+  out: ActionOutput,
+  fieldsSet: readonly (typeof ACTION_FIELDS)[number][] | undefined,
+): Partial<ActionOutput> {
   if (!fieldsSet) return out;
   return Object.fromEntries(fieldsSet.map((f) => [f, out[f]])) as Partial<ActionOutput>;
 }
@@ -64,7 +80,13 @@ async function accountSettled(tx: DatabaseOrTransaction, subscriptionId: string,
   const [open] = await tx
     .select({ n: count() })
     .from(schema.invoices)
-    .where(and(eq(schema.invoices.subscriptionId, subscriptionId), eq(schema.invoices.status, "open"), lt(schema.invoices.dueOn, date)));
+    .where(
+      and(
+        eq(schema.invoices.subscriptionId, subscriptionId),
+        eq(schema.invoices.status, "open"),
+        lt(schema.invoices.dueOn, date),
+      ),
+    );
   return (open?.n ?? 0) === 0;
 }
 
@@ -80,12 +102,21 @@ export async function applyGraceExtension(
   sub: SubscriptionRow,
   req: ExtendRequest,
   appliedOn: BusinessDate,
-): Promise<{ ok: true; row: SubscriptionRow; previousEnd: string | null; newEnd: string; reactivated: boolean } | { ok: false; problems: FieldIssue[] }> {
+): Promise<
+  | { ok: true; row: SubscriptionRow; previousEnd: string | null; newEnd: string; reactivated: boolean }
+  | { ok: false; problems: FieldIssue[] }
+> {
   const newEnd = extendedGraceEnd(req, appliedOn);
   const grace = graceOf(sub);
-  const problems = checkGraceExtension({ state: sub.state, paymentModel: sub.paymentModel, grace }, req, newEnd, appliedOn);
+  const problems = checkGraceExtension(
+    { state: sub.state, paymentModel: sub.paymentModel, grace },
+    req,
+    newEnd,
+    appliedOn,
+  );
   if (problems.length) return { ok: false, problems };
-  const reactivate = sub.state === "not_effective" && ((await accountSettled(tx, sub.id, appliedOn)) || newEnd > appliedOn);
+  const reactivate =
+    sub.state === "not_effective" && ((await accountSettled(tx, sub.id, appliedOn)) || newEnd > appliedOn);
   const [row] = await tx
     .update(schema.subscriptions)
     .set({
@@ -97,7 +128,8 @@ export async function applyGraceExtension(
     })
     .where(and(eq(schema.subscriptions.id, sub.id), eq(schema.subscriptions.version, sub.version)))
     .returning();
-  if (!row) throw new AppError("CONCURRENT_MODIFICATION", `subscription ${sub.id} was changed by another request; retry`);
+  if (!row)
+    throw new AppError("CONCURRENT_MODIFICATION", `subscription ${sub.id} was changed by another request; retry`);
   await recordAudit(tx, ctx, {
     tenantId: sub.tenantId,
     entityType: "subscription",
@@ -119,77 +151,111 @@ export function extendGracePeriod(ctx: ServiceContext, input: ExtendGracePeriodI
   const idempotencyKey = req.transactionReferenceNumber ? `trn:${req.transactionReferenceNumber}` : key;
   const operation = "subscriptions.extendGracePeriod";
   // The stored answer is the whole action; each call projects it by its own fieldsSet.
-  const full = runMutation(ctx, { tenantId, operation, idempotencyKey, request: req }, async (tx): Promise<ActionOutput> => {
-    // The reference number stays unique after its idempotency key (24 hours) is purged.
-    if (req.transactionReferenceNumber) {
-      const a = schema.subscriptionActions;
-      const [earlier] = await tx
-        .select({ action: a, accountId: schema.subscriptions.accountId })
-        .from(a)
-        .innerJoin(schema.subscriptions, eq(schema.subscriptions.id, a.subscriptionId))
-        .where(and(eq(a.tenantId, tenantId), eq(a.transactionReferenceNumber, req.transactionReferenceNumber)));
-      if (earlier) {
-        if (earlier.action.requestHash === hashRequest("extendGracePeriod", req)) {
-          return toActionOutput(earlier.action, earlier.accountId);
+  const full = runMutation(
+    ctx,
+    { tenantId, operation, idempotencyKey, request: req },
+    async (tx): Promise<ActionOutput> => {
+      // The reference number stays unique after its idempotency key (24 hours) is purged.
+      if (req.transactionReferenceNumber) {
+        const a = schema.subscriptionActions;
+        const [earlier] = await tx
+          .select({ action: a, accountId: schema.subscriptions.accountId })
+          .from(a)
+          .innerJoin(schema.subscriptions, eq(schema.subscriptions.id, a.subscriptionId))
+          .where(and(eq(a.tenantId, tenantId), eq(a.transactionReferenceNumber, req.transactionReferenceNumber)));
+        if (earlier) {
+          if (earlier.action.requestHash === hashRequest("extendGracePeriod", req)) {
+            return toActionOutput(earlier.action, earlier.accountId);
+          }
+          throw new AppError(
+            "IDEMPOTENCY_KEY_REUSED",
+            `transactionReferenceNumber ${req.transactionReferenceNumber} was already used for a different request`,
+            {
+              issues: [
+                { path: "transactionReferenceNumber", rule: "unique", message: "already used for a different request" },
+              ],
+            },
+          );
         }
-        throw new AppError(
-          "IDEMPOTENCY_KEY_REUSED",
-          `transactionReferenceNumber ${req.transactionReferenceNumber} was already used for a different request`,
-          { issues: [{ path: "transactionReferenceNumber", rule: "unique", message: "already used for a different request" }] },
-        );
       }
-    }
-    const sub = await resolveSubscription(tx, tenantId, req);
-    const today = await tenantToday(tx, ctx.clock, tenantId);
-    const scheduled = req.scheduledDate !== undefined && req.scheduledDate > today;
-    const base = {
-      id: newLocator(),
-      tenantId,
-      subscriptionId: sub.id,
-      type: "extend_grace_period" as const,
-      transactionReferenceNumber: req.transactionReferenceNumber ?? null,
-      requestHash: hashRequest("extendGracePeriod", req),
-      request: req as Record<string, unknown>,
-      createdAt: ctx.clock.now(),
-      createdBy: actorLabel(ctx.actor),
-    };
-    let action: ActionRow | undefined;
-    if (scheduled) {
-      // What can be known now is checked now; the rest when the worker runs it.
-      const problems: FieldIssue[] = [];
-      if (!EXTENDABLE_STATES.includes(sub.state)) {
-        problems.push({ path: "subscriptionIdentifier", rule: "state_not_extendable", message: `a ${sub.state} subscription cannot be extended` });
+      const sub = await resolveSubscription(tx, tenantId, req);
+      const today = await tenantToday(tx, ctx.clock, tenantId);
+      const scheduled = req.scheduledDate !== undefined && req.scheduledDate > today;
+      const base = {
+        id: newLocator(),
+        tenantId,
+        subscriptionId: sub.id,
+        type: "extend_grace_period" as const,
+        transactionReferenceNumber: req.transactionReferenceNumber ?? null,
+        requestHash: hashRequest("extendGracePeriod", req),
+        request: req as Record<string, unknown>,
+        createdAt: ctx.clock.now(),
+        createdBy: actorLabel(ctx.actor),
+      };
+      let action: ActionRow | undefined;
+      if (scheduled) {
+        // What can be known now is checked now; the rest when the worker runs it.
+        const problems: FieldIssue[] = [];
+        if (!EXTENDABLE_STATES.includes(sub.state)) {
+          problems.push({
+            path: "subscriptionIdentifier",
+            rule: "state_not_extendable",
+            message: `a ${sub.state} subscription cannot be extended`,
+          });
+        }
+        if (sub.paymentModel === "pay_before_bill" && req.paymentGatewayCardIdentifier == null) {
+          problems.push({
+            path: "paymentGatewayCardIdentifier",
+            rule: "required_for_pay_before_bill",
+            message: "a payment gateway card is required for pay-before-bill subscriptions",
+          });
+        }
+        if (
+          req.endGracePeriodOn !== undefined &&
+          req.scheduledDate !== undefined &&
+          req.endGracePeriodOn < req.scheduledDate
+        ) {
+          problems.push({
+            path: "endGracePeriodOn",
+            rule: "not_before_scheduled_date",
+            message: "the new end is before the scheduled date",
+          });
+        }
+        if (problems.length) throw AppError.badRequest(problems);
+        [action] = await tx
+          .insert(schema.subscriptionActions)
+          .values({ ...base, status: "scheduled", scheduledDate: req.scheduledDate ?? null })
+          .returning();
+      } else {
+        const applied = await applyGraceExtension(tx, ctx, sub, req, today);
+        if (!applied.ok) throw AppError.badRequest(applied.problems);
+        [action] = await tx
+          .insert(schema.subscriptionActions)
+          .values({
+            ...base,
+            status: "executed",
+            scheduledDate: req.scheduledDate ?? null,
+            appliedOn: today,
+            previousGraceEnd: applied.previousEnd,
+            newGraceEnd: applied.newEnd,
+            reactivated: applied.reactivated ? 1 : 0,
+            executedAt: ctx.clock.now(),
+          })
+          .returning();
       }
-      if (sub.paymentModel === "pay_before_bill" && req.paymentGatewayCardIdentifier == null) {
-        problems.push({ path: "paymentGatewayCardIdentifier", rule: "required_for_pay_before_bill", message: "a payment gateway card is required for pay-before-bill subscriptions" });
-      }
-      if (req.endGracePeriodOn !== undefined && req.scheduledDate !== undefined && req.endGracePeriodOn < req.scheduledDate) {
-        problems.push({ path: "endGracePeriodOn", rule: "not_before_scheduled_date", message: "the new end is before the scheduled date" });
-      }
-      if (problems.length) throw AppError.badRequest(problems);
-      [action] = await tx.insert(schema.subscriptionActions).values({ ...base, status: "scheduled", scheduledDate: req.scheduledDate ?? null }).returning();
-    } else {
-      const applied = await applyGraceExtension(tx, ctx, sub, req, today);
-      if (!applied.ok) throw AppError.badRequest(applied.problems);
-      [action] = await tx
-        .insert(schema.subscriptionActions)
-        .values({
-          ...base,
-          status: "executed",
-          scheduledDate: req.scheduledDate ?? null,
-          appliedOn: today,
-          previousGraceEnd: applied.previousEnd,
-          newGraceEnd: applied.newEnd,
-          reactivated: applied.reactivated ? 1 : 0,
-          executedAt: ctx.clock.now(),
-        })
-        .returning();
-    }
-    if (!action) throw new Error("insert returned nothing");
-    const out = toActionOutput(action, sub.accountId);
-    await recordAudit(tx, ctx, { tenantId, entityType: "subscription_action", entityId: action.id, action: "create", before: null, after: out });
-    return out;
-  });
+      if (!action) throw new Error("insert returned nothing");
+      const out = toActionOutput(action, sub.accountId);
+      await recordAudit(tx, ctx, {
+        tenantId,
+        entityType: "subscription_action",
+        entityId: action.id,
+        action: "create",
+        before: null,
+        after: out,
+      });
+      return out;
+    },
+  );
   return full.then(
     (out) => project(out, fieldsSet),
     (e: unknown) => {
@@ -199,7 +265,15 @@ export function extendGracePeriod(ctx: ServiceContext, input: ExtendGracePeriodI
         throw new AppError(
           "IDEMPOTENCY_KEY_REUSED",
           `transactionReferenceNumber ${req.transactionReferenceNumber} was already used for a different request`,
-          { issues: [{ path: "transactionReferenceNumber", rule: "reused_with_different_body", message: "already used for a different request" }] },
+          {
+            issues: [
+              {
+                path: "transactionReferenceNumber",
+                rule: "reused_with_different_body",
+                message: "already used for a different request",
+              },
+            ],
+          },
         );
       }
       throw e;
@@ -208,18 +282,44 @@ export function extendGracePeriod(ctx: ServiceContext, input: ExtendGracePeriodI
 }
 
 /** Worker step 1: runs one due scheduled action on its date; a rule that now fails marks it failed. */
-export async function executeScheduledAction(tx: Transaction, ctx: ServiceContext, action: ActionRow, date: BusinessDate) {
+export async function executeScheduledAction(
+  tx: Transaction,
+  ctx: ServiceContext,
+  action: ActionRow,
+  date: BusinessDate,
+) {
   const sub = await getSubscriptionRow(tx, action.tenantId, action.subscriptionId);
   const appliedOn = action.scheduledDate ?? date;
   const applied = await applyGraceExtension(tx, ctx, sub, action.request as ExtendRequest, appliedOn);
   const now = ctx.clock.now();
   const patch = applied.ok
-    ? { status: "executed" as const, appliedOn, previousGraceEnd: applied.previousEnd, newGraceEnd: applied.newEnd, reactivated: applied.reactivated ? 1 : 0, executedAt: now }
-    : { status: "failed" as const, appliedOn, failure: { rule: applied.problems[0]?.rule ?? "failed", message: applied.problems.map((p) => p.message).join("; ") }, executedAt: now };
+    ? {
+        status: "executed" as const,
+        appliedOn,
+        previousGraceEnd: applied.previousEnd,
+        newGraceEnd: applied.newEnd,
+        reactivated: applied.reactivated ? 1 : 0,
+        executedAt: now,
+      }
+    : {
+        status: "failed" as const,
+        appliedOn,
+        failure: {
+          rule: applied.problems[0]?.rule ?? "failed",
+          message: applied.problems.map((p) => p.message).join("; "),
+        },
+        executedAt: now,
+      };
   const [row] = await tx
     .update(schema.subscriptionActions)
     .set({ ...patch, version: action.version + 1 })
-    .where(and(eq(schema.subscriptionActions.id, action.id), eq(schema.subscriptionActions.status, "scheduled"), eq(schema.subscriptionActions.version, action.version)))
+    .where(
+      and(
+        eq(schema.subscriptionActions.id, action.id),
+        eq(schema.subscriptionActions.status, "scheduled"),
+        eq(schema.subscriptionActions.version, action.version),
+      ),
+    )
     .returning();
   if (!row) return false;
   await recordAudit(tx, ctx, {
@@ -235,36 +335,70 @@ export async function executeScheduledAction(tx: Transaction, ctx: ServiceContex
 
 export function cancelScheduledAction(
   ctx: ServiceContext,
-  input: { tenantId: string; locator: string; expectedVersion?: number | undefined; idempotencyKey?: string | undefined },
+  input: {
+    tenantId: string;
+    locator: string;
+    expectedVersion?: number | undefined;
+    idempotencyKey?: string | undefined;
+  },
 ) {
   const { idempotencyKey, tenantId, ...request } = input;
-  return runMutation(ctx, { tenantId, operation: "subscriptions.cancelAction", idempotencyKey, request }, async (tx) => {
-    const a = schema.subscriptionActions;
-    const [current] = await tx.select().from(a).where(and(eq(a.tenantId, tenantId), eq(a.id, input.locator)));
-    if (!current) throw AppError.notFound("subscription action", input.locator);
-    if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
-      throw new AppError("VERSION_CONFLICT", `action ${input.locator} is at version ${current.version}, not the expected ${input.expectedVersion}`);
-    }
-    if (current.status !== "scheduled") {
-      throw new AppError("INVALID_TRANSITION", `Cannot cancel an action in status ${current.status}; only scheduled actions can be cancelled.`);
-    }
-    const [row] = await tx
-      .update(a)
-      .set({ status: "cancelled", cancelledAt: ctx.clock.now(), version: current.version + 1 })
-      .where(and(eq(a.id, current.id), eq(a.version, current.version), eq(a.status, "scheduled")))
-      .returning();
-    if (!row) throw new AppError("CONCURRENT_MODIFICATION", `action ${input.locator} was changed by another request (or the worker ran it); reload`);
-    const sub = await getSubscriptionRow(tx, tenantId, row.subscriptionId);
-    const out = toActionOutput(row, sub.accountId);
-    await recordAudit(tx, ctx, { tenantId, entityType: "subscription_action", entityId: row.id, action: "cancel", before: toActionOutput(current, sub.accountId), after: out });
-    return out;
-  });
+  return runMutation(
+    ctx,
+    { tenantId, operation: "subscriptions.cancelAction", idempotencyKey, request },
+    async (tx) => {
+      const a = schema.subscriptionActions;
+      const [current] = await tx
+        .select()
+        .from(a)
+        .where(and(eq(a.tenantId, tenantId), eq(a.id, input.locator)));
+      if (!current) throw AppError.notFound("subscription action", input.locator);
+      if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+        throw new AppError(
+          "VERSION_CONFLICT",
+          `action ${input.locator} is at version ${current.version}, not the expected ${input.expectedVersion}`,
+        );
+      }
+      if (current.status !== "scheduled") {
+        throw new AppError(
+          "INVALID_TRANSITION",
+          `Cannot cancel an action in status ${current.status}; only scheduled actions can be cancelled.`,
+        );
+      }
+      const [row] = await tx
+        .update(a)
+        .set({ status: "cancelled", cancelledAt: ctx.clock.now(), version: current.version + 1 })
+        .where(and(eq(a.id, current.id), eq(a.version, current.version), eq(a.status, "scheduled")))
+        .returning();
+      if (!row)
+        throw new AppError(
+          "CONCURRENT_MODIFICATION",
+          `action ${input.locator} was changed by another request (or the worker ran it); reload`,
+        );
+      const sub = await getSubscriptionRow(tx, tenantId, row.subscriptionId);
+      const out = toActionOutput(row, sub.accountId);
+      await recordAudit(tx, ctx, {
+        tenantId,
+        entityType: "subscription_action",
+        entityId: row.id,
+        action: "cancel",
+        before: toActionOutput(current, sub.accountId),
+        after: out,
+      });
+      return out;
+    },
+  );
 }
 
 export async function listSubscriptionActions(
   db: DatabaseOrTransaction,
   tenantId: string,
-  input: { subscriptionLocator?: string | undefined; status?: ActionRow["status"] | undefined; cursor?: string | null | undefined; limit: number },
+  input: {
+    subscriptionLocator?: string | undefined;
+    status?: ActionRow["status"] | undefined;
+    cursor?: string | null | undefined;
+    limit: number;
+  },
 ) {
   const a = schema.subscriptionActions;
   const rows = await db

@@ -1,4 +1,4 @@
-import { type Transaction, schema } from "@holdfast/db";
+import { schema, type Transaction } from "@holdfast/db";
 import {
   AppError,
   assertSubscriptionMove,
@@ -15,9 +15,19 @@ import { runMutation } from "../idempotency.ts";
 import { newLocator } from "../ids.ts";
 import { findAccount } from "../tenancy/accounts.ts";
 import { getTenant, tenantToday } from "../tenancy/tenants.ts";
-import { getSubscriptionRow, holdStatus, type SubscriptionRow, toInvoiceOutput, toSubscriptionOutput } from "./subscription-store.ts";
+import {
+  getSubscriptionRow,
+  holdStatus,
+  type SubscriptionRow,
+  toInvoiceOutput,
+  toSubscriptionOutput,
+} from "./subscription-store.ts";
 
-export async function subscriptionAnswer(tx: Transaction, row: SubscriptionRow, today: string): Promise<SubscriptionOutput> {
+export async function subscriptionAnswer(
+  tx: Transaction,
+  row: SubscriptionRow,
+  today: string,
+): Promise<SubscriptionOutput> {
   const held = (await holdStatus(tx, row.tenantId, [row.accountId], today)).get(row.accountId);
   return toSubscriptionOutput(row, today, held ?? { invoicing: false, delinquency: false });
 }
@@ -27,7 +37,13 @@ export function createSubscription(ctx: ServiceContext, input: CreateSubscriptio
   return runMutation(ctx, { tenantId, operation: "subscriptions.create", idempotencyKey, request }, async (tx) => {
     const account = await findAccount(tx, tenantId, input.accountLocator);
     if (!account || account.id !== input.accountLocator) {
-      throw AppError.badRequest([{ path: "accountLocator", rule: "account_not_found", message: `account ${input.accountLocator} does not exist in this tenant` }]);
+      throw AppError.badRequest([
+        {
+          path: "accountLocator",
+          rule: "account_not_found",
+          message: `account ${input.accountLocator} does not exist in this tenant`,
+        },
+      ]);
     }
     const today = await tenantToday(tx, ctx.clock, tenantId);
     const id = newLocator();
@@ -36,7 +52,10 @@ export function createSubscription(ctx: ServiceContext, input: CreateSubscriptio
       .select({ id: schema.subscriptions.id })
       .from(schema.subscriptions)
       .where(and(eq(schema.subscriptions.tenantId, tenantId), eq(schema.subscriptions.number, number)));
-    if (clash) throw AppError.badRequest([{ path: "number", rule: "unique", message: `subscription number ${number} is already used` }]);
+    if (clash)
+      throw AppError.badRequest([
+        { path: "number", rule: "unique", message: `subscription number ${number} is already used` },
+      ]);
     const now = ctx.clock.now();
     const [row] = await tx
       .insert(schema.subscriptions)
@@ -58,7 +77,14 @@ export function createSubscription(ctx: ServiceContext, input: CreateSubscriptio
       .returning();
     if (!row) throw new Error("insert returned nothing");
     const out = await subscriptionAnswer(tx, row, today);
-    await recordAudit(tx, ctx, { tenantId, entityType: "subscription", entityId: id, action: "create", before: null, after: out });
+    await recordAudit(tx, ctx, {
+      tenantId,
+      entityType: "subscription",
+      entityId: id,
+      action: "create",
+      before: null,
+      after: out,
+    });
     return out;
   });
 }
@@ -67,26 +93,48 @@ export function createSubscription(ctx: ServiceContext, input: CreateSubscriptio
 export function moveSubscription(
   ctx: ServiceContext,
   move: SubscriptionMove,
-  input: { tenantId: string; locator: string; expectedVersion?: number | undefined; idempotencyKey?: string | undefined },
+  input: {
+    tenantId: string;
+    locator: string;
+    expectedVersion?: number | undefined;
+    idempotencyKey?: string | undefined;
+  },
 ) {
   const { idempotencyKey, tenantId, ...request } = input;
   return runMutation(ctx, { tenantId, operation: `subscriptions.${move}`, idempotencyKey, request }, async (tx) => {
     const today = await tenantToday(tx, ctx.clock, tenantId);
     const current = await getSubscriptionRow(tx, tenantId, input.locator);
     if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
-      throw new AppError("VERSION_CONFLICT", `subscription ${input.locator} is at version ${current.version}, not the expected ${input.expectedVersion}`);
+      throw new AppError(
+        "VERSION_CONFLICT",
+        `subscription ${input.locator} is at version ${current.version}, not the expected ${input.expectedVersion}`,
+      );
     }
     assertSubscriptionMove(current.state, move);
-    const patch = move === "activate" ? { state: "effective" as const, activatedOn: today } : { state: "terminated" as const, terminatedOn: today };
+    const patch =
+      move === "activate"
+        ? { state: "effective" as const, activatedOn: today }
+        : { state: "terminated" as const, terminatedOn: today };
     const [row] = await tx
       .update(schema.subscriptions)
       .set({ ...patch, version: current.version + 1, updatedAt: ctx.clock.now() })
       .where(and(eq(schema.subscriptions.id, current.id), eq(schema.subscriptions.version, current.version)))
       .returning();
-    if (!row) throw new AppError("CONCURRENT_MODIFICATION", `subscription ${input.locator} was changed by another request; reload and retry`);
+    if (!row)
+      throw new AppError(
+        "CONCURRENT_MODIFICATION",
+        `subscription ${input.locator} was changed by another request; reload and retry`,
+      );
     const before = await subscriptionAnswer(tx, current, today);
     const out = await subscriptionAnswer(tx, row, today);
-    await recordAudit(tx, ctx, { tenantId, entityType: "subscription", entityId: row.id, action: move, before, after: out });
+    await recordAudit(tx, ctx, {
+      tenantId,
+      entityType: "subscription",
+      entityId: row.id,
+      action: move,
+      before,
+      after: out,
+    });
     return out;
   });
 }
@@ -97,7 +145,13 @@ export function moveSubscription(
  */
 export function recordPayment(
   ctx: ServiceContext,
-  input: { tenantId: string; invoiceLocator: string; amountMinor: number; paidOn?: string | undefined; idempotencyKey?: string | undefined },
+  input: {
+    tenantId: string;
+    invoiceLocator: string;
+    amountMinor: number;
+    paidOn?: string | undefined;
+    idempotencyKey?: string | undefined;
+  },
 ) {
   const { idempotencyKey, tenantId, ...request } = input;
   return runMutation(ctx, { tenantId, operation: "invoices.recordPayment", idempotencyKey, request }, async (tx) => {
@@ -110,41 +164,80 @@ export function recordPayment(
       .for("update");
     if (!inv) throw AppError.notFound("invoice", input.invoiceLocator);
     if (inv.status !== "open") {
-      throw new AppError("INVALID_TRANSITION", `invoice ${inv.number} is ${inv.status}; payments apply to open invoices only`);
+      throw new AppError(
+        "INVALID_TRANSITION",
+        `invoice ${inv.number} is ${inv.status}; payments apply to open invoices only`,
+      );
     }
     const outstanding = inv.amountMinor - inv.paidMinor;
     if (input.amountMinor > outstanding) {
-      throw AppError.badRequest([{ path: "amountMinor", rule: "exceeds_outstanding", message: `the invoice has ${outstanding} outstanding` }]);
+      throw AppError.badRequest([
+        { path: "amountMinor", rule: "exceeds_outstanding", message: `the invoice has ${outstanding} outstanding` },
+      ]);
     }
     const paid = inv.paidMinor + input.amountMinor;
     const settled = paid === inv.amountMinor;
     const [row] = await tx
       .update(schema.invoices)
-      .set({ paidMinor: paid, status: settled ? "paid" : "open", paidOn: settled ? paidOn : null, version: inv.version + 1 })
+      .set({
+        paidMinor: paid,
+        status: settled ? "paid" : "open",
+        paidOn: settled ? paidOn : null,
+        version: inv.version + 1,
+      })
       .where(eq(schema.invoices.id, inv.id))
       .returning();
     if (!row) throw new Error("invoice vanished");
-    await recordAudit(tx, ctx, { tenantId, entityType: "invoice", entityId: inv.id, action: "recordPayment", before: toInvoiceOutput(inv), after: toInvoiceOutput(row) });
+    await recordAudit(tx, ctx, {
+      tenantId,
+      entityType: "invoice",
+      entityId: inv.id,
+      action: "recordPayment",
+      before: toInvoiceOutput(inv),
+      after: toInvoiceOutput(row),
+    });
     if (settled) await endGraceIfSettled(tx, ctx, tenantId, inv.subscriptionId, today);
     return toInvoiceOutput(row);
   });
 }
 
-async function endGraceIfSettled(tx: Transaction, ctx: ServiceContext, tenantId: string, subscriptionId: string, today: string) {
+async function endGraceIfSettled(
+  tx: Transaction,
+  ctx: ServiceContext,
+  tenantId: string,
+  subscriptionId: string,
+  today: string,
+) {
   const [overdue] = await tx
     .select({ n: count() })
     .from(schema.invoices)
-    .where(and(eq(schema.invoices.subscriptionId, subscriptionId), eq(schema.invoices.status, "open"), lt(schema.invoices.dueOn, today)));
+    .where(
+      and(
+        eq(schema.invoices.subscriptionId, subscriptionId),
+        eq(schema.invoices.status, "open"),
+        lt(schema.invoices.dueOn, today),
+      ),
+    );
   if ((overdue?.n ?? 0) > 0) return;
   const sub = await getSubscriptionRow(tx, tenantId, subscriptionId);
   // Settled: the grace period is over, whatever the state (a lapsed subscription comes back by an extension).
   if (!sub.graceStart) return;
   const [row] = await tx
     .update(schema.subscriptions)
-    .set({ graceStart: null, graceEnd: null, gracePausedOn: null, version: sub.version + 1, updatedAt: ctx.clock.now() })
+    .set({
+      graceStart: null,
+      graceEnd: null,
+      gracePausedOn: null,
+      version: sub.version + 1,
+      updatedAt: ctx.clock.now(),
+    })
     .where(and(eq(schema.subscriptions.id, sub.id), eq(schema.subscriptions.version, sub.version)))
     .returning();
-  if (!row) throw new AppError("CONCURRENT_MODIFICATION", `subscription ${sub.id} was changed by another request; retry the payment`);
+  if (!row)
+    throw new AppError(
+      "CONCURRENT_MODIFICATION",
+      `subscription ${sub.id} was changed by another request; retry the payment`,
+    );
   await recordAudit(tx, ctx, {
     tenantId,
     entityType: "subscription",
@@ -162,13 +255,22 @@ export async function getTenantSettings(tx: Transaction | ServiceContext["db"], 
 
 export function updateTenantSettings(
   ctx: ServiceContext,
-  input: { tenantId: string; graceDays?: number | undefined; timeZone?: string | undefined; expectedVersion?: number | undefined; idempotencyKey?: string | undefined },
+  input: {
+    tenantId: string;
+    graceDays?: number | undefined;
+    timeZone?: string | undefined;
+    expectedVersion?: number | undefined;
+    idempotencyKey?: string | undefined;
+  },
 ) {
   const { idempotencyKey, tenantId, ...request } = input;
   return runMutation(ctx, { tenantId, operation: "settings.update", idempotencyKey, request }, async (tx) => {
     const before = await getTenantSettings(tx, tenantId);
     if (input.expectedVersion !== undefined && input.expectedVersion !== before.version) {
-      throw new AppError("VERSION_CONFLICT", `settings are at version ${before.version}, not the expected ${input.expectedVersion}`);
+      throw new AppError(
+        "VERSION_CONFLICT",
+        `settings are at version ${before.version}, not the expected ${input.expectedVersion}`,
+      );
     }
     if (input.timeZone !== undefined && !isValidTimeZone(input.timeZone)) {
       throw AppError.badRequest([{ path: "timeZone", rule: "iana_time_zone", message: "must be an IANA time zone" }]);
@@ -182,9 +284,23 @@ export function updateTenantSettings(
       })
       .where(and(eq(schema.tenants.id, tenantId), eq(schema.tenants.version, before.version)))
       .returning();
-    if (!row) throw new AppError("CONCURRENT_MODIFICATION", "settings were changed by another request; reload and retry");
-    const after = { tenantLocator: row.id, name: row.name, timeZone: row.timeZone, graceDays: row.graceDays, version: row.version };
-    await recordAudit(tx, ctx, { tenantId, entityType: "tenant", entityId: tenantId, action: "updateSettings", before, after });
+    if (!row)
+      throw new AppError("CONCURRENT_MODIFICATION", "settings were changed by another request; reload and retry");
+    const after = {
+      tenantLocator: row.id,
+      name: row.name,
+      timeZone: row.timeZone,
+      graceDays: row.graceDays,
+      version: row.version,
+    };
+    await recordAudit(tx, ctx, {
+      tenantId,
+      entityType: "tenant",
+      entityId: tenantId,
+      action: "updateSettings",
+      before,
+      after,
+    });
     return after;
   });
 }

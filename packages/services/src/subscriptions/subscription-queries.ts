@@ -24,7 +24,11 @@ export async function listSubscriptions(
     input.view === "in_grace"
       ? and(eq(s.state, "effective"), isNotNull(s.graceEnd))
       : input.view === "lapsing"
-        ? and(eq(s.state, "effective"), isNotNull(s.graceEnd), lte(s.graceEnd, addDays(today, input.lapsingWithinDays ?? 0)))
+        ? and(
+            eq(s.state, "effective"),
+            isNotNull(s.graceEnd),
+            lte(s.graceEnd, addDays(today, input.lapsingWithinDays ?? 0)),
+          )
         : input.view === "lapsed"
           ? eq(s.state, "not_effective")
           : undefined;
@@ -43,9 +47,16 @@ export async function listSubscriptions(
     .orderBy(desc(s.id))
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
-  const held = await holdStatus(db, input.tenantId, page.map((r) => r.accountId), today);
+  const held = await holdStatus(
+    db,
+    input.tenantId,
+    page.map((r) => r.accountId),
+    today,
+  );
   return {
-    items: page.map((r) => toSubscriptionOutput(r, today, held.get(r.accountId) ?? { invoicing: false, delinquency: false })),
+    items: page.map((r) =>
+      toSubscriptionOutput(r, today, held.get(r.accountId) ?? { invoicing: false, delinquency: false }),
+    ),
     nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null,
   };
 }

@@ -29,7 +29,12 @@ export async function getSubscriptionRow(db: DatabaseOrTransaction, tenantId: st
 }
 
 /** Which of these accounts are held for invoicing and for delinquency on a date. */
-export async function holdStatus(db: DatabaseOrTransaction, tenantId: string, accountIds: string[], date: BusinessDate) {
+export async function holdStatus(
+  db: DatabaseOrTransaction,
+  tenantId: string,
+  accountIds: string[],
+  date: BusinessDate,
+) {
   const ids = [...new Set(accountIds)];
   if (ids.length === 0) return new Map<string, { invoicing: boolean; delinquency: boolean }>();
   const a = schema.accounts;
@@ -99,10 +104,9 @@ type Ref = { id?: string; number?: string; name?: string } | null;
 export function toActionOutput(a: ActionRow, accountLocator: string): ActionOutput {
   const r = a.request;
   const ref = (k: string) => (r[k] as Ref | undefined) ?? null;
-  const udf = Object.fromEntries(Object.entries(r).filter(([k, v]) => k.startsWith("udf") && v !== undefined)) as Record<
-    string,
-    string | number
-  >;
+  const udf = Object.fromEntries(
+    Object.entries(r).filter(([k, v]) => k.startsWith("udf") && v !== undefined),
+  ) as Record<string, string | number>;
   const str = (k: string) => (typeof r[k] === "string" ? (r[k] as string) : null);
   return {
     locator: a.id,

@@ -16,7 +16,9 @@ export async function provisionTenant(
   const actor = opts.actor ?? { type: "system", id: "provision", name: "provisioning command" };
   const timeZone = input.timeZone ?? "UTC";
   if (!isValidTimeZone(timeZone)) {
-    throw AppError.badRequest([{ path: "timeZone", rule: "iana_time_zone", message: `${timeZone} is not an IANA time zone` }]);
+    throw AppError.badRequest([
+      { path: "timeZone", rule: "iana_time_zone", message: `${timeZone} is not an IANA time zone` },
+    ]);
   }
   if (input.password.length < 8) {
     throw AppError.badRequest([{ path: "password", rule: "min_length", message: "must be at least 8 characters" }]);
@@ -39,7 +41,11 @@ export async function provisionTenant(
       recordAudit(tx, ctx, { tenantId, entityType, entityId, action: "create", before: null, after });
     await audit("tenant", tenantId, { name: input.name, timeZone });
     await audit("user", user.id, { email: input.email.toLowerCase(), permissions: ALL_PERMISSIONS });
-    await audit("token", token.id, { name: `${input.name} admin token`, prefix: token.secret.slice(0, 10), permissions: ALL_PERMISSIONS });
+    await audit("token", token.id, {
+      name: `${input.name} admin token`,
+      prefix: token.secret.slice(0, 10),
+      permissions: ALL_PERMISSIONS,
+    });
     return { tenantId, userId: user.id, token: token.secret, tokenId: token.id };
   });
 }

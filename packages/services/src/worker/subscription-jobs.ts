@@ -1,4 +1,4 @@
-import { type Database, type Transaction, schema } from "@holdfast/db";
+import { type Database, schema, type Transaction } from "@holdfast/db";
 import {
   type BusinessDate,
   hasGraceEnded,
