@@ -7,7 +7,7 @@
  */
 import os from "node:os";
 import { createDb, type Database } from "@holdfast/db";
-import { listAccountHolds, listHolds, systemClock } from "@holdfast/services";
+import { forTenant, listAccountHolds, listHolds, systemClock } from "@holdfast/services";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { accountLocatorOf, accountOfHold, holdLocatorOf, seed, seedShape } from "./p3/seed.ts";
@@ -70,13 +70,14 @@ const bench: Benchmark = async (ctx) => {
     const tenantOf = (a: number) => accountTenant[a] as string;
     const random = rng(6);
     type Call = (d: Database) => Promise<{ items: unknown[] }>;
+    const as = (db: Database, tenantId: string) =>
+      forTenant({ db, clock: systemClock, actor: { type: "system", id: "bench", name: "bench p3" } }, tenantId);
     const kinds: Record<string, () => Call> = {
       "per-account listing": () => {
         const a = Math.floor(random() * shape.accounts);
         const tenantId = tenantOf(a);
         return (d: Database) =>
-          listAccountHolds(d, systemClock, {
-            tenantId,
+          listAccountHolds(as(d, tenantId), {
             accountLocator: accountLocatorOf(a),
             offset: 0,
             count: 100,
@@ -86,13 +87,12 @@ const bench: Benchmark = async (ctx) => {
       "tenant keyset page": () => {
         const g = Math.floor(random() * shape.holds);
         const tenantId = tenantOf(accountOfHold(g, shape));
-        return (d: Database) => listHolds(d, systemClock, { tenantId, cursor: holdLocatorOf(g), limit: 50 });
+        return (d: Database) => listHolds(as(d, tenantId), { cursor: holdLocatorOf(g), limit: 50 });
       },
       "tenant keyset page, state filter": () => {
         const g = Math.floor(random() * shape.holds);
         const tenantId = tenantOf(accountOfHold(g, shape));
-        return (d: Database) =>
-          listHolds(d, systemClock, { tenantId, cursor: holdLocatorOf(g), limit: 50, states: ["active"] });
+        return (d: Database) => listHolds(as(d, tenantId), { cursor: holdLocatorOf(g), limit: 50, states: ["active"] });
       },
     };
 

@@ -9,6 +9,7 @@ import { zAutomationInput, zAutomationUpdate } from "@holdfast/domain";
 import {
   addAutomations,
   fixedClock,
+  forTenant,
   provisionTenant,
   type ServiceContext,
   updateAutomations,
@@ -49,11 +50,10 @@ beforeAll(async () => {
   const { db } = testDb;
   const clock = fixedClock(`${TODAY}T12:00:00Z`);
   const acme = await provisionTenant(db, { name: "Acme Hotels Group", email: EMAIL, password: PASSWORD });
-  system = { db, clock, actor: { type: "system", id: "e2e", name: "e2e setup" } };
   tenantId = acme.tenantId;
+  system = forTenant({ db, clock, actor: { type: "system", id: "e2e", name: "e2e setup" } }, tenantId);
   // A full first page of another company's automations.
   await addAutomations(system, {
-    tenantId,
     automations: Array.from({ length: SEEDED }, (_, i) =>
       zAutomationInput.parse({
         name: `Seeded automation ${String(i + 1).padStart(2, "0")}`,
@@ -239,7 +239,6 @@ describe("billing automations in a real browser", () => {
 
   it("refuses a save over someone else's change, and reloads the automation", async () => {
     await updateAutomations(system, {
-      tenantId,
       updates: [zAutomationUpdate.parse({ automationId, description: "Changed by another user." })],
     });
     await field("Description").fill("My edit, made on the old version.");

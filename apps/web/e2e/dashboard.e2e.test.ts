@@ -6,7 +6,14 @@
 import { existsSync } from "node:fs";
 import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
 import { ALL_PERMISSIONS } from "@holdfast/domain";
-import { createAccount, createUser, fixedClock, provisionTenant, type ServiceContext } from "@holdfast/services";
+import {
+  type ActingContext,
+  createAccount,
+  createUser,
+  fixedClock,
+  forTenant,
+  provisionTenant,
+} from "@holdfast/services";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrowserWorld, shows, signIn, startBrowserWorld, stopBrowserWorld } from "./browser-fixture.ts";
@@ -34,10 +41,10 @@ beforeAll(async () => {
   const clock = fixedClock(`${TODAY}T12:00:00Z`);
   const acme = await provisionTenant(db, { name: "Acme Hotels Group", email: OPS_EMAIL, password: PASSWORD });
   const beta = await provisionTenant(db, { name: "Beta Resorts", email: "ops@beta.test", password: PASSWORD });
-  const system: ServiceContext = { db, clock, actor: { type: "system", id: "e2e", name: "e2e setup" } };
-  await createAccount(system, { tenantId: acme.tenantId, name: "Acme Hotels" });
-  await createAccount(system, { tenantId: acme.tenantId, name: "Acme Resorts" });
-  await createAccount(system, { tenantId: beta.tenantId, name: "Beta Main" });
+  const system: ActingContext = { db, clock, actor: { type: "system", id: "e2e", name: "e2e setup" } };
+  await createAccount(forTenant(system, acme.tenantId), { name: "Acme Hotels" });
+  await createAccount(forTenant(system, acme.tenantId), { name: "Acme Resorts" });
+  await createAccount(forTenant(system, beta.tenantId), { name: "Beta Main" });
   await createUser(db, {
     email: PORTFOLIO_EMAIL,
     name: "Portfolio Pat",

@@ -10,7 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
-import { createAccount, fixedClock, provisionTenant, type ServiceContext } from "@holdfast/services";
+import { createAccount, fixedClock, forTenant, provisionTenant } from "@holdfast/services";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrowserWorld, shows, signIn, startBrowserWorld, stopBrowserWorld } from "./browser-fixture.ts";
@@ -40,8 +40,8 @@ beforeAll(async () => {
   const { db } = testDb;
   const clock = fixedClock("2030-06-10T12:00:00Z");
   const tenant = await provisionTenant(db, { name: "Many Holds Ltd", email: EMAIL, password: PASSWORD });
-  const system: ServiceContext = { db, clock, actor: { type: "system", id: "e2e", name: "e2e setup" } };
-  const account = await createAccount(system, { tenantId: tenant.tenantId, name: ACCOUNT });
+  const system = forTenant({ db, clock, actor: { type: "system", id: "e2e", name: "e2e setup" } }, tenant.tenantId);
+  const account = await createAccount(system, { name: ACCOUNT });
   expect(await seedHolds(db, { tenantId: tenant.tenantId, accountLocator: account.locator, count: HOLDS })).toBe(HOLDS);
   world = await startBrowserWorld(db, clock);
   page = world.page;

@@ -13,13 +13,13 @@ import { existsSync } from "node:fs";
 import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
 import { createSubscriptionInput } from "@holdfast/domain";
 import {
+  activateSubscription,
   createAccount,
   createSubscription,
   fixedClock,
-  moveSubscription,
+  forTenant,
   provisionTenant,
   runTick,
-  type ServiceContext,
 } from "@holdfast/services";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,11 +56,12 @@ beforeAll(async () => {
     userName: USER_NAME,
   });
   const tenantId = acme.tenantId;
-  const system: ServiceContext = { db, clock, actor: { type: "system", id: "e2e", name: "e2e setup" } };
-  const account = await createAccount(system, { tenantId, name: ACCOUNT });
-  await createAccount(system, { tenantId, name: OTHER_ACCOUNT });
-  const sub = await createSubscription(system, {
-    ...createSubscriptionInput.parse({
+  const system = forTenant({ db, clock, actor: { type: "system", id: "e2e", name: "e2e setup" } }, tenantId);
+  const account = await createAccount(system, { name: ACCOUNT });
+  await createAccount(system, { name: OTHER_ACCOUNT });
+  const sub = await createSubscription(
+    system,
+    createSubscriptionInput.parse({
       accountLocator: account.locator,
       number: SUB_NUMBER,
       paymentModel: "pay_after_bill",
@@ -70,10 +71,9 @@ beforeAll(async () => {
       startDate: "2030-05-20",
       paymentTermDays: 10,
     }),
-    tenantId,
-  });
+  );
   subscriptionLocator = sub.locator;
-  await moveSubscription(system, "activate", { tenantId, locator: sub.locator });
+  await activateSubscription(system, { locator: sub.locator });
   // The worker's day: the first invoice.
   expect((await runTick(db, clock, "e2e")).counts.invoicesIssued).toBe(1);
   // Three weeks later: the days in between are caught up; the invoice went overdue on 2030-05-31.

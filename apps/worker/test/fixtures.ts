@@ -22,9 +22,9 @@ import {
   createAccount,
   createHold,
   fixedClock,
+  forTenant,
   newLocator,
   provisionTenant,
-  type ServiceContext,
   validateHold,
 } from "@holdfast/services";
 import { expect } from "vitest";
@@ -222,7 +222,7 @@ export async function seedTenant(db: Database, spec: TenantSpec, plain: number):
     { name: spec.name, timeZone: spec.timeZone, email: `${spec.tag}@example.test`, password: "a long enough password" },
     { clock: setupClock },
   );
-  const ctx: ServiceContext = { db, clock: setupClock, actor: { type: "system", id: "seed", name: "seed" } };
+  const ctx = forTenant({ db, clock: setupClock, actor: { type: "system", id: "seed", name: "seed" } }, tenantId);
   await query(db, "update tenants set grace_days = $2 where id = $1", [tenantId, spec.graceDays]);
   await query(db, "insert into tenant_worker_state (tenant_id, processed_through, updated_at) values ($1, $2, now())", [
     tenantId,
@@ -326,10 +326,10 @@ export async function seedTenant(db: Database, spec: TenantSpec, plain: number):
 
   // Accounts held through the whole window (open-ended holds), and invoicing holds that end on the first catch-up day.
   const heldAccount = async (name: string, process: HoldProcess, endDate: string | null) => {
-    const account = await createAccount(ctx, { tenantId, name });
-    const draft = await createHold(ctx, { tenantId, accountLocator: account.locator, targets: [{ process }], endDate });
-    await validateHold(ctx, { tenantId, locator: draft.locator });
-    const hold = await activateHold(ctx, { tenantId, locator: draft.locator });
+    const account = await createAccount(ctx, { name });
+    const draft = await createHold(ctx, { accountLocator: account.locator, targets: [{ process }], endDate });
+    await validateHold(ctx, { locator: draft.locator });
+    const hold = await activateHold(ctx, { locator: draft.locator });
     expect(hold.holdState).toBe("active");
     return { accountId: account.locator, holdId: hold.locator };
   };

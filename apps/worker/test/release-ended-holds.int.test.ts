@@ -16,8 +16,8 @@ import {
   createAccount,
   createHold,
   fixedClock,
+  forTenant,
   provisionTenant,
-  type ServiceContext,
   validateHold,
 } from "@holdfast/services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -141,19 +141,18 @@ async function setUpTenant(db: Database, name: string, timeZone: string) {
     email: `${name.toLowerCase().replace(/\W+/g, "-")}@example.test`,
     password: "a long enough password",
   });
-  const ctx: ServiceContext = { db, clock, actor: { type: "system", id: "test", name: "test" } };
-  const account = (accountName = `${name} account`) => createAccount(ctx, { tenantId, name: accountName });
+  const ctx = forTenant({ db, clock, actor: { type: "system", id: "test", name: "test" } }, tenantId);
+  const account = (accountName = `${name} account`) => createAccount(ctx, { name: accountName });
   async function activeHold(accountLocator: string, process: HoldProcess, endDate: string | null) {
-    const draft = await createHold(ctx, { tenantId, accountLocator, targets: [{ process }], endDate });
-    await validateHold(ctx, { tenantId, locator: draft.locator });
-    return activateHold(ctx, { tenantId, locator: draft.locator });
+    const draft = await createHold(ctx, { accountLocator, targets: [{ process }], endDate });
+    await validateHold(ctx, { locator: draft.locator });
+    return activateHold(ctx, { locator: draft.locator });
   }
   return { tenantId, ctx, account, activeHold };
 }
 
 describe("one hold with an end date, two workers", () => {
   let t: TestDatabase;
-  let tenantId: string;
   let holdId: string;
   let openEndedId: string;
   let validatedId: string;
@@ -162,7 +161,6 @@ describe("one hold with an end date, two workers", () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const tenant = await setUpTenant(t.db, "UTC Tenant", "UTC");
-    tenantId = tenant.tenantId;
     const account = await tenant.account();
     const hold = await tenant.activeHold(account.locator, "invoicing", "2027-03-20");
     expect(hold).toMatchObject({ holdState: "active", endDate: "2027-03-20" });
@@ -171,12 +169,11 @@ describe("one hold with an end date, two workers", () => {
     // Neighbours the worker must leave alone: an open-ended active hold, and a validated (not active) one already past its end.
     openEndedId = (await tenant.activeHold(account.locator, "funding", null)).locator;
     const v = await createHold(tenant.ctx, {
-      tenantId,
       accountLocator: account.locator,
       targets: [{ process: "autopay" }],
       endDate: "2027-03-15",
     });
-    validatedId = (await validateHold(tenant.ctx, { tenantId, locator: v.locator })).locator;
+    validatedId = (await validateHold(tenant.ctx, { locator: v.locator })).locator;
   });
   afterAll(async () => {
     await t?.close();

@@ -5,8 +5,8 @@ import {
   createAccount,
   createApiToken,
   createHold,
+  forTenant,
   newTenantLocator,
-  type ServiceContext,
   systemClock,
   validateHold,
 } from "@holdfast/services";
@@ -23,18 +23,17 @@ export async function createP1World(url: string): Promise<P1World> {
   const tenantId = newTenantLocator();
   await db.insert(schema.tenants).values({ id: tenantId, name: "P1 tenant", timeZone: "Europe/Paris" });
   const token = await createApiToken(db, { name: "p1 bench", grants: [{ tenantId, permissions: ALL_PERMISSIONS }] });
-  const system: ServiceContext = { db, clock: systemClock, actor: { type: "system", id: "bench", name: "bench" } };
-  const account = await createAccount(system, { tenantId, name: "P1 template account" });
+  const system = forTenant({ db, clock: systemClock, actor: { type: "system", id: "bench", name: "bench" } }, tenantId);
+  const account = await createAccount(system, { name: "P1 template account" });
   // A typical hold: two processes, a comment, one characteristic, no dates (open-ended).
   const draft = await createHold(system, {
-    tenantId,
     accountLocator: account.locator,
     targets: [{ process: "invoicing" }, { process: "delinquency" }],
     comments: "customer disputes the March invoice",
     characteristics: [{ type: "reason", value: "dispute" }],
     sourceSystem: "bench",
   });
-  const validated = await validateHold(system, { tenantId, locator: draft.locator });
+  const validated = await validateHold(system, { locator: draft.locator });
   if (validated.holdState !== "validated")
     throw new Error(`template hold did not validate: ${JSON.stringify(validated.validationResult)}`);
   return { db, tenantId, token: token.secret, templateHoldId: draft.locator };

@@ -79,6 +79,7 @@ try {
       db,
       clock: fixedClock(NOW),
       actor: { type: "worker", id: "profile", name: "worker profile" },
+      tenantId: TENANT_ID,
       batchSize,
       errors: [],
     };
@@ -95,12 +96,12 @@ try {
         `${name} ${((performance.now() - t0) / 1000).toFixed(2)}s (node ${((u.user + u.system) / 1e6).toFixed(2)} pg ${s.postgres.toFixed(2)}) → ${JSON.stringify(r)}`,
       );
     };
-    await step("actions", () => executeDueActions(ctx, TENANT_ID, TODAY));
-    await step("invoices", () => issueInvoices(ctx, TENANT_ID, TODAY));
-    await step("close", () => closeEndedGracePeriods(ctx, TENANT_ID, TODAY));
-    await step("start", () => startGracePeriods(ctx, TENANT_ID, TODAY, 14));
-    await step("pause/resume", () => pauseAndResumeGracePeriods(ctx, TENANT_ID, TODAY));
-    await step("lapse", () => lapseSubscriptions(ctx, TENANT_ID, TODAY));
+    await step("actions", () => executeDueActions(ctx, { date: TODAY }));
+    await step("invoices", () => issueInvoices(ctx, { date: TODAY }));
+    await step("close", () => closeEndedGracePeriods(ctx, { date: TODAY }));
+    await step("start", () => startGracePeriods(ctx, { date: TODAY, graceDays: 14 }));
+    await step("pause/resume", () => pauseAndResumeGracePeriods(ctx, { date: TODAY }));
+    await step("lapse", () => lapseSubscriptions(ctx, { date: TODAY }));
     console.log(line.join("\n  "));
     await closeDb(db);
   }

@@ -5,7 +5,7 @@
  * hold 1 is the last row of the list.
  */
 import { closeDb, createDb } from "@holdfast/db";
-import { createAccount, fixedClock, provisionTenant, type ServiceContext } from "@holdfast/services";
+import { createAccount, fixedClock, forTenant, provisionTenant } from "@holdfast/services";
 
 export const EMAIL = "bench@p4.test";
 export const PASSWORD = "correct horse battery staple";
@@ -19,8 +19,8 @@ export async function seedTenantWithHolds(databaseUrl: string, count: number, no
   try {
     const clock = fixedClock(now);
     const tenant = await provisionTenant(db, { name: "P4 Holds Ltd", email: EMAIL, password: PASSWORD });
-    const system: ServiceContext = { db, clock, actor: { type: "system", id: "bench", name: "bench p4" } };
-    const account = await createAccount(system, { tenantId: tenant.tenantId, name: "Grand Hotel Prague" });
+    const system = forTenant({ db, clock, actor: { type: "system", id: "bench", name: "bench p4" } }, tenant.tenantId);
+    const account = await createAccount(system, { name: "Grand Hotel Prague" });
     const sql = db.$client;
     await sql`
       insert into holds (id, tenant_id, account_id, state, start_date, end_date, comments,

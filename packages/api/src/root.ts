@@ -3,7 +3,9 @@ import { auditRouter } from "./routers/audit.ts";
 import { authRouter } from "./routers/auth.ts";
 import { automationsRouter } from "./routers/automations.ts";
 import { holdsRouter } from "./routers/holds.ts";
-import { invoicesRouter, settingsRouter, subscriptionsRouter } from "./routers/subscriptions.ts";
+import { invoicesRouter } from "./routers/invoices.ts";
+import { settingsRouter } from "./routers/settings.ts";
+import { subscriptionsRouter } from "./routers/subscriptions.ts";
 import { workerRouter } from "./routers/worker.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 

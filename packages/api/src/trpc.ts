@@ -1,5 +1,5 @@
 import { AppError, isAppError, type Permission, zTenantLocator } from "@holdfast/domain";
-import { portfolioTenantIds, resolveTenantGrant, type ServiceContext } from "@holdfast/services";
+import { type PortfolioContext, portfolioTenantIds, resolveTenantGrant, type ServiceContext } from "@holdfast/services";
 import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context.ts";
@@ -67,17 +67,26 @@ export function scopedProcedure(permissionFor: Permission | ((rawInput: unknown)
       clock: ctx.clock,
       actor: ctx.principal.actor,
       requestId: ctx.requestId,
+      tenantId: grant.tenantId,
     };
-    return next({ ctx: { ...ctx, tenantId: grant.tenantId, service } });
+    return next({ ctx: { ...ctx, service } });
   });
 }
 
 /**
  * A procedure that may read across every tenant the caller holds this
  * permission in (Mews portfolio access). Tenants without it are left out.
+ * `ctx.service` is a portfolio context: the tenants instead of one tenant.
  */
 export function portfolioProcedure(permission: Permission) {
   return authedProcedure.use(({ ctx, next }) => {
-    return next({ ctx: { ...ctx, tenantIds: portfolioTenantIds(ctx.principal, permission) } });
+    const service: PortfolioContext = {
+      db: ctx.db,
+      clock: ctx.clock,
+      actor: ctx.principal.actor,
+      requestId: ctx.requestId,
+      tenantIds: portfolioTenantIds(ctx.principal, permission),
+    };
+    return next({ ctx: { ...ctx, service } });
   });
 }

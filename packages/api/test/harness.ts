@@ -4,12 +4,13 @@ import { schema } from "@holdfast/db";
 import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
 import { ALL_PERMISSIONS, type AppError, type FieldIssue, isAppError, type Permission } from "@holdfast/domain";
 import {
+  type ActingContext,
   authenticate,
   createAccount,
   createApiToken,
   fixedClock,
+  forTenant,
   newTenantLocator,
-  type ServiceContext,
 } from "@holdfast/services";
 import { TRPCError } from "@trpc/server";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
@@ -30,7 +31,7 @@ export async function createWorld(opts: { now?: string } = {}) {
   const testDb: TestDatabase = await createTestDatabase({ max: 30 });
   const db: Database = testDb.db;
   const clock = fixedClock(opts.now ?? NOW);
-  const system: ServiceContext = { db, clock, actor: { type: "system", id: "test", name: "test" } };
+  const system: ActingContext = { db, clock, actor: { type: "system", id: "test", name: "test" } };
 
   async function tenant(name = "Tenant", timeZone = "UTC") {
     const id = newTenantLocator();
@@ -39,7 +40,7 @@ export async function createWorld(opts: { now?: string } = {}) {
   }
 
   async function account(tenantId: string, name = "Account", externalId?: string) {
-    return createAccount(system, { tenantId, name, externalId: externalId ?? null });
+    return createAccount(forTenant(system, tenantId), { name, externalId: externalId ?? null });
   }
 
   /** A caller authenticated by a real token with these grants (default: every permission in one tenant). */

@@ -1,6 +1,13 @@
 import type { ApiDeps } from "@holdfast/api";
 import { AppError, type Permission } from "@holdfast/domain";
-import { authenticate, type Principal, resolveTenantGrant, type ServiceContext } from "@holdfast/services";
+import {
+  authenticate,
+  type PortfolioContext,
+  type Principal,
+  portfolioTenantIds,
+  resolveTenantGrant,
+  type ServiceContext,
+} from "@holdfast/services";
 
 export interface CompatDeps extends ApiDeps {
   logger?: { error(obj: object, msg?: string): void };
@@ -14,17 +21,25 @@ export async function principalFrom(deps: CompatDeps, bearer: string | null | un
   return principal;
 }
 
-/** The same tenant resolution and permission check as the tRPC procedures. */
+/** A vendor request's service context: the same tenant resolution and permission check as the tRPC procedures. */
 export function serviceFor(
   deps: CompatDeps,
   principal: Principal,
   tenantLocator: string | undefined,
   permission: Permission,
   requestId: string,
-): { tenantId: string; service: ServiceContext } {
+): ServiceContext {
   const grant = resolveTenantGrant(principal, tenantLocator, permission);
-  return {
-    tenantId: grant.tenantId,
-    service: { db: deps.db, clock: deps.clock, actor: principal.actor, requestId },
-  };
+  return { db: deps.db, clock: deps.clock, actor: principal.actor, requestId, tenantId: grant.tenantId };
+}
+
+/** A vendor request's portfolio context: every tenant the caller holds this permission in (Mews getAll). */
+export function portfolioFor(
+  deps: CompatDeps,
+  principal: Principal,
+  permission: Permission,
+  requestId: string,
+): PortfolioContext {
+  const tenantIds = portfolioTenantIds(principal, permission);
+  return { db: deps.db, clock: deps.clock, actor: principal.actor, requestId, tenantIds };
 }

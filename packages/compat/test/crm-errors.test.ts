@@ -495,7 +495,7 @@ describe("409: a concurrent change", () => {
     expect(res?.json).toEqual({
       status: {
         code: "CONCURRENT_MODIFICATION",
-        message: `subscription ${sub.locator} was changed by another request; retry`,
+        message: `subscription ${sub.locator} was changed by another request; reload and retry`,
         description: [],
       },
       data: null,

@@ -2,7 +2,14 @@ import { createCaller } from "@holdfast/api";
 import { schema } from "@holdfast/db";
 import { createTestDatabase } from "@holdfast/db/testing";
 import { ALL_PERMISSIONS, type Permission } from "@holdfast/domain";
-import { authenticate, createAccount, createApiToken, fixedClock, newTenantLocator } from "@holdfast/services";
+import {
+  authenticate,
+  createAccount,
+  createApiToken,
+  fixedClock,
+  forTenant,
+  newTenantLocator,
+} from "@holdfast/services";
 import { createCompatApp } from "../src/app.ts";
 
 /**
@@ -22,7 +29,7 @@ export async function createCompatWorld(opts: { now?: string } = {}) {
     return id;
   }
   async function account(tenantId: string, name = "Account", externalId?: string) {
-    return createAccount(system, { tenantId, name, externalId: externalId ?? null });
+    return createAccount(forTenant(system, tenantId), { name, externalId: externalId ?? null });
   }
   /** A real token (hashed and looked up like any request's); default: every permission in one tenant. */
   async function token(grants: string | { tenantId: string; permissions: Permission[] }[]) {

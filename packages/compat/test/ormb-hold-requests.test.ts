@@ -468,32 +468,13 @@ describe("create: an active hold request in one call", () => {
     expect((await api.holds.listByAccount({ accountLocator: account })).items).toHaveLength(1);
   });
 
-  it("a retry finds a hold the first attempt left half way (validated) and carries it on", async () => {
-    const account = (await w.account(tenant, "Resume entity", "CRE-2")).locator;
-    const first = await post("create", CREATE("ETI-create-2").replace("0122334455", "CRE-2"));
-    const locator = (first.json as Envelope).CreateHoldRequest?.holdRequestId as string;
-    // Put it back to validated, as if the first attempt had stopped before activating.
-    await w.db.$client`update holds set state = 'validated' where id = ${locator}`;
-    const retry = await post("create", CREATE("ETI-create-2").replace("0122334455", "CRE-2"));
-    expect((retry.json as Envelope).CreateHoldRequest).toMatchObject({
-      requestProcessStatus: "Success",
-      holdRequestId: locator,
-      holdRequestStatus: "active",
-    });
-    const api = await w.trpc(token);
-    expect((await api.holds.listByAccount({ accountLocator: account })).items.map((h) => h.holdState)).toEqual([
-      "active",
-    ]);
-  });
-
-  it("a request that fails validation: Failure listing every problem; the draft is discarded; a retry answers the same", async () => {
+  it("a request that fails validation: Failure listing every problem, nothing stored; a retry answers the same", async () => {
     const text = CREATE("ETI-create-3").replace('"holdStartDate": "2022-01-12"', '"holdStartDate": "2022-01-02"');
     const res = await post("create", text);
     expect(res.status).toBe(200);
     const body = (res.json as Envelope).CreateHoldRequest ?? {};
     expect(body).toMatchObject({
       requestProcessStatus: "Failure",
-      holdRequestId: expect.any(String),
       holdRequestStatus: "discarded",
       holdStartDate: "2022-01-02",
       errormsg: "The hold request failed validation: holdStartDate: start date 2022-01-02 is before today (2022-01-10)",
@@ -501,10 +482,44 @@ describe("create: an active hold request in one call", () => {
         { path: "holdStartDate", rule: "not_in_past", message: "start date 2022-01-02 is before today (2022-01-10)" },
       ],
     });
-    const api = await w.trpc(token);
-    expect((await api.holds.get({ locator: body.holdRequestId as string })).holdState).toBe("discarded");
+    // No hold was stored, so there is no holdRequestId to name.
+    expect(body).not.toHaveProperty("holdRequestId");
     const retry = await post("create", text);
     expect(retry.json).toEqual(res.json);
+  });
+
+  it("a refused create stores nothing: no hold, no audit event, no idempotency key", async () => {
+    const rows = async () => {
+      const [row] = await w.db.$client`
+        select (select count(*) from holds where tenant_id = ${tenant})::int as holds,
+               (select count(*) from hold_targets t join holds h on h.id = t.hold_id where h.tenant_id = ${tenant})::int as targets,
+               (select count(*) from audit_events where tenant_id = ${tenant})::int as audit,
+               (select count(*) from idempotency_keys where tenant_id = ${tenant})::int as keys`;
+      return row;
+    };
+    const account = (await w.account(tenant, "Refused entity", "CRE-5")).locator;
+    await activeHold(account);
+    const before = await rows();
+    // One refused by the rules at validation (a start date in the past), one by a clash with the active hold.
+    const inThePast = CREATE("ETI-create-5")
+      .replace("0122334455", "CRE-5")
+      .replace('"holdStartDate": "2022-01-12"', '"holdStartDate": "2022-01-02"');
+    const overlapping = {
+      CreateHoldRequest: {
+        externalTransactionId: "ETI-create-6",
+        entityId: "CRE-5",
+        holdProcessData: { holdProcess: "BILL" },
+      },
+    };
+    for (const request of [inThePast, overlapping]) {
+      const res = await post("create", request);
+      expect(res.status, res.text).toBe(200);
+      expect((res.json as Envelope).CreateHoldRequest).toMatchObject({
+        requestProcessStatus: "Failure",
+        holdRequestStatus: "discarded",
+      });
+    }
+    expect(await rows()).toEqual(before);
   });
 
   it("a request that overlaps an active hold of the account: Failure naming the process", async () => {

@@ -49,6 +49,37 @@ export class AppError extends Error {
   static notFound(entity: string, locator: string): AppError {
     return new AppError("NOT_FOUND", `${entity} ${locator} was not found`, { details: { entity, locator } });
   }
+
+  /**
+   * The caller's `expectedVersion` is not the entity's current version.
+   * `path`, when given, names the request item (`updates[1]`) the version came with.
+   */
+  static staleVersion(stale: {
+    entity: string;
+    locator: string;
+    currentVersion: number;
+    expectedVersion: number;
+    path?: string;
+  }): AppError {
+    const { entity, locator, currentVersion, expectedVersion, path } = stale;
+    const where = path === undefined ? "" : `${path}: `;
+    return new AppError(
+      "VERSION_CONFLICT",
+      `${where}${entity} ${locator} is at version ${currentVersion}, not the expected ${expectedVersion}; reload and retry`,
+      { details: { entity, locator, currentVersion, expectedVersion, ...(path === undefined ? {} : { path }) } },
+    );
+  }
+
+  /**
+   * Another request changed the entity between this request's read and its
+   * write (or PostgreSQL aborted one of two requests that crossed: no entity then).
+   */
+  static concurrentChange(changed?: { entity: string; locator: string }): AppError {
+    const what = changed ? `${changed.entity} ${changed.locator}` : "the same data";
+    return new AppError("CONCURRENT_MODIFICATION", `${what} was changed by another request; reload and retry`, {
+      details: changed ? { ...changed } : {},
+    });
+  }
 }
 
 export function isAppError(e: unknown): e is AppError {

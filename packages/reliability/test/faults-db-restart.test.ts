@@ -26,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { closeDb, createDb, type Database, migrateDatabase } from "@holdfast/db";
 import { type EmbeddedServer, freePort, startEmbeddedPostgres } from "@holdfast/db/embedded";
-import { createAccount, provisionTenant, type ServiceContext, systemClock } from "@holdfast/services";
+import { createAccount, forTenant, provisionTenant, systemClock } from "@holdfast/services";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Answer, HoldLoad, STEPS } from "./faults/hold-load.ts";
@@ -94,14 +94,12 @@ describe("the database restarted under API load", () => {
       });
       tenantId = tenant.tenantId;
       token = tenant.token;
-      const ctx: ServiceContext = {
-        db: setup,
-        clock: systemClock,
-        actor: { type: "system", id: "test", name: "test" },
-      };
+      const ctx = forTenant(
+        { db: setup, clock: systemClock, actor: { type: "system", id: "test", name: "test" } },
+        tenantId,
+      );
       accounts = [];
-      for (let i = 0; i < CLIENTS; i++)
-        accounts.push((await createAccount(ctx, { tenantId, name: `Load ${i}` })).locator);
+      for (let i = 0; i < CLIENTS; i++) accounts.push((await createAccount(ctx, { name: `Load ${i}` })).locator);
     } finally {
       await closeDb(setup);
     }

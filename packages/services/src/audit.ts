@@ -1,7 +1,7 @@
 import { type DatabaseOrTransaction, schema } from "@holdfast/db";
-import type { AuditEventOutput } from "@holdfast/domain";
+import { AppError, type AuditEventOutput } from "@holdfast/domain";
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { ServiceContext } from "./context.ts";
+import type { ActingContext, ServiceContext } from "./context.ts";
 import { newLocator } from "./ids.ts";
 import { preparedQuery } from "./prepared-query.ts";
 
@@ -37,7 +37,7 @@ const insertAudit = preparedQuery("insert_audit_event", (db) =>
 const jsonOrNull = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
 /** Writes an audit event; call it inside the transaction that makes the change. */
-export async function recordAudit(tx: DatabaseOrTransaction, ctx: ServiceContext, e: AuditEntry): Promise<void> {
+export async function recordAudit(tx: DatabaseOrTransaction, ctx: ActingContext, e: AuditEntry): Promise<void> {
   await insertAudit(tx, {
     id: newLocator(),
     tenantId: e.tenantId,
@@ -54,22 +54,25 @@ export async function recordAudit(tx: DatabaseOrTransaction, ctx: ServiceContext
   });
 }
 
+/**
+ * An entity's audit events, oldest first. Every entity has at least its
+ * create event: none means an unknown entity, or another tenant's (NOT_FOUND).
+ */
 export async function listEntityHistory(
-  db: DatabaseOrTransaction,
-  tenantId: string,
-  entityType: string,
-  entityId: string,
+  ctx: ServiceContext,
+  input: { entityType: string; entityId: string },
 ): Promise<AuditEventOutput[]> {
-  const rows = await db
+  const rows = await ctx.db
     .select()
     .from(schema.auditEvents)
     .where(
       and(
-        eq(schema.auditEvents.tenantId, tenantId),
-        eq(schema.auditEvents.entityType, entityType),
-        eq(schema.auditEvents.entityId, entityId),
+        eq(schema.auditEvents.tenantId, ctx.tenantId),
+        eq(schema.auditEvents.entityType, input.entityType),
+        eq(schema.auditEvents.entityId, input.entityId),
       ),
     )
     .orderBy(asc(schema.auditEvents.id));
+  if (rows.length === 0) throw AppError.notFound(input.entityType, input.entityId);
   return rows.map((r) => ({ ...r, at: r.at.toISOString() }));
 }

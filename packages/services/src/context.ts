@@ -7,12 +7,32 @@ export interface Actor {
   name: string;
 }
 
-/** What every service call needs: the database, the clock, and who is acting. */
-export interface ServiceContext {
+/** Who acts, when and on which database: a context before a tenant is chosen. */
+export interface ActingContext {
   db: Database;
   clock: Clock;
   actor: Actor;
   requestId?: string | null;
+}
+
+/**
+ * What every use case and query takes first: the database, the clock, who is
+ * acting, the request id, and the one tenant it acts in. Inputs never carry
+ * the tenant (a `tenantLocator` in a router's input was resolved into
+ * `tenantId` already, and use cases ignore it).
+ */
+export interface ServiceContext extends ActingContext {
+  tenantId: string;
+}
+
+/** What a portfolio query takes: every tenant the caller may read in it (Mews getAll). */
+export interface PortfolioContext extends ActingContext {
+  tenantIds: string[];
+}
+
+/** The context of `acting` bound to one tenant: for code that works in several (the worker, seeds, tests). */
+export function forTenant(acting: ActingContext, tenantId: string): ServiceContext {
+  return { db: acting.db, clock: acting.clock, actor: acting.actor, requestId: acting.requestId ?? null, tenantId };
 }
 
 /** The label stored in `createdBy`, `releasedBy` and friends. */

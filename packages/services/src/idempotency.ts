@@ -6,8 +6,8 @@ import type { ServiceContext } from "./context.ts";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** What a mutation's idempotency key is bound to, besides the context's tenant. */
 export interface MutationOptions {
-  tenantId: string;
   /** Names the operation, e.g. "holds.release"; part of what a key is bound to. */
   operation: string;
   idempotencyKey?: string | undefined;
@@ -16,7 +16,7 @@ export interface MutationOptions {
 }
 
 /**
- * Runs a mutation in one transaction with Stripe idempotency semantics:
+ * Runs a mutation of the context's tenant in one transaction, with Stripe idempotency semantics:
  * the same key and body return the stored first answer; the same key with
  * another body or operation is refused. Concurrent retries with one key wait
  * for the first to commit (the key's unique index serialises them) and then
@@ -36,7 +36,7 @@ export async function runMutation<T>(
     .catch((e: unknown) => {
       // Two requests that lock the same rows in opposite orders: PostgreSQL aborts one; it is a conflict, not a fault.
       if (pgCode(e) === "40P01" || pgCode(e) === "40001") {
-        throw new AppError("CONCURRENT_MODIFICATION", "another request changed the same data at the same time; retry");
+        throw AppError.concurrentChange();
       }
       throw e;
     });
@@ -50,7 +50,7 @@ export async function runMutation<T>(
     const inserted = await tx
       .insert(table)
       .values({
-        tenantId: opts.tenantId,
+        tenantId: ctx.tenantId,
         key,
         operation: opts.operation,
         requestHash,
@@ -63,7 +63,7 @@ export async function runMutation<T>(
       const [stored] = await tx
         .select()
         .from(table)
-        .where(and(eq(table.tenantId, opts.tenantId), eq(table.key, key)));
+        .where(and(eq(table.tenantId, ctx.tenantId), eq(table.key, key)));
       if (stored && stored.requestHash !== requestHash) {
         throw new AppError(
           "IDEMPOTENCY_KEY_REUSED",
@@ -87,7 +87,7 @@ export async function runMutation<T>(
     await tx
       .update(table)
       .set({ response: result as object })
-      .where(and(eq(table.tenantId, opts.tenantId), eq(table.key, key)));
+      .where(and(eq(table.tenantId, ctx.tenantId), eq(table.key, key)));
     return result;
   }
 }

@@ -17,6 +17,7 @@ export * from "./subscriptions/subscription-queries.ts";
 export * from "./subscriptions/subscription-store.ts";
 export * from "./tenancy/accounts.ts";
 export * from "./tenancy/provision.ts";
+export * from "./tenancy/tenant-settings.ts";
 export * from "./tenancy/tenants.ts";
 export * from "./worker/release-ended-holds.ts";
 export * from "./worker/run-tick.ts";

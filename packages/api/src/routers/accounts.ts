@@ -1,5 +1,5 @@
 import { zLocator, zMutation, zScope, zText, zVersion } from "@holdfast/domain";
-import { createAccount, listAccounts, setAccountStatus } from "@holdfast/services";
+import { closeAccount, createAccount, listAccounts, reopenAccount } from "@holdfast/services";
 import { z } from "zod";
 import { router, scopedProcedure } from "../trpc.ts";
 
@@ -25,19 +25,17 @@ export const accountsRouter = router({
       }),
     )
     .output(z.object({ items: z.array(accountOutput), nextCursor: z.string().nullable() }))
-    .query(({ ctx, input }) => listAccounts(ctx.db, ctx.tenantId, input)),
+    .query(({ ctx, input }) => listAccounts(ctx.service, input)),
   create: scopedProcedure("admin")
     .input(z.strictObject({ ...zMutation, name: zText(200).min(1), externalId: zText(120).min(1).nullish() }))
     .output(accountOutput)
-    .mutation(({ ctx, input }) => createAccount(ctx.service, { ...input, tenantId: ctx.tenantId })),
+    .mutation(({ ctx, input }) => createAccount(ctx.service, input)),
   close: scopedProcedure("admin")
     .input(z.strictObject({ ...zMutation, locator: zLocator, expectedVersion: zVersion.optional() }))
     .output(accountOutput)
-    .mutation(({ ctx, input }) =>
-      setAccountStatus(ctx.service, { ...input, tenantId: ctx.tenantId, status: "closed" }),
-    ),
+    .mutation(({ ctx, input }) => closeAccount(ctx.service, input)),
   reopen: scopedProcedure("admin")
     .input(z.strictObject({ ...zMutation, locator: zLocator, expectedVersion: zVersion.optional() }))
     .output(accountOutput)
-    .mutation(({ ctx, input }) => setAccountStatus(ctx.service, { ...input, tenantId: ctx.tenantId, status: "open" })),
+    .mutation(({ ctx, input }) => reopenAccount(ctx.service, input)),
 });

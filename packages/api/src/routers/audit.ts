@@ -1,4 +1,4 @@
-import { AppError, auditEventOutput, auditHistoryInput, type Permission } from "@holdfast/domain";
+import { auditEventOutput, auditHistoryInput, type Permission } from "@holdfast/domain";
 import { listEntityHistory } from "@holdfast/services";
 import { z } from "zod";
 import { router, scopedProcedure } from "../trpc.ts";
@@ -26,10 +26,5 @@ export const auditRouter = router({
   history: scopedProcedure(permissionFor)
     .input(auditHistoryInput)
     .output(z.array(auditEventOutput))
-    .query(async ({ ctx, input }) => {
-      const events = await listEntityHistory(ctx.db, ctx.tenantId, input.entityType, input.entityId);
-      // Every entity has at least its create event: none means unknown or another tenant's.
-      if (events.length === 0) throw AppError.notFound(input.entityType, input.entityId);
-      return events;
-    }),
+    .query(({ ctx, input }) => listEntityHistory(ctx.service, input)),
 });

@@ -9,7 +9,14 @@ import {
   updateAssignmentsInput,
   updateAutomationsInput,
 } from "@holdfast/domain";
-import * as automations from "@holdfast/services";
+import {
+  addAutomations,
+  deleteAutomations,
+  getAllAutomations,
+  previewOrderItemRoute,
+  updateAutomationAssignments,
+  updateAutomations,
+} from "@holdfast/services";
 import { z } from "zod";
 import { portfolioProcedure, router, scopedProcedure } from "../trpc.ts";
 
@@ -20,34 +27,26 @@ export const automationsRouter = router({
   getAll: portfolioProcedure("automations:read")
     .input(getAllAutomationsInput)
     .output(automationListOutput)
-    .query(({ ctx, input }) => automations.getAllAutomations(ctx.db, ctx.tenantIds, input)),
+    .query(({ ctx, input }) => getAllAutomations(ctx.service, input)),
   add: write
     .input(addAutomationsInput)
     .output(z.object({ automations: z.array(automationOutput) }))
-    .mutation(async ({ ctx, input }) => ({
-      automations: await automations.addAutomations(ctx.service, { ...input, tenantId: ctx.tenantId }),
-    })),
+    .mutation(async ({ ctx, input }) => ({ automations: await addAutomations(ctx.service, input) })),
   update: write
     .input(updateAutomationsInput)
     .output(z.object({ automations: z.array(automationOutput) }))
-    .mutation(async ({ ctx, input }) => ({
-      automations: await automations.updateAutomations(ctx.service, { ...input, tenantId: ctx.tenantId }),
-    })),
+    .mutation(async ({ ctx, input }) => ({ automations: await updateAutomations(ctx.service, input) })),
   updateAssignments: write
     .input(updateAssignmentsInput)
     .output(automationOutput)
-    .mutation(({ ctx, input }) =>
-      automations.updateAutomationAssignments(ctx.service, { ...input, tenantId: ctx.tenantId }),
-    ),
+    .mutation(({ ctx, input }) => updateAutomationAssignments(ctx.service, input)),
   delete: write
     .input(deleteAutomationsInput)
     .output(z.object({}))
-    .mutation(({ ctx, input }) => automations.deleteAutomations(ctx.service, { ...input, tenantId: ctx.tenantId })),
+    .mutation(({ ctx, input }) => deleteAutomations(ctx.service, input)),
   /** Which automation and assignment route this order item, to which bill; or why none does. */
   previewRoute: scopedProcedure("automations:read")
     .input(previewRouteInput)
     .output(routePreviewOutput)
-    .query(({ ctx, input }) =>
-      automations.previewOrderItemRoute(ctx.db, ctx.clock, { ...input, tenantId: ctx.tenantId }),
-    ),
+    .query(({ ctx, input }) => previewOrderItemRoute(ctx.service, input)),
 });

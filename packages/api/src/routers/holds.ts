@@ -12,52 +12,65 @@ import {
   moveHoldInput,
   updateHoldInput,
 } from "@holdfast/domain";
-import * as holds from "@holdfast/services";
+import {
+  activateHold,
+  amendHold,
+  createHold,
+  discardHold,
+  getHold,
+  getHoldEffect,
+  listAccountHolds,
+  listHolds,
+  releaseHold,
+  resetHold,
+  updateHold,
+  validateHold,
+} from "@holdfast/services";
 import { router, scopedProcedure } from "../trpc.ts";
 
 const read = scopedProcedure("holds:read");
 const list = scopedProcedure("holds:list");
 const write = scopedProcedure("holds:write");
 
-const move = (fn: typeof holds.validateHold) =>
+const move = (fn: typeof validateHold) =>
   write
     .input(moveHoldInput)
     .output(holdOutput)
-    .mutation(({ ctx, input }) => fn(ctx.service, { ...input, tenantId: ctx.tenantId }));
+    .mutation(({ ctx, input }) => fn(ctx.service, input));
 
 export const holdsRouter = router({
   create: write
     .input(createHoldInput)
     .output(holdOutput)
-    .mutation(({ ctx, input }) => holds.createHold(ctx.service, { ...input, tenantId: ctx.tenantId })),
+    .mutation(({ ctx, input }) => createHold(ctx.service, input)),
   update: write
     .input(updateHoldInput)
     .output(holdOutput)
-    .mutation(({ ctx, input }) => holds.updateHold(ctx.service, { ...input, tenantId: ctx.tenantId })),
-  validate: move(holds.validateHold),
-  activate: move(holds.activateHold),
-  release: move(holds.releaseHold),
-  reset: move(holds.resetHold),
-  discard: move(holds.discardHold),
+    .mutation(({ ctx, input }) => updateHold(ctx.service, input)),
+  validate: move(validateHold),
+  activate: move(activateHold),
+  release: move(releaseHold),
+  reset: move(resetHold),
+  discard: move(discardHold),
   amend: write
     .input(amendHoldInput)
     .output(holdOutput)
-    .mutation(({ ctx, input }) => holds.amendHold(ctx.service, { ...input, tenantId: ctx.tenantId })),
+    .mutation(({ ctx, input }) => amendHold(ctx.service, input)),
   get: read
     .input(getHoldInput)
     .output(holdOutput)
-    .query(({ ctx, input }) => holds.getHold(ctx.db, ctx.clock, ctx.tenantId, input.locator)),
+    .query(({ ctx, input }) => getHold(ctx.service, input)),
   listByAccount: list
     .input(listAccountHoldsInput)
     .output(accountHoldListOutput)
-    .query(({ ctx, input }) => holds.listAccountHolds(ctx.db, ctx.clock, { ...input, tenantId: ctx.tenantId })),
+    .query(({ ctx, input }) => listAccountHolds(ctx.service, input)),
   list: list
     .input(listHoldsInput)
     .output(holdPageOutput)
-    .query(({ ctx, input }) => holds.listHolds(ctx.db, ctx.clock, { ...input, tenantId: ctx.tenantId })),
+    .query(({ ctx, input }) => listHolds(ctx.service, input)),
   /** Is this account held for this process on this date? */
   effect: read
     .input(holdEffectInput)
     .output(holdEffectOutput)
-    .query(({ ctx, input }) => holds.getHoldEffect(ctx.db, ctx.clock, { ...input, tenantId: ctx.tenantId })),
+    .query(({ ctx, input }) => getHoldEffect(ctx.service, input)),
 });

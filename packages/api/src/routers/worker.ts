@@ -30,5 +30,5 @@ export const workerRouter = router({
         ticks: z.array(tick),
       }),
     )
-    .query(({ ctx, input }) => workerStatus(ctx.db, ctx.clock, ctx.tenantId, input.limit)),
+    .query(({ ctx, input }) => workerStatus(ctx.service, input)),
 });

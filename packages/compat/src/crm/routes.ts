@@ -58,20 +58,14 @@ export function crmRoutes(deps: CompatDeps) {
       const body = await readBody(c);
       const token = typeof body.token === "string" && body.token !== "" ? body.token : c.req.header("authorization");
       const principal = await principalFrom(deps, token);
-      const { tenantId, service } = serviceFor(
-        deps,
-        principal,
-        tenantLocatorOf(body),
-        "subscriptions:write",
-        requestId,
-      );
+      const service = serviceFor(deps, principal, tenantLocatorOf(body), "subscriptions:write", requestId);
       const issues: CrmIssue[] = [];
       const raw = toExtendInput(body, issues);
       if (issues.length) throw new CrmFailure(400, "BAD_REQUEST", issues);
       if (idempotencyHeader !== undefined) raw.idempotencyKey = idempotencyHeader;
       const input = extendGracePeriodInput.parse(raw);
       trnIsTheKey = input.transactionReferenceNumber !== undefined;
-      const action = await extendGracePeriod(service, { ...input, tenantId });
+      const action = await extendGracePeriod(service, input);
       return c.json(
         { status: { code: "OK", message: successMessage(action), description: null }, data: toCrmData(action) },
         200,

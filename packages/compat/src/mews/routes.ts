@@ -15,7 +15,7 @@ import {
   deleteAutomations,
   getAllAutomations,
   type Principal,
-  portfolioTenantIds,
+  type ServiceContext,
   updateAutomationAssignments,
   updateAutomations,
 } from "@holdfast/services";
@@ -24,7 +24,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import type { CompatEnv } from "../app.ts";
-import { type CompatDeps, principalFrom, serviceFor } from "../context.ts";
+import { type CompatDeps, portfolioFor, principalFrom, serviceFor } from "../context.ts";
 import { toHttpProblem } from "../http-errors.ts";
 import { toMewsAutomation } from "./output.ts";
 import { ENVELOPE_KEYS, isPlainObject, type MewsIssue, REQUESTS, toMewsPath, translate } from "./shape.ts";
@@ -75,7 +75,7 @@ export function mewsRoutes(deps: CompatDeps) {
 
   app.post("/getAll", (c) =>
     run(c, "getAll", async (call) => {
-      const tenantIds = portfolioTenantIds(call.principal, "automations:read");
+      const portfolio = portfolioFor(deps, call.principal, "automations:read", call.requestId);
       const raw = call.translate();
       // The seed's own getAll sample has no Limitation: the largest page, then.
       raw.limitation ??= { count: AUTOMATION_LIMITS.pageCountMax };
@@ -83,7 +83,7 @@ export function mewsRoutes(deps: CompatDeps) {
         raw.enterpriseIds = [call.body.EnterpriseId];
         call.enterpriseIdAsFilter = true;
       }
-      const page = await getAllAutomations(deps.db, tenantIds, getAllAutomationsInput.parse(raw));
+      const page = await getAllAutomations(portfolio, getAllAutomationsInput.parse(raw));
       return {
         BillingAutomations: page.automations.map(toMewsAutomation),
         Cursor: page.automations.at(-1)?.id ?? null,
@@ -93,37 +93,37 @@ export function mewsRoutes(deps: CompatDeps) {
 
   app.post("/add", (c) =>
     run(c, "add", async (call) => {
-      const { tenantId, service } = call.scope("automations:write");
+      const service = call.scope("automations:write");
       const input = addAutomationsInput.parse(call.translateWrite());
-      const automations = await addAutomations(service, { ...input, tenantId });
+      const automations = await addAutomations(service, input);
       return { BillingAutomations: automations.map(toMewsAutomation) };
     }),
   );
 
   app.post("/update", (c) =>
     run(c, "update", async (call) => {
-      const { tenantId, service } = call.scope("automations:write");
+      const service = call.scope("automations:write");
       const input = updateAutomationsInput.parse(call.translateWrite());
-      const automations = await updateAutomations(service, { ...input, tenantId });
+      const automations = await updateAutomations(service, input);
       return { BillingAutomations: automations.map(toMewsAutomation) };
     }),
   );
 
   app.post("/updateAssignments", (c) =>
     run(c, "updateAssignments", async (call) => {
-      const { tenantId, service } = call.scope("automations:write");
+      const service = call.scope("automations:write");
       const input = updateAssignmentsInput.parse(call.translateWrite());
-      call.assignmentChange = { tenantId, input };
-      const automation = await updateAutomationAssignments(service, { ...input, tenantId });
+      call.assignmentChange = { service, input };
+      const automation = await updateAutomationAssignments(service, input);
       return { BillingAutomations: [toMewsAutomation(automation)] };
     }),
   );
 
   app.post("/delete", (c) =>
     run(c, "delete", async (call) => {
-      const { tenantId, service } = call.scope("automations:write");
+      const service = call.scope("automations:write");
       const input = deleteAutomationsInput.parse(call.translateWrite());
-      await deleteAutomations(service, { ...input, tenantId });
+      await deleteAutomations(service, input);
       return {};
     }),
   );
@@ -179,12 +179,16 @@ export function mewsRoutes(deps: CompatDeps) {
    * list (the kept ones in their order, then the added ones); this names it
    * in the request instead: AssignmentsToUpdate[j] or AssignmentsToAdd[k].
    */
-  async function assignmentPathsFor(change: { tenantId: string; input: UpdateAssignmentsInput }) {
+  async function assignmentPathsFor(change: { service: ServiceContext; input: UpdateAssignmentsInput }) {
     const { input } = change;
-    const page = await getAllAutomations(deps.db, [change.tenantId], {
-      automationIds: [input.automationId],
-      limitation: { count: 1 },
-    }).catch(() => undefined);
+    const { tenantId, ...acting } = change.service;
+    const page = await getAllAutomations(
+      { ...acting, tenantIds: [tenantId] },
+      {
+        automationIds: [input.automationId],
+        limitation: { count: 1 },
+      },
+    ).catch(() => undefined);
     const current = page?.automations[0];
     if (!current) return undefined;
     const removed = new Set(input.assignmentIdsToRemove ?? []);
@@ -271,14 +275,14 @@ function checkEnvelope(body: Record<string, unknown>) {
 /** One authenticated request and what its error mapping needs to know. */
 class MewsCall {
   enterpriseIdAsFilter = false;
-  assignmentChange: { tenantId: string; input: UpdateAssignmentsInput } | undefined;
+  assignmentChange: { service: ServiceContext; input: UpdateAssignmentsInput } | undefined;
 
   constructor(
     private readonly deps: CompatDeps,
     private readonly op: Operation,
     readonly body: Record<string, unknown>,
     readonly principal: Principal,
-    private readonly requestId: string,
+    readonly requestId: string,
     private readonly idempotencyKey: string | undefined,
   ) {}
 

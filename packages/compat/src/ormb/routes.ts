@@ -10,16 +10,7 @@ import {
   ULID_RE,
   zTenantLocator,
 } from "@holdfast/domain";
-import {
-  activateHold,
-  amendHold,
-  createHold,
-  discardHold,
-  findAccount,
-  getHold,
-  type ServiceContext,
-  validateHold,
-} from "@holdfast/services";
+import { amendHold, createActiveHold, findAccount, getHold, type ServiceContext } from "@holdfast/services";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
@@ -44,7 +35,7 @@ import {
  * The ORMB-style hold-request service (seeds/002), mounted at `/ormb/hold-requests`:
  *
  *   POST /ormb/hold-requests/update   { "UpdateHoldRequest": {…} }   holds:write   → amendHold
- *   POST /ormb/hold-requests/create   { "CreateHoldRequest": {…} }   holds:write   → createHold, validateHold, activateHold
+ *   POST /ormb/hold-requests/create   { "CreateHoldRequest": {…} }   holds:write   → createActiveHold
  *   POST /ormb/hold-requests/read     { "ReadHoldRequest": { "holdRequestId": "…" } }   holds:read → getHold
  *
  * Bodies are read by the lenient reader (./lenient-json.ts): the samples'
@@ -75,20 +66,18 @@ import {
  *    numeric one, is simply unknown): Failure with the request echoed;
  *  - 405 another method, 404 another path; 500 never with a stack or SQL.
  *
- * `create` makes an ACTIVE hold: it creates the draft, validates and
- * activates it. When validation (or the activation's re-check) fails, the
- * draft is discarded and the answer is a Failure listing every problem, with
- * the discarded `holdRequestId`; nothing stays in effect. The steps are
- * resumable: a retry with the same `externalTransactionId` (the idempotency
- * key) finds the hold made by the first attempt and carries it on from its
- * state, so a retry after a lost answer neither duplicates nor fails.
+ * `create` makes an ACTIVE hold: one use case creates, validates and
+ * activates it in one transaction. When a rule fails, nothing is stored and
+ * the answer is a Failure listing every problem, with `holdRequestStatus`
+ * "discarded" and no `holdRequestId`. `externalTransactionId` is the
+ * idempotency key: a retry after a lost answer gets the first answer again,
+ * neither a second hold nor a failure.
  */
 
 export const ORMB_MAX_BODY_BYTES = 1024 * 1024;
 export const TENANT_HEADER = "x-tenant-locator";
 
 type Ctx = Context<CompatEnv>;
-type Scope = { tenantId: string; service: ServiceContext };
 
 /** A well-formed request the domain refused: 200 with a Failure envelope. */
 class BusinessFailure extends Error {
@@ -111,9 +100,20 @@ async function business<T>(fn: () => Promise<T>, processes?: readonly HoldProces
   }
 }
 
-/** A domain refusal in the envelope's terms: its issues' paths, and a message naming them. */
+/**
+ * A domain refusal in the envelope's terms: its issues' paths, and a message
+ * naming them. A hold request the rules refuse (HOLD_INVALID) was not stored:
+ * its status is "discarded".
+ */
 function failureOf(e: AppError, processes?: readonly HoldProcess[]): BusinessFailure {
   const issues = ormbIssues(e.issues, processes);
+  if (e.code === "HOLD_INVALID") {
+    return new BusinessFailure(
+      `The hold request failed validation: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+      issues,
+      { holdRequestStatus: "discarded" },
+    );
+  }
   const message =
     e.code === "BAD_REQUEST" && issues.length
       ? issues.map((i) => `${i.path}: ${i.message}`).join("; ")
@@ -150,7 +150,11 @@ export function ormbRoutes(deps: CompatDeps) {
     <K extends EnvelopeKind>(
       kind: K,
       permission: Permission,
-      run: (req: z.output<(typeof ENVELOPES)[K]["schema"]>, scope: Scope, echo: EnvelopeFields) => Promise<object>,
+      run: (
+        req: z.output<(typeof ENVELOPES)[K]["schema"]>,
+        service: ServiceContext,
+        echo: EnvelopeFields,
+      ) => Promise<object>,
     ) =>
     async (c: Ctx) => {
       // What the answer echoes: set once the request is known to be well formed.
@@ -163,11 +167,11 @@ export function ormbRoutes(deps: CompatDeps) {
         if (tenant && !tenant.success) {
           throw AppError.badRequest([{ path: "X-Tenant-Locator", rule: "uuid", message: "must be a UUID" }]);
         }
-        const scope = serviceFor(deps, principal, tenant?.data, permission, c.get("requestId"));
+        const service = serviceFor(deps, principal, tenant?.data, permission, c.get("requestId"));
         const req = readEnvelope(kind, await c.req.text());
         Object.assign(echo, req);
         wellFormed = true;
-        return c.json(await run(req, scope, echo), 200);
+        return c.json(await run(req, service, echo), 200);
       } catch (e) {
         if (e instanceof BusinessFailure) {
           return c.json(
@@ -191,17 +195,17 @@ export function ormbRoutes(deps: CompatDeps) {
 
   app.post(
     "/update",
-    route("update", "holds:write", async (req, { tenantId, service }, echo) => {
+    route("update", "holds:write", async (req, service, echo) => {
       // The shared schema first: a malformed amendment is 400 whatever the hold.
       const amendment = amendHoldInput.omit({ locator: true }).parse(amendmentOf(req));
-      const hold = await holdByRequestId(deps, tenantId, req.holdRequestId);
-      await requireEntity(deps, tenantId, req.entityId, hold);
+      const hold = await holdByRequestId(service, req.holdRequestId);
+      await requireEntity(service, req.entityId, hold);
       const input = { ...amendment, locator: hold.locator };
       const processes = processOrder([
         ...hold.targets.map((t) => t.process),
         ...list(input.targets).map((t) => t.process),
       ]);
-      await business(() => amendHold(service, { ...input, tenantId }), processes);
+      await business(() => amendHold(service, input), processes);
       // As the seed's success sample: the characteristics it deleted are no longer listed.
       return envelope("update", "Success", {
         ...echo,
@@ -212,29 +216,26 @@ export function ormbRoutes(deps: CompatDeps) {
 
   app.post(
     "/create",
-    route("create", "holds:write", async (req, scope, echo) => {
-      const { tenantId, service } = scope;
+    route("create", "holds:write", async (req, service, echo) => {
       // The shared schema first: a malformed hold request is 400 whatever the entity.
       const creation = createHoldInput.omit({ accountLocator: true }).parse(creationOf(req));
-      const account = await findAccount(deps.db, tenantId, req.entityId);
+      const account = await findAccount(service.db, service.tenantId, req.entityId);
       if (!account) {
         const message = `entityId ${req.entityId} is not an account of this tenant`;
         throw new BusinessFailure(message, [{ path: "entityId", rule: "account_not_found", message }]);
       }
       const input = { ...creation, accountLocator: account.id };
       const processes = processOrder(input.targets.map((t) => t.process));
-      const created = await business(() => createHold(service, { ...input, tenantId }), processes);
-      echo.holdRequestId = created.locator;
-      const hold = await bringToActive(deps, scope, created.locator, processes, echo);
-      return envelope("create", "Success", { ...echo, holdRequestStatus: hold.holdState });
+      const hold = await business(() => createActiveHold(service, input), processes);
+      return envelope("create", "Success", { ...echo, holdRequestId: hold.locator, holdRequestStatus: hold.holdState });
     }),
   );
 
   app.post(
     "/read",
-    route("read", "holds:read", async (req, { tenantId }) => {
-      const hold = await holdByRequestId(deps, tenantId, req.holdRequestId);
-      const account = await findAccount(deps.db, tenantId, hold.accountLocator);
+    route("read", "holds:read", async (req, service) => {
+      const hold = await holdByRequestId(service, req.holdRequestId);
+      const account = await findAccount(service.db, service.tenantId, hold.accountLocator);
       return envelope("read", "Success", holdEnvelopeFields(hold, account?.externalId ?? hold.accountLocator));
     }),
   );
@@ -293,20 +294,20 @@ function readEnvelope<K extends EnvelopeKind>(kind: K, text: string): z.output<(
 }
 
 /** A hold of the tenant by its locator; an id that cannot be a locator is simply not found. */
-async function holdByRequestId(deps: CompatDeps, tenantId: string, holdRequestId: string): Promise<HoldOutput> {
+async function holdByRequestId(service: ServiceContext, holdRequestId: string): Promise<HoldOutput> {
   const notFound = AppError.notFound("hold request", holdRequestId);
   if (!ULID_RE.test(holdRequestId)) throw notFound;
   try {
-    return await getHold(deps.db, deps.clock, tenantId, holdRequestId);
+    return await getHold(service, { locator: holdRequestId });
   } catch (e) {
     throw isAppError(e) && e.code === "NOT_FOUND" ? notFound : e;
   }
 }
 
 /** `entityId`, when sent, must name the hold's account (by external id or locator). */
-async function requireEntity(deps: CompatDeps, tenantId: string, entityId: string | undefined, hold: HoldOutput) {
+async function requireEntity(service: ServiceContext, entityId: string | undefined, hold: HoldOutput) {
   if (entityId === undefined) return;
-  const account = await findAccount(deps.db, tenantId, entityId);
+  const account = await findAccount(service.db, service.tenantId, entityId);
   if (!account || account.id !== hold.accountLocator) {
     const message = `entityId ${entityId} is not the account of hold request ${hold.locator}`;
     throw new BusinessFailure(message, [{ path: "entityId", rule: "entity_mismatch", message }]);
@@ -352,63 +353,4 @@ function creationOf(req: CreateHoldRequest) {
     externalSourceId: req.externalSourceId,
     externalTransactionId: req.externalTransactionId,
   };
-}
-
-/**
- * Carries a new hold on to active from whatever state it is in (a retry may
- * find it validated, or already active), through the same services the tRPC
- * moves call. A refusal by the rules discards the draft and is a Failure.
- */
-async function bringToActive(
-  deps: CompatDeps,
-  { tenantId, service }: Scope,
-  locator: string,
-  processes: readonly HoldProcess[],
-  echo: EnvelopeFields,
-): Promise<HoldOutput> {
-  const refuse = async (issues: FieldIssue[]): Promise<never> => {
-    const discarded = await discardHold(service, { tenantId, locator }).catch(() => null);
-    const translated = ormbIssues(issues, processes);
-    throw new BusinessFailure(
-      `The hold request failed validation: ${translated.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-      translated,
-      { holdRequestStatus: discarded?.holdState ?? "draft" },
-    );
-  };
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const hold = await getHold(deps.db, deps.clock, tenantId, locator);
-    echo.holdRequestId = hold.locator;
-    try {
-      switch (hold.holdState) {
-        case "active":
-        case "released":
-          return hold;
-        case "discarded":
-          throw new BusinessFailure(
-            hold.validationResult && !hold.validationResult.success
-              ? `The hold request failed validation: ${ormbIssues(hold.validationResult.problems, processes)
-                  .map((i) => `${i.path}: ${i.message}`)
-                  .join("; ")}`
-              : "The hold request was discarded.",
-            ormbIssues(hold.validationResult?.problems ?? [], processes),
-            { holdRequestStatus: "discarded" },
-          );
-        case "draft": {
-          const validated = await validateHold(service, { tenantId, locator });
-          if (validated.holdState === "draft") await refuse(validated.validationResult?.problems ?? []);
-          break;
-        }
-        case "validated":
-          await activateHold(service, { tenantId, locator });
-          break;
-      }
-    } catch (e) {
-      // Another attempt moved the hold meanwhile: look again and carry on from its state.
-      if (isAppError(e) && (e.code === "CONCURRENT_MODIFICATION" || e.code === "INVALID_TRANSITION")) continue;
-      if (isAppError(e) && e.code === "HOLD_INVALID") await refuse(e.issues);
-      if (isAppError(e) && !["NOT_FOUND", "UNAUTHORIZED", "FORBIDDEN"].includes(e.code)) throw failureOf(e, processes);
-      throw e;
-    }
-  }
-  throw new BusinessFailure("The hold request was changed by other requests meanwhile; read it and retry.");
 }

@@ -120,16 +120,15 @@ export function socotraRoutes(deps: CompatDeps) {
    * exactly as tRPC does, run, and turn any error into the one error body.
    */
   const route =
-    (permission: Permission, run: (c: Ctx, scope: { tenantId: string; service: ServiceContext }) => Promise<unknown>) =>
-    async (c: Ctx) => {
+    (permission: Permission, run: (c: Ctx, service: ServiceContext) => Promise<unknown>) => async (c: Ctx) => {
       try {
         const principal = await principalFrom(deps, c.req.header("authorization"));
         const tenant = zTenantLocator.safeParse(c.req.param("tenant"));
         if (!tenant.success) {
           badRequest([{ path: "tenantLocator", rule: "uuid", message: "the path's tenantLocator must be a UUID" }]);
         }
-        const scope = serviceFor(deps, principal, tenant.data, permission, c.get("requestId"));
-        return c.json((await run(c, scope)) as object, 200);
+        const service = serviceFor(deps, principal, tenant.data, permission, c.get("requestId"));
+        return c.json((await run(c, service)) as object, 200);
       } catch (e) {
         const problem = toHttpProblem(e);
         if (problem.status >= 500) {
@@ -141,26 +140,24 @@ export function socotraRoutes(deps: CompatDeps) {
 
   app.get(
     "/:tenant/holds/accounts/:accountLocator/list",
-    route("holds:list", async (c, { tenantId }) => {
+    route("holds:list", async (c, service) => {
       const query = zHoldListQuery.parse(queryObject(c));
       const input = listAccountHoldsInput.parse({
         accountLocator: locatorParam(c, "accountLocator", "accountLocator"),
         ...query,
       });
-      return toSocotraList(await listAccountHolds(deps.db, deps.clock, { ...input, tenantId }));
+      return toSocotraList(await listAccountHolds(service, input));
     }),
   );
 
   app.get(
     "/:tenant/holds/:locator",
-    route("holds:read", async (c, { tenantId }) =>
-      toSocotraHold(await getHold(deps.db, deps.clock, tenantId, locatorParam(c))),
-    ),
+    route("holds:read", async (c, service) => toSocotraHold(await getHold(service, { locator: locatorParam(c) }))),
   );
 
   app.post(
     "/:tenant/holds",
-    route("holds:write", async (c, { tenantId, service }) => {
+    route("holds:write", async (c, service) => {
       const body = zHoldCreateRequest.parse(await jsonBody(c, { required: true }));
       const input = createHoldInput.parse({
         accountLocator: body.accountLocator,
@@ -170,13 +167,13 @@ export function socotraRoutes(deps: CompatDeps) {
         comments: body.comments,
         idempotencyKey: idempotencyKey(c),
       });
-      return toSocotraHold(await createHold(service, { ...input, tenantId }));
+      return toSocotraHold(await createHold(service, input));
     }),
   );
 
   app.patch(
     "/:tenant/holds/:locator",
-    route("holds:write", async (c, { tenantId, service }) => {
+    route("holds:write", async (c, service) => {
       const locator = locatorParam(c);
       const body = zHoldUpdateRequest.parse(await jsonBody(c, { required: false }));
       const input = updateHoldInput.parse({
@@ -185,17 +182,17 @@ export function socotraRoutes(deps: CompatDeps) {
         targets: body.targetType ? [{ process: body.targetType }] : undefined,
         idempotencyKey: idempotencyKey(c),
       });
-      return toSocotraHold(await updateHold(service, { ...input, tenantId }));
+      return toSocotraHold(await updateHold(service, input));
     }),
   );
 
   for (const [move, run] of Object.entries(MOVES)) {
     app.patch(
       `/:tenant/holds/:locator/${move}`,
-      route("holds:write", async (c, { tenantId, service }) => {
+      route("holds:write", async (c, service) => {
         // Socotra's moves take no body; one sent is not read.
         const input = moveHoldInput.parse({ locator: locatorParam(c), idempotencyKey: idempotencyKey(c) });
-        return toSocotraHold(await run(service, { ...input, tenantId }));
+        return toSocotraHold(await run(service, input));
       }),
     );
   }

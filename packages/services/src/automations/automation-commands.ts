@@ -68,12 +68,7 @@ async function saveChanged(
     })
     .where(and(eq(schema.automations.id, current.id), eq(schema.automations.version, current.row.version)))
     .returning();
-  if (!row) {
-    throw new AppError(
-      "CONCURRENT_MODIFICATION",
-      `billing automation ${current.id} was changed by another request; reload and retry`,
-    );
-  }
+  if (!row) throw AppError.concurrentChange({ entity: "billing automation", locator: current.id });
   const saved: AutomationRecord = { ...next, row, id: row.id };
   await saveAutomationChildren(tx, row.id, saved);
   const out = toAutomationOutput(saved);
@@ -90,21 +85,24 @@ async function saveChanged(
 
 function checkVersion(current: AutomationRecord, expected: number | undefined, path: string) {
   if (expected !== undefined && expected !== current.row.version) {
-    throw new AppError(
-      "VERSION_CONFLICT",
-      `${path}: billing automation ${current.id} is at version ${current.row.version}, not the expected ${expected}`,
-      { details: { currentVersion: current.row.version } },
-    );
+    throw AppError.staleVersion({
+      entity: "billing automation",
+      locator: current.id,
+      currentVersion: current.row.version,
+      expectedVersion: expected,
+      path,
+    });
   }
 }
 
 /** Adds up to 100 automations, all or none. Inputs are already checked by the shared schema. */
 export function addAutomations(
   ctx: ServiceContext,
-  input: { tenantId: string; idempotencyKey?: string | undefined; automations: AutomationFields[] },
+  input: { idempotencyKey?: string | undefined; automations: AutomationFields[] },
 ): Promise<AutomationOutput[]> {
-  const { idempotencyKey, tenantId, ...request } = input;
-  return runMutation(ctx, { tenantId, operation: "automations.add", idempotencyKey, request }, async (tx) => {
+  const { tenantId } = ctx;
+  const { idempotencyKey, ...request } = input;
+  return runMutation(ctx, { operation: "automations.add", idempotencyKey, request }, async (tx) => {
     const problems = input.automations.flatMap((a, i) => prefix(`automations[${i}]`, checkAutomation(a)));
     if (problems.length) throw AppError.badRequest(problems);
     const now = ctx.clock.now();
@@ -153,10 +151,11 @@ export function addAutomations(
 /** Updates up to 100 automations, all or none; only the fields sent change, and the merged result is checked again. */
 export function updateAutomations(
   ctx: ServiceContext,
-  input: { tenantId: string; idempotencyKey?: string | undefined; updates: AutomationUpdate[] },
+  input: { idempotencyKey?: string | undefined; updates: AutomationUpdate[] },
 ): Promise<AutomationOutput[]> {
-  const { idempotencyKey, tenantId, ...request } = input;
-  return runMutation(ctx, { tenantId, operation: "automations.update", idempotencyKey, request }, async (tx) => {
+  const { tenantId } = ctx;
+  const { idempotencyKey, ...request } = input;
+  return runMutation(ctx, { operation: "automations.update", idempotencyKey, request }, async (tx) => {
     const ids = input.updates.map((u) => u.automationId);
     const dup = ids.findIndex((id, i) => ids.indexOf(id) !== i);
     if (dup >= 0) {
@@ -190,43 +189,41 @@ export function updateAutomations(
 /** Adds, updates and removes assignments in one call; at most 20 remain. */
 export function updateAutomationAssignments(
   ctx: ServiceContext,
-  input: { tenantId: string } & UpdateAssignmentsInput,
+  input: UpdateAssignmentsInput,
 ): Promise<AutomationOutput> {
-  const { idempotencyKey, tenantId, ...request } = input;
-  return runMutation(
-    ctx,
-    { tenantId, operation: "automations.updateAssignments", idempotencyKey, request },
-    async (tx) => {
-      const found = await loadForChange(tx, tenantId, [input.automationId], () => "automationId");
-      const current = found.get(input.automationId) as AutomationRecord;
-      checkVersion(current, input.expectedVersion, "automationId");
-      const { assignments, problems } = applyAssignmentChanges(
-        current.assignments,
-        { add: input.assignmentsToAdd, update: input.assignmentsToUpdate, remove: input.assignmentIdsToRemove },
-        uuidv7,
-      );
-      const next = { ...current, assignments };
-      const all = [...problems, ...checkAutomation(next)];
-      if (assignments.length > AUTOMATION_LIMITS.assignments && !all.some((p) => p.path === "assignments")) {
-        all.push({
-          path: "assignments",
-          rule: "max_items",
-          message: `at most ${AUTOMATION_LIMITS.assignments} assignments`,
-        });
-      }
-      if (all.length) throw AppError.badRequest(all);
-      return saveChanged(tx, ctx, current, next, "updateAssignments");
-    },
-  );
+  const { tenantId } = ctx;
+  const { idempotencyKey, ...request } = input;
+  return runMutation(ctx, { operation: "automations.updateAssignments", idempotencyKey, request }, async (tx) => {
+    const found = await loadForChange(tx, tenantId, [input.automationId], () => "automationId");
+    const current = found.get(input.automationId) as AutomationRecord;
+    checkVersion(current, input.expectedVersion, "automationId");
+    const { assignments, problems } = applyAssignmentChanges(
+      current.assignments,
+      { add: input.assignmentsToAdd, update: input.assignmentsToUpdate, remove: input.assignmentIdsToRemove },
+      uuidv7,
+    );
+    const next = { ...current, assignments };
+    const all = [...problems, ...checkAutomation(next)];
+    if (assignments.length > AUTOMATION_LIMITS.assignments && !all.some((p) => p.path === "assignments")) {
+      all.push({
+        path: "assignments",
+        rule: "max_items",
+        message: `at most ${AUTOMATION_LIMITS.assignments} assignments`,
+      });
+    }
+    if (all.length) throw AppError.badRequest(all);
+    return saveChanged(tx, ctx, current, next, "updateAssignments");
+  });
 }
 
 /** Deletes up to 100 automations, all or none. */
 export function deleteAutomations(
   ctx: ServiceContext,
-  input: { tenantId: string; idempotencyKey?: string | undefined; automationIds: string[] },
+  input: { idempotencyKey?: string | undefined; automationIds: string[] },
 ): Promise<Record<string, never>> {
-  const { idempotencyKey, tenantId, ...request } = input;
-  return runMutation(ctx, { tenantId, operation: "automations.delete", idempotencyKey, request }, async (tx) => {
+  const { tenantId } = ctx;
+  const { idempotencyKey, ...request } = input;
+  return runMutation(ctx, { operation: "automations.delete", idempotencyKey, request }, async (tx) => {
     const ids = [...new Set(input.automationIds)];
     const found = await loadForChange(
       tx,
@@ -239,12 +236,7 @@ export function deleteAutomations(
         .delete(schema.automations)
         .where(and(eq(schema.automations.id, current.id), eq(schema.automations.version, current.row.version)))
         .returning({ id: schema.automations.id });
-      if (deleted.length === 0) {
-        throw new AppError(
-          "CONCURRENT_MODIFICATION",
-          `billing automation ${current.id} was changed by another request; reload and retry`,
-        );
-      }
+      if (deleted.length === 0) throw AppError.concurrentChange({ entity: "billing automation", locator: current.id });
       await recordAudit(tx, ctx, {
         tenantId,
         entityType: "automation",

@@ -1,22 +1,18 @@
-import { type DatabaseOrTransaction, schema } from "@holdfast/db";
-import {
-  AppError,
-  type GetAllAutomationsInput,
-  type OrderItem,
-  previewRoute,
-  type Reservation,
-} from "@holdfast/domain";
+import { schema } from "@holdfast/db";
+import { AppError, type GetAllAutomationsInput, previewRoute, type previewRouteInput } from "@holdfast/domain";
 import { and, asc, eq, exists, gt, inArray } from "drizzle-orm";
-import type { Clock } from "../clock.ts";
+import type { z } from "zod";
+import type { PortfolioContext, ServiceContext } from "../context.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
 import { loadAutomationRecords, toAutomationOutput } from "./automation-store.ts";
 
 /**
  * Mews getAll: filters by enterprise (tenant), company and automation ids,
  * paged by a cursor (the last returned id; ids are UUIDv7 so the order is creation order).
- * `tenantIds` are the tenants the caller may read; asking for another is NOT_FOUND.
+ * The context's `tenantIds` are the tenants the caller may read; asking for another is NOT_FOUND.
  */
-export async function getAllAutomations(db: DatabaseOrTransaction, tenantIds: string[], input: GetAllAutomationsInput) {
+export async function getAllAutomations(ctx: PortfolioContext, input: GetAllAutomationsInput) {
+  const { db, tenantIds } = ctx;
   let scope = tenantIds;
   if (input.enterpriseIds?.length) {
     const foreign = input.enterpriseIds.findIndex((id) => !tenantIds.includes(id));
@@ -66,16 +62,13 @@ export async function getAllAutomations(db: DatabaseOrTransaction, tenantIds: st
 }
 
 /** The routing preview over the tenant's automations. */
-export async function previewOrderItemRoute(
-  db: DatabaseOrTransaction,
-  clock: Clock,
-  input: { tenantId: string; orderItem: OrderItem; reservation: Reservation; processingDate?: string | undefined },
-) {
-  const processingDate = input.processingDate ?? (await tenantToday(db, clock, input.tenantId));
+export async function previewOrderItemRoute(ctx: ServiceContext, input: z.output<typeof previewRouteInput>) {
+  const { db, clock, tenantId } = ctx;
+  const processingDate = input.processingDate ?? (await tenantToday(db, clock, tenantId));
   const rows = await db
     .select()
     .from(schema.automations)
-    .where(eq(schema.automations.tenantId, input.tenantId))
+    .where(eq(schema.automations.tenantId, tenantId))
     .orderBy(asc(schema.automations.id));
   const automations = await loadAutomationRecords(db, rows);
   const names = new Map(automations.map((a) => [a.id, a.name]));

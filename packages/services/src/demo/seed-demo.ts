@@ -2,9 +2,9 @@ import { type Database, schema } from "@holdfast/db";
 import { addDays, businessDateAt } from "@holdfast/domain";
 import { addAutomations } from "../automations/automation-commands.ts";
 import type { Clock } from "../clock.ts";
-import type { ServiceContext } from "../context.ts";
+import { forTenant } from "../context.ts";
 import { activateHold, createHold, validateHold } from "../holds/hold-commands.ts";
-import { createSubscription, moveSubscription } from "../subscriptions/subscription-commands.ts";
+import { activateSubscription, createSubscription } from "../subscriptions/subscription-commands.ts";
 import { createAccount } from "../tenancy/accounts.ts";
 import { provisionTenant } from "../tenancy/provision.ts";
 
@@ -24,7 +24,7 @@ export async function seedDemo(db: Database, clock: Clock) {
     password: DEMO_PASSWORD,
     userName: "Demo Billing Ops",
   });
-  const ctx: ServiceContext = { db, clock, actor: { type: "system", id: "demo-seed", name: "demo seed" } };
+  const ctx = forTenant({ db, clock, actor: { type: "system", id: "demo-seed", name: "demo seed" } }, tenantId);
   const today = businessDateAt(clock.now(), "UTC");
   const names = [
     "Acme Freight",
@@ -36,31 +36,28 @@ export async function seedDemo(db: Database, clock: Clock) {
   ];
   const accounts = [];
   for (const [i, name] of names.entries()) {
-    accounts.push(await createAccount(ctx, { tenantId, name, externalId: `CUST-${1001 + i}` }));
+    accounts.push(await createAccount(ctx, { name, externalId: `CUST-${1001 + i}` }));
   }
   const [a0, a1, a2, a3, a4] = accounts;
   if (!a0 || !a1 || !a2 || !a3 || !a4) throw new Error("demo accounts missing");
   await createHold(ctx, {
-    tenantId,
     accountLocator: a0.locator,
     targets: [{ process: "invoicing" }],
     comments: "Disputed March invoice",
   });
   const v = await createHold(ctx, {
-    tenantId,
     accountLocator: a1.locator,
     targets: [{ process: "delinquency" }],
     endDate: addDays(today, 30),
     comments: "Payment plan agreed",
   });
-  await validateHold(ctx, { tenantId, locator: v.locator });
+  await validateHold(ctx, { locator: v.locator });
   for (const [acct, targets, comments, start] of [
     [a2, [{ process: "invoicing" as const }, { process: "funding" as const }], "Merger in progress", null],
     [a3, [{ process: "autopay" as const, endDate: addDays(today, 14) }], "Card replacement", null],
     [a4, [{ process: "delinquency" as const }], "Scheduled from next week", addDays(today, 7)],
   ] as const) {
     const h = await createHold(ctx, {
-      tenantId,
       accountLocator: acct.locator,
       targets: targets.map((t) => ({ ...t })),
       comments,
@@ -70,10 +67,10 @@ export async function seedDemo(db: Database, clock: Clock) {
       externalTransactionId: `DEMO-${acct.locator.slice(-6)}`,
       characteristics: [{ type: "INVOICE_HOLD_REASON", value: "CMDP", effectiveDate: today }],
     });
-    await validateHold(ctx, { tenantId, locator: h.locator });
-    await activateHold(ctx, { tenantId, locator: h.locator });
+    await validateHold(ctx, { locator: h.locator });
+    await activateHold(ctx, { locator: h.locator });
   }
-  await addAutomations(ctx, { tenantId, automations: DEMO_AUTOMATIONS });
+  await addAutomations(ctx, { automations: DEMO_AUTOMATIONS });
   // Subscriptions that started in the past; the worker's first tick catches up from 45 days ago,
   // so the demo shows issued invoices, a running grace period, a lapse and a paid-up customer.
   const subscriptions = [
@@ -84,7 +81,6 @@ export async function seedDemo(db: Database, clock: Clock) {
   ];
   for (const [i, d] of subscriptions.entries()) {
     const sub = await createSubscription(ctx, {
-      tenantId,
       accountLocator: d.account.locator,
       number: `SUB-${2001 + i}`,
       paymentModel: i === 3 ? "pay_before_bill" : "pay_after_bill",
@@ -94,7 +90,7 @@ export async function seedDemo(db: Database, clock: Clock) {
       startDate: addDays(today, -d.startDaysAgo),
       paymentTermDays: 10,
     });
-    await moveSubscription(ctx, "activate", { tenantId, locator: sub.locator });
+    await activateSubscription(ctx, { locator: sub.locator });
   }
   await db
     .insert(schema.tenantWorkerState)

@@ -37,8 +37,6 @@ import {
   updateHoldAtVersion,
 } from "./hold-store.ts";
 
-type Scoped<T> = Omit<T, "tenantLocator"> & { tenantId: string };
-
 const strip = <T extends { idempotencyKey?: unknown; tenantLocator?: unknown }>(input: T) => {
   const { idempotencyKey: _k, tenantLocator: _t, ...rest } = input;
   return rest;
@@ -58,62 +56,82 @@ async function requireAccount(tx: Transaction, tenantId: string, accountLocator:
   return account;
 }
 
-export async function createHold(ctx: ServiceContext, input: Scoped<CreateHoldInput>): Promise<HoldOutput> {
+export function createHold(ctx: ServiceContext, input: CreateHoldInput): Promise<HoldOutput> {
   return runMutation(
     ctx,
-    {
-      tenantId: input.tenantId,
-      operation: "holds.create",
-      idempotencyKey: input.idempotencyKey,
-      request: strip(input),
-    },
+    { operation: "holds.create", idempotencyKey: input.idempotencyKey, request: strip(input) },
+    (tx) => insertDraft(tx, ctx, input),
+  );
+}
+
+/**
+ * Creates a hold, validates and activates it, all in one transaction: when a
+ * rule fails, nothing is stored and the answer is HOLD_INVALID with every
+ * problem. The ORMB `create`. Its history is the three steps, as if made one
+ * after the other.
+ */
+export function createActiveHold(ctx: ServiceContext, input: CreateHoldInput): Promise<HoldOutput> {
+  return runMutation(
+    ctx,
+    { operation: "holds.createActive", idempotencyKey: input.idempotencyKey, request: strip(input) },
     async (tx) => {
-      await requireAccount(tx, input.tenantId, input.accountLocator);
-      const today = await tenantToday(tx, ctx.clock, input.tenantId);
-      const now = ctx.clock.now();
-      const by = actorLabel(ctx.actor);
-      const [row] = await tx
-        .insert(schema.holds)
-        .values({
-          id: newLocator(),
-          tenantId: input.tenantId,
-          accountId: input.accountLocator,
-          state: "draft",
-          startDate: input.startDate ?? null,
-          endDate: input.endDate ?? null,
-          comments: input.comments ?? null,
-          sourceSystem: input.sourceSystem ?? null,
-          externalSourceId: input.externalSourceId ?? null,
-          externalTransactionId: input.externalTransactionId ?? null,
-          createdAt: now,
-          updatedAt: now,
-          createdBy: by,
-          updatedBy: by,
-        })
-        .returning();
-      if (!row) throw new Error("insert returned nothing");
-      const targets = input.targets.map((t) => ({
-        process: t.process,
-        startDate: t.startDate ?? null,
-        endDate: t.endDate ?? null,
-      }));
-      const characteristics = (input.characteristics ?? []).map((c) => ({
-        ...c,
-        effectiveDate: c.effectiveDate ?? null,
-      }));
-      await replaceChildren(tx, row.id, targets, characteristics);
-      const out = toHoldOutput(toRecord(row, targets, characteristics), today);
-      await recordAudit(tx, ctx, {
-        tenantId: input.tenantId,
-        entityType: "hold",
-        entityId: row.id,
-        action: "create",
-        before: null,
-        after: out,
-      });
-      return out;
+      const draft = await insertDraft(tx, ctx, input);
+      const step = { locator: draft.locator };
+      const validated = await moveInTransaction(tx, ctx, step, "validate", validation(ctx));
+      if (validated.holdState !== "validated") {
+        refuseInvalid("create an active", "hold", validated.validationResult ?? { problems: [] });
+      }
+      return moveInTransaction(tx, ctx, step, "activate", activation(ctx));
     },
   );
+}
+
+async function insertDraft(tx: Transaction, ctx: ServiceContext, input: CreateHoldInput): Promise<HoldOutput> {
+  const { tenantId } = ctx;
+  await requireAccount(tx, tenantId, input.accountLocator);
+  const today = await tenantToday(tx, ctx.clock, tenantId);
+  const now = ctx.clock.now();
+  const by = actorLabel(ctx.actor);
+  const [row] = await tx
+    .insert(schema.holds)
+    .values({
+      id: newLocator(),
+      tenantId,
+      accountId: input.accountLocator,
+      state: "draft",
+      startDate: input.startDate ?? null,
+      endDate: input.endDate ?? null,
+      comments: input.comments ?? null,
+      sourceSystem: input.sourceSystem ?? null,
+      externalSourceId: input.externalSourceId ?? null,
+      externalTransactionId: input.externalTransactionId ?? null,
+      createdAt: now,
+      updatedAt: now,
+      createdBy: by,
+      updatedBy: by,
+    })
+    .returning();
+  if (!row) throw new Error("insert returned nothing");
+  const targets = input.targets.map((t) => ({
+    process: t.process,
+    startDate: t.startDate ?? null,
+    endDate: t.endDate ?? null,
+  }));
+  const characteristics = (input.characteristics ?? []).map((c) => ({
+    ...c,
+    effectiveDate: c.effectiveDate ?? null,
+  }));
+  await replaceChildren(tx, row.id, targets, characteristics);
+  const out = toHoldOutput(toRecord(row, targets, characteristics), today);
+  await recordAudit(tx, ctx, {
+    tenantId,
+    entityType: "hold",
+    entityId: row.id,
+    action: "create",
+    before: null,
+    after: out,
+  });
+  return out;
 }
 
 /** What a move changes: the row's columns and, when given, its children and claims. */
@@ -126,83 +144,87 @@ interface HoldChange {
   onClash?: () => HoldChange;
 }
 
+type Decide = (
+  current: HoldRecord,
+  env: { tx: Transaction; today: BusinessDate; to: HoldState },
+) => Promise<HoldChange>;
+
+/** A move as its own use case: one transaction, bound to the input's idempotency key. */
+function changeHold(
+  ctx: ServiceContext,
+  input: MoveHoldInput,
+  move: HoldMove,
+  request: unknown,
+  decide: Decide,
+): Promise<HoldOutput> {
+  return runMutation(ctx, { operation: `holds.${move}`, idempotencyKey: input.idempotencyKey, request }, (tx) =>
+    moveInTransaction(tx, ctx, input, move, decide),
+  );
+}
+
 /**
  * The one mechanism behind every hold move: load within the tenant, check the
  * expected version and the state machine, apply, write with a version
  * predicate (a concurrent move gets CONFLICT), keep claims in step, and audit.
  */
-async function changeHold(
+async function moveInTransaction(
+  tx: Transaction,
   ctx: ServiceContext,
-  input: Scoped<MoveHoldInput>,
+  input: { locator: string; expectedVersion?: number | undefined },
   move: HoldMove,
-  request: unknown,
-  decide: (current: HoldRecord, env: { tx: Transaction; today: BusinessDate; to: HoldState }) => Promise<HoldChange>,
+  decide: Decide,
 ): Promise<HoldOutput> {
-  return runMutation(
-    ctx,
-    { tenantId: input.tenantId, operation: `holds.${move}`, idempotencyKey: input.idempotencyKey, request },
-    async (tx) => {
-      const {
-        today,
-        record: current,
-        claims: claimsNow,
-      } = await getHoldForMove(tx, ctx.clock, input.tenantId, input.locator);
-      if (input.expectedVersion !== undefined && input.expectedVersion !== current.row.version) {
-        throw new AppError(
-          "VERSION_CONFLICT",
-          `hold ${input.locator} is at version ${current.row.version}, not the expected ${input.expectedVersion}; reload and retry`,
-          { details: { currentVersion: current.row.version } },
-        );
-      }
-      const to = assertHoldMove(current.state, move);
-      let change = await decide(current, { tx, today, to });
-      const now = ctx.clock.now();
-      const row = await updateHoldAtVersion(tx, current.row.id, current.row.version, {
-        ...change.patch,
-        version: current.row.version + 1,
-        updatedAt: now,
-        updatedBy: actorLabel(ctx.actor),
-      });
-      if (!row) {
-        throw new AppError(
-          "CONCURRENT_MODIFICATION",
-          `hold ${input.locator} was changed by another request; reload and retry`,
-        );
-      }
-      const targets = change.next?.targets ?? current.targets;
-      const characteristics = change.next?.characteristics ?? current.characteristics;
-      if (change.next) await replaceChildren(tx, row.id, targets, characteristics);
-      let saved = toRecord(row, targets, characteristics);
-      // Claims already as they should be (activating a validated hold): nothing to write (see getHoldForMove).
-      if (change.claims === "replace" && !sameClaims(claimsNow, claimsOf(saved))) {
-        try {
-          await tx.transaction((sp) => replaceClaims(sp, saved, row.id));
-        } catch (e) {
-          if (!isExclusionViolation(e) || !change.onClash) throw e;
-          change = change.onClash();
-          const [again] = await tx
-            .update(schema.holds)
-            .set(change.patch)
-            .where(eq(schema.holds.id, row.id))
-            .returning();
-          if (!again) throw new Error("hold vanished");
-          saved = toRecord(again, targets, characteristics);
-        }
-      } else if (change.claims === "drop" && claimsNow.length > 0) {
-        await replaceClaims(tx, null, row.id);
-      }
-      const out = toHoldOutput(saved, today);
-      await recordAudit(tx, ctx, {
-        tenantId: input.tenantId,
-        entityType: "hold",
-        entityId: row.id,
-        action: move,
-        before: toHoldOutput(current, today),
-        after: out,
-      });
-      return out;
-    },
-  );
+  const {
+    today,
+    record: current,
+    claims: claimsNow,
+  } = await getHoldForMove(tx, ctx.clock, ctx.tenantId, input.locator);
+  if (input.expectedVersion !== undefined && input.expectedVersion !== current.row.version) {
+    throw AppError.staleVersion({
+      entity: "hold",
+      locator: input.locator,
+      currentVersion: current.row.version,
+      expectedVersion: input.expectedVersion,
+    });
+  }
+  const to = assertHoldMove(current.state, move);
+  let change = await decide(current, { tx, today, to });
+  const now = ctx.clock.now();
+  const row = await updateHoldAtVersion(tx, current.row.id, current.row.version, {
+    ...change.patch,
+    version: current.row.version + 1,
+    updatedAt: now,
+    updatedBy: actorLabel(ctx.actor),
+  });
+  if (!row) throw AppError.concurrentChange({ entity: "hold", locator: input.locator });
+  const targets = change.next?.targets ?? current.targets;
+  const characteristics = change.next?.characteristics ?? current.characteristics;
+  if (change.next) await replaceChildren(tx, row.id, targets, characteristics);
+  let saved = toRecord(row, targets, characteristics);
+  // Claims already as they should be (activating a validated hold): nothing to write (see getHoldForMove).
+  if (change.claims === "replace" && !sameClaims(claimsNow, claimsOf(saved))) {
+    try {
+      await tx.transaction((sp) => replaceClaims(sp, saved, row.id));
+    } catch (e) {
+      if (!isExclusionViolation(e) || !change.onClash) throw e;
+      change = change.onClash();
+      const [again] = await tx.update(schema.holds).set(change.patch).where(eq(schema.holds.id, row.id)).returning();
+      if (!again) throw new Error("hold vanished");
+      saved = toRecord(again, targets, characteristics);
+    }
+  } else if (change.claims === "drop" && claimsNow.length > 0) {
+    await replaceClaims(tx, null, row.id);
+  }
+  const out = toHoldOutput(saved, today);
+  await recordAudit(tx, ctx, {
+    tenantId: ctx.tenantId,
+    entityType: "hold",
+    entityId: row.id,
+    action: move,
+    before: toHoldOutput(current, today),
+    after: out,
+  });
+  return out;
 }
 
 async function runChecks(
@@ -226,20 +248,18 @@ const clashProblem = (hold: HoldRecord) => ({
   message: `another validated or active hold of account ${hold.accountLocator} holds one of these processes over overlapping dates`,
 });
 
-function refuseInvalid(move: HoldMove, locator: string, result: ValidationResult): never {
+function refuseInvalid(what: string, hold: string, result: Pick<ValidationResult, "problems">): never {
   throw new AppError(
     "HOLD_INVALID",
-    `Cannot ${move} hold ${locator}: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
-    {
-      issues: result.problems,
-    },
+    `Cannot ${what} ${hold}: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
+    { issues: result.problems },
   );
 }
 
 /** Edits a draft; only the fields sent change. A stale validation result is cleared. */
-export function updateHold(ctx: ServiceContext, input: Scoped<UpdateHoldInput>) {
+export function updateHold(ctx: ServiceContext, input: UpdateHoldInput) {
   return changeHold(ctx, input, "update", strip(input), async (current, { tx }) => {
-    if (input.accountLocator !== undefined) await requireAccount(tx, input.tenantId, input.accountLocator);
+    if (input.accountLocator !== undefined) await requireAccount(tx, ctx.tenantId, input.accountLocator);
     const patch: Partial<HoldRow> = { validationResult: null };
     if (input.accountLocator !== undefined) patch.accountId = input.accountLocator;
     for (const k of [
@@ -268,10 +288,11 @@ export function updateHold(ctx: ServiceContext, input: Scoped<UpdateHoldInput>) 
   });
 }
 
-/** draft → validated when every rule passes; otherwise stays draft with every problem listed. */
-export function validateHold(ctx: ServiceContext, input: Scoped<MoveHoldInput>) {
-  return changeHold(ctx, input, "validate", strip(input), async (current, { tx, today }) => {
-    const result = await runChecks(tx, input.tenantId, current, today);
+/** What validating decides: validated when every rule passes, else draft with every problem listed. */
+const validation =
+  (ctx: ServiceContext): Decide =>
+  async (current, { tx, today }) => {
+    const result = await runChecks(tx, ctx.tenantId, current, today);
     if (!result.success) return { patch: { state: "draft", validationResult: result } };
     const clash: ValidationResult = { success: false, checkedOn: today, problems: [clashProblem(current)] };
     return {
@@ -285,14 +306,14 @@ export function validateHold(ctx: ServiceContext, input: Scoped<MoveHoldInput>) 
       // A racing validation took the claim first: the database refused ours.
       onClash: () => ({ patch: { state: "draft", validationResult: clash, validatedAt: null, validatedBy: null } }),
     };
-  });
-}
+  };
 
-/** validated → active, checking every rule again. */
-export function activateHold(ctx: ServiceContext, input: Scoped<MoveHoldInput>) {
-  return changeHold(ctx, input, "activate", strip(input), async (current, { tx, today }) => {
-    const result = await runChecks(tx, input.tenantId, current, today);
-    if (!result.success) refuseInvalid("activate", current.locator, result);
+/** What activating decides: active, after every rule is checked again; HOLD_INVALID otherwise. */
+const activation =
+  (ctx: ServiceContext): Decide =>
+  async (current, { tx, today }) => {
+    const result = await runChecks(tx, ctx.tenantId, current, today);
+    if (!result.success) refuseInvalid("activate", `hold ${current.locator}`, result);
     return {
       patch: {
         state: "active",
@@ -301,17 +322,21 @@ export function activateHold(ctx: ServiceContext, input: Scoped<MoveHoldInput>) 
         activatedBy: actorLabel(ctx.actor),
       },
       claims: "replace",
-      onClash: () =>
-        refuseInvalid("activate", current.locator, {
-          success: false,
-          checkedOn: today,
-          problems: [clashProblem(current)],
-        }),
+      onClash: () => refuseInvalid("activate", `hold ${current.locator}`, { problems: [clashProblem(current)] }),
     };
-  });
+  };
+
+/** draft → validated when every rule passes; otherwise stays draft with every problem listed. */
+export function validateHold(ctx: ServiceContext, input: MoveHoldInput) {
+  return changeHold(ctx, input, "validate", strip(input), validation(ctx));
 }
 
-export function releaseHold(ctx: ServiceContext, input: Scoped<MoveHoldInput>) {
+/** validated → active, checking every rule again. */
+export function activateHold(ctx: ServiceContext, input: MoveHoldInput) {
+  return changeHold(ctx, input, "activate", strip(input), activation(ctx));
+}
+
+export function releaseHold(ctx: ServiceContext, input: MoveHoldInput) {
   return changeHold(ctx, input, "release", strip(input), async (current, { today }) => {
     assertHoldNotEnded(current, today, "release");
     return {
@@ -326,14 +351,14 @@ export function releaseHold(ctx: ServiceContext, input: Scoped<MoveHoldInput>) {
   });
 }
 
-export function resetHold(ctx: ServiceContext, input: Scoped<MoveHoldInput>) {
+export function resetHold(ctx: ServiceContext, input: MoveHoldInput) {
   return changeHold(ctx, input, "reset", strip(input), async () => ({
     patch: { state: "draft", validationResult: null, validatedAt: null, validatedBy: null },
     claims: "drop",
   }));
 }
 
-export function discardHold(ctx: ServiceContext, input: Scoped<MoveHoldInput>) {
+export function discardHold(ctx: ServiceContext, input: MoveHoldInput) {
   return changeHold(ctx, input, "discard", strip(input), async () => ({
     patch: { state: "discarded", discardedAt: ctx.clock.now(), discardedBy: actorLabel(ctx.actor) },
     claims: "drop",
@@ -344,7 +369,7 @@ export function discardHold(ctx: ServiceContext, input: Scoped<MoveHoldInput>) {
  * The ORMB amend of an active hold: end dates, an added target, comments and
  * characteristics. The amended hold must still meet every rule.
  */
-export function amendHold(ctx: ServiceContext, input: Scoped<AmendHoldInput>) {
+export function amendHold(ctx: ServiceContext, input: AmendHoldInput) {
   return changeHold(ctx, input, "amend", strip(input), async (current, { tx, today }) => {
     assertHoldNotEnded(current, today, "amend");
     const amended = applyAmendment(current, input);
@@ -354,7 +379,7 @@ export function amendHold(ctx: ServiceContext, input: Scoped<AmendHoldInput>) {
       amended.targets,
       amended.characteristics,
     );
-    const result = await runChecks(tx, input.tenantId, next, today, current);
+    const result = await runChecks(tx, ctx.tenantId, next, today, current);
     if (!result.success) throw AppError.badRequest(result.problems);
     return {
       patch: { endDate: next.endDate, comments: next.comments, validationResult: result },

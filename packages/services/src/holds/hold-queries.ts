@@ -1,27 +1,26 @@
 import { type DatabaseOrTransaction, schema } from "@holdfast/db";
 import {
   AppError,
+  type getHoldInput,
   type HoldOutput,
-  type HoldProcess,
+  type holdEffectInput,
   holdsInEffect,
   type ListAccountHoldsInput,
   type ListHoldsInput,
 } from "@holdfast/domain";
 import { and, asc, desc, eq, exists, inArray, lt } from "drizzle-orm";
-import type { Clock } from "../clock.ts";
+import type { z } from "zod";
+import type { ServiceContext } from "../context.ts";
 import { findAccount } from "../tenancy/accounts.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
 import { allInOrder, anyOf, getHoldRecord, loadHoldRecords, toHoldOutput, toRecord } from "./hold-store.ts";
 
-type Scoped<T> = Omit<T, "tenantLocator"> & { tenantId: string };
-
-export async function getHold(
-  db: DatabaseOrTransaction,
-  clock: Clock,
-  tenantId: string,
-  locator: string,
-): Promise<HoldOutput> {
-  const [record, today] = await Promise.all([getHoldRecord(db, tenantId, locator), tenantToday(db, clock, tenantId)]);
+export async function getHold(ctx: ServiceContext, input: z.output<typeof getHoldInput>): Promise<HoldOutput> {
+  const { db, clock, tenantId } = ctx;
+  const [record, today] = await Promise.all([
+    getHoldRecord(db, tenantId, input.locator),
+    tenantToday(db, clock, tenantId),
+  ]);
   return toHoldOutput(record, today);
 }
 
@@ -36,18 +35,19 @@ async function requireAccountInTenant(db: DatabaseOrTransaction, tenantId: strin
  * `listCompleted` when no more items follow. Without `extended`, items leave
  * out characteristics and the validation result (one query fewer).
  */
-export async function listAccountHolds(db: DatabaseOrTransaction, clock: Clock, input: Scoped<ListAccountHoldsInput>) {
+export async function listAccountHolds(ctx: ServiceContext, input: ListAccountHoldsInput) {
+  const { db, clock, tenantId } = ctx;
   // The account check, today and the page do not depend on each other: sent at
   // once, they cost one round trip of waiting instead of three (bench P3).
   const [, today, rows] = await allInOrder([
-    requireAccountInTenant(db, input.tenantId, input.accountLocator),
-    tenantToday(db, clock, input.tenantId),
+    requireAccountInTenant(db, tenantId, input.accountLocator),
+    tenantToday(db, clock, tenantId),
     db
       .select()
       .from(schema.holds)
       .where(
         and(
-          eq(schema.holds.tenantId, input.tenantId),
+          eq(schema.holds.tenantId, tenantId),
           eq(schema.holds.accountId, input.accountLocator),
           input.state ? eq(schema.holds.state, input.state) : undefined,
         ),
@@ -86,17 +86,18 @@ export async function listAccountHolds(db: DatabaseOrTransaction, clock: Clock, 
 }
 
 /** Tenant-wide listing for the dashboard: filters and keyset paging, newest first. */
-export async function listHolds(db: DatabaseOrTransaction, clock: Clock, input: Scoped<ListHoldsInput>) {
+export async function listHolds(ctx: ServiceContext, input: ListHoldsInput) {
+  const { db, clock, tenantId } = ctx;
   const h = schema.holds;
   // Today and the page are independent: sent at once (bench P3).
   const [today, rows] = await allInOrder([
-    tenantToday(db, clock, input.tenantId),
+    tenantToday(db, clock, tenantId),
     db
       .select()
       .from(h)
       .where(
         and(
-          eq(h.tenantId, input.tenantId),
+          eq(h.tenantId, tenantId),
           input.states?.length ? inArray(h.state, input.states) : undefined,
           input.accountLocator ? eq(h.accountId, input.accountLocator) : undefined,
           input.externalTransactionId ? eq(h.externalTransactionId, input.externalTransactionId) : undefined,
@@ -126,19 +127,16 @@ export async function listHolds(db: DatabaseOrTransaction, clock: Clock, input: 
 }
 
 /** Is the account held for this process on this date (default: today in the tenant's zone)? */
-export async function getHoldEffect(
-  db: DatabaseOrTransaction,
-  clock: Clock,
-  input: { tenantId: string; accountLocator: string; process: HoldProcess; date?: string | undefined },
-) {
-  await requireAccountInTenant(db, input.tenantId, input.accountLocator);
-  const date = input.date ?? (await tenantToday(db, clock, input.tenantId));
+export async function getHoldEffect(ctx: ServiceContext, input: z.output<typeof holdEffectInput>) {
+  const { db, clock, tenantId } = ctx;
+  await requireAccountInTenant(db, tenantId, input.accountLocator);
+  const date = input.date ?? (await tenantToday(db, clock, tenantId));
   const rows = await db
     .select()
     .from(schema.holds)
     .where(
       and(
-        eq(schema.holds.tenantId, input.tenantId),
+        eq(schema.holds.tenantId, tenantId),
         eq(schema.holds.accountId, input.accountLocator),
         eq(schema.holds.state, "active"),
       ),

@@ -4,6 +4,7 @@ import {
   type ActionOutput,
   AppError,
   type BusinessDate,
+  type cancelActionInput,
   checkGraceExtension,
   EXTENDABLE_STATES,
   type ExtendGracePeriodInput,
@@ -11,7 +12,8 @@ import {
   type FieldIssue,
   isAppError,
 } from "@holdfast/domain";
-import { and, count, desc, eq, lt } from "drizzle-orm";
+import { and, count, eq, lt } from "drizzle-orm";
+import type { z } from "zod";
 import { recordAudit } from "../audit.ts";
 import { actorLabel, type ServiceContext } from "../context.ts";
 import { hashRequest, runMutation } from "../idempotency.ts";
@@ -128,8 +130,7 @@ export async function applyGraceExtension(
     })
     .where(and(eq(schema.subscriptions.id, sub.id), eq(schema.subscriptions.version, sub.version)))
     .returning();
-  if (!row)
-    throw new AppError("CONCURRENT_MODIFICATION", `subscription ${sub.id} was changed by another request; retry`);
+  if (!row) throw AppError.concurrentChange({ entity: "subscription", locator: sub.id });
   await recordAudit(tx, ctx, {
     tenantId: sub.tenantId,
     entityType: "subscription",
@@ -146,116 +147,113 @@ export async function applyGraceExtension(
  * the worker when `scheduledDate` is in the future. The transaction reference
  * number is unique per tenant and makes the call idempotent.
  */
-export function extendGracePeriod(ctx: ServiceContext, input: ExtendGracePeriodInput & { tenantId: string }) {
-  const { tenantId, tenantLocator: _t, fieldsSet, idempotencyKey: key, ...req } = input;
+export function extendGracePeriod(ctx: ServiceContext, input: ExtendGracePeriodInput) {
+  const { tenantId } = ctx;
+  const { tenantLocator: _t, fieldsSet, idempotencyKey: key, ...req } = input;
   const idempotencyKey = req.transactionReferenceNumber ? `trn:${req.transactionReferenceNumber}` : key;
   const operation = "subscriptions.extendGracePeriod";
   // The stored answer is the whole action; each call projects it by its own fieldsSet.
-  const full = runMutation(
-    ctx,
-    { tenantId, operation, idempotencyKey, request: req },
-    async (tx): Promise<ActionOutput> => {
-      // The reference number stays unique after its idempotency key (24 hours) is purged.
-      if (req.transactionReferenceNumber) {
-        const a = schema.subscriptionActions;
-        const [earlier] = await tx
-          .select({ action: a, accountId: schema.subscriptions.accountId })
-          .from(a)
-          .innerJoin(schema.subscriptions, eq(schema.subscriptions.id, a.subscriptionId))
-          .where(and(eq(a.tenantId, tenantId), eq(a.transactionReferenceNumber, req.transactionReferenceNumber)));
-        if (earlier) {
-          if (earlier.action.requestHash === hashRequest("extendGracePeriod", req)) {
-            return toActionOutput(earlier.action, earlier.accountId);
-          }
-          throw new AppError(
-            "IDEMPOTENCY_KEY_REUSED",
-            `transactionReferenceNumber ${req.transactionReferenceNumber} was already used for a different request`,
-            {
-              issues: [
-                { path: "transactionReferenceNumber", rule: "unique", message: "already used for a different request" },
-              ],
-            },
-          );
+  const full = runMutation(ctx, { operation, idempotencyKey, request: req }, async (tx): Promise<ActionOutput> => {
+    // The reference number stays unique after its idempotency key (24 hours) is purged.
+    if (req.transactionReferenceNumber) {
+      const a = schema.subscriptionActions;
+      const [earlier] = await tx
+        .select({ action: a, accountId: schema.subscriptions.accountId })
+        .from(a)
+        .innerJoin(schema.subscriptions, eq(schema.subscriptions.id, a.subscriptionId))
+        .where(and(eq(a.tenantId, tenantId), eq(a.transactionReferenceNumber, req.transactionReferenceNumber)));
+      if (earlier) {
+        if (earlier.action.requestHash === hashRequest("extendGracePeriod", req)) {
+          return toActionOutput(earlier.action, earlier.accountId);
         }
+        throw new AppError(
+          "IDEMPOTENCY_KEY_REUSED",
+          `transactionReferenceNumber ${req.transactionReferenceNumber} was already used for a different request`,
+          {
+            issues: [
+              { path: "transactionReferenceNumber", rule: "unique", message: "already used for a different request" },
+            ],
+          },
+        );
       }
-      const sub = await resolveSubscription(tx, tenantId, req);
-      const today = await tenantToday(tx, ctx.clock, tenantId);
-      const scheduled = req.scheduledDate !== undefined && req.scheduledDate > today;
-      const base = {
-        id: newLocator(),
-        tenantId,
-        subscriptionId: sub.id,
-        type: "extend_grace_period" as const,
-        transactionReferenceNumber: req.transactionReferenceNumber ?? null,
-        requestHash: hashRequest("extendGracePeriod", req),
-        request: req as Record<string, unknown>,
-        createdAt: ctx.clock.now(),
-        createdBy: actorLabel(ctx.actor),
-      };
-      let action: ActionRow | undefined;
-      if (scheduled) {
-        // What can be known now is checked now; the rest when the worker runs it.
-        const problems: FieldIssue[] = [];
-        if (!EXTENDABLE_STATES.includes(sub.state)) {
-          problems.push({
-            path: "subscriptionIdentifier",
-            rule: "state_not_extendable",
-            message: `a ${sub.state} subscription cannot be extended`,
-          });
-        }
-        if (sub.paymentModel === "pay_before_bill" && req.paymentGatewayCardIdentifier == null) {
-          problems.push({
-            path: "paymentGatewayCardIdentifier",
-            rule: "required_for_pay_before_bill",
-            message: "a payment gateway card is required for pay-before-bill subscriptions",
-          });
-        }
-        if (
-          req.endGracePeriodOn !== undefined &&
-          req.scheduledDate !== undefined &&
-          req.endGracePeriodOn < req.scheduledDate
-        ) {
-          problems.push({
-            path: "endGracePeriodOn",
-            rule: "not_before_scheduled_date",
-            message: "the new end is before the scheduled date",
-          });
-        }
-        if (problems.length) throw AppError.badRequest(problems);
-        [action] = await tx
-          .insert(schema.subscriptionActions)
-          .values({ ...base, status: "scheduled", scheduledDate: req.scheduledDate ?? null })
-          .returning();
-      } else {
-        const applied = await applyGraceExtension(tx, ctx, sub, req, today);
-        if (!applied.ok) throw AppError.badRequest(applied.problems);
-        [action] = await tx
-          .insert(schema.subscriptionActions)
-          .values({
-            ...base,
-            status: "executed",
-            scheduledDate: req.scheduledDate ?? null,
-            appliedOn: today,
-            previousGraceEnd: applied.previousEnd,
-            newGraceEnd: applied.newEnd,
-            reactivated: applied.reactivated ? 1 : 0,
-            executedAt: ctx.clock.now(),
-          })
-          .returning();
+    }
+    const sub = await resolveSubscription(tx, tenantId, req);
+    const today = await tenantToday(tx, ctx.clock, tenantId);
+    const scheduled = req.scheduledDate !== undefined && req.scheduledDate > today;
+    const base = {
+      id: newLocator(),
+      tenantId,
+      subscriptionId: sub.id,
+      type: "extend_grace_period" as const,
+      transactionReferenceNumber: req.transactionReferenceNumber ?? null,
+      requestHash: hashRequest("extendGracePeriod", req),
+      request: req as Record<string, unknown>,
+      createdAt: ctx.clock.now(),
+      createdBy: actorLabel(ctx.actor),
+    };
+    let action: ActionRow | undefined;
+    if (scheduled) {
+      // What can be known now is checked now; the rest when the worker runs it.
+      const problems: FieldIssue[] = [];
+      if (!EXTENDABLE_STATES.includes(sub.state)) {
+        problems.push({
+          path: "subscriptionIdentifier",
+          rule: "state_not_extendable",
+          message: `a ${sub.state} subscription cannot be extended`,
+        });
       }
-      if (!action) throw new Error("insert returned nothing");
-      const out = toActionOutput(action, sub.accountId);
-      await recordAudit(tx, ctx, {
-        tenantId,
-        entityType: "subscription_action",
-        entityId: action.id,
-        action: "create",
-        before: null,
-        after: out,
-      });
-      return out;
-    },
-  );
+      if (sub.paymentModel === "pay_before_bill" && req.paymentGatewayCardIdentifier == null) {
+        problems.push({
+          path: "paymentGatewayCardIdentifier",
+          rule: "required_for_pay_before_bill",
+          message: "a payment gateway card is required for pay-before-bill subscriptions",
+        });
+      }
+      if (
+        req.endGracePeriodOn !== undefined &&
+        req.scheduledDate !== undefined &&
+        req.endGracePeriodOn < req.scheduledDate
+      ) {
+        problems.push({
+          path: "endGracePeriodOn",
+          rule: "not_before_scheduled_date",
+          message: "the new end is before the scheduled date",
+        });
+      }
+      if (problems.length) throw AppError.badRequest(problems);
+      [action] = await tx
+        .insert(schema.subscriptionActions)
+        .values({ ...base, status: "scheduled", scheduledDate: req.scheduledDate ?? null })
+        .returning();
+    } else {
+      const applied = await applyGraceExtension(tx, ctx, sub, req, today);
+      if (!applied.ok) throw AppError.badRequest(applied.problems);
+      [action] = await tx
+        .insert(schema.subscriptionActions)
+        .values({
+          ...base,
+          status: "executed",
+          scheduledDate: req.scheduledDate ?? null,
+          appliedOn: today,
+          previousGraceEnd: applied.previousEnd,
+          newGraceEnd: applied.newEnd,
+          reactivated: applied.reactivated ? 1 : 0,
+          executedAt: ctx.clock.now(),
+        })
+        .returning();
+    }
+    if (!action) throw new Error("insert returned nothing");
+    const out = toActionOutput(action, sub.accountId);
+    await recordAudit(tx, ctx, {
+      tenantId,
+      entityType: "subscription_action",
+      entityId: action.id,
+      action: "create",
+      before: null,
+      after: out,
+    });
+    return out;
+  });
   return full.then(
     (out) => project(out, fieldsSet),
     (e: unknown) => {
@@ -333,91 +331,47 @@ export async function executeScheduledAction(
   return true;
 }
 
-export function cancelScheduledAction(
-  ctx: ServiceContext,
-  input: {
-    tenantId: string;
-    locator: string;
-    expectedVersion?: number | undefined;
-    idempotencyKey?: string | undefined;
-  },
-) {
-  const { idempotencyKey, tenantId, ...request } = input;
-  return runMutation(
-    ctx,
-    { tenantId, operation: "subscriptions.cancelAction", idempotencyKey, request },
-    async (tx) => {
-      const a = schema.subscriptionActions;
-      const [current] = await tx
-        .select()
-        .from(a)
-        .where(and(eq(a.tenantId, tenantId), eq(a.id, input.locator)));
-      if (!current) throw AppError.notFound("subscription action", input.locator);
-      if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
-        throw new AppError(
-          "VERSION_CONFLICT",
-          `action ${input.locator} is at version ${current.version}, not the expected ${input.expectedVersion}`,
-        );
-      }
-      if (current.status !== "scheduled") {
-        throw new AppError(
-          "INVALID_TRANSITION",
-          `Cannot cancel an action in status ${current.status}; only scheduled actions can be cancelled.`,
-        );
-      }
-      const [row] = await tx
-        .update(a)
-        .set({ status: "cancelled", cancelledAt: ctx.clock.now(), version: current.version + 1 })
-        .where(and(eq(a.id, current.id), eq(a.version, current.version), eq(a.status, "scheduled")))
-        .returning();
-      if (!row)
-        throw new AppError(
-          "CONCURRENT_MODIFICATION",
-          `action ${input.locator} was changed by another request (or the worker ran it); reload`,
-        );
-      const sub = await getSubscriptionRow(tx, tenantId, row.subscriptionId);
-      const out = toActionOutput(row, sub.accountId);
-      await recordAudit(tx, ctx, {
-        tenantId,
-        entityType: "subscription_action",
-        entityId: row.id,
-        action: "cancel",
-        before: toActionOutput(current, sub.accountId),
-        after: out,
+export function cancelScheduledAction(ctx: ServiceContext, input: z.output<typeof cancelActionInput>) {
+  const { tenantId } = ctx;
+  const { idempotencyKey, ...request } = input;
+  return runMutation(ctx, { operation: "subscriptions.cancelAction", idempotencyKey, request }, async (tx) => {
+    const a = schema.subscriptionActions;
+    const [current] = await tx
+      .select()
+      .from(a)
+      .where(and(eq(a.tenantId, tenantId), eq(a.id, input.locator)));
+    if (!current) throw AppError.notFound("subscription action", input.locator);
+    if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+      throw AppError.staleVersion({
+        entity: "subscription action",
+        locator: input.locator,
+        currentVersion: current.version,
+        expectedVersion: input.expectedVersion,
       });
-      return out;
-    },
-  );
-}
-
-export async function listSubscriptionActions(
-  db: DatabaseOrTransaction,
-  tenantId: string,
-  input: {
-    subscriptionLocator?: string | undefined;
-    status?: ActionRow["status"] | undefined;
-    cursor?: string | null | undefined;
-    limit: number;
-  },
-) {
-  const a = schema.subscriptionActions;
-  const rows = await db
-    .select({ action: a, accountId: schema.subscriptions.accountId })
-    .from(a)
-    .innerJoin(schema.subscriptions, eq(schema.subscriptions.id, a.subscriptionId))
-    .where(
-      and(
-        eq(a.tenantId, tenantId),
-        input.subscriptionLocator ? eq(a.subscriptionId, input.subscriptionLocator) : undefined,
-        input.status ? eq(a.status, input.status) : undefined,
-        input.cursor ? lt(a.id, input.cursor) : undefined,
-      ),
-    )
-    .orderBy(desc(a.id))
-    .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return {
-    items: page.map((r) => toActionOutput(r.action, r.accountId)),
-    nextCursor: rows.length > input.limit ? (page.at(-1)?.action.id ?? null) : null,
-  };
+    }
+    if (current.status !== "scheduled") {
+      throw new AppError(
+        "INVALID_TRANSITION",
+        `Cannot cancel an action in status ${current.status}; only scheduled actions can be cancelled.`,
+      );
+    }
+    const [row] = await tx
+      .update(a)
+      .set({ status: "cancelled", cancelledAt: ctx.clock.now(), version: current.version + 1 })
+      .where(and(eq(a.id, current.id), eq(a.version, current.version), eq(a.status, "scheduled")))
+      .returning();
+    // Changed by another request, or the worker ran it meanwhile.
+    if (!row) throw AppError.concurrentChange({ entity: "subscription action", locator: input.locator });
+    const sub = await getSubscriptionRow(tx, tenantId, row.subscriptionId);
+    const out = toActionOutput(row, sub.accountId);
+    await recordAudit(tx, ctx, {
+      tenantId,
+      entityType: "subscription_action",
+      entityId: row.id,
+      action: "cancel",
+      before: toActionOutput(current, sub.accountId),
+      after: out,
+    });
+    return out;
+  });
 }

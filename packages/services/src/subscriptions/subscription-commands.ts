@@ -3,18 +3,20 @@ import {
   AppError,
   assertSubscriptionMove,
   type CreateSubscriptionInput,
-  isValidTimeZone,
+  type moveSubscriptionInput,
   periodStart,
+  type recordPaymentInput,
   type SubscriptionMove,
   type SubscriptionOutput,
 } from "@holdfast/domain";
 import { and, count, eq, lt } from "drizzle-orm";
+import type { z } from "zod";
 import { recordAudit } from "../audit.ts";
 import type { ServiceContext } from "../context.ts";
 import { runMutation } from "../idempotency.ts";
 import { newLocator } from "../ids.ts";
 import { findAccount } from "../tenancy/accounts.ts";
-import { getTenant, tenantToday } from "../tenancy/tenants.ts";
+import { tenantToday } from "../tenancy/tenants.ts";
 import {
   getSubscriptionRow,
   holdStatus,
@@ -32,9 +34,10 @@ export async function subscriptionAnswer(
   return toSubscriptionOutput(row, today, held ?? { invoicing: false, delinquency: false });
 }
 
-export function createSubscription(ctx: ServiceContext, input: CreateSubscriptionInput & { tenantId: string }) {
-  const { idempotencyKey, tenantId, ...request } = input;
-  return runMutation(ctx, { tenantId, operation: "subscriptions.create", idempotencyKey, request }, async (tx) => {
+export function createSubscription(ctx: ServiceContext, input: CreateSubscriptionInput) {
+  const { tenantId } = ctx;
+  const { idempotencyKey, ...request } = input;
+  return runMutation(ctx, { operation: "subscriptions.create", idempotencyKey, request }, async (tx) => {
     const account = await findAccount(tx, tenantId, input.accountLocator);
     if (!account || account.id !== input.accountLocator) {
       throw AppError.badRequest([
@@ -89,26 +92,31 @@ export function createSubscription(ctx: ServiceContext, input: CreateSubscriptio
   });
 }
 
-/** Activate (draft → effective) and terminate (any live state → terminated). */
-export function moveSubscription(
-  ctx: ServiceContext,
-  move: SubscriptionMove,
-  input: {
-    tenantId: string;
-    locator: string;
-    expectedVersion?: number | undefined;
-    idempotencyKey?: string | undefined;
-  },
-) {
-  const { idempotencyKey, tenantId, ...request } = input;
-  return runMutation(ctx, { tenantId, operation: `subscriptions.${move}`, idempotencyKey, request }, async (tx) => {
+type MoveSubscriptionInput = z.output<typeof moveSubscriptionInput>;
+
+/** draft → effective. */
+export function activateSubscription(ctx: ServiceContext, input: MoveSubscriptionInput) {
+  return moveSubscription(ctx, "activate", input);
+}
+
+/** Any live state → terminated. */
+export function terminateSubscription(ctx: ServiceContext, input: MoveSubscriptionInput) {
+  return moveSubscription(ctx, "terminate", input);
+}
+
+function moveSubscription(ctx: ServiceContext, move: SubscriptionMove, input: MoveSubscriptionInput) {
+  const { tenantId } = ctx;
+  const { idempotencyKey, ...request } = input;
+  return runMutation(ctx, { operation: `subscriptions.${move}`, idempotencyKey, request }, async (tx) => {
     const today = await tenantToday(tx, ctx.clock, tenantId);
     const current = await getSubscriptionRow(tx, tenantId, input.locator);
     if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
-      throw new AppError(
-        "VERSION_CONFLICT",
-        `subscription ${input.locator} is at version ${current.version}, not the expected ${input.expectedVersion}`,
-      );
+      throw AppError.staleVersion({
+        entity: "subscription",
+        locator: input.locator,
+        currentVersion: current.version,
+        expectedVersion: input.expectedVersion,
+      });
     }
     assertSubscriptionMove(current.state, move);
     const patch =
@@ -120,11 +128,7 @@ export function moveSubscription(
       .set({ ...patch, version: current.version + 1, updatedAt: ctx.clock.now() })
       .where(and(eq(schema.subscriptions.id, current.id), eq(schema.subscriptions.version, current.version)))
       .returning();
-    if (!row)
-      throw new AppError(
-        "CONCURRENT_MODIFICATION",
-        `subscription ${input.locator} was changed by another request; reload and retry`,
-      );
+    if (!row) throw AppError.concurrentChange({ entity: "subscription", locator: input.locator });
     const before = await subscriptionAnswer(tx, current, today);
     const out = await subscriptionAnswer(tx, row, today);
     await recordAudit(tx, ctx, {
@@ -143,18 +147,10 @@ export function moveSubscription(
  * Records a payment against an invoice. When it settles the subscription's
  * overdue invoices, the grace period ends.
  */
-export function recordPayment(
-  ctx: ServiceContext,
-  input: {
-    tenantId: string;
-    invoiceLocator: string;
-    amountMinor: number;
-    paidOn?: string | undefined;
-    idempotencyKey?: string | undefined;
-  },
-) {
-  const { idempotencyKey, tenantId, ...request } = input;
-  return runMutation(ctx, { tenantId, operation: "invoices.recordPayment", idempotencyKey, request }, async (tx) => {
+export function recordPayment(ctx: ServiceContext, input: z.output<typeof recordPaymentInput>) {
+  const { tenantId } = ctx;
+  const { idempotencyKey, ...request } = input;
+  return runMutation(ctx, { operation: "invoices.recordPayment", idempotencyKey, request }, async (tx) => {
     const today = await tenantToday(tx, ctx.clock, tenantId);
     const paidOn = input.paidOn ?? today;
     const [inv] = await tx
@@ -233,11 +229,7 @@ async function endGraceIfSettled(
     })
     .where(and(eq(schema.subscriptions.id, sub.id), eq(schema.subscriptions.version, sub.version)))
     .returning();
-  if (!row)
-    throw new AppError(
-      "CONCURRENT_MODIFICATION",
-      `subscription ${sub.id} was changed by another request; retry the payment`,
-    );
+  if (!row) throw AppError.concurrentChange({ entity: "subscription", locator: sub.id });
   await recordAudit(tx, ctx, {
     tenantId,
     entityType: "subscription",
@@ -245,62 +237,5 @@ async function endGraceIfSettled(
     action: "endGracePeriod",
     before: await subscriptionAnswer(tx, sub, today),
     after: await subscriptionAnswer(tx, row, today),
-  });
-}
-
-export async function getTenantSettings(tx: Transaction | ServiceContext["db"], tenantId: string) {
-  const t = await getTenant(tx, tenantId);
-  return { tenantLocator: t.id, name: t.name, timeZone: t.timeZone, graceDays: t.graceDays, version: t.version };
-}
-
-export function updateTenantSettings(
-  ctx: ServiceContext,
-  input: {
-    tenantId: string;
-    graceDays?: number | undefined;
-    timeZone?: string | undefined;
-    expectedVersion?: number | undefined;
-    idempotencyKey?: string | undefined;
-  },
-) {
-  const { idempotencyKey, tenantId, ...request } = input;
-  return runMutation(ctx, { tenantId, operation: "settings.update", idempotencyKey, request }, async (tx) => {
-    const before = await getTenantSettings(tx, tenantId);
-    if (input.expectedVersion !== undefined && input.expectedVersion !== before.version) {
-      throw new AppError(
-        "VERSION_CONFLICT",
-        `settings are at version ${before.version}, not the expected ${input.expectedVersion}`,
-      );
-    }
-    if (input.timeZone !== undefined && !isValidTimeZone(input.timeZone)) {
-      throw AppError.badRequest([{ path: "timeZone", rule: "iana_time_zone", message: "must be an IANA time zone" }]);
-    }
-    const [row] = await tx
-      .update(schema.tenants)
-      .set({
-        ...(input.graceDays !== undefined ? { graceDays: input.graceDays } : {}),
-        ...(input.timeZone !== undefined ? { timeZone: input.timeZone } : {}),
-        version: before.version + 1,
-      })
-      .where(and(eq(schema.tenants.id, tenantId), eq(schema.tenants.version, before.version)))
-      .returning();
-    if (!row)
-      throw new AppError("CONCURRENT_MODIFICATION", "settings were changed by another request; reload and retry");
-    const after = {
-      tenantLocator: row.id,
-      name: row.name,
-      timeZone: row.timeZone,
-      graceDays: row.graceDays,
-      version: row.version,
-    };
-    await recordAudit(tx, ctx, {
-      tenantId,
-      entityType: "tenant",
-      entityId: tenantId,
-      action: "updateSettings",
-      before,
-      after,
-    });
-    return after;
   });
 }

@@ -1,24 +1,35 @@
-import { type DatabaseOrTransaction, schema } from "@holdfast/db";
-import { addDays, type ListSubscriptionsInput } from "@holdfast/domain";
+import { schema } from "@holdfast/db";
+import {
+  addDays,
+  type getSubscriptionInput,
+  type ListSubscriptionsInput,
+  type listActionsInput,
+  type listInvoicesInput,
+} from "@holdfast/domain";
 import { and, desc, eq, inArray, isNotNull, lt, lte } from "drizzle-orm";
-import type { Clock } from "../clock.ts";
+import type { z } from "zod";
+import type { ServiceContext } from "../context.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
-import { getSubscriptionRow, holdStatus, toInvoiceOutput, toSubscriptionOutput } from "./subscription-store.ts";
+import {
+  getSubscriptionRow,
+  holdStatus,
+  toActionOutput,
+  toInvoiceOutput,
+  toSubscriptionOutput,
+} from "./subscription-store.ts";
 
-export async function getSubscription(db: DatabaseOrTransaction, clock: Clock, tenantId: string, locator: string) {
+export async function getSubscription(ctx: ServiceContext, input: z.output<typeof getSubscriptionInput>) {
+  const { db, clock, tenantId } = ctx;
   const today = await tenantToday(db, clock, tenantId);
-  const row = await getSubscriptionRow(db, tenantId, locator);
+  const row = await getSubscriptionRow(db, tenantId, input.locator);
   const held = await holdStatus(db, tenantId, [row.accountId], today);
   return toSubscriptionOutput(row, today, held.get(row.accountId) ?? { invoicing: false, delinquency: false });
 }
 
 /** The dashboard's lists: all, in grace, lapsing within N days, lapsed; newest first with keyset paging. */
-export async function listSubscriptions(
-  db: DatabaseOrTransaction,
-  clock: Clock,
-  input: Omit<ListSubscriptionsInput, "tenantLocator"> & { tenantId: string },
-) {
-  const today = await tenantToday(db, clock, input.tenantId);
+export async function listSubscriptions(ctx: ServiceContext, input: ListSubscriptionsInput) {
+  const { db, clock, tenantId } = ctx;
+  const today = await tenantToday(db, clock, tenantId);
   const s = schema.subscriptions;
   const view =
     input.view === "in_grace"
@@ -37,7 +48,7 @@ export async function listSubscriptions(
     .from(s)
     .where(
       and(
-        eq(s.tenantId, input.tenantId),
+        eq(s.tenantId, tenantId),
         view,
         input.states?.length ? inArray(s.state, input.states) : undefined,
         input.accountLocator ? eq(s.accountId, input.accountLocator) : undefined,
@@ -49,7 +60,7 @@ export async function listSubscriptions(
   const page = rows.slice(0, input.limit);
   const held = await holdStatus(
     db,
-    input.tenantId,
+    tenantId,
     page.map((r) => r.accountId),
     today,
   );
@@ -61,24 +72,14 @@ export async function listSubscriptions(
   };
 }
 
-export async function listInvoices(
-  db: DatabaseOrTransaction,
-  input: {
-    tenantId: string;
-    subscriptionLocator?: string | undefined;
-    accountLocator?: string | undefined;
-    status?: "open" | "paid" | "void" | undefined;
-    cursor?: string | null | undefined;
-    limit: number;
-  },
-) {
+export async function listInvoices(ctx: ServiceContext, input: z.output<typeof listInvoicesInput>) {
   const i = schema.invoices;
-  const rows = await db
+  const rows = await ctx.db
     .select()
     .from(i)
     .where(
       and(
-        eq(i.tenantId, input.tenantId),
+        eq(i.tenantId, ctx.tenantId),
         input.subscriptionLocator ? eq(i.subscriptionId, input.subscriptionLocator) : undefined,
         input.accountLocator ? eq(i.accountId, input.accountLocator) : undefined,
         input.status ? eq(i.status, input.status) : undefined,
@@ -89,4 +90,28 @@ export async function listInvoices(
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
   return { items: page.map(toInvoiceOutput), nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
+}
+
+/** Extensions, scheduled and run: all of the tenant's or one subscription's, newest first. */
+export async function listSubscriptionActions(ctx: ServiceContext, input: z.output<typeof listActionsInput>) {
+  const a = schema.subscriptionActions;
+  const rows = await ctx.db
+    .select({ action: a, accountId: schema.subscriptions.accountId })
+    .from(a)
+    .innerJoin(schema.subscriptions, eq(schema.subscriptions.id, a.subscriptionId))
+    .where(
+      and(
+        eq(a.tenantId, ctx.tenantId),
+        input.subscriptionLocator ? eq(a.subscriptionId, input.subscriptionLocator) : undefined,
+        input.status ? eq(a.status, input.status) : undefined,
+        input.cursor ? lt(a.id, input.cursor) : undefined,
+      ),
+    )
+    .orderBy(desc(a.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  return {
+    items: page.map((r) => toActionOutput(r.action, r.accountId)),
+    nextCursor: rows.length > input.limit ? (page.at(-1)?.action.id ?? null) : null,
+  };
 }

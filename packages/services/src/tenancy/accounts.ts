@@ -45,18 +45,18 @@ export async function findAccount(db: DatabaseOrTransaction, tenantId: string, l
 export async function createAccount(
   ctx: ServiceContext,
   input: {
-    tenantId: string;
     name: string;
     externalId?: string | null | undefined;
     idempotencyKey?: string | undefined;
   },
 ) {
+  const { tenantId } = ctx;
   return runMutation(
     ctx,
-    { tenantId: input.tenantId, operation: "accounts.create", idempotencyKey: input.idempotencyKey, request: input },
+    { operation: "accounts.create", idempotencyKey: input.idempotencyKey, request: input },
     async (tx) => {
       if (input.externalId) {
-        const clash = await findAccount(tx, input.tenantId, input.externalId);
+        const clash = await findAccount(tx, tenantId, input.externalId);
         if (clash) {
           throw AppError.badRequest([
             { path: "externalId", rule: "unique", message: `external id ${input.externalId} is already used` },
@@ -68,7 +68,7 @@ export async function createAccount(
         .insert(schema.accounts)
         .values({
           id: newLocator(),
-          tenantId: input.tenantId,
+          tenantId,
           name: input.name,
           externalId: input.externalId ?? null,
           createdAt: now,
@@ -78,7 +78,7 @@ export async function createAccount(
       if (!row) throw new Error("insert returned nothing");
       const out = toAccountOutput(row);
       await recordAudit(tx, ctx, {
-        tenantId: input.tenantId,
+        tenantId,
         entityType: "account",
         entityId: row.id,
         action: "create",
@@ -90,51 +90,52 @@ export async function createAccount(
   );
 }
 
-export async function setAccountStatus(
-  ctx: ServiceContext,
-  input: {
-    tenantId: string;
-    locator: string;
-    status: "open" | "closed";
-    expectedVersion?: number | undefined;
-    idempotencyKey?: string | undefined;
-  },
-) {
+interface AccountMoveInput {
+  locator: string;
+  expectedVersion?: number | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+/** An open account becomes closed: holds and subscriptions can no longer name it. */
+export function closeAccount(ctx: ServiceContext, input: AccountMoveInput) {
+  return setAccountStatus(ctx, input, "closed");
+}
+
+/** A closed account is open again. */
+export function reopenAccount(ctx: ServiceContext, input: AccountMoveInput) {
+  return setAccountStatus(ctx, input, "open");
+}
+
+function setAccountStatus(ctx: ServiceContext, input: AccountMoveInput, status: "open" | "closed") {
+  const { tenantId } = ctx;
   return runMutation(
     ctx,
-    {
-      tenantId: input.tenantId,
-      operation: `accounts.${input.status}`,
-      idempotencyKey: input.idempotencyKey,
-      request: input,
-    },
+    { operation: `accounts.${status}`, idempotencyKey: input.idempotencyKey, request: { ...input, status } },
     async (tx) => {
       const [current] = await tx
         .select()
         .from(schema.accounts)
-        .where(and(eq(schema.accounts.tenantId, input.tenantId), eq(schema.accounts.id, input.locator)));
+        .where(and(eq(schema.accounts.tenantId, tenantId), eq(schema.accounts.id, input.locator)));
       if (!current) throw AppError.notFound("account", input.locator);
       if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
-        throw new AppError(
-          "VERSION_CONFLICT",
-          `account ${input.locator} is at version ${current.version}, not ${input.expectedVersion}`,
-        );
+        throw AppError.staleVersion({
+          entity: "account",
+          locator: input.locator,
+          currentVersion: current.version,
+          expectedVersion: input.expectedVersion,
+        });
       }
       const [row] = await tx
         .update(schema.accounts)
-        .set({ status: input.status, version: current.version + 1, updatedAt: ctx.clock.now() })
+        .set({ status, version: current.version + 1, updatedAt: ctx.clock.now() })
         .where(and(eq(schema.accounts.id, current.id), eq(schema.accounts.version, current.version)))
         .returning();
-      if (!row)
-        throw new AppError(
-          "CONCURRENT_MODIFICATION",
-          `account ${input.locator} was changed by another request; reload and retry`,
-        );
+      if (!row) throw AppError.concurrentChange({ entity: "account", locator: input.locator });
       await recordAudit(tx, ctx, {
-        tenantId: input.tenantId,
+        tenantId,
         entityType: "account",
         entityId: row.id,
-        action: input.status === "closed" ? "close" : "reopen",
+        action: status === "closed" ? "close" : "reopen",
         before: toAccountOutput(current),
         after: toAccountOutput(row),
       });
@@ -143,15 +144,13 @@ export async function setAccountStatus(
   );
 }
 
-export async function listAccounts(
-  db: DatabaseOrTransaction,
-  tenantId: string,
-  opts: { cursor?: string | null | undefined; limit: number },
-) {
-  const rows = await db
+export async function listAccounts(ctx: ServiceContext, opts: { cursor?: string | null | undefined; limit: number }) {
+  const rows = await ctx.db
     .select()
     .from(schema.accounts)
-    .where(and(eq(schema.accounts.tenantId, tenantId), opts.cursor ? gt(schema.accounts.id, opts.cursor) : undefined))
+    .where(
+      and(eq(schema.accounts.tenantId, ctx.tenantId), opts.cursor ? gt(schema.accounts.id, opts.cursor) : undefined),
+    )
     .orderBy(asc(schema.accounts.id))
     .limit(opts.limit + 1);
   const page = rows.slice(0, opts.limit);

@@ -1,4 +1,5 @@
-import { type Database, schema } from "@holdfast/db";
+import { schema } from "@holdfast/db";
+import type { BusinessDate } from "@holdfast/domain";
 import { and, eq, isNotNull, lt, sql } from "drizzle-orm";
 import { recordAudit } from "../audit.ts";
 import { actorLabel, type ServiceContext } from "../context.ts";
@@ -12,11 +13,10 @@ export const END_DATE_REACHED = "end_date_reached";
  * number of workers can run; the state and version predicates make a repeat a no-op.
  */
 export async function releaseEndedHolds(
-  ctx: ServiceContext & { db: Database },
-  tenantId: string,
-  today: string,
-  batchSize = 200,
+  ctx: ServiceContext,
+  { today, batchSize = 200 }: { today: BusinessDate; batchSize?: number },
 ): Promise<number> {
+  const { tenantId } = ctx;
   let released = 0;
   for (;;) {
     const n = await ctx.db.transaction(async (tx) => {

@@ -2,6 +2,7 @@ import { type Database, schema } from "@holdfast/db";
 import { addDays, type BusinessDate, businessDateAt, daysBetween } from "@holdfast/domain";
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
+import type { ServiceContext } from "../context.ts";
 import { newLocator } from "../ids.ts";
 import { releaseEndedHolds } from "./release-ended-holds.ts";
 import {
@@ -49,22 +50,21 @@ const COUNT_KEYS = [
 ] as const;
 type Counts = Record<(typeof COUNT_KEYS)[number], number>;
 
-/** The six steps for one tenant on one business date, in order. */
+/** The six steps for the context's tenant on one business date, in order. */
 export async function runBusinessDay(
   ctx: JobContext,
-  tenant: { id: string; graceDays: number },
-  date: BusinessDate,
+  { date, graceDays }: { date: BusinessDate; graceDays: number },
   counts: Counts,
 ) {
-  counts.actionsRun += await executeDueActions(ctx, tenant.id, date);
-  counts.invoicesIssued += await issueInvoices(ctx, tenant.id, date);
-  counts.gracePeriodsClosed += await closeEndedGracePeriods(ctx, tenant.id, date);
-  counts.gracePeriodsStarted += await startGracePeriods(ctx, tenant.id, date, tenant.graceDays);
-  const { paused, resumed } = await pauseAndResumeGracePeriods(ctx, tenant.id, date);
+  counts.actionsRun += await executeDueActions(ctx, { date });
+  counts.invoicesIssued += await issueInvoices(ctx, { date });
+  counts.gracePeriodsClosed += await closeEndedGracePeriods(ctx, { date });
+  counts.gracePeriodsStarted += await startGracePeriods(ctx, { date, graceDays });
+  const { paused, resumed } = await pauseAndResumeGracePeriods(ctx, { date });
   counts.gracePeriodsPaused += paused;
   counts.gracePeriodsResumed += resumed;
-  counts.subscriptionsLapsed += await lapseSubscriptions(ctx, tenant.id, date);
-  counts.holdsReleased += await releaseEndedHolds(ctx, tenant.id, date, ctx.batchSize);
+  counts.subscriptionsLapsed += await lapseSubscriptions(ctx, { date });
+  counts.holdsReleased += await releaseEndedHolds(ctx, { today: date, batchSize: ctx.batchSize });
 }
 
 /**
@@ -86,7 +86,7 @@ export async function runTick(
     .values({ id: tickId, workerId, status: "running", clockAt, startedAt: new Date() });
   const counts = Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as Counts;
   const errors: string[] = [];
-  const ctx: JobContext = {
+  const tick: Omit<JobContext, "tenantId"> = {
     db,
     clock,
     actor: { type: "worker", id: workerId, name: `worker ${workerId}` },
@@ -99,6 +99,7 @@ export async function runTick(
   for (const tenant of tenants) {
     if (opts.shouldStop?.()) break;
     counts.tenants++;
+    const ctx: JobContext = { ...tick, tenantId: tenant.id };
     const today = businessDateAt(clockAt, tenant.timeZone);
     try {
       const behind = (await firstUnprocessedDay(db, tenant.id, today)) < today;
@@ -108,7 +109,7 @@ export async function runTick(
         // forward, so a worker holding the shared lock (nothing was behind) still finds nothing behind.
         const from = await firstUnprocessedDay(db, tenant.id, today);
         for (let d = from; d <= today && !opts.shouldStop?.(); d = addDays(d, 1)) {
-          await runBusinessDay(ctx, tenant, d, counts);
+          await runBusinessDay(ctx, { date: d, graceDays: tenant.graceDays }, counts);
           // Stopped part-way through the day: leave it unmarked so the next tick runs it again.
           if (opts.shouldStop?.()) break;
           counts.daysProcessed++;
@@ -217,7 +218,10 @@ async function markProcessed(db: Database, tenantId: string, date: BusinessDate)
     .where(and(eq(w.tenantId, tenantId), lt(w.processedThrough, date)));
 }
 
-export async function workerStatus(db: Database, clock: Clock, tenantId: string, limit = 20) {
+/** The last ticks, the tenant's catch-up state and due invoices, and how long since a tick finished. */
+export async function workerStatus(ctx: ServiceContext, input: { limit?: number } = {}) {
+  const { db, clock, tenantId } = ctx;
+  const limit = input.limit ?? 20;
   const ticks = await db.select().from(schema.workerTicks).orderBy(desc(schema.workerTicks.startedAt)).limit(limit);
   const lastFinished = ticks.find((t) => t.finishedAt);
   const [tenant] = await db.select().from(schema.tenants).where(eq(schema.tenants.id, tenantId));

@@ -1,4 +1,4 @@
-import { type Database, schema, type Transaction } from "@holdfast/db";
+import { schema, type Transaction } from "@holdfast/db";
 import {
   type BusinessDate,
   hasGraceEnded,
@@ -17,8 +17,8 @@ import { newLocator } from "../ids.ts";
 import { executeScheduledAction } from "../subscriptions/grace-extension.ts";
 import { graceOf, type SubscriptionRow } from "../subscriptions/subscription-store.ts";
 
+/** A worker step's context: bound to the tenant it works on, with the tick's batch size and error list. */
 export interface JobContext extends ServiceContext {
-  db: Database;
   batchSize: number;
   /** Problems that did not stop the tick, reported with it. */
   errors: string[];
@@ -241,7 +241,8 @@ function changesOf(rows: SubscriptionRow[], decide: (sub: SubscriptionRow) => Om
 }
 
 /** 1. Due scheduled actions run on their date. */
-export function executeDueActions(ctx: JobContext, tenantId: string, date: BusinessDate) {
+export function executeDueActions(ctx: JobContext, { date }: { date: BusinessDate }) {
+  const { tenantId } = ctx;
   const a = schema.subscriptionActions;
   return drain(
     ctx,
@@ -270,7 +271,8 @@ export function executeDueActions(ctx: JobContext, tenantId: string, date: Busin
 }
 
 /** 2. Invoices for effective subscriptions whose billing date has come, unless held for invoicing. */
-export function issueInvoices(ctx: JobContext, tenantId: string, date: BusinessDate) {
+export function issueInvoices(ctx: JobContext, { date }: { date: BusinessDate }) {
+  const { tenantId } = ctx;
   return drainSubscriptions(
     ctx,
     date,
@@ -333,7 +335,8 @@ export function issueInvoices(ctx: JobContext, tenantId: string, date: BusinessD
  * (settled, or extended when nothing was owed) is closed, so the next arrears
  * start a grace period of their own.
  */
-export function closeEndedGracePeriods(ctx: JobContext, tenantId: string, date: BusinessDate) {
+export function closeEndedGracePeriods(ctx: JobContext, { date }: { date: BusinessDate }) {
+  const { tenantId } = ctx;
   return drainSubscriptions(
     ctx,
     date,
@@ -348,7 +351,8 @@ export function closeEndedGracePeriods(ctx: JobContext, tenantId: string, date: 
 }
 
 /** 3. A grace period starts for a subscription with an overdue unpaid invoice, unless held for delinquency. */
-export function startGracePeriods(ctx: JobContext, tenantId: string, date: BusinessDate, graceDays: number) {
+export function startGracePeriods(ctx: JobContext, { date, graceDays }: { date: BusinessDate; graceDays: number }) {
+  const { tenantId } = ctx;
   return drainSubscriptions(
     ctx,
     date,
@@ -369,7 +373,8 @@ export function startGracePeriods(ctx: JobContext, tenantId: string, date: Busin
 }
 
 /** 4. While held for delinquency a running grace period is paused; on release its end moves out by the days held. */
-export async function pauseAndResumeGracePeriods(ctx: JobContext, tenantId: string, date: BusinessDate) {
+export async function pauseAndResumeGracePeriods(ctx: JobContext, { date }: { date: BusinessDate }) {
+  const { tenantId } = ctx;
   const paused = await drainSubscriptions(
     ctx,
     date,
@@ -409,7 +414,8 @@ export async function pauseAndResumeGracePeriods(ctx: JobContext, tenantId: stri
 }
 
 /** 5. Subscriptions whose grace period has ended, still unpaid, lapse: not effective, reason grace period expired. */
-export function lapseSubscriptions(ctx: JobContext, tenantId: string, date: BusinessDate) {
+export function lapseSubscriptions(ctx: JobContext, { date }: { date: BusinessDate }) {
+  const { tenantId } = ctx;
   return drainSubscriptions(
     ctx,
     date,
