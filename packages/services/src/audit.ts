@@ -14,7 +14,7 @@ export interface AuditEntry {
   after: unknown;
 }
 
-// Every change writes one: built once, prepared (bench P1). A placeholder in a column's place goes through
+// Every change writes one: built once, prepared. A placeholder in a column's place goes through
 // the column's encoder, which would turn a null JSON document into the JSON `null`; the documents are
 // therefore raw placeholders, sent as JSON text (or SQL NULL) exactly as the plain insert sent them.
 const insertAudit = preparedQuery("insert_audit_event", (db) =>

@@ -11,7 +11,7 @@ interface Executable<R> {
  *
  * Why: building a query with Drizzle's builders (SQL chunks, selection,
  * parameter objects) cost more CPU than the rest of the request's database
- * work (bench P1: ~25% of the server's CPU per hold move). Drizzle's
+ * work of a hold move (see bench/HISTORY.md). Drizzle's
  * postgres.js prepared query keeps only its SQL text, parameters, result
  * mapping and the postgres.js client it runs on; the built query is reused
  * with the given pool's or transaction's own client, so the statement runs

@@ -37,7 +37,7 @@ export async function hashPassword(password: string): Promise<string> {
 
 /*
  * Every request authenticates: the credential and, for an API token, its
- * grants are read in ONE statement (bench P1: two before), built once and
+ * grants are read in ONE statement, built once and
  * prepared. The grant objects have the keys, in the order, the grants query
  * of a session gives.
  */

@@ -38,7 +38,7 @@ async function requireAccountInTenant(db: DatabaseOrTransaction, tenantId: strin
 export async function listAccountHolds(ctx: ServiceContext, input: ListAccountHoldsInput) {
   const { db, clock, tenantId } = ctx;
   // The account check, today and the page do not depend on each other: sent at
-  // once, they cost one round trip of waiting instead of three (bench P3).
+  // once, they cost one round trip of waiting instead of three.
   const [, today, rows] = await allInOrder([
     requireAccountInTenant(db, tenantId, input.accountLocator),
     tenantToday(db, clock, tenantId),
@@ -89,7 +89,7 @@ export async function listAccountHolds(ctx: ServiceContext, input: ListAccountHo
 export async function listHolds(ctx: ServiceContext, input: ListHoldsInput) {
   const { db, clock, tenantId } = ctx;
   const h = schema.holds;
-  // Today and the page are independent: sent at once (bench P3).
+  // Today and the page are independent: sent at once.
   const [today, rows] = await allInOrder([
     tenantToday(db, clock, tenantId),
     db

@@ -50,13 +50,13 @@ export function toRecord(row: HoldRow, targets: HoldTarget[], characteristics: H
  * Query builders here end in `.prepare(name).execute()`: with postgres.js,
  * Drizzle's plain queries are unnamed statements, which postgres.js sends in
  * two round trips (parse and describe, then bind and execute); a prepared one
- * is described once per connection and then costs one round trip (bench P1).
+ * is described once per connection and then costs one round trip.
  */
 
 /**
  * `column = any($1)` with the ids as ONE array parameter. Drizzle's inArray
  * makes a parameter per id, and building those costs more CPU than the query
- * (bench P3: about 40% of a 50-hold page); one array parameter also keeps the
+ * on a page of holds; one array parameter also keeps the
  * statement text the same whatever the count, so it is prepared once.
  */
 export function anyOf(column: AnyPgColumn, ids: readonly string[]): SQL {
@@ -96,8 +96,7 @@ export async function loadHoldRecords(db: DatabaseOrTransaction, rows: HoldRow[]
 
 /*
  * A hold's targets and characteristics as JSON arrays next to its row: one
- * statement reads holds with their children (bench P1: a move read the hold,
- * its targets and its characteristics in three). The objects have the same
+ * statement reads holds with their children. The objects have the same
  * keys, in the same order, as loadHoldRecords builds; toRecord sorts them.
  */
 // Raw text: Drizzle leaves columns unqualified in a one-table select, ambiguous inside a subquery.
@@ -160,7 +159,7 @@ const holdForMove = preparedQuery("hold_for_move_by_locator", (db) =>
 );
 
 /**
- * For a move, in one statement (one snapshot; bench P1: three before): the
+ * For a move, in one statement (one snapshot): the
  * tenant's today, the hold with its children, and the claims it holds now.
  * Claims change only in a transaction that also bumps the hold's version, so
  * once the move's version-guarded UPDATE has applied, these are still the
@@ -205,7 +204,7 @@ const checkInputs = preparedQuery("hold_check_inputs", (db) =>
 );
 
 /**
- * What the hold rules read, in one statement (bench P1: two): the account
+ * What the hold rules read, in one statement: the account
  * (as findAccount finds it: by locator or external id, within the tenant; its
  * id and status) and the other validated or active holds of the account (as
  * claimingHoldsOfAccount).
@@ -263,7 +262,7 @@ export async function claimingHoldsOfAccount(db: DatabaseOrTransaction, tenantId
 /*
  * The version-guarded UPDATE of a move, built by Drizzle once per shape of
  * change (the columns set, and which of them are set to NULL) instead of per
- * request (bench P1: building it was the costliest Drizzle work left). Each
+ * request. Each
  * value is a placeholder and still goes through its column's encoder; a NULL
  * is written as `null` in the statement, since a column encoder given null
  * would write the JSON `null` (jsonb) or fail (timestamps). The shapes come

@@ -22,7 +22,7 @@ export function toAccountOutput(a: AccountRow) {
   };
 }
 
-// Built once, prepared (bench P1: every validation and activation looks the account up).
+// Built once, prepared: every validation and activation looks the account up.
 const accountByLocatorOrExternalId = preparedQuery("account_by_locator_or_external_id", (db) =>
   db
     .select()

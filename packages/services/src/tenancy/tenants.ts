@@ -4,7 +4,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
 import { preparedQuery } from "../prepared-query.ts";
 
-// Every tenant-scoped move reads its tenant (for today's date): built once, prepared (bench P1).
+// Every tenant-scoped move reads its tenant (for today's date): built once, prepared.
 const tenantById = preparedQuery("tenant_by_id", (db) =>
   db
     .select()
