@@ -6,6 +6,7 @@ import {
   getAllAutomationsInput,
   previewRouteInput,
   routePreviewOutput,
+  saveAutomationInput,
   updateAssignmentsInput,
   updateAutomationsInput,
 } from "@holdfast/domain";
@@ -39,6 +40,11 @@ export const automationsRouter = router({
     .mutation(({ ctx, input }) =>
       automations.updateAutomationAssignments(ctx.service, { ...input, tenantId: ctx.tenantId }),
     ),
+  /** One automation's own fields and its assignments together: all of it applies, or none. */
+  save: write
+    .input(saveAutomationInput)
+    .output(automationOutput)
+    .mutation(({ ctx, input }) => automations.saveAutomation(ctx.service, { ...input, tenantId: ctx.tenantId })),
   delete: write
     .input(deleteAutomationsInput)
     .output(z.object({}))
