@@ -205,7 +205,7 @@ describe("billing automations in a real browser", () => {
     expect(await page.getByTestId("automation-row").count()).toBe(SEEDED + 1);
   });
 
-  it("edits it: its own fields with update, its assignments with updateAssignments", async () => {
+  it("edits it: its own fields and its assignments in one save", async () => {
     await ourRow().getByRole("link", { name: NAME }).click();
     await page.waitForURL(`**/automations/${automationId}`);
     await page.getByRole("heading", { name: `Billing automation ${NAME}` }).waitFor();
@@ -230,11 +230,11 @@ describe("billing automations in a real browser", () => {
     expect(await page.getByTestId("assignment-id").first().textContent()).toBe(firstAssignmentId);
     expect(await itemTypes(1).getByLabel("City tax").isChecked()).toBe(false);
     expect(await field("Assignment 2 service id").inputValue()).toBe(SERVICE_SPA);
-    await shows(page.getByTestId("history-entry").last(), "updateAssignments");
+    await shows(page.getByTestId("history-entry").last(), "save");
     const actions = await page
       .getByTestId("history-entry")
       .evaluateAll((els) => els.map((el) => el.getAttribute("data-action")));
-    expect(actions).toEqual(["create", "update", "updateAssignments"]);
+    expect(actions).toEqual(["create", "save"]);
   });
 
   it("refuses a save over someone else's change, and reloads the automation", async () => {
@@ -244,7 +244,7 @@ describe("billing automations in a real browser", () => {
     await field("Description").fill("My edit, made on the old version.");
     await page.getByRole("button", { name: "Save changes" }).click();
     await shows(page.getByTestId("save-notice"), "Someone else changed this automation.");
-    await shows(page.getByTestId("form-error"), "is at version 4, not the expected 3");
+    await shows(page.getByTestId("form-error"), "is at version 3, not the expected 2");
     expect(new URL(page.url()).pathname).toBe(`/automations/${automationId}`);
     await page.getByRole("button", { name: "Reload it (discards your changes)" }).click();
     await expect.poll(() => field("Description").inputValue()).toBe("Changed by another user.");

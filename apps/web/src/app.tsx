@@ -74,8 +74,6 @@ function Header() {
   const canWrite = useCan("holds:write");
   const canReadAutomations = useCan("automations:read");
   const canReadSubscriptions = useCan("subscriptions:read");
-  // worker.status answers to holds:read.
-  const canReadWorker = useCan("holds:read");
   const [, navigate] = useLocation();
   return (
     <header className="top-bar">
@@ -88,7 +86,8 @@ function Header() {
         {canReadAutomations && <Link href="/automations">Automations</Link>}
         {canReadAutomations && <Link href="/automations/preview">Routing preview</Link>}
         {canReadSubscriptions && <Link href="/subscriptions">Subscriptions</Link>}
-        {canReadWorker && <Link href="/worker">Worker</Link>}
+        {/* worker.status answers any member of the tenant: every signed-in user sees the worker. */}
+        <Link href="/worker">Worker</Link>
       </nav>
       <div className="who">
         {session.tenants.length > 1 ? (

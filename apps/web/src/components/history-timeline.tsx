@@ -38,6 +38,7 @@ export function HistoryTimeline({
       <h2 id="history-title">History</h2>
       <ErrorBanner error={history.error} />
       {history.isPending && <p className="muted">Loading history…</p>}
+      {history.data?.length === 0 && <p className="muted">No recorded changes.</p>}
       <ol className="timeline" data-testid="history">
         {history.data?.map((e) => (
           <li key={e.id} data-testid="history-entry" data-action={e.action}>

@@ -1,14 +1,16 @@
 import type { AutomationOutput } from "@holdfast/domain";
+import { zodResolver } from "@hookform/resolvers/zod";
 import { describe, expect, it } from "vitest";
+import { planAutomationEdit, serverIssueName } from "./automation-edit.ts";
 import {
   type AutomationFormValues,
+  automationForm,
   automationFormDefaults,
   checkAutomationForm,
   emptyAssignmentRow,
   formSlot,
   parseIdList,
-  planAutomationEdit,
-  serverIssueName,
+  reportedIssues,
   shownIssues,
 } from "./automation-forms.ts";
 import { routePreviewDefaults, routePreviewForm } from "./route-preview-form.ts";
@@ -40,10 +42,11 @@ const issuesOf = (v: AutomationFormValues) => checkAutomationForm(v).issues.map(
 describe("the automation form, checked by the server's schema", () => {
   it("starts in a combination the rules accept; only the blanks are reported", () => {
     expect(checkAutomationForm(automationFormDefaults()).issues).toEqual([
-      { name: "name", rule: null, message: "must not be empty" },
-      { name: "assignments.0.serviceId", rule: null, message: "must be a GUID" },
+      { name: "name", code: "too_small", rule: null, message: "must not be empty" },
+      { name: "assignments.0.serviceId", code: "invalid_format", rule: null, message: "must be a GUID" },
       {
         name: "assignments.0.routedItemTypes",
+        code: "custom",
         rule: "routes_nothing",
         message: "the assignment routes no item type and has no product or accounting condition",
       },
@@ -277,20 +280,56 @@ describe("an edit sends only what changed", () => {
   });
 });
 
+describe("the form's schema, through react-hook-form's zod resolver", () => {
+  const resolve = (values: AutomationFormValues) =>
+    zodResolver(automationForm)(values, undefined, {
+      fields: {},
+      names: ["assignments.0.serviceId", "companies.0.companyId"],
+      criteriaMode: "all",
+      shouldUseNativeValidation: false,
+    });
+
+  it("reports every issue of the check at its form name, with its code, nested rows and lists included", async () => {
+    const v = {
+      ...automationFormDefaults(),
+      assignmentTargetType: "CompanyAsOwner" as const,
+      billAggregationType: "AggregateAll" as const,
+      companies: [{ companyId: "nope", relations: { partnerCompany: false, travelAgency: false } }],
+      assignments: [{ ...emptyAssignmentRow(), rateIds: `${RATE}, x`, productIds: `${PRODUCT}\n${PRODUCT}` }],
+    };
+    const { errors } = await resolve(v);
+    const expected = checkAutomationForm(v).issues.map(({ rule: _rule, ...i }) => i);
+    expect(expected.length).toBeGreaterThan(5);
+    const byName = (a: { name: string; message: string }, b: { name: string; message: string }) =>
+      `${a.name} ${a.message}`.localeCompare(`${b.name} ${b.message}`);
+    expect(reportedIssues(errors).sort(byName)).toEqual(expected.sort(byName));
+  });
+
+  it("hands a valid form's values, add input and parsed data to the submit", async () => {
+    const v = { ...valid(), description: "  " };
+    const result = await resolve(v);
+    expect(result.errors).toEqual({});
+    const { input, data } = checkAutomationForm(v);
+    expect(result.values).toEqual({ values: v, input, data });
+  });
+});
+
 describe("server issues land beside the form's fields", () => {
+  const save = { call: "save", addRows: [3, 4], updateRows: [1] } as const;
   it.each([
     ["automations.0.billAggregationType", { call: "add" } as const, "billAggregationType"],
     ["automations.0.assignments.1.rateIds.3", { call: "add" } as const, "assignments.1.rateIds"],
     ["tenantLocator", { call: "add" } as const, null],
-    ["updates.0.name", { call: "update" } as const, "name"],
-    ["updates.0.companies.2.companyId", { call: "update" } as const, "companies.2.companyId"],
-    ["updates.0.expectedVersion", { call: "update" } as const, null],
+    ["name", save, "name"],
+    ["companies.2.companyId", save, "companies.2.companyId"],
+    ["expectedVersion", save, null],
+    ["tenantLocator", save, null],
   ])("%s (%o) → %s", (name, source, expected) => {
     expect(serverIssueName(name, source)).toBe(expected);
   });
 
-  it("maps the assignment call's lists to the form's rows", () => {
-    const source = { call: "updateAssignments", addRows: [3, 4], updateRows: [1] } as const;
+  it("maps the save's assignment lists to the form's rows", () => {
+    const source = save;
     expect(serverIssueName("assignmentsToAdd.1.serviceId", source)).toBe("assignments.4.serviceId");
     expect(serverIssueName("assignmentsToUpdate.0.rateIds.0", source)).toBe("assignments.1.rateIds");
     expect(serverIssueName("assignmentsToUpdate.0.id", source)).toBe("assignments.1");

@@ -2,9 +2,8 @@
  * The automation editor's values, checked by the very schema the server uses
  * (`zAutomationInput`: its shape, then `checkAutomation`'s cross-field rules),
  * so the editor shows what the server would refuse, at the same paths, while
- * the user types. Also: the diff an edit sends (`automations.update` for the
- * automation's own fields, `automations.updateAssignments` for its
- * assignments), and where a server issue's path lands in the form.
+ * the user types. `automationForm` is that check as the form's schema (for
+ * `useZodForm`); the rest decides which issues show, and where.
  */
 import {
   type AssignmentTargetType,
@@ -12,16 +11,14 @@ import {
   type BillAggregationType,
   type ConsumptionPeriod,
   type Prepayment,
-  ROUTED_ITEM_TYPE_KEYS,
   type RoutedItemTypes,
   type TriggerType,
   type zAssignmentInput,
-  type zAssignmentUpdate,
   zAutomationInput,
-  type zAutomationUpdate,
 } from "@holdfast/domain";
-import type { z } from "zod";
-import { issueMessage, issuePathSegments, type PathSegment } from "./issue-paths.ts";
+import type { FieldErrors } from "react-hook-form";
+import { z } from "zod";
+import { issueMessage } from "./issue-paths.ts";
 
 export type AutomationInputValues = z.input<typeof zAutomationInput>;
 export type AutomationInputData = z.output<typeof zAutomationInput>;
@@ -205,6 +202,8 @@ export function toAutomationInput(v: AutomationFormValues): AutomationInputValue
 export interface FormIssue {
   /** The form field, row or list that shows it, e.g. `assignments.0.rateIds`. */
   name: string;
+  /** The zod issue code: `custom` for the domain's rules, another for a shape check. */
+  code: z.core.$ZodIssue["code"];
   /** The domain rule for cross-field and rule checks ("rule: message" issues); null for shape checks. */
   rule: string | null;
   message: string;
@@ -216,7 +215,7 @@ const RULE_MESSAGE = /^([a-z_]+): ([\s\S]*)$/;
  * Zod's path for a form name. An id in a GUID list is reported on the list's
  * text area, naming which item is wrong.
  */
-function placeZodIssue(path: readonly PropertyKey[], message: string, input: AutomationInputValues): FormIssue {
+function placeZodIssue({ code, path, message }: z.core.$ZodIssue, input: AutomationInputValues): FormIssue {
   const segments = path.map((s) => (typeof s === "number" ? s : String(s)));
   const custom = RULE_MESSAGE.exec(message);
   const rule = custom?.[1] ?? null;
@@ -231,9 +230,9 @@ function placeZodIssue(path: readonly PropertyKey[], message: string, input: Aut
   ) {
     const value = (input.assignments[row]?.[field as IdList] as string[] | undefined)?.[item];
     text = `item ${item + 1}${value !== undefined ? ` ("${value}")` : ""} ${text}`;
-    return { name: segments.slice(0, 3).join("."), rule, message: text };
+    return { name: segments.slice(0, 3).join("."), code, rule, message: text };
   }
-  return { name: segments.join("."), rule, message: text };
+  return { name: segments.join("."), code, rule, message: text };
 }
 
 /**
@@ -250,7 +249,7 @@ export function checkAutomationForm(values: AutomationFormValues): {
   if (result.success) return { input, data: result.data, issues: [] };
   const issues: FormIssue[] = [];
   for (const zi of result.error.issues) {
-    const issue = placeZodIssue(zi.path, zi.message, input);
+    const issue = placeZodIssue(zi, input);
     const same = issues.filter((i) => i.name === issue.name);
     // The rules repeat "name must not be empty" that the shape already said.
     if (issue.rule === "required" && same.length > 0) continue;
@@ -258,6 +257,56 @@ export function checkAutomationForm(values: AutomationFormValues): {
     issues.push(issue);
   }
   return { input, data: null, issues };
+}
+
+/** A form issue as react-hook-form reports it: no rule name, its zod code says whether it is a rule. */
+export type ReportedIssue = Omit<FormIssue, "rule">;
+
+/**
+ * The form's schema, for `useZodForm`: `checkAutomationForm` as a zod schema
+ * over the form's values. Each issue is reported at its form name, with its
+ * own zod code; the output is what a save needs: the values (their rows keep
+ * the stored assignment ids), the add input, and its parsed data.
+ */
+export const automationForm = z.custom<AutomationFormValues>().transform((values, ctx) => {
+  const checked = checkAutomationForm(values);
+  if (checked.data) return { values, input: checked.input, data: checked.data };
+  // A parent's error first: the resolver nests a row's or a list's field errors inside it.
+  const byDepth = [...checked.issues].sort((a, b) => a.name.split(".").length - b.name.split(".").length);
+  for (const { code, name, rule, message } of byDepth) {
+    const issue = { code, path: name.split("."), message, input: values, params: { rule } };
+    ctx.addIssue(issue as z.core.$ZodRawIssue);
+  }
+  return z.NEVER;
+});
+/** What a valid form hands to its submit: its values and the automation they describe. */
+export type CheckedAutomation = z.output<typeof automationForm>;
+
+/**
+ * The errors the form's resolver reported (see `automationForm`) as issues
+ * again, one per message, at the form names they were reported at.
+ */
+export function reportedIssues(errors: FieldErrors): ReportedIssue[] {
+  const out: ReportedIssue[] = [];
+  const visit = (node: unknown, path: readonly string[]) => {
+    if (!node || typeof node !== "object") return;
+    const error = node as Record<string, unknown>;
+    if (typeof error.type === "string" && typeof error.message === "string") {
+      const types = (error.types ?? { [error.type]: error.message }) as Record<string, unknown>;
+      for (const [code, messages] of Object.entries(types)) {
+        for (const message of [messages].flat()) {
+          if (typeof message === "string") out.push({ name: path.join("."), code: code as FormIssue["code"], message });
+        }
+      }
+    }
+    for (const [key, child] of Object.entries(error)) {
+      // A field array's own error is its `root`; `ref` is the field's element.
+      if (key === "type" || key === "message" || key === "types" || key === "ref") continue;
+      visit(child, key === "root" ? path : [...path, key]);
+    }
+  };
+  visit(errors, []);
+  return out;
 }
 
 /** `assignments.0.rateIds` → `assignments.0`; a top-level name → null. */
@@ -272,164 +321,17 @@ export function rowOf(name: string): string | null {
  * user's change causes it (a row's rules once they worked on that row), so a
  * blank new form or a just-added row is not all red.
  */
-export function shownIssues(
-  issues: readonly FormIssue[],
+export function shownIssues<I extends Pick<FormIssue, "name" | "code">>(
+  issues: readonly I[],
   state: { submitted: boolean; dirty: boolean; touched: (name: string) => boolean },
-): FormIssue[] {
+): I[] {
   if (state.submitted) return [...issues];
   return issues.filter((i) => {
     if (state.touched(i.name)) return true;
-    if (i.rule === null) return false;
+    if (i.code !== "custom") return false;
     const row = rowOf(i.name);
     return row ? state.touched(row) : state.dirty;
   });
-}
-
-// ---- An edit: what changed ----
-
-type AutomationPatch = Omit<z.input<typeof zAutomationUpdate>, "automationId" | "expectedVersion" | "triggerType">;
-type AssignmentUpdate = z.input<typeof zAssignmentUpdate>;
-
-export interface AssignmentChanges {
-  assignmentsToAdd?: z.input<typeof zAssignmentInput>[];
-  assignmentsToUpdate?: AssignmentUpdate[];
-  assignmentIdsToRemove?: string[];
-}
-
-export interface EditPlan {
-  /** The automation's own fields that changed, or null. */
-  update: AutomationPatch | null;
-  /** The assignment changes, or null when none. */
-  assignments: AssignmentChanges | null;
-  /** Form row of each `assignmentsToAdd[k]` and `assignmentsToUpdate[k]`, to place the server's issues. */
-  addRows: number[];
-  updateRows: number[];
-}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-const companiesKey = (
-  cs: readonly { companyId: string; relations: { partnerCompany: boolean; travelAgency: boolean } }[],
-) => cs.map((c) => [c.companyId.toLowerCase(), c.relations.partnerCompany, c.relations.travelAgency]);
-
-const categoriesKey = (
-  cs: readonly { accountingCategoryId: string; itemTypes: { products: boolean; customItems: boolean } }[],
-) => cs.map((c) => [c.accountingCategoryId.toLowerCase(), c.itemTypes.products, c.itemTypes.customItems]);
-
-/**
- * What an edit sends: only the fields that differ from the stored automation.
- * `rows` are the form's assignment rows (their stored ids), in the order of
- * `data.assignments`. New rows follow the kept ones, as the server appends
- * added assignments, so `assignments[i]` in a server issue is form row i.
- */
-export function planAutomationEdit(
-  before: AutomationOutput,
-  data: AutomationInputData,
-  rows: readonly AssignmentRow[],
-): EditPlan {
-  const update: AutomationPatch = {};
-  if (data.name !== before.name) update.name = data.name;
-  if (data.description !== before.description) update.description = data.description;
-  if (!same(companiesKey(data.companies), companiesKey(before.companies))) update.companies = data.companies;
-  if (data.prepayment !== before.prepayment) update.prepayment = data.prepayment;
-  if (data.assignmentTargetType !== before.assignmentTargetType)
-    update.assignmentTargetType = data.assignmentTargetType;
-  if (data.billAggregationType !== before.billAggregationType) update.billAggregationType = data.billAggregationType;
-  if (data.processingStartOffset !== before.processingStartOffset) {
-    update.processingStartOffset = data.processingStartOffset;
-  }
-  if (data.orderItemConsumptionPeriod !== before.orderItemConsumptionPeriod) {
-    update.orderItemConsumptionPeriod = data.orderItemConsumptionPeriod;
-  }
-
-  const stored = new Map(before.assignments.map((s) => [s.id, s]));
-  const kept = new Set<string>();
-  const toAdd: NonNullable<AssignmentChanges["assignmentsToAdd"]> = [];
-  const toUpdate: AssignmentUpdate[] = [];
-  const addRows: number[] = [];
-  const updateRows: number[] = [];
-  data.assignments.forEach((next, i) => {
-    const id = rows[i]?.assignmentId ?? "";
-    const was = id ? stored.get(id) : undefined;
-    if (!was) {
-      toAdd.push(next);
-      addRows.push(i);
-      return;
-    }
-    kept.add(id);
-    const change: AssignmentUpdate = { id };
-    const flags: Partial<RoutedItemTypes> = {};
-    for (const k of ROUTED_ITEM_TYPE_KEYS)
-      if (next.routedItemTypes[k] !== was.routedItemTypes[k]) flags[k] = next.routedItemTypes[k];
-    if (Object.keys(flags).length > 0) change.routedItemTypes = flags;
-    for (const list of ID_LISTS) {
-      if (
-        !same(
-          next[list],
-          was[list].map((s) => s.toLowerCase()),
-        )
-      )
-        change[list] = next[list];
-    }
-    if (!same(categoriesKey(next.accountingCategoryAssignments), categoriesKey(was.accountingCategoryAssignments))) {
-      change.accountingCategoryAssignments = next.accountingCategoryAssignments;
-    }
-    if (Object.keys(change).length > 1) {
-      toUpdate.push(change);
-      updateRows.push(i);
-    }
-  });
-  const toRemove = before.assignments.filter((s) => !kept.has(s.id)).map((s) => s.id);
-
-  const assignments: AssignmentChanges = {
-    ...(toAdd.length ? { assignmentsToAdd: toAdd } : {}),
-    ...(toUpdate.length ? { assignmentsToUpdate: toUpdate } : {}),
-    ...(toRemove.length ? { assignmentIdsToRemove: toRemove } : {}),
-  };
-  return {
-    update: Object.keys(update).length ? update : null,
-    assignments: Object.keys(assignments).length ? assignments : null,
-    addRows,
-    updateRows,
-  };
-}
-
-// ---- Server issues, at the form's field names ----
-
-/** Which call an issue came from: its paths are relative to that call's input. */
-export type IssueSource =
-  | { call: "add" }
-  | { call: "update" }
-  | { call: "updateAssignments"; addRows: readonly number[]; updateRows: readonly number[] };
-
-/**
- * A server issue's path (as a form name: `updates.0.name`,
- * `assignmentsToAdd.1.rateIds.0`) → the form name that shows it, or null
- * for the top of the form. The batch prefix (`automations[0]`, `updates[0]`)
- * is stripped; added and updated assignments map back to their form rows.
- */
-export function serverIssueName(name: string, source: IssueSource): string | null {
-  // Accepts `updates[0].name` and `updates.0.name` alike.
-  let s: PathSegment[] = issuePathSegments(name).map((x) => (typeof x === "string" && /^\d+$/.test(x) ? Number(x) : x));
-  if (source.call === "add" || source.call === "update") {
-    const batch = source.call === "add" ? "automations" : "updates";
-    if (s[0] !== batch || typeof s[1] !== "number") return null;
-    s = s.slice(2);
-    if (s[0] === "automationId" || s[0] === "expectedVersion" || s[0] === "triggerType") return null;
-  } else {
-    const [list, index, ...rest] = s;
-    if (typeof index !== "number") return list === "assignments" ? "assignments" : null;
-    if (list === "assignmentsToAdd" || list === "assignmentsToUpdate") {
-      const row = (list === "assignmentsToAdd" ? source.addRows : source.updateRows)[index];
-      if (row === undefined) return null;
-      s = ["assignments", row, ...(rest[0] === "id" ? [] : rest)];
-    } else if (list !== "assignments") {
-      return null;
-    }
-  }
-  // An item of a GUID list shows on the list's text area.
-  if (s[0] === "assignments" && ID_LISTS.includes(s[2] as IdList)) s = s.slice(0, 3);
-  return s.length ? s.join(".") : null;
 }
 
 const SLOTS = [
@@ -468,7 +370,7 @@ function valueAt(values: unknown, segments: readonly string[]): unknown {
 }
 
 /** One message per issue, without its rule prefix. */
-export function messagesByName(issues: readonly FormIssue[]): Map<string, string> {
+export function messagesByName(issues: readonly Pick<FormIssue, "name" | "message">[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const i of issues) {
     const prior = out.get(i.name);

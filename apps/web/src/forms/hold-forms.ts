@@ -17,6 +17,7 @@ import {
   type HoldFacts,
   type HoldOutput,
   zHoldProcess,
+  zLocator,
 } from "@holdfast/domain";
 import { z } from "zod";
 import { issuePathSegments } from "./issue-paths.ts";
@@ -72,24 +73,27 @@ export const holdForm = holdFormShape
     }),
   )
   .pipe(
-    createHoldInput.superRefine((input, ctx) => {
-      if (!Array.isArray(input.targets)) return;
-      addDomainProblems(
-        {
-          locator: "",
-          accountLocator: input.accountLocator,
-          state: "draft",
-          startDate: input.startDate ?? null,
-          endDate: input.endDate ?? null,
-          targets: input.targets.map((t) => ({
-            process: t.process,
-            startDate: t.startDate ?? null,
-            endDate: t.endDate ?? null,
-          })),
-        },
-        ctx,
-      );
-    }),
+    createHoldInput
+      // The locator's own message speaks of ULIDs; a person left the account unchosen.
+      .extend({ accountLocator: z.string().min(1, { error: "Choose an account" }).pipe(zLocator) })
+      .superRefine((input, ctx) => {
+        if (!Array.isArray(input.targets)) return;
+        addDomainProblems(
+          {
+            locator: "",
+            accountLocator: input.accountLocator,
+            state: "draft",
+            startDate: input.startDate ?? null,
+            endDate: input.endDate ?? null,
+            targets: input.targets.map((t) => ({
+              process: t.process,
+              startDate: t.startDate ?? null,
+              endDate: t.endDate ?? null,
+            })),
+          },
+          ctx,
+        );
+      }),
   );
 
 export const emptyTargetRow = (process: HoldFormValues["targets"][number]["process"] = "invoicing") => ({

@@ -1,15 +1,15 @@
 import type { HoldOutput } from "@holdfast/domain";
-import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { useFieldArray, useForm } from "react-hook-form";
+import { useFieldArray } from "react-hook-form";
 import { Link, useLocation } from "wouter";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { Field } from "../components/field.tsx";
 import { FieldError } from "../components/field-error.tsx";
 import { formatDate, processLabel } from "../format.ts";
-import { type AmendFormValues, amendForm, amendFormDefaults, freeProcesses } from "../forms/hold-forms.ts";
+import { amendForm, amendFormDefaults, freeProcesses } from "../forms/hold-forms.ts";
 import { ServerIssues } from "../forms/server-issues.tsx";
+import { useZodForm } from "../forms/use-zod-form.ts";
 import { useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import { useHoldChanged } from "./hold-detail.tsx";
@@ -48,10 +48,7 @@ function AmendForm({ hold }: { hold: HoldOutput }) {
     getValues,
     watch,
     formState: { errors },
-  } = useForm<AmendFormValues, unknown, ReturnType<typeof schema.parse>>({
-    resolver: zodResolver(schema),
-    defaultValues: amendFormDefaults(hold),
-  });
+  } = useZodForm(schema, { defaultValues: amendFormDefaults(hold) });
   const targets = useFieldArray({ control, name: "targets" });
   const characteristics = useFieldArray({ control, name: "characteristics" });
   const free = freeProcesses(watch("targets").map((t) => t.process));

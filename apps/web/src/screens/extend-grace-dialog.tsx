@@ -1,15 +1,13 @@
 import type { SubscriptionOutput } from "@holdfast/domain";
-import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { type FieldErrors, type UseFormRegister, useForm } from "react-hook-form";
+import type { FieldErrors, UseFormRegister } from "react-hook-form";
 import { DialogActions } from "../components/dialog-actions.tsx";
 import { Field } from "../components/field.tsx";
 import { FieldError } from "../components/field-error.tsx";
 import { Modal } from "../components/modal.tsx";
 import { ServerIssues } from "../forms/server-issues.tsx";
 import {
-  type ExtendFormOutput,
   type ExtendFormValues,
   extendFieldFor,
   extendForm,
@@ -19,6 +17,7 @@ import {
   UDF_FLOATS,
   UDF_STRINGS,
 } from "../forms/subscription-forms.ts";
+import { useZodForm } from "../forms/use-zod-form.ts";
 import { useScope } from "../session.tsx";
 import { useSubscriptionChanged } from "../subscriptions.ts";
 import { useTRPC } from "../trpc.ts";
@@ -60,10 +59,7 @@ export function ExtendGraceDialog({
     handleSubmit,
     watch,
     formState: { errors },
-  } = useForm<ExtendFormValues, unknown, ExtendFormOutput>({
-    resolver: zodResolver(schema),
-    defaultValues: extendFormDefaults(),
-  });
+  } = useZodForm(schema, { defaultValues: extendFormDefaults() });
   const extend = useMutation(
     trpc.subscriptions.extendGracePeriod.mutationOptions({
       onSuccess: (action) => {

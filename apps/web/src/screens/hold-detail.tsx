@@ -1,11 +1,10 @@
-import type { AppRouter } from "@holdfast/api";
 import type { HoldMove, HoldOutput } from "@holdfast/domain";
 import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
 import { Link } from "wouter";
 import { useAccounts } from "../accounts.ts";
 import { ErrorBanner } from "../components/error-banner.tsx";
+import { HistoryTimeline, StateTransition, useActorNames } from "../components/history-timeline.tsx";
 import { ScheduleBadge, StateBadge } from "../components/state-badge.tsx";
 import { formatDate, formatInstant, processLabel } from "../format.ts";
 import { issueMessage } from "../forms/issue-paths.ts";
@@ -63,10 +62,7 @@ function HoldView({ hold }: { hold: HoldOutput }) {
   const [moveError, setMoveError] = useState<ApiError | null>(null);
   const canWrite = useCan("holds:write");
   const offered = canWrite ? hold.allowedMoves : [];
-  const history = useQuery(trpc.audit.history.queryOptions({ ...scope, entityType: "hold", entityId: hold.locator }));
-  /** `user:01J…` (as createdBy and friends store it) → the name the history recorded. */
-  const actors = new Map(history.data?.map((e) => [`${e.actorType}:${e.actorId}`, e.actorName]));
-  const who = (label: string | null) => (label ? (actors.get(label) ?? label) : "—");
+  const who = useActorNames({ entityType: "hold", entityId: hold.locator });
 
   const options = {
     onMutate: () => setMoveError(null),
@@ -229,7 +225,21 @@ function HoldView({ hold }: { hold: HoldOutput }) {
         )}
       </section>
 
-      <History locator={hold.locator} />
+      <HistoryTimeline
+        entity={{ entityType: "hold", entityId: hold.locator }}
+        transition={(e) => {
+          const before = stateOf(e.before);
+          const after = stateOf(e.after);
+          const changed = before === after ? changedFields(e.before, e.after) : [];
+          return (
+            <StateTransition
+              before={before}
+              after={after}
+              changes={changed.length ? `changed ${changed.join(", ")}` : ""}
+            />
+          );
+        }}
+      />
     </article>
   );
 }
@@ -319,27 +329,6 @@ function stateOf(snapshot: unknown): string | null {
   return null;
 }
 
-function History({ locator }: { locator: string }) {
-  const trpc = useTRPC();
-  const scope = useScope();
-  const history = useQuery(trpc.audit.history.queryOptions({ ...scope, entityType: "hold", entityId: locator }));
-  return (
-    <section aria-labelledby="history-title" className="card">
-      <h2 id="history-title">History</h2>
-      <ErrorBanner error={history.error} />
-      {history.isPending && <p className="muted">Loading history…</p>}
-      {history.data && history.data.length === 0 && <p className="muted">No recorded changes.</p>}
-      <ol className="timeline" data-testid="history">
-        {history.data?.map((e) => (
-          <HistoryEntry key={e.id} event={e} />
-        ))}
-      </ol>
-    </section>
-  );
-}
-
-type AuditEvent = inferRouterOutputs<AppRouter>["audit"]["history"][number];
-
 /** Bookkeeping that changes with every move, left out of "what changed". */
 const BOOKKEEPING = new Set(["version", "updatedAt", "updatedBy", "allowedMoves", "schedule", "holdState"]);
 
@@ -351,24 +340,5 @@ function changedFields(before: unknown, after: unknown): string[] {
   return Object.keys(a).filter(
     (k) =>
       !BOOKKEEPING.has(k) && !k.endsWith("At") && !k.endsWith("By") && JSON.stringify(a[k]) !== JSON.stringify(b[k]),
-  );
-}
-
-function HistoryEntry({ event }: { event: AuditEvent }) {
-  const before = stateOf(event.before);
-  const after = stateOf(event.after);
-  const changed = before === after ? changedFields(event.before, event.after) : [];
-  return (
-    <li data-testid="history-entry" data-action={event.action}>
-      <span className="action">{event.action}</span>
-      <span className="transition">
-        {before ?? "—"} → {after ?? "—"}
-        {changed.length > 0 && <span className="muted changed">changed {changed.join(", ")}</span>}
-      </span>
-      <span className="actor">
-        {event.actorName} <span className="muted">({event.actorType})</span>
-      </span>
-      <time dateTime={event.at}>{formatInstant(event.at)}</time>
-    </li>
   );
 }

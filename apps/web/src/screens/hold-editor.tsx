@@ -1,8 +1,6 @@
 import { HOLD_PROCESSES, type HoldOutput } from "@holdfast/domain";
-import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
-import { type Resolver, useFieldArray, useForm } from "react-hook-form";
+import { useFieldArray } from "react-hook-form";
 import { Link, useLocation } from "wouter";
 import type { z } from "zod";
 import { useAccounts } from "../accounts.ts";
@@ -19,24 +17,20 @@ import {
   holdFormDefaults,
 } from "../forms/hold-forms.ts";
 import { ServerIssues } from "../forms/server-issues.tsx";
+import { useIdempotencyKey } from "../forms/use-idempotency-key.ts";
+import { useZodForm } from "../forms/use-zod-form.ts";
 import { useScope } from "../session.tsx";
 import { type ApiError, useTRPC } from "../trpc.ts";
 import { useHoldChanged } from "./hold-detail.tsx";
 
 type HoldFormOutput = z.output<typeof holdForm>;
 
-/** A key per form instance: a double submit or a retry after a lost answer creates one hold, not two. */
-function newIdempotencyKey(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return `web-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
-
 export function CreateHold() {
   const trpc = useTRPC();
   const scope = useScope();
   const queryClient = useQueryClient();
   const [, navigate] = useLocation();
-  const [idempotencyKey] = useState(newIdempotencyKey);
+  const idempotencyKey = useIdempotencyKey();
   const create = useMutation(
     trpc.holds.create.mutationOptions({
       onSuccess: (hold) => {
@@ -118,16 +112,6 @@ function HoldForm(props: {
   onSubmit: (values: HoldFormOutput) => void;
 }) {
   const accounts = useAccounts();
-  const resolver = useMemo<Resolver<HoldFormValues, unknown, HoldFormOutput>>(() => {
-    const base = zodResolver(holdForm);
-    return async (values, context, options) => {
-      const result = await base(values, context, options);
-      // The schema's own message for an empty locator speaks of ULIDs; a person chose nothing.
-      if (!values.accountLocator && result.errors.accountLocator)
-        result.errors.accountLocator.message = "Choose an account";
-      return result;
-    };
-  }, []);
   const {
     register,
     control,
@@ -135,7 +119,7 @@ function HoldForm(props: {
     getValues,
     watch,
     formState: { errors },
-  } = useForm<HoldFormValues, unknown, HoldFormOutput>({ resolver, defaultValues: props.defaults });
+  } = useZodForm(holdForm, { defaultValues: props.defaults });
   const targets = useFieldArray({ control, name: "targets" });
   const characteristics = useFieldArray({ control, name: "characteristics" });
   const chosen = watch("targets").map((t) => t.process);

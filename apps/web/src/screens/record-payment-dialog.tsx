@@ -1,23 +1,16 @@
-import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
-import { useForm } from "react-hook-form";
+import { useMemo } from "react";
 import { DialogActions } from "../components/dialog-actions.tsx";
 import { Field } from "../components/field.tsx";
 import { Modal } from "../components/modal.tsx";
 import { ServerIssues } from "../forms/server-issues.tsx";
-import {
-  type PaymentFormOutput,
-  type PaymentFormValues,
-  paymentFieldFor,
-  paymentForm,
-  paymentFormDefaults,
-} from "../forms/subscription-forms.ts";
+import { paymentFieldFor, paymentForm, paymentFormDefaults } from "../forms/subscription-forms.ts";
+import { useIdempotencyKey } from "../forms/use-idempotency-key.ts";
+import { useZodForm } from "../forms/use-zod-form.ts";
 import { formatMoney } from "../money.ts";
 import { useScope } from "../session.tsx";
 import { type InvoiceOutput, useSubscriptionChanged } from "../subscriptions.ts";
 import { useTRPC } from "../trpc.ts";
-import { randomUuid } from "../uuid.ts";
 
 const FIELDS = new Set(["amount", "paidOn"]);
 
@@ -36,17 +29,13 @@ export function RecordPaymentDialog({
   const trpc = useTRPC();
   const scope = useScope();
   const changed = useSubscriptionChanged();
-  // One key per dialog: a double submit or a retry after a lost answer records one payment.
-  const [idempotencyKey] = useState(() => `web-${randomUuid()}`);
+  const idempotencyKey = useIdempotencyKey();
   const schema = useMemo(() => paymentForm(invoice), [invoice]);
   const {
     register,
     handleSubmit,
     formState: { errors },
-  } = useForm<PaymentFormValues, unknown, PaymentFormOutput>({
-    resolver: zodResolver(schema),
-    defaultValues: paymentFormDefaults(invoice),
-  });
+  } = useZodForm(schema, { defaultValues: paymentFormDefaults(invoice) });
   const record = useMutation(
     trpc.invoices.recordPayment.mutationOptions({
       onSuccess: (paid) => {

@@ -1,12 +1,10 @@
 import type { AppRouter } from "@holdfast/api";
 import { ORDER_ITEM_TYPES } from "@holdfast/domain";
-import { zodResolver } from "@hookform/resolvers/zod";
 import { skipToken, useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
-import { type FieldErrors, type FieldPath, type UseFormRegister, useForm } from "react-hook-form";
+import type { FieldErrors, FieldPath, UseFormRegister } from "react-hook-form";
 import { Link } from "wouter";
-import type { z } from "zod";
 import { Field } from "../components/field.tsx";
 import {
   type RoutePreviewFormValues,
@@ -15,6 +13,7 @@ import {
   routePreviewForm,
 } from "../forms/route-preview-form.ts";
 import { ServerIssues } from "../forms/server-issues.tsx";
+import { useZodForm } from "../forms/use-zod-form.ts";
 import { useScope } from "../session.tsx";
 import { type ApiError, useTRPC } from "../trpc.ts";
 import { randomUuid } from "../uuid.ts";
@@ -38,10 +37,7 @@ export function RoutePreview() {
     setValue,
     getValues,
     formState: { errors, isSubmitted },
-  } = useForm<RoutePreviewFormValues, unknown, z.output<typeof routePreviewForm>>({
-    resolver: zodResolver(routePreviewForm),
-    defaultValues: routePreviewDefaults(),
-  });
+  } = useZodForm(routePreviewForm, { defaultValues: routePreviewDefaults() });
   // Fresh every time it is asked: automations may have changed since.
   const preview = useQuery(
     trpc.automations.previewRoute.queryOptions(asked ? { ...scope, ...asked } : skipToken, { staleTime: 0 }),

@@ -5,9 +5,8 @@ import { Link } from "wouter";
 import { useAccounts } from "../accounts.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
-import { HistoryTimeline, StateTransition, useActorNames } from "../components/history-timeline.tsx";
-import { ListStates, LoadMore } from "../components/paged-list.tsx";
-import { HeldForBadges, StatusBadge, SubscriptionStateBadge } from "../components/subscription-badges.tsx";
+import { HistoryTimeline, StateTransition } from "../components/history-timeline.tsx";
+import { HeldForBadges, SubscriptionStateBadge } from "../components/subscription-badges.tsx";
 import { formatDate, formatInstant, formatRange, shortLocator } from "../format.ts";
 import { formatMoney } from "../money.ts";
 import { useCan, useScope } from "../session.tsx";
@@ -18,22 +17,15 @@ import {
   isExtendable,
   snapshotState,
 } from "../subscription-display.ts";
-import {
-  type ActionOutput,
-  type InvoiceOutput,
-  useActionPages,
-  useInvoicePages,
-  useSubscriptionChanged,
-} from "../subscriptions.ts";
+import { useSubscriptionChanged } from "../subscriptions.ts";
 import { type ApiError, useTRPC } from "../trpc.ts";
+import { ActionsCard } from "./subscription-actions.tsx";
+import { InvoicesCard } from "./subscription-invoices.tsx";
 import "../subscriptions.css";
 
-// The dialogs carry zod, react-hook-form and the API's input schemas: loaded when first opened.
+// The dialog carries zod, react-hook-form and the API's input schemas: loaded when first opened.
 const ExtendGraceDialog = lazy(() =>
   import("./extend-grace-dialog.tsx").then((m) => ({ default: m.ExtendGraceDialog })),
-);
-const RecordPaymentDialog = lazy(() =>
-  import("./record-payment-dialog.tsx").then((m) => ({ default: m.RecordPaymentDialog })),
 );
 
 export function SubscriptionDetail({ locator }: { locator: string }) {
@@ -338,262 +330,5 @@ function HoldsCard({ sub }: { sub: SubscriptionOutput }) {
         </ul>
       )}
     </section>
-  );
-}
-
-function InvoicesCard({ sub, onPaid }: { sub: SubscriptionOutput; onPaid: (text: string) => void }) {
-  const invoices = useInvoicePages(sub.locator);
-  const canWrite = useCan("subscriptions:write");
-  const [paying, setPaying] = useState<InvoiceOutput | null>(null);
-  const items = invoices.data?.pages.flatMap((p) => p.items) ?? [];
-  return (
-    <section aria-labelledby="invoices-title" className="card">
-      <h2 id="invoices-title">Invoices</h2>
-      <ErrorBanner error={invoices.error} />
-      <ListStates pages={invoices} count={items.length} loading="Loading invoices…" emptyTestId="invoices-empty" card>
-        No invoices yet: the worker issues one on each billing date of an effective subscription.
-      </ListStates>
-      {items.length > 0 && (
-        <div className="table-scroll">
-          <table aria-busy={invoices.isFetching}>
-            <thead>
-              <tr>
-                <th scope="col">Number</th>
-                <th scope="col">Period</th>
-                <th scope="col" className="amount">
-                  Periods
-                </th>
-                <th scope="col" className="amount">
-                  Amount
-                </th>
-                <th scope="col" className="amount">
-                  Paid
-                </th>
-                <th scope="col">Issued</th>
-                <th scope="col">Due</th>
-                <th scope="col">Status</th>
-                {canWrite && (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((inv) => (
-                <tr key={inv.locator} data-testid="invoice-row" data-locator={inv.locator}>
-                  <td className="mono" title={inv.locator}>
-                    {inv.number}
-                  </td>
-                  <td className="nowrap">
-                    {inv.periodStart} – {inv.periodEnd}
-                  </td>
-                  <td className="amount">{inv.periods}</td>
-                  <td className="amount">{formatMoney(inv.amountMinor, inv.currency)}</td>
-                  <td className="amount">{formatMoney(inv.paidMinor, inv.currency)}</td>
-                  <td className="nowrap">{inv.issuedOn}</td>
-                  <td className="nowrap">{inv.dueOn}</td>
-                  <td>
-                    <StatusBadge status={inv.status} testId="invoice-status" />
-                    {inv.paidOn && <span className="muted small"> {inv.paidOn}</span>}
-                  </td>
-                  {canWrite && (
-                    <td>
-                      {inv.status === "open" && (
-                        <button
-                          type="button"
-                          className="small"
-                          onClick={() => setPaying(inv)}
-                          aria-label={`Record payment for ${inv.number}`}
-                        >
-                          Record payment
-                        </button>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <LoadMore pages={invoices} label="Load more invoices" />
-      {paying && (
-        <Suspense fallback={null}>
-          <RecordPaymentDialog
-            invoice={paying}
-            subscriptionLocator={sub.locator}
-            onClose={() => setPaying(null)}
-            onDone={(text) => {
-              setPaying(null);
-              onPaid(text);
-            }}
-          />
-        </Suspense>
-      )}
-    </section>
-  );
-}
-
-type Ref = ActionOutput["performedByUserIdentifier"];
-const refText = (r: Ref) => (r ? (r.name ?? r.number ?? r.id ?? "—") : null);
-
-function ActionsCard({ sub, onChanged }: { sub: SubscriptionOutput; onChanged: (notice: string) => void }) {
-  const trpc = useTRPC();
-  const scope = useScope();
-  const actions = useActionPages(sub.locator);
-  const changed = useSubscriptionChanged();
-  const canWrite = useCan("subscriptions:write");
-  const who = useActorNames({ entityType: "subscription", entityId: sub.locator });
-  const [cancelling, setCancelling] = useState<ActionOutput | null>(null);
-  const cancel = useMutation(
-    trpc.subscriptions.cancelAction.mutationOptions({
-      onSuccess: (action) => {
-        changed(sub.locator);
-        setCancelling(null);
-        onChanged(`The extension scheduled for ${action.scheduledDate} is cancelled.`);
-      },
-    }),
-  );
-  const items = actions.data?.pages.flatMap((p) => p.items) ?? [];
-  return (
-    <section aria-labelledby="actions-title" className="card">
-      <h2 id="actions-title">Action history</h2>
-      <ErrorBanner error={actions.error} />
-      <ListStates pages={actions} count={items.length} loading="Loading actions…" emptyTestId="actions-empty" card>
-        No grace period extensions yet.
-      </ListStates>
-      {items.length > 0 && (
-        <div className="table-scroll">
-          <table aria-busy={actions.isFetching}>
-            <thead>
-              <tr>
-                <th scope="col">Status</th>
-                <th scope="col">Scheduled</th>
-                <th scope="col">Applied on</th>
-                <th scope="col">Grace end</th>
-                <th scope="col">Transaction ref.</th>
-                <th scope="col">Performed by</th>
-                <th scope="col">UDFs</th>
-                {canWrite && (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((a) => (
-                <tr key={a.locator} data-testid="action-row" data-locator={a.locator} data-status={a.status}>
-                  <td>
-                    <StatusBadge status={a.status} testId="action-status" />
-                    {a.reactivated && <span className="small muted block">reactivated</span>}
-                    {a.cancelledAt && (
-                      <span className="small muted block">cancelled {formatInstant(a.cancelledAt)}</span>
-                    )}
-                    {a.failure && (
-                      <p className="field-error" data-testid="action-failure">
-                        {a.failure.message} <span className="muted">({a.failure.rule})</span>
-                      </p>
-                    )}
-                  </td>
-                  <td className="nowrap">{formatDate(a.scheduledDate, "now")}</td>
-                  <td className="nowrap">{formatDate(a.appliedOn)}</td>
-                  <td className="nowrap" data-testid="action-grace">
-                    {a.status === "executed" ? `${a.previousGraceEnd ?? "none"} → ${a.newGraceEnd ?? "—"}` : "—"}
-                  </td>
-                  <td className="mono">{a.transactionReferenceNumber ?? "—"}</td>
-                  <td>
-                    <PerformedBy action={a} createdBy={who(a.createdBy)} />
-                  </td>
-                  <td>
-                    <KeyValues values={a.udf} />
-                  </td>
-                  {canWrite && (
-                    <td>
-                      {a.status === "scheduled" && (
-                        <button
-                          type="button"
-                          className="small danger"
-                          onClick={() => {
-                            cancel.reset();
-                            setCancelling(a);
-                          }}
-                        >
-                          Cancel
-                        </button>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <LoadMore pages={actions} label="Load more actions" />
-      {cancelling && (
-        <ConfirmDialog
-          title="Cancel the scheduled extension?"
-          confirmLabel="Cancel extension"
-          cancelLabel="Keep it"
-          pendingLabel="Cancelling…"
-          pending={cancel.isPending}
-          error={cancel.error}
-          onConfirm={() =>
-            cancel.mutate({ ...scope, locator: cancelling.locator, expectedVersion: cancelling.version })
-          }
-          onCancel={() => setCancelling(null)}
-        >
-          <p>
-            It was to run on {formatDate(cancelling.scheduledDate)}. A cancelled action stays in the history and does
-            not run.
-          </p>
-        </ConfirmDialog>
-      )}
-    </section>
-  );
-}
-
-function PerformedBy({ action, createdBy }: { action: ActionOutput; createdBy: string }) {
-  const parts = [
-    ["user", refText(action.performedByUserIdentifier)],
-    ["unit", refText(action.performedByUnitIdentifier)],
-    ["business unit", refText(action.performedByBusinessUnitIdentifier)],
-  ].filter((p): p is [string, string] => p[1] !== null);
-  return (
-    <>
-      {parts.length > 0 ? (
-        <ul className="kv">
-          {parts.map(([k, v]) => (
-            <li key={k}>
-              <span className="k">{k}</span> {v}
-            </li>
-          ))}
-          {action.performedOn && (
-            <li>
-              <span className="k">on</span> {action.performedOn}
-            </li>
-          )}
-        </ul>
-      ) : null}
-      <span className="small muted">
-        requested by {createdBy}, {formatInstant(action.createdAt)}
-      </span>
-    </>
-  );
-}
-
-function KeyValues({ values }: { values: Record<string, string | number> }) {
-  const entries = Object.entries(values);
-  if (entries.length === 0) return <span className="muted">—</span>;
-  return (
-    <ul className="kv">
-      {entries.map(([k, v]) => (
-        <li key={k}>
-          <span className="k">{k}</span>={String(v)}
-        </li>
-      ))}
-    </ul>
   );
 }

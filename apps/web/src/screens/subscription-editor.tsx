@@ -1,8 +1,5 @@
 import { BILLING_PERIOD_NAMES, PAYMENT_MODELS } from "@holdfast/domain";
-import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation } from "@tanstack/react-query";
-import { useState } from "react";
-import { useForm } from "react-hook-form";
 import { Link, useLocation } from "wouter";
 import { useAccounts } from "../accounts.ts";
 import { AccountOptions } from "../components/account-options.tsx";
@@ -12,17 +9,16 @@ import {
   BILLING_PERIOD_LABELS,
   CURRENCIES,
   PAYMENT_MODEL_LABELS,
-  type SubscriptionFormOutput,
-  type SubscriptionFormValues,
   subscriptionFieldFor,
   subscriptionForm,
   subscriptionFormDefaults,
 } from "../forms/subscription-forms.ts";
+import { useIdempotencyKey } from "../forms/use-idempotency-key.ts";
+import { useZodForm } from "../forms/use-zod-form.ts";
 import { formatMoney, parseMajorUnits } from "../money.ts";
 import { useCan, useScope } from "../session.tsx";
 import { useSubscriptionChanged } from "../subscriptions.ts";
 import { useTRPC } from "../trpc.ts";
-import { randomUuid } from "../uuid.ts";
 import "../subscriptions.css";
 
 const FIELDS = new Set(Object.keys(subscriptionFormDefaults()));
@@ -35,8 +31,7 @@ export function CreateSubscription() {
   const canWrite = useCan("subscriptions:write");
   const changed = useSubscriptionChanged();
   const [, navigate] = useLocation();
-  // One key per form instance: a double submit or a retry after a lost answer creates one subscription.
-  const [idempotencyKey] = useState(() => `web-${randomUuid()}`);
+  const idempotencyKey = useIdempotencyKey();
   const create = useMutation(
     trpc.subscriptions.create.mutationOptions({
       onSuccess: (sub) => {
@@ -50,10 +45,7 @@ export function CreateSubscription() {
     handleSubmit,
     watch,
     formState: { errors },
-  } = useForm<SubscriptionFormValues, unknown, SubscriptionFormOutput>({
-    resolver: zodResolver(subscriptionForm),
-    defaultValues: subscriptionFormDefaults(),
-  });
+  } = useZodForm(subscriptionForm, { defaultValues: subscriptionFormDefaults() });
   const currency = watch("currency").trim().toUpperCase();
   const price = parseMajorUnits(watch("price"), currency);
 

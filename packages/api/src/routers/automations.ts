@@ -6,6 +6,7 @@ import {
   getAllAutomationsInput,
   previewRouteInput,
   routePreviewOutput,
+  saveAutomationInput,
   updateAssignmentsInput,
   updateAutomationsInput,
 } from "@holdfast/domain";
@@ -14,6 +15,7 @@ import {
   deleteAutomations,
   getAllAutomations,
   previewOrderItemRoute,
+  saveAutomation,
   updateAutomationAssignments,
   updateAutomations,
 } from "@holdfast/services";
@@ -40,6 +42,11 @@ export const automationsRouter = router({
     .input(updateAssignmentsInput)
     .output(automationOutput)
     .mutation(({ ctx, input }) => updateAutomationAssignments(ctx.service, input)),
+  /** One automation's own fields and its assignments together: all of it applies, or none. */
+  save: write
+    .input(saveAutomationInput)
+    .output(automationOutput)
+    .mutation(({ ctx, input }) => saveAutomation(ctx.service, input)),
   delete: write
     .input(deleteAutomationsInput)
     .output(z.object({}))

@@ -109,22 +109,27 @@ const zBatch = <T extends z.ZodType>(item: T) =>
 
 export const addAutomationsInput = z.strictObject({ ...zMutation, automations: zBatch(zAutomationInput) });
 
+/** An automation's own fields that an edit may change; null clears a nullable field. */
+const automationPatch = {
+  name: zText(L.nameLength).min(1, { error: "must not be empty" }).optional(),
+  description: zText(L.descriptionLength).nullable().optional(),
+  companies: z
+    .array(zCompanyWithRelations)
+    .max(L.companies, { error: `at most ${L.companies} items` })
+    .optional(),
+  prepayment: zPrepayment.optional(),
+  assignmentTargetType: zAssignmentTargetType.optional(),
+  billAggregationType: zBillAggregationType.optional(),
+  processingStartOffset: zText(L.processingStartOffsetLength).nullable().optional(),
+  orderItemConsumptionPeriod: zConsumptionPeriod.nullable().optional(),
+};
+
 /** Only the fields sent change; null clears a nullable field. The trigger type is fixed at creation. */
 export const zAutomationUpdate = z
   .strictObject({
     automationId: zGuid,
     expectedVersion: zVersion.optional(),
-    name: zText(L.nameLength).min(1, { error: "must not be empty" }).optional(),
-    description: zText(L.descriptionLength).nullable().optional(),
-    companies: z
-      .array(zCompanyWithRelations)
-      .max(L.companies, { error: `at most ${L.companies} items` })
-      .optional(),
-    prepayment: zPrepayment.optional(),
-    assignmentTargetType: zAssignmentTargetType.optional(),
-    billAggregationType: zBillAggregationType.optional(),
-    processingStartOffset: zText(L.processingStartOffsetLength).nullable().optional(),
-    orderItemConsumptionPeriod: zConsumptionPeriod.nullable().optional(),
+    ...automationPatch,
     triggerType: z.unknown().optional(),
   })
   .superRefine((u, ctx) => {
@@ -149,10 +154,8 @@ export const zAssignmentUpdate = z.strictObject({
   accountingCategoryAssignments: assignmentConditions.accountingCategoryAssignments.optional(),
 });
 
-export const updateAssignmentsInput = z.strictObject({
-  ...zMutation,
-  automationId: zGuid,
-  expectedVersion: zVersion.optional(),
+/** Assignments to add, change (only the fields sent) and remove. */
+const assignmentChanges = {
   assignmentsToAdd: z
     .array(zAssignmentInput)
     .max(L.assignments, { error: `at most ${L.assignments} items` })
@@ -162,8 +165,28 @@ export const updateAssignmentsInput = z.strictObject({
     .max(L.assignments, { error: `at most ${L.assignments} items` })
     .optional(),
   assignmentIdsToRemove: zGuids(L.assignmentsToRemove).optional(),
+};
+
+export const updateAssignmentsInput = z.strictObject({
+  ...zMutation,
+  automationId: zGuid,
+  expectedVersion: zVersion.optional(),
+  ...assignmentChanges,
 });
 export type UpdateAssignmentsInput = z.output<typeof updateAssignmentsInput>;
+
+/**
+ * One automation's own fields and its assignments, saved together: all of it
+ * applies, with one new version, or none of it. The trigger type is fixed at creation.
+ */
+export const saveAutomationInput = z.strictObject({
+  ...zMutation,
+  automationId: zGuid,
+  expectedVersion: zVersion.optional(),
+  ...automationPatch,
+  ...assignmentChanges,
+});
+export type SaveAutomationInput = z.output<typeof saveAutomationInput>;
 
 export const deleteAutomationsInput = z.strictObject({
   ...zMutation,

@@ -168,6 +168,16 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     }),
     foreignStatus: 404,
   },
+  "automations.save": {
+    kind: "mutation",
+    access: p("automations:write"),
+    input: (t) => ({
+      automationId: t.automations.assign,
+      name: `${t.label} saved`,
+      assignmentsToUpdate: [{ id: t.automations.assignAssignmentId, routedItemTypes: { deposits: true } }],
+    }),
+    foreignStatus: 404,
+  },
   "automations.delete": {
     kind: "mutation",
     access: p("automations:write"),

@@ -25,7 +25,8 @@ import {
 
 const prefix = (p: string, issues: FieldIssue[]) => issues.map((i) => ({ ...i, path: `${p}.${i.path}` }));
 
-async function loadForChange(tx: Transaction, tenantId: string, ids: string[], path: (i: number) => string) {
+/** Loads the tenant's automations for a change; an id not found is NOT_FOUND at `path(i)`. */
+export async function loadForChange(tx: Transaction, tenantId: string, ids: string[], path: (i: number) => string) {
   const rows = ids.length
     ? await tx
         .select()
@@ -45,7 +46,7 @@ async function loadForChange(tx: Transaction, tenantId: string, ids: string[], p
 }
 
 /** Writes one automation's row with a version predicate, its children, and an audit event. */
-async function saveChanged(
+export async function saveChanged(
   tx: Transaction,
   ctx: ServiceContext,
   current: AutomationRecord,
@@ -83,7 +84,8 @@ async function saveChanged(
   return out;
 }
 
-function checkVersion(current: AutomationRecord, expected: number | undefined, path: string) {
+/** VERSION_CONFLICT when the caller expected another version than the stored one. */
+export function checkVersion(current: AutomationRecord, expected: number | undefined, path: string) {
   if (expected !== undefined && expected !== current.row.version) {
     throw AppError.staleVersion({
       entity: "billing automation",
@@ -197,23 +199,36 @@ export function updateAutomationAssignments(
     const found = await loadForChange(tx, tenantId, [input.automationId], () => "automationId");
     const current = found.get(input.automationId) as AutomationRecord;
     checkVersion(current, input.expectedVersion, "automationId");
-    const { assignments, problems } = applyAssignmentChanges(
-      current.assignments,
-      { add: input.assignmentsToAdd, update: input.assignmentsToUpdate, remove: input.assignmentIdsToRemove },
-      uuidv7,
-    );
-    const next = { ...current, assignments };
-    const all = [...problems, ...checkAutomation(next)];
-    if (assignments.length > AUTOMATION_LIMITS.assignments && !all.some((p) => p.path === "assignments")) {
-      all.push({
-        path: "assignments",
-        rule: "max_items",
-        message: `at most ${AUTOMATION_LIMITS.assignments} assignments`,
-      });
-    }
-    if (all.length) throw AppError.badRequest(all);
+    const { next, problems } = changeAssignments(current, input);
+    if (problems.length) throw AppError.badRequest(problems);
     return saveChanged(tx, ctx, current, next, "updateAssignments");
   });
+}
+
+/**
+ * An automation with its assignments added, updated and removed, and every
+ * problem of the result: unknown assignment ids, the automation's rules, and
+ * more than 20 assignments.
+ */
+export function changeAssignments(
+  automation: AutomationRecord,
+  changes: Pick<UpdateAssignmentsInput, "assignmentsToAdd" | "assignmentsToUpdate" | "assignmentIdsToRemove">,
+): { next: AutomationRecord; problems: FieldIssue[] } {
+  const { assignments, problems } = applyAssignmentChanges(
+    automation.assignments,
+    { add: changes.assignmentsToAdd, update: changes.assignmentsToUpdate, remove: changes.assignmentIdsToRemove },
+    uuidv7,
+  );
+  const next = { ...automation, assignments };
+  const all = [...problems, ...checkAutomation(next)];
+  if (assignments.length > AUTOMATION_LIMITS.assignments && !all.some((p) => p.path === "assignments")) {
+    all.push({
+      path: "assignments",
+      rule: "max_items",
+      message: `at most ${AUTOMATION_LIMITS.assignments} assignments`,
+    });
+  }
+  return { next, problems: all };
 }
 
 /** Deletes up to 100 automations, all or none. */
