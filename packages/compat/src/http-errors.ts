@@ -1,5 +1,4 @@
-import { flattenZodError } from "@holdfast/api";
-import { type AppErrorCode, type FieldIssue, isAppError } from "@holdfast/domain";
+import { type AppErrorCode, type FieldIssue, flattenZodError, isAppError } from "@holdfast/domain";
 import { z } from "zod";
 
 /** Each application error code, mapped once to an HTTP status for the compatibility routes. */

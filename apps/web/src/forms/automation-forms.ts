@@ -11,6 +11,7 @@ import {
   type AutomationOutput,
   type BillAggregationType,
   type ConsumptionPeriod,
+  issueRule,
   type Prepayment,
   ROUTED_ITEM_TYPE_KEYS,
   type RoutedItemTypes,
@@ -21,7 +22,7 @@ import {
   type zAutomationUpdate,
 } from "@holdfast/domain";
 import type { z } from "zod";
-import { issueMessage, issuePathSegments, type PathSegment } from "./issue-paths.ts";
+import { issuePathSegments, type PathSegment } from "./issue-paths.ts";
 
 export type AutomationInputValues = z.input<typeof zAutomationInput>;
 export type AutomationInputData = z.output<typeof zAutomationInput>;
@@ -205,22 +206,19 @@ export function toAutomationInput(v: AutomationFormValues): AutomationInputValue
 export interface FormIssue {
   /** The form field, row or list that shows it, e.g. `assignments.0.rateIds`. */
   name: string;
-  /** The domain rule for cross-field and rule checks ("rule: message" issues); null for shape checks. */
+  /** The domain rule for cross-field and rule checks (named in the issue's params); null for shape checks. */
   rule: string | null;
   message: string;
 }
-
-const RULE_MESSAGE = /^([a-z_]+): ([\s\S]*)$/;
 
 /**
  * Zod's path for a form name. An id in a GUID list is reported on the list's
  * text area, naming which item is wrong.
  */
-function placeZodIssue(path: readonly PropertyKey[], message: string, input: AutomationInputValues): FormIssue {
-  const segments = path.map((s) => (typeof s === "number" ? s : String(s)));
-  const custom = RULE_MESSAGE.exec(message);
-  const rule = custom?.[1] ?? null;
-  let text = custom?.[2] ?? message;
+function placeZodIssue(zi: z.core.$ZodIssue, input: AutomationInputValues): FormIssue {
+  const segments = zi.path.map((s) => (typeof s === "number" ? s : String(s)));
+  const rule = issueRule(zi) ?? null;
+  let text = zi.message;
   const [list, row, field, item] = segments;
   if (
     list === "assignments" &&
@@ -250,7 +248,7 @@ export function checkAutomationForm(values: AutomationFormValues): {
   if (result.success) return { input, data: result.data, issues: [] };
   const issues: FormIssue[] = [];
   for (const zi of result.error.issues) {
-    const issue = placeZodIssue(zi.path, zi.message, input);
+    const issue = placeZodIssue(zi, input);
     const same = issues.filter((i) => i.name === issue.name);
     // The rules repeat "name must not be empty" that the shape already said.
     if (issue.rule === "required" && same.length > 0) continue;
@@ -467,13 +465,12 @@ function valueAt(values: unknown, segments: readonly string[]): unknown {
   return node;
 }
 
-/** One message per issue, without its rule prefix. */
+/** One message per issue. */
 export function messagesByName(issues: readonly FormIssue[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const i of issues) {
     const prior = out.get(i.name);
-    const text = issueMessage(i.message);
-    out.set(i.name, prior ? `${prior} ${text}` : text);
+    out.set(i.name, prior ? `${prior} ${i.message}` : i.message);
   }
   return out;
 }
