@@ -16,6 +16,8 @@ export const APP_TO_TRPC: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   HOLD_ENDED: "CONFLICT",
   HOLD_INVALID: "PRECONDITION_FAILED",
   IDEMPOTENCY_KEY_REUSED: "UNPROCESSABLE_CONTENT",
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  METHOD_NOT_ALLOWED: "METHOD_NOT_SUPPORTED",
 };
 
 /** The error data every client sees: code, field issues, details. Never a stack or SQL. */

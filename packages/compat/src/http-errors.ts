@@ -14,11 +14,16 @@ export const APP_TO_HTTP: Record<AppErrorCode, number> = {
   HOLD_ENDED: 409,
   HOLD_INVALID: 412,
   IDEMPOTENCY_KEY_REUSED: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  METHOD_NOT_ALLOWED: 405,
 };
+
+/** The codes a compatibility route answers with: the application codes, and INTERNAL for anything else. */
+export type HttpErrorCode = AppErrorCode | "INTERNAL";
 
 export interface HttpProblem {
   status: number;
-  code: AppErrorCode | "INTERNAL";
+  code: HttpErrorCode;
   message: string;
   issues: FieldIssue[];
 }
