@@ -1,8 +1,11 @@
-import type { ApiDeps } from "@holdfast/api";
+import type { Database } from "@holdfast/db";
 import { AppError, type Permission } from "@holdfast/domain";
-import { authenticate, type Principal, resolveTenantGrant, type ServiceContext } from "@holdfast/services";
+import { authenticate, type Clock, type Principal, resolveTenantGrant, type ServiceContext } from "@holdfast/services";
 
-export interface CompatDeps extends ApiDeps {
+/** What the compatibility routes run on: the database, the clock, and where failures are logged. */
+export interface CompatDeps {
+  db: Database;
+  clock: Clock;
   logger?: { error(obj: object, msg?: string): void };
 }
 
