@@ -1,8 +1,8 @@
 import type http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { buildOpenApiDocument } from "@holdfast/compat";
 import sirv from "sirv";
+import { buildOpenApiDocument } from "./openapi.ts";
 
 const require = createRequire(import.meta.url);
 

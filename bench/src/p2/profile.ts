@@ -12,7 +12,6 @@ import path from "node:path";
 import { closeDb, createDb, migrateDatabase } from "@holdfast/db";
 import { startEmbeddedPostgres } from "@holdfast/db/embedded";
 import { fixedClock } from "@holdfast/services";
-import postgres from "postgres";
 import {
   closeEndedGracePeriods,
   executeDueActions,
@@ -21,7 +20,8 @@ import {
   lapseSubscriptions,
   pauseAndResumeGracePeriods,
   startGracePeriods,
-} from "../../../packages/services/src/worker/subscription-jobs.ts";
+} from "@holdfast/services/subscription-jobs";
+import postgres from "postgres";
 import { readStat, sampleCpu } from "./cpu.ts";
 import { seed, TENANT_ID } from "./seed.ts";
 import { SET_BASED } from "./set-based.ts";

@@ -1,4 +1,4 @@
-import { type AppErrorCode, type FieldIssue, isAppError } from "@holdfast/domain";
+import { type AppErrorCode, type FieldIssue, flattenZodError, isAppError } from "@holdfast/domain";
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import { ZodError } from "zod";
@@ -16,23 +16,9 @@ export const APP_TO_TRPC: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   HOLD_ENDED: "CONFLICT",
   HOLD_INVALID: "PRECONDITION_FAILED",
   IDEMPOTENCY_KEY_REUSED: "UNPROCESSABLE_CONTENT",
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  METHOD_NOT_ALLOWED: "METHOD_NOT_SUPPORTED",
 };
-
-/** Zod issues flattened to field and rule. */
-export function flattenZodError(error: ZodError): FieldIssue[] {
-  return error.issues.map((i) => {
-    const path = i.path.reduce<string>(
-      (acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)),
-      "",
-    );
-    const custom = i.code === "custom" ? /^([a-z_]+): (.*)$/.exec(i.message) : null;
-    return {
-      path: path || "(input)",
-      rule: custom?.[1] ?? i.code,
-      message: custom?.[2] ?? i.message,
-    };
-  });
-}
 
 /** The error data every client sees: code, field issues, details. Never a stack or SQL. */
 export interface ErrorData {

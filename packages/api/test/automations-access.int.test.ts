@@ -6,7 +6,7 @@
  * enforced per procedure, and every change is in the audit trail.
  */
 import type { AutomationInput, Permission } from "@holdfast/domain";
-import { isAppError } from "@holdfast/domain";
+import { isAppError, issuePath, issueRule } from "@holdfast/domain";
 import type { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
@@ -57,13 +57,7 @@ function issuesOf(err: TRPCError): Issue[] {
   const cause = err.cause;
   if (isAppError(cause)) return cause.issues.map(({ path, rule }) => ({ path, rule }));
   if (cause instanceof ZodError) {
-    return cause.issues.map((i) => ({
-      path: i.path.reduce<string>(
-        (acc, s) => (typeof s === "number" ? `${acc}[${s}]` : acc ? `${acc}.${String(s)}` : String(s)),
-        "",
-      ),
-      rule: (i.code === "custom" ? /^([a-z_]+): /.exec(i.message)?.[1] : undefined) ?? i.code,
-    }));
+    return cause.issues.map((i) => ({ path: issuePath(i.path), rule: issueRule(i) ?? i.code }));
   }
   return [];
 }

@@ -5,7 +5,7 @@
  * BillingAutomationIds, alone, combined, and with cursor paging.
  */
 import type { AutomationInput } from "@holdfast/domain";
-import { isAppError } from "@holdfast/domain";
+import { isAppError, issuePath, issueRule } from "@holdfast/domain";
 import type { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
@@ -54,13 +54,7 @@ function issuesOf(err: TRPCError): { path: string; rule: string }[] {
   const cause = err.cause;
   if (isAppError(cause)) return cause.issues.map(({ path, rule }) => ({ path, rule }));
   if (cause instanceof ZodError) {
-    return cause.issues.map((i) => ({
-      path: i.path.reduce<string>(
-        (acc, s) => (typeof s === "number" ? `${acc}[${s}]` : acc ? `${acc}.${String(s)}` : String(s)),
-        "",
-      ),
-      rule: (i.code === "custom" ? /^([a-z_]+): /.exec(i.message)?.[1] : undefined) ?? i.code,
-    }));
+    return cause.issues.map((i) => ({ path: issuePath(i.path), rule: issueRule(i) ?? i.code }));
   }
   throw new Error(`expected an AppError or a ZodError behind the error, got ${String(cause)}`);
 }

@@ -6,8 +6,8 @@
  * procedure and audit.history, fast-check properties over arbitrary JSON, and
  * the same through the HTTP handler (what a real client sees).
  */
-import { appRouter, createContext, flattenZodError } from "@holdfast/api";
-import { ALL_PERMISSIONS, isAppError } from "@holdfast/domain";
+import { appRouter, createContext } from "@holdfast/api";
+import { ALL_PERMISSIONS, flattenZodError, isAppError } from "@holdfast/domain";
 import { createApiToken } from "@holdfast/services";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";

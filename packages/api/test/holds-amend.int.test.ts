@@ -1,7 +1,6 @@
-import { HOLD_NOT_ACTIVE_MESSAGE } from "@holdfast/domain";
+import { flattenZodError, HOLD_NOT_ACTIVE_MESSAGE } from "@holdfast/domain";
 import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
-import { flattenZodError } from "../src/errors.ts";
 import {
   appErrorOf,
   type Caller,

@@ -1,4 +1,4 @@
-import { flattenZodError } from "@holdfast/api";
+import { flattenZodError } from "@holdfast/domain";
 import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import { errorData } from "../src/errors.ts";

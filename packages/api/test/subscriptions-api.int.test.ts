@@ -7,8 +7,7 @@
  * by the next grace start, time zone), tenant isolation, permissions, and bad
  * input that changes nothing.
  */
-import { flattenZodError } from "@holdfast/api";
-import { type FieldIssue, isAppError, type Permission } from "@holdfast/domain";
+import { type FieldIssue, flattenZodError, isAppError, type Permission } from "@holdfast/domain";
 import { runTick } from "@holdfast/services";
 import type { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";

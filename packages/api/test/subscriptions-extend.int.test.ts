@@ -7,8 +7,7 @@
  * their date, cancelled, failed), and reactivation of a not-effective
  * subscription. Every refusal is checked to change nothing.
  */
-import { flattenZodError } from "@holdfast/api";
-import { type FieldIssue, isAppError } from "@holdfast/domain";
+import { type FieldIssue, flattenZodError, isAppError } from "@holdfast/domain";
 import { runTick } from "@holdfast/services";
 import type { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";

@@ -1,7 +1,8 @@
-import type { ApiDeps } from "@holdfast/api";
+import type { Database } from "@holdfast/db";
 import { AppError, type Permission } from "@holdfast/domain";
 import {
   authenticate,
+  type Clock,
   type PortfolioContext,
   type Principal,
   portfolioTenantIds,
@@ -9,7 +10,10 @@ import {
   type ServiceContext,
 } from "@holdfast/services";
 
-export interface CompatDeps extends ApiDeps {
+/** What the compatibility routes run on: the database, the clock, and where failures are logged. */
+export interface CompatDeps {
+  db: Database;
+  clock: Clock;
   logger?: { error(obj: object, msg?: string): void };
 }
 

@@ -1,5 +1,4 @@
-import { flattenZodError } from "@holdfast/api";
-import { type AppErrorCode, type FieldIssue, isAppError } from "@holdfast/domain";
+import { type AppErrorCode, type FieldIssue, flattenZodError, isAppError } from "@holdfast/domain";
 import { z } from "zod";
 
 /** Each application error code, mapped once to an HTTP status for the compatibility routes. */
@@ -15,11 +14,16 @@ export const APP_TO_HTTP: Record<AppErrorCode, number> = {
   HOLD_ENDED: 409,
   HOLD_INVALID: 412,
   IDEMPOTENCY_KEY_REUSED: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  METHOD_NOT_ALLOWED: 405,
 };
+
+/** The codes a compatibility route answers with: the application codes, and INTERNAL for anything else. */
+export type HttpErrorCode = AppErrorCode | "INTERNAL";
 
 export interface HttpProblem {
   status: number;
-  code: AppErrorCode | "INTERNAL";
+  code: HttpErrorCode;
   message: string;
   issues: FieldIssue[];
 }

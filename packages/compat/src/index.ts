@@ -1,3 +1,2 @@
 export { COMPAT_PREFIXES, createCompatApp } from "./app.ts";
 export { APP_TO_HTTP, toHttpProblem } from "./http-errors.ts";
-export { buildOpenApiDocument } from "./openapi.ts";

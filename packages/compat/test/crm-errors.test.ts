@@ -20,7 +20,7 @@ const UNKNOWN_ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 const UNKNOWN_TENANT = "4d0201db-36f5-428b-8d11-4f0a65e960cc";
 
 type Json = Record<string, unknown>;
-type Api = Awaited<ReturnType<CompatWorld["trpc"]>>;
+type Api = Awaited<ReturnType<CompatWorld["api"]>>;
 type Expected = { status: number; code: string; errors: [field: string, rule: string][]; message?: string };
 type Envelope = {
   status: { code: string; message: string; description: { field: string; rule: string; message: string }[] };
@@ -60,7 +60,7 @@ beforeAll(async () => {
   tenantId = await w.tenant("CRM errors");
   otherTenant = await w.tenant("Someone else");
   token = await w.token(tenantId);
-  api = await w.trpc(token);
+  api = await w.api(token);
   sub = await subscription(api, (await w.account(tenantId, "customer")).locator);
   // An end already set, for the "later than the current end" rule.
   await api.subscriptions.extendGracePeriod({
@@ -73,7 +73,7 @@ beforeAll(async () => {
   twoSubsAccount = (await w.account(tenantId, "two subscriptions", "AR-TWO")).locator;
   await subscription(api, twoSubsAccount);
   await subscription(api, twoSubsAccount);
-  const otherApi = await w.trpc(await w.token(otherTenant));
+  const otherApi = await w.api(await w.token(otherTenant));
   foreignSub = await subscription(otherApi, (await w.account(otherTenant, "theirs")).locator);
 });
 afterAll(async () => {

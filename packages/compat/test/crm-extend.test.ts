@@ -5,7 +5,7 @@
  * worker (runTick) once the clock reaches its date, the transaction
  * reference number as the call's idempotency key (the same body answers the
  * first answer, another body is refused), fields_set projection, and the same
- * data seen through tRPC both ways.
+ * data seen through the services both ways.
  */
 import { ALL_PERMISSIONS } from "@holdfast/domain";
 import { runTick } from "@holdfast/services";
@@ -17,7 +17,7 @@ const TODAY = "2027-03-10";
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 type Json = Record<string, unknown>;
-type Api = Awaited<ReturnType<CompatWorld["trpc"]>>;
+type Api = Awaited<ReturnType<CompatWorld["api"]>>;
 
 /** Every field of the answer's data, in order: the action's fields in snake_case. */
 const DATA_FIELDS = [
@@ -48,7 +48,7 @@ const DATA_FIELDS = [
   "version",
 ];
 
-/** Our action (camelCase, from tRPC) as CRM.COM's data, written out independently of the route's mapping. */
+/** Our action (camelCase, from the services) as CRM.COM's data, written out independently of the route's mapping. */
 function asCrmData(action: Json): Json {
   const snake = (k: string) =>
     k
@@ -67,7 +67,7 @@ function asCrmData(action: Json): Json {
 async function setup(w: CompatWorld, name: string, externalId?: string) {
   const tenantId = await w.tenant(name);
   const token = await w.token(tenantId);
-  const api = await w.trpc(token);
+  const api = await w.api(token);
   const account = await w.account(tenantId, `${name} customer`, externalId);
   const sub = await subscription(api, account.locator);
   return { tenantId, token, api, account, sub };
@@ -100,7 +100,7 @@ describe("an immediate extension", () => {
     await w.close();
   });
 
-  it("runs now and answers the action in a CRM.COM envelope; tRPC sees the new grace end and the same action", async () => {
+  it("runs now and answers the action in a CRM.COM envelope; the services see the new grace end and the same action", async () => {
     const { token, api, sub } = await setup(w, "Immediate");
     const res = await w.request(PATH, {
       method: "POST",
@@ -208,7 +208,7 @@ describe("an immediate extension", () => {
 
   it("a pay-before-bill subscription is extended with a payment gateway card", async () => {
     const { tenantId, token } = await setup(w, "Pay before bill");
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     const account = await w.account(tenantId, "prepaid customer");
     const sub = await subscription(api, account.locator, { paymentModel: "pay_before_bill" });
     const res = await w.request(PATH, {
@@ -312,13 +312,13 @@ describe("an immediate extension", () => {
     expect((await api.subscriptions.listActions({ subscriptionLocator: sub.locator })).items).toHaveLength(1);
   });
 
-  it("what tRPC extended, the CRM.COM route answers again for the same reference number and request", async () => {
-    const { token, api, sub } = await setup(w, "tRPC first");
+  it("what the services extended, the CRM.COM route answers again for the same reference number and request", async () => {
+    const { token, api, sub } = await setup(w, "services first");
     const viaTrpc = await api.subscriptions.extendGracePeriod({
       subscriptionIdentifier: { id: sub.locator },
       endGracePeriodOn: "2027-04-10",
       transactionReferenceNumber: "TRN-FROM-TRPC",
-      udfString2: "from tRPC",
+      udfString2: "from the services",
     });
     const res = await w.request(PATH, {
       method: "POST",
@@ -327,7 +327,7 @@ describe("an immediate extension", () => {
         subscription_identifier: { id: sub.locator },
         end_grace_period_on: "2027-04-10",
         transaction_reference_number: "TRN-FROM-TRPC",
-        udf_string_2: "from tRPC",
+        udf_string_2: "from the services",
       },
     });
     expect(res.status, res.text).toBe(200);
@@ -392,7 +392,7 @@ describe("a scheduled extension", () => {
     });
     const locator = (res.json.data as Json).locator;
 
-    // tRPC sees it scheduled, and the subscription unchanged.
+    // The services see it scheduled, and the subscription unchanged.
     expect((await api.subscriptions.listActions({ status: "scheduled" })).items.map((a) => a.locator)).toEqual([
       locator,
     ]);

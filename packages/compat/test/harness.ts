@@ -1,4 +1,3 @@
-import { createCaller } from "@holdfast/api";
 import { schema } from "@holdfast/db";
 import { createTestDatabase } from "@holdfast/db/testing";
 import { ALL_PERMISSIONS, type Permission } from "@holdfast/domain";
@@ -11,11 +10,12 @@ import {
   newTenantLocator,
 } from "@holdfast/services";
 import { createCompatApp } from "../src/app.ts";
+import { servicesApi } from "./services-api.ts";
 
 /**
  * A compatibility-route world on a fresh real database: the Hono app answers
  * `request(path, init)` in process (the same app the server mounts), and
- * `trpc(token)` is the real tRPC router for cross-checks.
+ * `api(token)` calls the same use cases directly, for set-up and cross-checks.
  */
 export async function createCompatWorld(opts: { now?: string } = {}) {
   const t = await createTestDatabase({ max: 20 });
@@ -36,13 +36,10 @@ export async function createCompatWorld(opts: { now?: string } = {}) {
     const list = typeof grants === "string" ? [{ tenantId: grants, permissions: ALL_PERMISSIONS }] : grants;
     return (await createApiToken(t.db, { name: "compat test", grants: list })).secret;
   }
-  async function trpc(secret: string) {
-    return createCaller({
-      db: t.db,
-      clock,
-      principal: await authenticate(t.db, secret, clock.now()),
-      requestId: "test",
-    });
+  async function api(secret: string) {
+    const principal = await authenticate(t.db, secret, clock.now());
+    if (!principal) throw new Error("the token does not authenticate");
+    return servicesApi({ db: t.db, clock }, principal);
   }
   /** An HTTP request to the compatibility app; body objects are sent as JSON, strings as they are. */
   async function request(
@@ -66,7 +63,7 @@ export async function createCompatWorld(opts: { now?: string } = {}) {
     }
     return { status: res.status, json: json as Record<string, unknown>, text, headers: res.headers };
   }
-  return { db: t.db, url: t.url, clock, app, tenant, account, token, trpc, request, close: t.close };
+  return { db: t.db, url: t.url, clock, app, tenant, account, token, api, request, close: t.close };
 }
 
 export type CompatWorld = Awaited<ReturnType<typeof createCompatWorld>>;

@@ -2,7 +2,7 @@
  * A client that only knows Mews' documented shapes runs the whole billing
  * automations flow: add a batch, page through getAll with Limitation
  * Count/Cursor, update, updateAssignments (add, update and remove in one
- * call), delete. What it writes, tRPC reads, and what tRPC writes, it reads;
+ * call), delete. What it writes, the services read, and what the services write, it reads;
  * every write leaves an audit event naming its token. Portfolio tokens name
  * their enterprise with EnterpriseId on writes and read across enterprises on
  * getAll. An Idempotency-Key header makes a retried write safe.
@@ -137,8 +137,8 @@ function asOurs(m: Json) {
   };
 }
 
-/** tRPC's automation as Mews shows it: no version or update time, the creation time to the second. */
-function trpcAsMewsSees(a: AutomationOutput) {
+/** Our automation as Mews shows it: no version or update time, the creation time to the second. */
+function oursAsMewsSees(a: AutomationOutput) {
   const { version: _v, updatedUtc: _u, ...rest } = a;
   return { ...rest, createdUtc: `${a.createdUtc.slice(0, 19)}Z` };
 }
@@ -307,7 +307,7 @@ describe("a Mews client's whole flow", () => {
     expect(automations(rest).map((a) => a.Name)).toEqual(["Company A and B", "Company A, monthly", "Conditions"]);
 
     // Every write is in the audit trail, by this token.
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     const history = await api.audit.history({ entityType: "automation", entityId: first.Id });
     expect(history.map((e) => e.action)).toEqual(["create", "update", "updateAssignments", "updateAssignments"]);
     expect(new Set(history.map((e) => e.actorType))).toEqual(new Set(["token"]));
@@ -316,11 +316,11 @@ describe("a Mews client's whole flow", () => {
   });
 });
 
-describe("Mews and tRPC see the same data", () => {
-  it("what Mews adds and changes, tRPC reads as it is", async () => {
+describe("Mews and the services see the same data", () => {
+  it("what Mews adds and changes, the services read as it is", async () => {
     const tenantId = await w.tenant("Mews writes");
     const token = await w.token(tenantId);
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     const [created] = automations(
       await ok("add", token, {
         BillingAutomations: [
@@ -340,7 +340,7 @@ describe("Mews and tRPC see the same data", () => {
     );
     if (!created) throw new Error("nothing added");
     let seen = await api.automations.getAll({ limitation: { count: 10 } });
-    expect(seen.automations.map(trpcAsMewsSees)).toEqual([asOurs(created)]);
+    expect(seen.automations.map(oursAsMewsSees)).toEqual([asOurs(created)]);
 
     const [updated] = automations(
       await ok("update", token, {
@@ -348,7 +348,7 @@ describe("Mews and tRPC see the same data", () => {
       }),
     );
     seen = await api.automations.getAll({ limitation: { count: 10 } });
-    expect(seen.automations.map(trpcAsMewsSees)).toEqual([asOurs(updated as Json)]);
+    expect(seen.automations.map(oursAsMewsSees)).toEqual([asOurs(updated as Json)]);
     expect(seen.automations[0]?.prepayment).toBe("Prepaid");
     expect(seen.automations[0]?.version).toBe(2);
 
@@ -356,14 +356,14 @@ describe("Mews and tRPC see the same data", () => {
     expect((await api.automations.getAll({ limitation: { count: 10 } })).automations).toEqual([]);
   });
 
-  it("what tRPC adds and changes, Mews reads as it is", async () => {
-    const tenantId = await w.tenant("tRPC writes");
+  it("what the services add and changes, Mews reads as it is", async () => {
+    const tenantId = await w.tenant("services write");
     const token = await w.token(tenantId);
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     const { automations: created } = await api.automations.add({
       automations: [
         {
-          name: "written by tRPC",
+          name: "written by the services",
           description: "through the typed client",
           companies: [{ companyId: COMPANY_A, relations: { partnerCompany: false, travelAgency: true } }],
           prepayment: "Prepaid",
@@ -392,7 +392,7 @@ describe("Mews and tRPC see the same data", () => {
     const [ours] = created;
     if (!ours) throw new Error("nothing added");
     let page = await ok("getAll", token, { Limitation: { Count: 10 } });
-    expect(automations(page).map(asOurs)).toEqual([trpcAsMewsSees(ours)]);
+    expect(automations(page).map(asOurs)).toEqual([oursAsMewsSees(ours)]);
 
     const assignmentId = ours.assignments[0]?.id ?? "";
     const changed = await api.automations.updateAssignments({
@@ -400,7 +400,7 @@ describe("Mews and tRPC see the same data", () => {
       assignmentsToUpdate: [{ id: assignmentId, productIds: [PRODUCT] }],
     });
     page = await ok("getAll", token, { BillingAutomationIds: [ours.id], Limitation: { Count: 1 } });
-    expect(automations(page).map(asOurs)).toEqual([trpcAsMewsSees(changed)]);
+    expect(automations(page).map(asOurs)).toEqual([oursAsMewsSees(changed)]);
     expect(automations(page)[0]?.Assignments[0]?.ProductIds).toEqual([PRODUCT]);
 
     await api.automations.delete({ automationIds: [ours.id] });

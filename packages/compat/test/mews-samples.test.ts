@@ -425,8 +425,8 @@ describe("seed 001 samples, sent as they are", () => {
 
   it("updateAssignments: the sample sets the flags and ProductIds it wraps and answers the documented shape", async () => {
     const assignmentId = first.Assignments[0]?.Id ?? "";
-    // Move the assignment away from the sample's values through tRPC, so the sample visibly puts them back.
-    const api = await w.trpc(token);
+    // Move the assignment away from the sample's values through the services, so the sample visibly puts them back.
+    const api = await w.api(token);
     await api.automations.updateAssignments({
       automationId: first.Id,
       assignmentsToUpdate: [
@@ -468,7 +468,7 @@ describe("seed 001 samples, sent as they are", () => {
     });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({});
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect((await api.automations.getAll({ limitation: { count: 10 } })).automations).toEqual([]);
   });
 

@@ -30,7 +30,7 @@ beforeAll(async () => {
   foreignTenant = await w.tenant("ORMB foreign");
   token = await w.token(tenant);
   const account = (await w.account(tenant, "Entity", "0122334455")).locator;
-  const api = await w.trpc(token);
+  const api = await w.api(token);
   const created = await api.holds.create({
     accountLocator: account,
     targets: [{ process: "invoicing" }, { process: "funding" }],
@@ -41,7 +41,7 @@ beforeAll(async () => {
   const foreignAccount = (await w.account(foreignTenant, "Foreign", "0122334455")).locator;
   foreignHold = (
     await (
-      await w.trpc(foreignToken)
+      await w.api(foreignToken)
     ).holds.create({ accountLocator: foreignAccount, targets: [{ process: "invoicing" }] })
   ).locator;
 });
@@ -78,7 +78,7 @@ function failure(res: { status: number; json: unknown }, route: Route, status: n
 }
 
 async function unchanged() {
-  const api = await w.trpc(token);
+  const api = await w.api(token);
   const now = await api.holds.get({ locator: hold.locator });
   expect(now.version).toBe(hold.version);
   expect((await api.holds.list({ limit: 500 })).items).toHaveLength(1);

@@ -13,7 +13,7 @@ import { type CompatWorld, createCompatWorld } from "./harness.ts";
  * own samples sent as they are (not JSON: repeated keys, missing and trailing
  * commas, no-break spaces), an amend that succeeds and one that fails with
  * the exact message, create and read in the same envelope style, and the
- * same holds seen through tRPC both ways.
+ * same holds seen through the services both ways.
  *
  * The samples date from January 2022, so this world's business date is
  * 2022-01-10: their dates lie ahead, as a live client's would.
@@ -46,9 +46,9 @@ async function newEntity() {
 const post = (route: string, body: unknown, headers?: Record<string, string>) =>
   w.request(`/ormb/hold-requests/${route}`, { method: "POST", token, body, headers });
 
-/** An active hold as an ORMB hold request starts: BILL and FNDG, through tRPC. */
+/** An active hold as an ORMB hold request starts: BILL and FNDG, through the services. */
 async function activeHold(accountLocator: string, overrides: Record<string, unknown> = {}, as = token) {
-  const api = await w.trpc(as);
+  const api = await w.api(as);
   const created = await api.holds.create({
     accountLocator,
     endDate: "2022-02-28",
@@ -93,7 +93,7 @@ describe("the seed's update sample, sent as it is", () => {
     );
 
     // And the hold is amended: end dates, comments, the characteristic Update and Delete.
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     const amended = await api.holds.get({ locator: hold.locator });
     expect(amended).toMatchObject({
       holdState: "active",
@@ -161,7 +161,7 @@ describe("the seed's update sample, sent as it is", () => {
     const other = await w.tenant("ORMB failure tenant");
     const otherToken = await w.token(other);
     const failureEntity = (await w.account(other, "Failure entity", "1133224455")).locator;
-    const api = await w.trpc(otherToken);
+    const api = await w.api(otherToken);
     // The hold request was active once and is no longer.
     const hold = await activeHold(
       failureEntity,
@@ -225,7 +225,7 @@ describe("amend: a success and the failures an ORMB client meets", () => {
         characteristics: { action: "Update", characteristicType: "INVOICE_TYPE", characteristicValue: "CMR" },
       },
     });
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect(await api.holds.get({ locator: hold.locator })).toMatchObject({
       endDate: "2022-03-31",
       targets: [
@@ -251,7 +251,7 @@ describe("amend: a success and the failures an ORMB client meets", () => {
       requestProcessStatus: "Success",
       entityEndDate: "2022-02-20",
     });
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect((await api.holds.get({ locator: hold.locator })).endDate).toBe("2022-02-20");
   });
 
@@ -261,7 +261,7 @@ describe("amend: a success and the failures an ORMB client meets", () => {
     ["released", ["validate", "activate", "release"]],
     ["discarded", ["discard"]],
   ])("a %s hold: Failure with exactly the ORMB message", async (_state, moves) => {
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     const e = await newEntity();
     const created = await api.holds.create({
       accountLocator: e.locator,
@@ -294,7 +294,7 @@ describe("amend: a success and the failures an ORMB client meets", () => {
         issues: [{ path: "entityId", rule: "entity_mismatch", message: expect.any(String) }],
       });
     }
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect((await api.holds.get({ locator: hold.locator })).version).toBe(hold.version);
   });
 
@@ -330,7 +330,7 @@ describe("amend: a success and the failures an ORMB client meets", () => {
     expect(body?.errormsg).toBe(
       "holdEndDate: end date 2022-01-05 is before today (2022-01-10); holdProcessData[BILL]: the target's dates must lie inside the hold's dates; holdProcessData[FNDG]: the target's dates must lie inside the hold's dates",
     );
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect(await api.holds.get({ locator: hold.locator })).toMatchObject({
       version: hold.version,
       endDate: "2022-02-28",
@@ -377,7 +377,7 @@ describe("amend: a success and the failures an ORMB client meets", () => {
       ],
     });
     expect(res.json).toEqual({ UpdateHoldRequest: { requestProcessStatus: "Success", holdRequestId: hold.locator } });
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect((await api.holds.get({ locator: hold.locator })).characteristics.map((c) => c.type)).toEqual([
       "INVOICE_HOLD_REASON",
     ]);
@@ -439,7 +439,7 @@ describe("create: an active hold request in one call", () => {
       },
     });
     const locator = body.holdRequestId as string;
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect(await api.holds.get({ locator })).toMatchObject({
       accountLocator: account,
       holdState: "active",
@@ -543,7 +543,7 @@ describe("create: an active hold request in one call", () => {
   });
 
   it("an entityId that is no account of the tenant: Failure, nothing created", async () => {
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     const before = (await api.holds.list({ limit: 500 })).items.length;
     const res = await post("create", {
       CreateHoldRequest: { entityId: "NOPE-1", holdProcessData: { holdProcess: "BILL" } },
@@ -585,7 +585,7 @@ describe("concurrency", () => {
     expect((a.json as Envelope).CreateHoldRequest?.holdRequestId).toBe(
       (b.json as Envelope).CreateHoldRequest?.holdRequestId,
     );
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect((await api.holds.listByAccount({ accountLocator: e.locator })).items).toHaveLength(1);
   });
 
@@ -604,15 +604,15 @@ describe("concurrency", () => {
     for (const b of bodies.filter((x) => x.requestProcessStatus === "Failure")) {
       expect(b.errormsg).toMatch(/changed by another request|at the same time/);
     }
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     const after = await api.holds.get({ locator: hold.locator });
     expect(after.version).toBe(hold.version + applied.length);
     expect(applied.map((b) => b.holdComments)).toContain(after.comments);
   });
 });
 
-describe("read, and the same holds through tRPC both ways", () => {
-  it("created through ORMB, read through tRPC; created through tRPC, read and amended through ORMB", async () => {
+describe("read, and the same holds through the services both ways", () => {
+  it("created through ORMB, read through the services; created through the services, read and amended through ORMB", async () => {
     (await w.account(tenant, "Read entity", "READ-1")).locator;
     const created = await post("create", {
       CreateHoldRequest: {
@@ -622,7 +622,7 @@ describe("read, and the same holds through tRPC both ways", () => {
       },
     });
     const locator = (created.json as Envelope).CreateHoldRequest?.holdRequestId as string;
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect(await api.holds.get({ locator })).toMatchObject({
       holdState: "active",
       endDate: "2022-05-31",

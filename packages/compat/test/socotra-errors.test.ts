@@ -101,7 +101,7 @@ async function holdIn(state: "draft" | "validated" | "active" | "released" | "di
 }
 
 async function countHolds() {
-  const api = await w.trpc(token);
+  const api = await w.api(token);
   return (await api.holds.list({ limit: 500 })).items.length;
 }
 
@@ -245,7 +245,7 @@ describe("400: bad bodies name the field and the rule, and change nothing", () =
     const locator = await holdIn("draft");
     const res = await w.request(`/billing/${tenant}/holds/${locator}`, { method: "PATCH", token, body });
     expect(expectError(res, 400, "BAD_REQUEST").issues).toMatchObject([{ path, rule }]);
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect((await api.holds.get({ locator })).version).toBe(1);
   });
 
@@ -352,7 +352,7 @@ describe("403: the permission each route needs (holds read, list, write)", () =>
         (await w.request(`/billing/${tenant}/holds/${locator}/${m}`, { method: "PATCH", token: readOnly })).status,
       ).toBe(403);
     }
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect(await api.holds.get({ locator })).toMatchObject({ holdState: "draft", version: 1 });
   });
 });
@@ -376,7 +376,7 @@ describe("404: unknown and foreign answer alike", () => {
       expectError(res, 404, "NOT_FOUND", `hold ${foreignHold} was not found`);
       expect(res.status).toBe(unknown.status);
     }
-    const api = await w.trpc(foreignToken);
+    const api = await w.api(foreignToken);
     expect(await api.holds.get({ locator: foreignHold })).toMatchObject({ holdState: "draft", version: 1 });
   });
 
@@ -475,7 +475,7 @@ describe("409: a move the state does not allow names the state and the allowed m
     const error = expectError(res, 409, "INVALID_TRANSITION");
     expect(error.message).toBe(message);
     expect(error.issues).toEqual([]);
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect((await api.holds.get({ locator })).holdState).toBe(state);
   });
 
@@ -525,7 +525,7 @@ describe("the clock moves: 412 on an activation whose re-check fails, 409 on rel
     } finally {
       w.clock.set("2027-03-10T12:00:00Z");
     }
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect((await api.holds.get({ locator })).holdState).toBe("validated");
   });
 

@@ -5,7 +5,7 @@ import { type CompatWorld, createCompatWorld } from "./harness.ts";
  * Socotra's Billing Holds API (seeds/000) as a Socotra client uses it: the
  * seed's request shapes, HoldResponse and HoldListResponse exactly, the whole
  * lifecycle, the list's state/offset/count/extended, and the same data seen
- * through tRPC both ways, with its audit trail and idempotency.
+ * through the services both ways, with its audit trail and idempotency.
  */
 
 const HOLD_KEYS = ["locator", "accountLocator", "holdState", "targetType", "createdAt", "updatedAt"];
@@ -66,7 +66,7 @@ describe("HoldResponse and the lifecycle", () => {
       validationResult: { success: true },
     });
     // In effect for the account: the one question other services ask.
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect(await api.holds.effect({ accountLocator, process: "invoicing" })).toMatchObject({
       held: true,
       holdLocators: [locator],
@@ -114,7 +114,7 @@ describe("HoldResponse and the lifecycle", () => {
       },
     });
     // Fixing it (an update clears the stale result) lets it validate.
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     await api.holds.update({ locator, startDate: null, endDate: null });
     const fixed = await ok("GET", `/${locator}`);
     expect(fixed).not.toHaveProperty("validationResult");
@@ -144,7 +144,7 @@ describe("HoldResponse and the lifecycle", () => {
     // An empty body (or none) changes nothing but is still an update.
     expect(await ok("PATCH", `/${locator}`, {})).toMatchObject({ accountLocator: first, targetType: "invoicing" });
     expect(await ok("PATCH", `/${locator}`)).toMatchObject({ accountLocator: first, targetType: "invoicing" });
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     const seen = await api.holds.get({ locator });
     expect(seen.targets).toEqual([{ process: "invoicing", startDate: null, endDate: null }]);
     expect(seen.version).toBe(6);
@@ -172,7 +172,7 @@ describe("HoldResponse and the lifecycle", () => {
     expect(await ok("PATCH", `/${locator}/validate`, { anything: 1 })).toMatchObject({ holdState: "validated" });
   });
 
-  it("our optional extensions on create: startDate, endDate, comments (seen through tRPC)", async () => {
+  it("our optional extensions on create: startDate, endDate, comments (seen through the services)", async () => {
     const { locator } = await ok("POST", "", {
       accountLocator: await newAccount(),
       targetType: "delinquency",
@@ -180,7 +180,7 @@ describe("HoldResponse and the lifecycle", () => {
       endDate: "2027-04-15",
       comments: "card expired",
     });
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     expect(await api.holds.get({ locator })).toMatchObject({
       startDate: "2027-03-15",
       endDate: "2027-04-15",
@@ -267,8 +267,8 @@ describe("HoldListResponse: state, offset, count, extended, listCompleted", () =
     for (const item of plain.items) expect(item).not.toHaveProperty("validationResult");
   });
 
-  it("tRPC's holds.listByAccount sees the same page", async () => {
-    const api = await w.trpc(token);
+  it("holds.listByAccount (the service) sees the same page", async () => {
+    const api = await w.api(token);
     const viaTrpc = await api.holds.listByAccount({ accountLocator, offset: 2, count: 3 });
     const viaSocotra = await list("?offset=2&count=3");
     expect(viaSocotra.listCompleted).toBe(viaTrpc.listCompleted);
@@ -276,11 +276,11 @@ describe("HoldListResponse: state, offset, count, extended, listCompleted", () =
   });
 });
 
-describe("the same data as tRPC, both ways", () => {
-  it("created through Socotra, read and moved through tRPC, read back through Socotra", async () => {
+describe("the same data as the services, both ways", () => {
+  it("created through Socotra, read and moved through the services, read back through Socotra", async () => {
     const accountLocator = await newAccount();
     const created = await ok("POST", "", { accountLocator, targetType: "delinquency" });
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     const seen = await api.holds.get({ locator: created.locator });
     expect(seen).toMatchObject({
       locator: created.locator,
@@ -300,9 +300,9 @@ describe("the same data as tRPC, both ways", () => {
     });
   });
 
-  it("created through tRPC, read and moved through Socotra, read back through tRPC", async () => {
+  it("created through the services, read and moved through Socotra, read back through the services", async () => {
     const accountLocator = await newAccount();
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     const created = await api.holds.create({ accountLocator, targets: [{ process: "invoicing" }] });
     expect(await ok("GET", `/${created.locator}`)).toEqual({
       locator: created.locator,
@@ -319,7 +319,7 @@ describe("the same data as tRPC, both ways", () => {
 
   it("a hold of several processes (an ORMB hold request) shows the Socotra process it holds, or null", async () => {
     const accountLocator = await newAccount();
-    const api = await w.trpc(token);
+    const api = await w.api(token);
     const both = await api.holds.create({
       accountLocator,
       targets: [{ process: "funding" }, { process: "delinquency" }],

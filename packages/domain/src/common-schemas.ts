@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isBusinessDate } from "./dates.ts";
+import { ruleCheck } from "./rule-issues.ts";
 
 export const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -7,9 +8,12 @@ export const zLocator = z.string().regex(ULID_RE, { error: "must be a ULID (26 c
 /** UUIDs compare case-insensitively; kept in lower case, as PostgreSQL returns them. */
 export const zTenantLocator = z.uuid({ error: "must be a UUID" }).transform((s) => s.toLowerCase());
 /** Business dates from 1900 to 9999 (PostgreSQL stores no year 0, and billing has no use for it). */
-export const zBusinessDate = z.string().refine((v) => isBusinessDate(v) && v >= "1900-01-01", {
-  error: "calendar_date: must be a calendar date written YYYY-MM-DD, from 1900-01-01",
-});
+export const zBusinessDate = z
+  .string()
+  .refine(
+    (v) => isBusinessDate(v) && v >= "1900-01-01",
+    ruleCheck("calendar_date", "must be a calendar date written YYYY-MM-DD, from 1900-01-01"),
+  );
 export const zIdempotencyKey = z
   .string()
   .min(1)
@@ -24,8 +28,8 @@ export const zText = (max: number) =>
   z
     .string()
     .max(max, { error: `must be at most ${max} characters` })
-    .refine((s) => !s.includes("\u0000"), { error: "no_nul: must not contain the NUL character (U+0000)" })
-    .refine((s) => s.isWellFormed(), { error: "well_formed_unicode: must not contain a lone UTF-16 surrogate" });
+    .refine((s) => !s.includes("\u0000"), ruleCheck("no_nul", "must not contain the NUL character (U+0000)"))
+    .refine((s) => s.isWellFormed(), ruleCheck("well_formed_unicode", "must not contain a lone UTF-16 surrogate"));
 
 /** Fields every tenant-scoped call may send. */
 export const zScope = {

@@ -14,6 +14,8 @@ export const APP_ERROR_CODES = [
   "HOLD_ENDED",
   "HOLD_INVALID",
   "IDEMPOTENCY_KEY_REUSED",
+  "PAYLOAD_TOO_LARGE",
+  "METHOD_NOT_ALLOWED",
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 

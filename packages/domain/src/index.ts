@@ -8,5 +8,6 @@ export * from "./dates.ts";
 export * from "./errors.ts";
 export * from "./holds/hold.ts";
 export * from "./holds/schemas.ts";
+export * from "./rule-issues.ts";
 export * from "./subscriptions/schemas.ts";
 export * from "./subscriptions/subscription.ts";

@@ -1,5 +1,4 @@
 import type { ReactNode } from "react";
-import { issueMessage } from "../forms/issue-paths.ts";
 import { isApiError } from "../trpc.ts";
 
 interface Issue {
@@ -32,7 +31,7 @@ export function ErrorBanner({
         <ul>
           {listed.map((i) => (
             <li key={`${i.path}:${i.rule}`}>
-              <code>{i.path}</code> {issueMessage(i.message)}
+              <code>{i.path}</code> {i.message}
             </li>
           ))}
         </ul>

@@ -1,6 +1,5 @@
 import { createContext, useContext } from "react";
 import { type FieldErrors, get } from "react-hook-form";
-import { issueMessage } from "../forms/issue-paths.ts";
 
 /** Issues the server reported, keyed by form field name. */
 export const ServerIssuesContext = createContext<Record<string, string[]>>({});
@@ -15,7 +14,7 @@ export function useFieldMessages(errors: FieldErrors, name: string): string[] {
   const client = get(errors, name) as { message?: unknown; root?: { message?: unknown } } | undefined;
   const own = typeof client?.message === "string" ? client.message : undefined;
   const root = typeof client?.root?.message === "string" ? client.root.message : undefined;
-  const messages = [own, root].filter((m): m is string => !!m).map(issueMessage);
+  const messages = [own, root].filter((m): m is string => !!m);
   return [...messages, ...server];
 }
 

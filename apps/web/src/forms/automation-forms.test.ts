@@ -1,4 +1,4 @@
-import type { AutomationOutput } from "@holdfast/domain";
+import { type AutomationOutput, issueRule } from "@holdfast/domain";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { describe, expect, it } from "vitest";
 import { planAutomationEdit, serverIssueName } from "./automation-edit.ts";
@@ -359,8 +359,8 @@ describe("the routing preview form, checked by previewRouteInput", () => {
       reservation: { ...d.reservation, id: RATE, ownerId: RATE_2, companyId: COMPANY },
     };
     const refused = routePreviewForm.safeParse(v);
-    expect(refused.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
-      ["reservation.companyRelation", "company_relation: companyId and companyRelation go together"],
+    expect(refused.error?.issues.map((i) => [i.path.join("."), issueRule(i), i.message])).toEqual([
+      ["reservation.companyRelation", "company_relation", "companyId and companyRelation go together"],
     ]);
     const ok = routePreviewForm.parse({ ...v, reservation: { ...v.reservation, companyRelation: "partnerCompany" } });
     expect(ok).toEqual({

@@ -10,6 +10,7 @@ import {
   type AutomationOutput,
   type BillAggregationType,
   type ConsumptionPeriod,
+  issueRule,
   type Prepayment,
   type RoutedItemTypes,
   type TriggerType,
@@ -18,7 +19,6 @@ import {
 } from "@holdfast/domain";
 import type { FieldErrors } from "react-hook-form";
 import { z } from "zod";
-import { issueMessage } from "./issue-paths.ts";
 
 export type AutomationInputValues = z.input<typeof zAutomationInput>;
 export type AutomationInputData = z.output<typeof zAutomationInput>;
@@ -204,22 +204,20 @@ export interface FormIssue {
   name: string;
   /** The zod issue code: `custom` for the domain's rules, another for a shape check. */
   code: z.core.$ZodIssue["code"];
-  /** The domain rule for cross-field and rule checks ("rule: message" issues); null for shape checks. */
+  /** The domain rule for cross-field and rule checks (named in the issue's params); null for shape checks. */
   rule: string | null;
   message: string;
 }
-
-const RULE_MESSAGE = /^([a-z_]+): ([\s\S]*)$/;
 
 /**
  * Zod's path for a form name. An id in a GUID list is reported on the list's
  * text area, naming which item is wrong.
  */
-function placeZodIssue({ code, path, message }: z.core.$ZodIssue, input: AutomationInputValues): FormIssue {
+function placeZodIssue(zi: z.core.$ZodIssue, input: AutomationInputValues): FormIssue {
+  const { code, path, message } = zi;
   const segments = path.map((s) => (typeof s === "number" ? s : String(s)));
-  const custom = RULE_MESSAGE.exec(message);
-  const rule = custom?.[1] ?? null;
-  let text = custom?.[2] ?? message;
+  const rule = issueRule(zi) ?? null;
+  let text = message;
   const [list, row, field, item] = segments;
   if (
     list === "assignments" &&
@@ -369,13 +367,12 @@ function valueAt(values: unknown, segments: readonly string[]): unknown {
   return node;
 }
 
-/** One message per issue, without its rule prefix. */
+/** One message per issue. */
 export function messagesByName(issues: readonly Pick<FormIssue, "name" | "message">[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const i of issues) {
     const prior = out.get(i.name);
-    const text = issueMessage(i.message);
-    out.set(i.name, prior ? `${prior} ${text}` : text);
+    out.set(i.name, prior ? `${prior} ${i.message}` : i.message);
   }
   return out;
 }

@@ -57,7 +57,7 @@ describe("the create form's schema (createHoldInput behind form values)", () => 
           { process: "funding", startDate: "", endDate: "" },
         ],
       },
-      "targets.1.process: duplicate_target: funding is targeted twice",
+      "targets.1.process: funding is targeted twice",
     ],
   ])("refuses %s at its field", (_name, change, issue) => {
     expect(issuesOf(holdForm.safeParse({ ...base, ...change }))).toEqual([issue]);

@@ -16,6 +16,7 @@ import {
   HOLD_PROCESSES,
   type HoldFacts,
   type HoldOutput,
+  ruleIssue,
   zHoldProcess,
   zLocator,
 } from "@holdfast/domain";
@@ -34,7 +35,7 @@ function addDomainProblems(hold: HoldFacts, ctx: z.RefinementCtx, unchanged?: Ho
   const result = checkHold(hold, NEUTRAL_CONTEXT, unchanged ? { unchanged } : {});
   for (const p of result.problems) {
     if (REPORTED_BY_SCHEMA.has(p.rule)) continue;
-    ctx.addIssue({ code: "custom", path: issuePathSegments(p.path), message: p.message });
+    ruleIssue(ctx, { path: issuePathSegments(p.path), rule: p.rule, message: p.message });
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { issueMessage, issuePathSegments, placeIssues, toFieldName } from "./issue-paths.ts";
+import { issuePathSegments, placeIssues, toFieldName } from "./issue-paths.ts";
 
 describe("server issue paths become form field names", () => {
   it.each([
@@ -12,11 +12,6 @@ describe("server issue paths become form field names", () => {
   ])("%s", (path, segments, name) => {
     expect(issuePathSegments(path)).toEqual(segments);
     expect(toFieldName(path)).toBe(name);
-  });
-
-  it("strips the rule prefix custom zod issues carry", () => {
-    expect(issueMessage("duplicate_target: invoicing is targeted twice")).toBe("invoicing is targeted twice");
-    expect(issueMessage("must be a ULID")).toBe("must be a ULID");
   });
 
   it("places issues beside known fields and leaves the rest for the top of the form", () => {

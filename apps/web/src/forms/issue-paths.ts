@@ -17,11 +17,6 @@ export function toFieldName(path: string): string {
   return issuePathSegments(path).join(".");
 }
 
-/** Custom zod issues carry their rule as a `rule_name: message` prefix (see the API's flattenZodError). */
-export function issueMessage(message: string): string {
-  return message.replace(/^[a-z_]+: /, "");
-}
-
 export interface FieldIssue {
   path: string;
   rule: string;
@@ -43,7 +38,7 @@ export function placeIssues(
   for (const issue of issues) {
     const name = toFieldName(issue.path);
     const slot = name ? slotFor(name) : null;
-    if (slot) byField[slot] = [...(byField[slot] ?? []), issueMessage(issue.message)];
+    if (slot) byField[slot] = [...(byField[slot] ?? []), issue.message];
     else unplaced.push(issue);
   }
   return { byField, unplaced };

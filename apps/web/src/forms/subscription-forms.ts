@@ -15,6 +15,7 @@ import {
   createSubscriptionInput,
   extendGracePeriodInput,
   type InvoiceOutput,
+  issueRule,
   PAYMENT_MODELS,
   type PaymentModel,
   recordPaymentInput,
@@ -22,7 +23,7 @@ import {
 } from "@holdfast/domain";
 import { z } from "zod";
 import { minorToMajorInput, parseMajorUnits } from "../money.ts";
-import { issueMessage, toFieldName } from "./issue-paths.ts";
+import { toFieldName } from "./issue-paths.ts";
 
 type Ctx = z.RefinementCtx;
 
@@ -32,8 +33,8 @@ interface CheckOptions {
   /** Fields whose emptiness is better said as "required" than by the schema's own words. */
   whenEmpty?: Record<string, string>;
   values: Record<string, unknown>;
-  /** Issues the form reports better itself (by field and message). */
-  skip?: (field: string, message: string) => boolean;
+  /** Issues the form reports better itself (by field and rule). */
+  skip?: (field: string, rule: string | undefined) => boolean;
 }
 
 /**
@@ -52,8 +53,8 @@ function checkWith<S extends z.ZodType>(
   for (const issue of result.error.issues) {
     const field = opts.fieldOf(issue.path.map(String).join("."));
     const empty = opts.values[field] === "";
-    const message = empty && opts.whenEmpty?.[field] ? opts.whenEmpty[field] : issueMessage(issue.message);
-    if (opts.skip?.(field, issue.message)) continue;
+    const message = empty && opts.whenEmpty?.[field] ? opts.whenEmpty[field] : issue.message;
+    if (opts.skip?.(field, issueRule(issue))) continue;
     // One message per field: an empty date fails two refinements with the same words.
     if (seen.has(`${field}\u0000${message}`)) continue;
     seen.add(`${field}\u0000${message}`);
@@ -281,7 +282,7 @@ export function extendForm(sub: Pick<SubscriptionOutput, "locator"> & Grace) {
       fieldOf: (path) => extendFieldFor(path, v.endBy),
       values: v,
       // Said above, in the person's terms.
-      skip: (_field, message) => message.startsWith("exactly_one_end"),
+      skip: (_field, rule) => rule === "exactly_one_end",
     });
     if (!parsed) return z.NEVER;
 

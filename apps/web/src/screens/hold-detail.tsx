@@ -7,7 +7,6 @@ import { ErrorBanner } from "../components/error-banner.tsx";
 import { HistoryTimeline, StateTransition, useActorNames } from "../components/history-timeline.tsx";
 import { ScheduleBadge, StateBadge } from "../components/state-badge.tsx";
 import { formatDate, formatInstant, processLabel } from "../format.ts";
-import { issueMessage } from "../forms/issue-paths.ts";
 import { useCan, useScope } from "../session.tsx";
 import { type ApiError, useTRPC } from "../trpc.ts";
 
@@ -272,7 +271,7 @@ function ValidationPanel({ hold }: { hold: HoldOutput }) {
       <ul data-testid="validation-problems">
         {result.problems.map((p) => (
           <li key={`${p.path}:${p.rule}`}>
-            <code>{p.path}</code> {issueMessage(p.message)} <span className="muted">({p.rule})</span>
+            <code>{p.path}</code> {p.message} <span className="muted">({p.rule})</span>
           </li>
         ))}
       </ul>

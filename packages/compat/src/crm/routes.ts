@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { CompatEnv } from "../app.ts";
 import { type CompatDeps, principalFrom, serviceFor } from "../context.ts";
-import { toHttpProblem } from "../http-errors.ts";
+import { type HttpErrorCode, toHttpProblem } from "../http-errors.ts";
 import { type CrmIssue, FIELDS_SET_NAMES, toCrmData, toCrmField, toExtendInput } from "./params.ts";
 
 /**
@@ -120,7 +120,7 @@ const NOT_FOUND_FIELD: Record<string, string> = {
 class CrmFailure extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: HttpErrorCode,
     readonly issues: CrmIssue[],
     message?: string,
   ) {
@@ -131,7 +131,7 @@ class CrmFailure extends Error {
 const describeIssues = (issues: CrmIssue[]) =>
   issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join("; ");
 
-function failure(code: string, message: string, issues: CrmIssue[]) {
+function failure(code: HttpErrorCode, message: string, issues: CrmIssue[]) {
   return { status: { code, message, description: issues }, data: null };
 }
 

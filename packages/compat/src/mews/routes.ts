@@ -25,7 +25,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import type { CompatEnv } from "../app.ts";
 import { type CompatDeps, portfolioFor, principalFrom, serviceFor } from "../context.ts";
-import { toHttpProblem } from "../http-errors.ts";
+import { type HttpErrorCode, toHttpProblem } from "../http-errors.ts";
 import { toMewsAutomation } from "./output.ts";
 import { ENVELOPE_KEYS, isPlainObject, type MewsIssue, REQUESTS, toMewsPath, translate } from "./shape.ts";
 
@@ -219,7 +219,7 @@ type Operation = keyof typeof REQUESTS;
 class MewsFailure extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: HttpErrorCode,
     readonly issues: MewsIssue[],
     message?: string,
   ) {
@@ -230,7 +230,7 @@ class MewsFailure extends Error {
 const describeIssues = (issues: MewsIssue[]) =>
   issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
 
-function errorBody(c: Context<CompatEnv>, code: string, message: string, issues: MewsIssue[]) {
+function errorBody(c: Context<CompatEnv>, code: HttpErrorCode, message: string, issues: MewsIssue[]) {
   return {
     Message: message,
     RequestId: c.get("requestId"),

@@ -4,6 +4,8 @@ import {
   type HoldOutput,
   type HoldProcess,
   ORMB_PROCESS_CODES,
+  ruleCheck,
+  ruleIssue,
   zBusinessDate,
   zIdempotencyKey,
   zText,
@@ -60,10 +62,10 @@ export type OrmbHoldProcessData = z.infer<typeof zHoldProcessData>;
 const zProcessList = oneOrMany(zHoldProcessData, ORMB_CODES.length).superRefine((list, ctx) => {
   list.forEach((p, i) => {
     if (list.findIndex((o) => o.holdProcess === p.holdProcess) !== i) {
-      ctx.addIssue({
-        code: "custom",
+      ruleIssue(ctx, {
         path: [i, "holdProcess"],
-        message: `duplicate_target: ${p.holdProcess} is named twice`,
+        rule: "duplicate_target",
+        message: `${p.holdProcess} is named twice`,
       });
     }
   });
@@ -107,10 +109,10 @@ export const zCreateHoldRequest = z.strictObject({
   entityEndDate: zBusinessDate.optional(),
   holdProcessData: zProcessList,
   characteristics: oneOrMany(
-    zCharacteristicEntry.refine((c) => c.action === "Update", {
-      error: "update_only: a new hold request can only Update (add) characteristics",
-      path: ["action"],
-    }),
+    zCharacteristicEntry.refine(
+      (c) => c.action === "Update",
+      ruleCheck("update_only", "a new hold request can only Update (add) characteristics", ["action"]),
+    ),
     50,
   ).optional(),
 });

@@ -26,7 +26,7 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { CompatEnv } from "../app.ts";
 import { type CompatDeps, principalFrom, serviceFor } from "../context.ts";
-import { toHttpProblem } from "../http-errors.ts";
+import { type HttpProblem, toHttpProblem } from "../http-errors.ts";
 import { toSocotraHold, toSocotraList, zHoldCreateRequest, zHoldListQuery, zHoldUpdateRequest } from "./shapes.ts";
 
 /**
@@ -82,14 +82,7 @@ const MOVES = {
 
 type Ctx = Context<CompatEnv>;
 
-export interface SocotraError {
-  status: number;
-  code: string;
-  message: string;
-  issues: FieldIssue[];
-}
-
-function errorResponse(c: Ctx, e: SocotraError) {
+function errorResponse(c: Ctx, e: HttpProblem) {
   if (e.status === 401) c.header("WWW-Authenticate", 'Bearer realm="holdfast"');
   return c.json({ error: { status: e.status, code: e.code, message: e.message, issues: e.issues } }, e.status as 400);
 }
@@ -106,12 +99,14 @@ export function socotraRoutes(deps: CompatDeps) {
     bodyLimit({
       maxSize: SOCOTRA_MAX_BODY_BYTES,
       onError: (c) =>
-        errorResponse(c as Ctx, {
-          status: 413,
-          code: "PAYLOAD_TOO_LARGE",
-          message: `the request body is larger than ${SOCOTRA_MAX_BODY_BYTES} bytes`,
-          issues: [{ path: "(body)", rule: "max_size", message: `at most ${SOCOTRA_MAX_BODY_BYTES} bytes` }],
-        }),
+        errorResponse(
+          c as Ctx,
+          toHttpProblem(
+            new AppError("PAYLOAD_TOO_LARGE", `the request body is larger than ${SOCOTRA_MAX_BODY_BYTES} bytes`, {
+              issues: [{ path: "(body)", rule: "max_size", message: `at most ${SOCOTRA_MAX_BODY_BYTES} bytes` }],
+            }),
+          ),
+        ),
     }),
   );
 
@@ -202,19 +197,10 @@ export function socotraRoutes(deps: CompatDeps) {
     const allowed = allowedMethods(c.req.path);
     if (allowed.length) {
       c.header("Allow", allowed.join(", "));
-      return errorResponse(c, {
-        status: 405,
-        code: "METHOD_NOT_ALLOWED",
-        message: `${c.req.method} is not allowed here; allowed: ${allowed.join(", ")}`,
-        issues: [],
-      });
+      const message = `${c.req.method} is not allowed here; allowed: ${allowed.join(", ")}`;
+      return errorResponse(c, toHttpProblem(new AppError("METHOD_NOT_ALLOWED", message)));
     }
-    return errorResponse(c, {
-      status: 404,
-      code: "NOT_FOUND",
-      message: `no route ${c.req.method} ${c.req.path}`,
-      issues: [],
-    });
+    return errorResponse(c, toHttpProblem(new AppError("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`)));
   });
 
   return app;

@@ -1,4 +1,12 @@
-import { type HoldOutput, type ValidationResult, zBusinessDate, zHoldState, zLocator, zText } from "@holdfast/domain";
+import {
+  type HoldOutput,
+  ruleCheck,
+  type ValidationResult,
+  zBusinessDate,
+  zHoldState,
+  zLocator,
+  zText,
+} from "@holdfast/domain";
 import { z } from "zod";
 
 /**
@@ -41,11 +49,11 @@ export type HoldUpdateRequest = z.infer<typeof zHoldUpdateRequest>;
 /** Query parameters arrive as text: whole numbers and true/false only. */
 const zQueryCount = z
   .string()
-  .refine((v) => /^[0-9]{1,9}$/.test(v), { error: "integer: must be a whole number written with digits" })
+  .refine((v) => /^[0-9]{1,9}$/.test(v), ruleCheck("integer", "must be a whole number written with digits"))
   .transform(Number);
 const zQueryBoolean = z
   .string()
-  .refine((v) => v === "true" || v === "false", { error: "boolean: must be true or false" })
+  .refine((v) => v === "true" || v === "false", ruleCheck("boolean", "must be true or false"))
   .transform((v) => v === "true");
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
+import { issueRule } from "../rule-issues.ts";
 import {
   type AccountingCategoryAssignment,
   ASSIGNMENT_TARGET_TYPES,
@@ -120,12 +121,13 @@ function asInput(a: AutomationFields): Record<string, unknown> {
   return { ...a };
 }
 
-type Issue = { path: (string | number)[]; message: string };
+type Issue = { path: (string | number)[]; rule: string; message: string };
 function issuesOf(schema: z.ZodType, input: unknown): Issue[] {
   const r = schema.safeParse(input);
   if (r.success) return [];
   return r.error.issues.map((i) => ({
     path: i.path.map((s) => (typeof s === "symbol" ? String(s) : s)),
+    rule: issueRule(i) ?? i.code,
     message: i.message,
   }));
 }
@@ -537,11 +539,11 @@ describe("target type × aggregation type", () => {
   it.each(cells)("$target × $aggregation", ({ target, aggregation, verdict }) => {
     const a = automation({ assignmentTargetType: target, billAggregationType: aggregation });
     expect(problemsOf(a)).toEqual(verdict === OK ? [] : verdict);
-    // The shared schema gives the same verdict, with "rule: message" issues at the same paths.
+    // The shared schema gives the same verdict, with the same rules at the same paths.
     const issues = issuesOf(zAutomationInput, asInput(a));
     if (verdict === OK) expect(issues).toEqual([]);
     else {
-      const got = issues.map((i) => ({ path: i.path.join("."), rule: i.message.split(":")[0] ?? "" })).sort(byPathRule);
+      const got = issues.map((i) => ({ path: i.path.join("."), rule: i.rule })).sort(byPathRule);
       expect(got).toEqual(verdict);
     }
   });
@@ -600,7 +602,7 @@ describe("checkAutomation reports every problem at once", () => {
     ]);
   });
 
-  it("the schema reports them all too, as 'rule: message' at the rule's path", () => {
+  it("the schema reports them all too, each rule and message at the rule's path", () => {
     const a = automation({
       name: "  ",
       companies: [],
@@ -608,10 +610,10 @@ describe("checkAutomation reports every problem at once", () => {
       assignments: [assignment({ routedItemTypes: NO_FLAGS })],
     });
     const issues = issuesOf(zAutomationInput, asInput(a));
-    const expected = checkAutomation(a).map((x) => ({ path: x.path, message: `${x.rule}: ${x.message}` }));
+    const expected = checkAutomation(a);
     expect(expected).toHaveLength(5);
-    expect(issues.map((i) => ({ path: i.path.join("."), message: i.message }))).toEqual(
-      expected.map((x) => ({ path: x.path.replace(/\[(\d+)\]/g, ".$1"), message: x.message })),
+    expect(issues.map((i) => ({ path: i.path.join("."), rule: i.rule, message: i.message }))).toEqual(
+      expected.map((x) => ({ path: x.path.replace(/\[(\d+)\]/g, ".$1"), rule: x.rule, message: x.message })),
     );
   });
 });
@@ -930,16 +932,14 @@ describe("limits through the zod schemas", () => {
   it("zAutomationInput refuses CompanyAsOwner when companies are left out (the default is empty)", () => {
     const { companies: _c, ...rest } = VALID_INPUT;
     expect(issuesOf(zAutomationInput, rest)).toEqual([
-      { path: ["companies"], message: expect.stringMatching(/^companies_required: /) as unknown as string },
+      { path: ["companies"], rule: "companies_required", message: expect.any(String) as unknown as string },
     ]);
   });
 
   it("a company GUID repeated in another letter case is the same company (stored as one uuid)", () => {
     const upper = COMPANY_A.toUpperCase();
     const issues = issuesOf(zAutomationInput, asInput(automation({ companies: [company(COMPANY_A), company(upper)] })));
-    expect(issues.map((i) => [i.path.join("."), i.message.split(":")[0]])).toEqual([
-      ["companies.1.companyId", "duplicate_company"],
-    ]);
+    expect(issues.map((i) => [i.path.join("."), i.rule])).toEqual([["companies.1.companyId", "duplicate_company"]]);
   });
 
   it("GUIDs are read in any letter case and come out in lower case", () => {
@@ -1083,7 +1083,7 @@ describe("zAutomationUpdate", () => {
       const issues = issuesOf(zAutomationUpdate, { automationId: AUTOMATION_ID, triggerType });
       expect(issues).toHaveLength(1);
       expect(issues[0]?.path).toEqual(["triggerType"]);
-      expect(issues[0]?.message).toMatch(/^trigger_type_fixed: /);
+      expect(issues[0]?.rule).toBe("trigger_type_fixed");
     },
   );
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
+import { issueRule } from "../rule-issues.ts";
 import {
   ASSIGNMENT_TARGET_TYPES,
   type AssignmentTargetType,
@@ -744,18 +745,16 @@ describe("(d) checkAutomation(a) is empty iff zAutomationInput accepts a", () =>
         // The schema's own checks only speak where a rule does too...
         const rulePaths = new Set(problems.map((p) => pathSegments(p.path).join(".")));
         for (const issue of r.error.issues) expect(rulePaths).toContain(issue.path.map(String).join("."));
-        // ...and every rule comes out as a "rule: message" issue at the rule's path. Zod refuses an
+        // ...and every rule comes out as an issue naming the rule at the rule's path. Zod refuses an
         // oversized list before reading its items and then skips the refinement, so this holds
         // only when every list is within its limit.
         if (!hasOversizedList(a)) {
           const custom = r.error.issues
             .filter((i) => i.code === "custom")
-            .map((i) => ({ path: i.path, message: i.message }));
+            .map((i) => ({ path: i.path, rule: issueRule(i), message: i.message }));
           // Length and size limits come from the field schemas alone (not repeated by the rules).
           const ruled = problems.filter((p) => !FIELD_SCHEMA_RULES.has(p.rule));
-          expect(custom).toEqual(
-            ruled.map((p) => ({ path: pathSegments(p.path), message: `${p.rule}: ${p.message}` })),
-          );
+          expect(custom).toEqual(ruled.map((p) => ({ path: pathSegments(p.path), rule: p.rule, message: p.message })));
         }
       }),
       runs(400),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { zBusinessDate, zMutation, zScope, zTenantLocator, zText, zVersion } from "../common-schemas.ts";
+import { ruleCheck, ruleIssue } from "../rule-issues.ts";
 import {
   ASSIGNMENT_TARGET_TYPES,
   type AutomationFields,
@@ -70,11 +71,11 @@ export function pathSegments(path: string): (string | number)[] {
 /** Limits the field schemas already enforce: not reported a second time by the rules. */
 export const FIELD_SCHEMA_RULES: ReadonlySet<string> = new Set(["max_length", "max_items"]);
 
-/** The cross-field rules as zod issues ("rule: message"), so forms and server share them. */
+/** The cross-field rules as zod issues (the rule in params), so forms and server share them. */
 function refineWithRules(a: AutomationFields, ctx: z.RefinementCtx) {
   for (const p of checkAutomation(a)) {
     if (FIELD_SCHEMA_RULES.has(p.rule)) continue;
-    ctx.addIssue({ code: "custom", path: pathSegments(p.path), message: `${p.rule}: ${p.message}` });
+    ruleIssue(ctx, { path: pathSegments(p.path), rule: p.rule, message: p.message });
   }
 }
 
@@ -134,10 +135,10 @@ export const zAutomationUpdate = z
   })
   .superRefine((u, ctx) => {
     if (u.triggerType !== undefined) {
-      ctx.addIssue({
-        code: "custom",
+      ruleIssue(ctx, {
         path: ["triggerType"],
-        message: "trigger_type_fixed: the trigger type is fixed once the automation is created",
+        rule: "trigger_type_fixed",
+        message: "the trigger type is fixed once the automation is created",
       });
     }
   });
@@ -262,10 +263,10 @@ export const zReservation = z
     reservationGroupId: zGuid.nullish(),
     prepaid: z.boolean(),
   })
-  .refine((r) => (r.companyId == null) === (r.companyRelation == null), {
-    error: "company_relation: companyId and companyRelation go together",
-    path: ["companyRelation"],
-  });
+  .refine(
+    (r) => (r.companyId == null) === (r.companyRelation == null),
+    ruleCheck("company_relation", "companyId and companyRelation go together", ["companyRelation"]),
+  );
 
 export const previewRouteInput = z.strictObject({
   ...zScope,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
+import { issueRule } from "../rule-issues.ts";
 import {
   amendHoldInput,
   createHoldInput,
@@ -41,6 +42,8 @@ interface RejectCase {
   path: (string | number)[];
   /** For strict-object rejections: the unknown keys. */
   keys?: string[];
+  /** For rule refusals: the rule named in the issue's params. */
+  rule?: string;
   message?: string;
 }
 
@@ -99,7 +102,8 @@ describe("createHoldInput", () => {
       name: "2026-02-30 as start date",
       input: { ...goodCreate, startDate: "2026-02-30" },
       path: ["startDate"],
-      message: "calendar_date: must be a calendar date written YYYY-MM-DD, from 1900-01-01",
+      rule: "calendar_date",
+      message: "must be a calendar date written YYYY-MM-DD, from 1900-01-01",
     },
     { name: "2023-02-29 as end date", input: { ...goodCreate, endDate: "2023-02-29" }, path: ["endDate"] },
     { name: "a timestamp as end date", input: { ...goodCreate, endDate: "2026-03-01T00:00:00Z" }, path: ["endDate"] },
@@ -187,13 +191,14 @@ describe("createHoldInput", () => {
       input: { ...goodCreate, externalTransactionId: "t".repeat(121) },
       path: ["externalTransactionId"],
     },
-  ])("rejects $name at $path", ({ input, path, keys, message }) => {
+  ])("rejects $name at $path", ({ input, path, keys, rule, message }) => {
     const issue = firstIssue(createHoldInput, input);
     expect(issue.path).toEqual(path);
     if (keys) {
       expect(issue.code).toBe("unrecognized_keys");
       expect((issue as { keys?: string[] }).keys).toEqual(keys);
     }
+    if (rule) expect(issueRule(issue)).toBe(rule);
     if (message) expect(issue.message).toBe(message);
   });
 

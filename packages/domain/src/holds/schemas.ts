@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { zBusinessDate, zLocator, zMutation, zScope, zTenantLocator, zText, zVersion } from "../common-schemas.ts";
+import { ruleIssue } from "../rule-issues.ts";
 import { HOLD_MOVES, HOLD_PROCESSES, HOLD_STATES } from "./hold.ts";
 
 export const zHoldState = z.enum(HOLD_STATES);
@@ -20,11 +21,7 @@ const zTargets = z
   .superRefine((targets, ctx) => {
     targets.forEach((t, i) => {
       if (targets.findIndex((o) => o.process === t.process) !== i) {
-        ctx.addIssue({
-          code: "custom",
-          path: [i, "process"],
-          message: `duplicate_target: ${t.process} is targeted twice`,
-        });
+        ruleIssue(ctx, { path: [i, "process"], rule: "duplicate_target", message: `${t.process} is targeted twice` });
       }
     });
   });
@@ -42,11 +39,7 @@ const zCharacteristics = z
   .superRefine((chars, ctx) => {
     chars.forEach((c, i) => {
       if (chars.findIndex((o) => o.type === c.type) !== i) {
-        ctx.addIssue({
-          code: "custom",
-          path: [i, "type"],
-          message: `duplicate_characteristic: ${c.type} appears twice`,
-        });
+        ruleIssue(ctx, { path: [i, "type"], rule: "duplicate_characteristic", message: `${c.type} appears twice` });
       }
     });
   });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { zBusinessDate, zIdempotencyKey, zLocator, zMutation, zScope, zText, zVersion } from "../common-schemas.ts";
 import { isValidTimeZone } from "../dates.ts";
+import { ruleCheck, ruleIssue } from "../rule-issues.ts";
 import { BILLING_PERIOD_NAMES, INVOICE_STATUSES, PAYMENT_MODELS, SUBSCRIPTION_STATES } from "./subscription.ts";
 
 export const zSubscriptionState = z.enum(SUBSCRIPTION_STATES);
@@ -49,10 +50,10 @@ export const listSubscriptionsInput = z
     direction: z.enum(["forward", "backward"]).optional(),
     limit: z.number().int().min(1).max(500).default(50),
   })
-  .refine((v) => v.view !== "lapsing" || v.lapsingWithinDays !== undefined, {
-    error: "required_for_lapsing: lapsingWithinDays is required with view lapsing",
-    path: ["lapsingWithinDays"],
-  });
+  .refine(
+    (v) => v.view !== "lapsing" || v.lapsingWithinDays !== undefined,
+    ruleCheck("required_for_lapsing", "lapsingWithinDays is required with view lapsing", ["lapsingWithinDays"]),
+  );
 export type ListSubscriptionsInput = z.output<typeof listSubscriptionsInput>;
 
 export const listInvoicesInput = z.strictObject({
@@ -85,7 +86,7 @@ export const updateSettingsInput = z.strictObject({
   expectedVersion: zVersion.optional(),
   graceDays: z.number().int().min(0).max(365).optional(),
   timeZone: zText(64)
-    .refine(isValidTimeZone, { error: "iana_time_zone: must be an IANA time zone such as Europe/Prague" })
+    .refine(isValidTimeZone, ruleCheck("iana_time_zone", "must be an IANA time zone such as Europe/Prague"))
     .optional(),
 });
 
@@ -93,9 +94,10 @@ export const updateSettingsInput = z.strictObject({
 const zIdentifier = (idSchema: z.ZodType<string>) =>
   z
     .strictObject({ id: idSchema.optional(), number: zText(60).min(1).optional() })
-    .refine((v) => (v.id === undefined) !== (v.number === undefined), {
-      error: "exactly_one: give exactly one of id or number",
-    });
+    .refine(
+      (v) => (v.id === undefined) !== (v.number === undefined),
+      ruleCheck("exactly_one", "give exactly one of id or number"),
+    );
 
 /** A free-form reference (user, unit, business unit, card): one of id, number, name. */
 const zReference = z
@@ -104,9 +106,10 @@ const zReference = z
     number: zText(64).min(1).optional(),
     name: zText(200).min(1).optional(),
   })
-  .refine((v) => v.id !== undefined || v.number !== undefined || v.name !== undefined, {
-    error: "required: give an id, number or name",
-  });
+  .refine(
+    (v) => v.id !== undefined || v.number !== undefined || v.name !== undefined,
+    ruleCheck("required", "give an id, number or name"),
+  );
 
 export const ACTION_FIELDS = [
   "locator",
@@ -169,17 +172,17 @@ export const extendGracePeriodInput = z
   })
   .superRefine((v, ctx) => {
     if ((v.subscriptionIdentifier === undefined) === (v.accountsReceivableIdentifier === undefined)) {
-      ctx.addIssue({
-        code: "custom",
+      ruleIssue(ctx, {
         path: ["subscriptionIdentifier"],
-        message: "exactly_one_identifier: give exactly one of subscriptionIdentifier or accountsReceivableIdentifier",
+        rule: "exactly_one_identifier",
+        message: "give exactly one of subscriptionIdentifier or accountsReceivableIdentifier",
       });
     }
     if ((v.endGracePeriodOn === undefined) === (v.endGracePeriodAfterDays === undefined)) {
-      ctx.addIssue({
-        code: "custom",
+      ruleIssue(ctx, {
         path: ["endGracePeriodOn"],
-        message: "exactly_one_end: give exactly one of endGracePeriodOn or endGracePeriodAfterDays",
+        rule: "exactly_one_end",
+        message: "give exactly one of endGracePeriodOn or endGracePeriodAfterDays",
       });
     }
   });

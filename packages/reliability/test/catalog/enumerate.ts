@@ -5,7 +5,8 @@
  * app's route table. The suites compare these with the catalog both ways.
  */
 import { appRouter } from "@holdfast/api";
-import { buildOpenApiDocument, createCompatApp } from "@holdfast/compat";
+import { createCompatApp } from "@holdfast/compat";
+import { buildOpenApiDocument } from "@holdfast/server/openapi";
 import { fixedClock } from "@holdfast/services";
 import type { z } from "zod";
 

@@ -6,6 +6,20 @@
  * suites enumerate the routes from the OpenAPI document and from the Hono
  * app (enumerate.ts) and fail when one has no entry here.
  */
+
+import {
+  ENVELOPE_KEYS,
+  ENVELOPES,
+  isPlainObject,
+  type MewsIssue,
+  parseLenientJson,
+  REQUESTS,
+  toExtendInput,
+  translate,
+  zHoldCreateRequest,
+  zHoldListQuery,
+  zHoldUpdateRequest,
+} from "@holdfast/compat/shapes";
 import {
   addAutomationsInput,
   deleteAutomationsInput,
@@ -20,12 +34,6 @@ import {
   zTenantLocator,
 } from "@holdfast/domain";
 import { z } from "zod";
-// The vendors' request shapes, as the routes parse them (not part of the package's public surface).
-import { toExtendInput } from "../../../compat/src/crm/params.ts";
-import { ENVELOPE_KEYS, isPlainObject, type MewsIssue, REQUESTS, translate } from "../../../compat/src/mews/shape.ts";
-import { parseLenientJson } from "../../../compat/src/ormb/lenient-json.ts";
-import { ENVELOPES } from "../../../compat/src/ormb/shapes.ts";
-import { zHoldCreateRequest, zHoldListQuery, zHoldUpdateRequest } from "../../../compat/src/socotra/shapes.ts";
 import { FIXTURE_TODAY, SERVICE_ID, type TenantObjects } from "./fixtures.ts";
 import { encodeSegment } from "./malformed.ts";
 

@@ -1,6 +1,6 @@
 import { appRouter } from "@holdfast/api";
 import { describe, expect, it } from "vitest";
-import { buildOpenApiDocument } from "../src/openapi.ts";
+import { buildOpenApiDocument } from "./openapi.ts";
 
 describe("the OpenAPI document", () => {
   const doc = buildOpenApiDocument();
