@@ -4,30 +4,14 @@
  * answers), and zod's own issues for form schemas.
  */
 import { type AppError, type FieldIssue, isAppError } from "@holdfast/domain";
-import { type PathAndRule, sortRules } from "@holdfast/domain/testing";
+import { flattenZodIssues, type PathAndRule, sortRules } from "@holdfast/domain/testing";
 import { ZodError } from "zod";
 
-export { type PathAndRule, sortRules };
+export { flattenZodIssues, type PathAndRule, sortRules };
 
 /** Path and rule only, in the order given. */
 export function rulesOf(issues: readonly PathAndRule[]): PathAndRule[] {
   return issues.map(({ path, rule }) => ({ path, rule }));
-}
-
-/**
- * Zod issues as field issues, read the way the API's error mapping reads them:
- * the path written `a.b[0].c` (`(input)` for the input itself), and a custom
- * issue's rule taken from its message, written `rule: message`.
- */
-export function flattenZodIssues(error: ZodError): FieldIssue[] {
-  return error.issues.map((i) => {
-    const path = i.path.reduce<string>(
-      (acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)),
-      "",
-    );
-    const custom = i.code === "custom" ? /^([a-z_]+): (.*)$/.exec(i.message) : null;
-    return { path: path || "(input)", rule: custom?.[1] ?? i.code, message: custom?.[2] ?? i.message };
-  });
 }
 
 /**

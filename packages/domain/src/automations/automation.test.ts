@@ -930,7 +930,9 @@ describe("limits through the zod schemas", () => {
   it("a company GUID repeated in another letter case is the same company (stored as one uuid)", () => {
     const upper = COMPANY_A.toUpperCase();
     const input = asInput(automation({ companies: [company(COMPANY_A), company(upper)] }));
-    expect(zodRulesOf(zAutomationInput, input)).toEqual([{ path: "companies.1.companyId", rule: "duplicate_company" }]);
+    expect(zodRulesOf(zAutomationInput, input)).toEqual([
+      { path: "companies[1].companyId", rule: "duplicate_company" },
+    ]);
   });
 
   it("GUIDs are read in any letter case and come out in lower case", () => {
