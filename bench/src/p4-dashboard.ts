@@ -11,10 +11,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { seededHoldLocator } from "@holdfast/testing/seed";
 import type { Browser } from "playwright-core";
 import { launchChromium, measureFirstRows, measureScroll, signInOnce, VIEWPORT } from "./p4/browser.ts";
 import { buildDashboard, type Chunk, firstLoadChunks } from "./p4/first-load.ts";
-import { holdLocator, seedTenantWithHolds } from "./p4/seed.ts";
+import { seedTenantWithHolds } from "./p4/seed.ts";
 import { type RunningServer, startServer } from "./p4/server.ts";
 import type { Benchmark, BenchSection, Figure, TargetCheck } from "./types.ts";
 
@@ -135,7 +136,7 @@ const p4: Benchmark = async (ctx) => {
       browser,
       server.baseUrl,
       session,
-      holdLocator(1),
+      seededHoldLocator(1),
       SCROLL_STEP_PX,
       pageErrors,
     );

@@ -11,11 +11,11 @@
 import { existsSync } from "node:fs";
 import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
 import { createAccount, fixedClock, forTenant, provisionTenant } from "@holdfast/services";
+import { seededHoldLocator, seededHoldNumber, seedHolds } from "@holdfast/testing/seed";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrowserWorld, shows, signIn, startBrowserWorld, stopBrowserWorld } from "./browser-fixture.ts";
 import { ensureBuilt } from "./build-dashboard.ts";
-import { seededHoldLocator, seededHoldNumber, seedHolds } from "./seed-holds.ts";
 
 const SCREENSHOT = "/tmp/holdfast-holds-long-list.png";
 const HOLDS = 10_000;

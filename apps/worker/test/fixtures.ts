@@ -17,20 +17,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Database, schema } from "@holdfast/db";
 import type { HoldProcess } from "@holdfast/domain";
-import {
-  activateHold,
-  createAccount,
-  createHold,
-  fixedClock,
-  forTenant,
-  newLocator,
-  provisionTenant,
-  validateHold,
-} from "@holdfast/services";
+import { createAccount, fixedClock, forTenant, newLocator, provisionTenant } from "@holdfast/services";
+import { bulkLocatorSql, days, months, seedBulkAccounts, seedHold, setProcessedThrough } from "@holdfast/testing/seed";
 import { expect } from "vitest";
 
 const WORKER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const MAIN = path.join(WORKER_DIR, "src", "main.ts");
+
+/** The seed's date arithmetic (independent of the product's date code), for the checks too. */
+export { days, months };
 
 /** The frozen instant every worker runs at. */
 export const NOW = "2027-05-15T13:30:00Z";
@@ -52,19 +47,6 @@ export const TENANTS: TenantSpec[] = [
   // NZST is UTC+12 in May: 13:30Z is already 01:30 on 16 May in Auckland.
   { tag: "akl", name: "Auckland Billing", timeZone: "Pacific/Auckland", today: "2027-05-16", graceDays: 10 },
 ];
-
-// ---------------------------------------------------------------------------------------------
-// Date helpers for the seed (independent of the product's date code). Month steps never clamp.
-
-export function days(date: string, n: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-}
-export function months(date: string, n: number): string {
-  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
-  const out = new Date(Date.UTC(y, m - 1 + n, d)).toISOString().slice(0, 10);
-  if (Number(out.slice(8)) !== d) throw new Error(`seed date ${date} + ${n} months would clamp`);
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Worker processes
@@ -224,33 +206,23 @@ export async function seedTenant(db: Database, spec: TenantSpec, plain: number):
   );
   const ctx = forTenant({ db, clock: setupClock, actor: { type: "system", id: "seed", name: "seed" } }, tenantId);
   await query(db, "update tenants set grace_days = $2 where id = $1", [tenantId, spec.graceDays]);
-  await query(db, "insert into tenant_worker_state (tenant_id, processed_through, updated_at) values ($1, $2, now())", [
-    tenantId,
-    days(T, -CATCH_UP_DAYS),
-  ]);
+  await setProcessedThrough(db.$client, tenantId, days(T, -CATCH_UP_DAYS));
 
   // 1. Plain due subscriptions, in bulk: two per account, anchors over the last 12 days, one in 50 three months back.
-  await query(
-    db,
-    `insert into accounts (id, tenant_id, name)
-     select '01' || upper(substr(md5($2 || ':acct:' || g), 1, 24)), $1::uuid, 'Bulk account ' || g
-       from generate_series(1, $3::int) g`,
-    [tenantId, spec.tag, Math.ceil(plain / 2)],
-  );
+  await seedBulkAccounts(db.$client, { tenantId, tag: spec.tag, count: Math.ceil(plain / 2) });
   await query(
     db,
     `insert into subscriptions (id, tenant_id, account_id, number, state, payment_model, price_minor, currency,
                                 billing_period, anchor_date, next_period_index, next_billing_date, payment_term_days,
                                 activated_on, version, created_at, updated_at)
-     select '01' || upper(substr(md5($2 || ':sub:' || g), 1, 24)), $1::uuid,
-            '01' || upper(substr(md5($2 || ':acct:' || ((g + 1) / 2)), 1, 24)),
+     select ${bulkLocatorSql(spec.tag, "sub")}, $1::uuid, ${bulkLocatorSql(spec.tag, "acct", "((g + 1) / 2)")},
             'SUB-P' || lpad(g::text, 5, '0'), 'effective', 'pay_after_bill', 1000 + g, 'EUR', 'monthly',
-            x.anchor, 0, x.anchor, 14, x.anchor, 1, $5::timestamptz, $5::timestamptz
-       from generate_series(1, $3::int) g
+            x.anchor, 0, x.anchor, 14, x.anchor, 1, $4::timestamptz, $4::timestamptz
+       from generate_series(1, $2::int) g
        cross join lateral (
-         select (case when g % 50 = 0 then ($4::date - 3 - (g % 9)) - interval '3 months'
-                      else ($4::date - (g % 12))::timestamp end)::date as anchor) x`,
-    [tenantId, spec.tag, plain, T, seedNow.toISOString()],
+         select (case when g % 50 = 0 then ($3::date - 3 - (g % 9)) - interval '3 months'
+                      else ($3::date - (g % 12))::timestamp end)::date as anchor) x`,
+    [tenantId, plain, T, seedNow.toISOString()],
   );
 
   // 2. The special cases, with typed inserts.
@@ -327,10 +299,8 @@ export async function seedTenant(db: Database, spec: TenantSpec, plain: number):
   // Accounts held through the whole window (open-ended holds), and invoicing holds that end on the first catch-up day.
   const heldAccount = async (name: string, process: HoldProcess, endDate: string | null) => {
     const account = await createAccount(ctx, { name });
-    const draft = await createHold(ctx, { accountLocator: account.locator, targets: [{ process }], endDate });
-    await validateHold(ctx, { locator: draft.locator });
-    const hold = await activateHold(ctx, { locator: draft.locator });
-    expect(hold.holdState).toBe("active");
+    const fields = { accountLocator: account.locator, targets: [{ process }], endDate };
+    const hold = await seedHold(ctx, fields, "active");
     return { accountId: account.locator, holdId: hold.locator };
   };
   const invoicingHeld = await Promise.all([0, 1, 2, 3, 4].map((k) => heldAccount(`HI ${k}`, "invoicing", null)));

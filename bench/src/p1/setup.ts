@@ -1,15 +1,8 @@
 /** P1's world: a tenant, an API token with every permission, and a validated template hold made by the real services. */
 import { createDb, type Database, schema } from "@holdfast/db";
 import { ALL_PERMISSIONS } from "@holdfast/domain";
-import {
-  createAccount,
-  createApiToken,
-  createHold,
-  forTenant,
-  newTenantLocator,
-  systemClock,
-  validateHold,
-} from "@holdfast/services";
+import { createAccount, createApiToken, forTenant, newTenantLocator, systemClock } from "@holdfast/services";
+import { seedHold } from "@holdfast/testing/seed";
 
 export interface P1World {
   db: Database;
@@ -26,15 +19,16 @@ export async function createP1World(url: string): Promise<P1World> {
   const system = forTenant({ db, clock: systemClock, actor: { type: "system", id: "bench", name: "bench" } }, tenantId);
   const account = await createAccount(system, { name: "P1 template account" });
   // A typical hold: two processes, a comment, one characteristic, no dates (open-ended).
-  const draft = await createHold(system, {
-    accountLocator: account.locator,
-    targets: [{ process: "invoicing" }, { process: "delinquency" }],
-    comments: "customer disputes the March invoice",
-    characteristics: [{ type: "reason", value: "dispute" }],
-    sourceSystem: "bench",
-  });
-  const validated = await validateHold(system, { locator: draft.locator });
-  if (validated.holdState !== "validated")
-    throw new Error(`template hold did not validate: ${JSON.stringify(validated.validationResult)}`);
-  return { db, tenantId, token: token.secret, templateHoldId: draft.locator };
+  const template = await seedHold(
+    system,
+    {
+      accountLocator: account.locator,
+      targets: [{ process: "invoicing" }, { process: "delinquency" }],
+      comments: "customer disputes the March invoice",
+      characteristics: [{ type: "reason", value: "dispute" }],
+      sourceSystem: "bench",
+    },
+    "validated",
+  );
+  return { db, tenantId, token: token.secret, templateHoldId: template.locator };
 }

@@ -9,6 +9,7 @@
  * is held, no scheduled action, and the tenant has processed through
  * yesterday, so a tick runs today only.
  */
+import { bulkLocatorSql, days, seedBulkAccounts, setProcessedThrough } from "@holdfast/testing/seed";
 import type postgres from "postgres";
 
 export const TENANT_ID = "6e1d3c1a-0000-4000-8000-00000000b002";
@@ -23,19 +24,12 @@ export interface SeedPlan {
   graceDays: number;
 }
 
-const days = (date: string, k: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + k * 86_400_000).toISOString().slice(0, 10);
-
 export async function seed(sql: postgres.Sql, plan: SeedPlan): Promise<void> {
   const { n, today: T, graceDays } = plan;
   const createdAt = `${days(T, -60)}T12:00:00Z`;
   await sql`insert into tenants (id, name, time_zone, grace_days) values (${TENANT_ID}, 'P2 bench', 'UTC', ${graceDays})`;
-  await sql`insert into tenant_worker_state (tenant_id, processed_through, updated_at)
-            values (${TENANT_ID}, ${days(T, -1)}, now())`;
-  await sql`
-    insert into accounts (id, tenant_id, name, created_at, updated_at)
-    select '01P2ACCT' || lpad(g::text, 18, '0'), ${TENANT_ID}::uuid, 'Account ' || g, ${createdAt}::timestamptz, ${createdAt}::timestamptz
-      from generate_series(1, ${Math.ceil(n / SUBS_PER_ACCOUNT)}::int) g`;
+  await setProcessedThrough(sql, TENANT_ID, days(T, -1));
+  await seedBulkAccounts(sql, { tenantId: TENANT_ID, tag: "p2", count: Math.ceil(n / SUBS_PER_ACCOUNT), createdAt });
   // Grace ended between 1 and 8 days before today; it started graceDays earlier, the day after the
   // period-0 invoice fell due (issued on the anchor, due 2 days later). Next billing (period 1) is a
   // month after the anchor, which is after today, so no invoice is due either.
@@ -44,13 +38,13 @@ export async function seed(sql: postgres.Sql, plan: SeedPlan): Promise<void> {
     insert into subscriptions (id, tenant_id, account_id, number, state, payment_model, price_minor, currency,
                                billing_period, anchor_date, next_period_index, next_billing_date, payment_term_days,
                                grace_start, grace_end, activated_on, version, created_at, updated_at)
-    select x.id, ${TENANT_ID}::uuid, '01P2ACCT' || lpad(((g + 1) / ${SUBS_PER_ACCOUNT})::text, 18, '0'),
+    select x.id, ${TENANT_ID}::uuid, ${sql.unsafe(bulkLocatorSql("p2", "acct", `((g + 1) / ${SUBS_PER_ACCOUNT})`))},
            'SUB-' || lpad(g::text, 7, '0'), 'effective', 'pay_after_bill', 1000 + g % 5000, 'EUR', 'monthly',
            x.anchor, 1, (x.anchor + interval '1 month')::date, 2,
            x.grace_end - ${graceDays}::int, x.grace_end, x.anchor, 1, ${createdAt}::timestamptz, ${createdAt}::timestamptz
       from generate_series(1, ${n}::int) g
       cross join lateral (
-        select '01' || upper(substr(md5('p2:sub:' || g), 1, 24)) as id,
+        select ${sql.unsafe(bulkLocatorSql("p2", "sub"))} as id,
                ${T}::date - 1 - (g % 8) as grace_end,
                ${T}::date - 1 - (g % 8) - ${graceDays}::int - 3 as anchor) x`;
   await sql`

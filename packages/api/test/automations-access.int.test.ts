@@ -6,10 +6,9 @@
  * enforced per procedure, and every change is in the audit trail.
  */
 import type { AutomationInput, Permission } from "@holdfast/domain";
-import { isAppError, issuePath, issueRule } from "@holdfast/domain";
+import { issuesOfTrpcError, rulesOf } from "@holdfast/testing/issues";
 import type { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ZodError } from "zod";
 import { createWorld, databaseChecksum, expectTrpcError, tableChecksum, type World } from "./harness.ts";
 
 type Api = Awaited<ReturnType<World["caller"]>>;
@@ -53,15 +52,6 @@ const preview = {
   },
 };
 
-function issuesOf(err: TRPCError): Issue[] {
-  const cause = err.cause;
-  if (isAppError(cause)) return cause.issues.map(({ path, rule }) => ({ path, rule }));
-  if (cause instanceof ZodError) {
-    return cause.issues.map((i) => ({ path: issuePath(i.path), rule: issueRule(i) ?? i.code }));
-  }
-  return [];
-}
-
 let w: World;
 let A: string;
 let B: string;
@@ -101,7 +91,7 @@ async function refusedUnchanged(
   const before = await state();
   const err = await expectTrpcError(call(), code);
   expect(await state()).toEqual(before);
-  return { err, issues: issuesOf(err) };
+  return { err, issues: rulesOf(issuesOfTrpcError(err)) };
 }
 
 async function addIn(api: Api, name: string, tenantLocator?: string): Promise<Automation> {

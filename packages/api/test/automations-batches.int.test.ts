@@ -8,7 +8,8 @@
  * CONFLICT when stale; idempotency keys replay the first answer.
  */
 import type { AutomationInput } from "@holdfast/domain";
-import { isAppError, issuePath, issueRule } from "@holdfast/domain";
+import { isAppError } from "@holdfast/domain";
+import { issuesOfTrpcError, rulesOf, sortRules } from "@holdfast/testing/issues";
 import type { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
@@ -75,18 +76,6 @@ function assignments(n: number): NonNullable<AutomationInput["assignments"]> {
   return Array.from({ length: n }, (_, i) => ({ serviceId: guid(1000 + i), routedItemTypes: FLAGS }));
 }
 
-/** Path and rule of every issue behind a refused call: an AppError's issues, or the shared zod schema's. */
-function issuesOf(err: TRPCError): Issue[] {
-  const cause = err.cause;
-  if (isAppError(cause)) return cause.issues.map(({ path, rule }) => ({ path, rule }));
-  if (cause instanceof ZodError) {
-    return cause.issues.map((i) => ({ path: issuePath(i.path), rule: issueRule(i) ?? i.code }));
-  }
-  throw new Error(`expected an AppError or a ZodError behind the error, got ${String(cause)}`);
-}
-const sorted = (issues: Issue[]) =>
-  [...issues].sort((a, b) => `${a.path} ${a.rule}`.localeCompare(`${b.path} ${b.rule}`));
-
 /** The whole stored state that an automations call may touch. */
 async function state() {
   const tables = ["automations", "automation_companies", "automation_assignments", "audit_events", "idempotency_keys"];
@@ -113,8 +102,7 @@ async function refusedUnchanged(
   const err = await expectTrpcError(call(), code);
   expect(await state()).toEqual(before);
   expect(JSON.stringify(err.message)).not.toMatch(/select |insert |update "|stack|at .*\.ts:/i);
-  const issues = err.cause && (isAppError(err.cause) || err.cause instanceof ZodError) ? issuesOf(err) : [];
-  return { err, issues };
+  return { err, issues: rulesOf(issuesOfTrpcError(err)) };
 }
 
 async function get(id: string): Promise<Automation> {
@@ -165,7 +153,7 @@ describe("add: a batch of up to 100, all or none", () => {
         : automation(`good-${i}`),
     );
     const { err, issues } = await refusedUnchanged(() => api.automations.add({ automations: batch }), "BAD_REQUEST");
-    expect(sorted(issues)).toEqual([
+    expect(sortRules(issues)).toEqual([
       { path: "automations[57].assignmentTargetType", rule: "aggregation_requires_company_as_owner" },
       { path: "automations[57].billAggregationType", rule: "no_company_requires_aggregate_by_customer" },
     ]);
@@ -408,7 +396,7 @@ describe("update: only the fields sent change; the merged result is checked agai
         }),
       "BAD_REQUEST",
     );
-    expect(sorted(issues)).toEqual([
+    expect(sortRules(issues)).toEqual([
       { path: "updates[2].assignmentTargetType", rule: "aggregation_requires_company_as_owner" },
       { path: "updates[2].billAggregationType", rule: "no_company_requires_aggregate_by_customer" },
     ]);
@@ -482,8 +470,8 @@ describe("update: only the fields sent change; the merged result is checked agai
         () => update({ updates: [{ automationId: rec.id === c.update.automationId ? owner.id : rec.id }, c.update] }),
         "BAD_REQUEST",
       );
-      expect(sorted(refused.issues), JSON.stringify(c.update)).toEqual(
-        sorted(c.issues.map((i) => ({ ...i, path: `updates[1].${i.path}` }))),
+      expect(sortRules(refused.issues), JSON.stringify(c.update)).toEqual(
+        sortRules(c.issues.map((i) => ({ ...i, path: `updates[1].${i.path}` }))),
       );
     }
     const valid = cases.find((c) => c.issues.length === 0)?.update ?? {};

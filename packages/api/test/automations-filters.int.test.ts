@@ -5,10 +5,9 @@
  * BillingAutomationIds, alone, combined, and with cursor paging.
  */
 import type { AutomationInput } from "@holdfast/domain";
-import { isAppError, issuePath, issueRule } from "@holdfast/domain";
+import { issuesOfTrpcError, rulesOf } from "@holdfast/testing/issues";
 import type { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ZodError } from "zod";
 import { createWorld, expectTrpcError, type World } from "./harness.ts";
 
 type Api = Awaited<ReturnType<World["caller"]>>;
@@ -48,15 +47,6 @@ function automation(name: string, companyIds: string[]): AutomationInput {
       },
     ],
   };
-}
-
-function issuesOf(err: TRPCError): { path: string; rule: string }[] {
-  const cause = err.cause;
-  if (isAppError(cause)) return cause.issues.map(({ path, rule }) => ({ path, rule }));
-  if (cause instanceof ZodError) {
-    return cause.issues.map((i) => ({ path: issuePath(i.path), rule: issueRule(i) ?? i.code }));
-  }
-  throw new Error(`expected an AppError or a ZodError behind the error, got ${String(cause)}`);
 }
 
 let w: World;
@@ -188,13 +178,13 @@ describe("enterpriseIds", () => {
       }),
       "NOT_FOUND",
     );
-    expect(issuesOf(foreign)).toEqual([{ path: "enterpriseIds[0]", rule: "not_found" }]);
-    expect(issuesOf(unknown)).toEqual(issuesOf(foreign));
+    expect(rulesOf(issuesOfTrpcError(foreign))).toEqual([{ path: "enterpriseIds[0]", rule: "not_found" }]);
+    expect(rulesOf(issuesOfTrpcError(unknown))).toEqual(rulesOf(issuesOfTrpcError(foreign)));
     const second = await expectTrpcError(
       portfolio.automations.getAll({ enterpriseIds: [A, C], limitation: { count: 10 } }),
       "NOT_FOUND",
     );
-    expect(issuesOf(second)).toEqual([{ path: "enterpriseIds[1]", rule: "not_found" }]);
+    expect(rulesOf(issuesOfTrpcError(second))).toEqual([{ path: "enterpriseIds[1]", rule: "not_found" }]);
     expect(second.message).not.toContain("Enterprise C");
   });
 
@@ -233,13 +223,13 @@ describe("enterpriseIds", () => {
       portfolio.automations.getAll({ enterpriseIds: ["not-a-uuid"], limitation: { count: 10 } }),
       "BAD_REQUEST",
     );
-    expect(issuesOf(bad).map((i) => i.path)).toEqual(["enterpriseIds[0]"]);
+    expect(rulesOf(issuesOfTrpcError(bad)).map((i) => i.path)).toEqual(["enterpriseIds[0]"]);
     const many = Array.from({ length: 1001 }, () => A);
     const tooMany = await expectTrpcError(
       portfolio.automations.getAll({ enterpriseIds: many, limitation: { count: 10 } }),
       "BAD_REQUEST",
     );
-    expect(issuesOf(tooMany)).toEqual([{ path: "enterpriseIds", rule: "too_big" }]);
+    expect(rulesOf(issuesOfTrpcError(tooMany))).toEqual([{ path: "enterpriseIds", rule: "too_big" }]);
     // 1000 (the documented maximum) is accepted.
     expect(await find(portfolio, { enterpriseIds: many.slice(0, 1000) })).toEqual(byTenant(A));
   });
@@ -288,12 +278,12 @@ describe("companyIds", () => {
       portfolio.automations.getAll({ companyIds: [C1, "nope"], limitation: { count: 10 } }),
       "BAD_REQUEST",
     );
-    expect(issuesOf(bad).map((i) => i.path)).toEqual(["companyIds[1]"]);
+    expect(rulesOf(issuesOfTrpcError(bad)).map((i) => i.path)).toEqual(["companyIds[1]"]);
     const tooMany = await expectTrpcError(
       portfolio.automations.getAll({ companyIds: Array.from({ length: 101 }, () => C1), limitation: { count: 10 } }),
       "BAD_REQUEST",
     );
-    expect(issuesOf(tooMany)).toEqual([{ path: "companyIds", rule: "too_big" }]);
+    expect(rulesOf(issuesOfTrpcError(tooMany))).toEqual([{ path: "companyIds", rule: "too_big" }]);
   });
 });
 
@@ -312,7 +302,7 @@ describe("automationIds", () => {
       portfolio.automations.getAll({ automationIds: ["x"], limitation: { count: 10 } }),
       "BAD_REQUEST",
     );
-    expect(issuesOf(bad).map((i) => i.path)).toEqual(["automationIds[0]"]);
+    expect(rulesOf(issuesOfTrpcError(bad)).map((i) => i.path)).toEqual(["automationIds[0]"]);
     const tooMany = await expectTrpcError(
       portfolio.automations.getAll({
         automationIds: Array.from({ length: 101 }, () => UNKNOWN_ID),
@@ -320,7 +310,7 @@ describe("automationIds", () => {
       }),
       "BAD_REQUEST",
     );
-    expect(issuesOf(tooMany)).toEqual([{ path: "automationIds", rule: "too_big" }]);
+    expect(rulesOf(issuesOfTrpcError(tooMany))).toEqual([{ path: "automationIds", rule: "too_big" }]);
   });
 });
 

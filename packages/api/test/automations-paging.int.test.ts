@@ -5,10 +5,8 @@
  * other automations are being added at the same time.
  */
 import type { AutomationInput } from "@holdfast/domain";
-import { isAppError, issuePath, issueRule } from "@holdfast/domain";
-import type { TRPCError } from "@trpc/server";
+import { issuesOfTrpcError, rulesOf } from "@holdfast/testing/issues";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ZodError } from "zod";
 import { createWorld, expectTrpcError, type World } from "./harness.ts";
 
 let w: World;
@@ -90,16 +88,6 @@ function expectEachExactlyOnce(seen: string[], expected: string[]) {
   expect(repeated, "automations returned twice").toEqual([]);
 }
 
-/** Path and rule of every issue behind a refused call (an AppError or the shared zod schema). */
-function issuesOf(err: TRPCError): { path: string; rule: string }[] {
-  const cause = err.cause;
-  if (isAppError(cause)) return cause.issues.map(({ path, rule }) => ({ path, rule }));
-  if (cause instanceof ZodError) {
-    return cause.issues.map((i) => ({ path: issuePath(i.path), rule: issueRule(i) ?? i.code }));
-  }
-  throw new Error(`expected an AppError or a ZodError behind the error, got ${String(cause)}`);
-}
-
 describe("getAll cursor paging", () => {
   it("walks 57 automations 10 at a time: each once, in creation order, the cursor is the last id and null at the end", async () => {
     const tenantId = await w.tenant("Paging 57");
@@ -178,16 +166,16 @@ describe("getAll cursor paging", () => {
     for (const count of [0, 1001, -1, 1.5, Number.MAX_SAFE_INTEGER]) {
       const err = await expectTrpcError(getAll({ limitation: { count } }), "BAD_REQUEST");
       expect(
-        issuesOf(err).map((i) => i.path),
+        rulesOf(issuesOfTrpcError(err)).map((i) => i.path),
         `count ${count}`,
       ).toEqual(["limitation.count"]);
     }
     const noCount = await expectTrpcError(getAll({ limitation: {} }), "BAD_REQUEST");
-    expect(issuesOf(noCount).map((i) => i.path)).toEqual(["limitation.count"]);
+    expect(rulesOf(issuesOfTrpcError(noCount)).map((i) => i.path)).toEqual(["limitation.count"]);
     const noLimitation = await expectTrpcError(getAll({}), "BAD_REQUEST");
-    expect(issuesOf(noLimitation).map((i) => i.path)).toEqual(["limitation"]);
+    expect(rulesOf(issuesOfTrpcError(noLimitation)).map((i) => i.path)).toEqual(["limitation"]);
     const badCursor = await expectTrpcError(getAll({ limitation: { count: 10, cursor: "not-a-guid" } }), "BAD_REQUEST");
-    expect(issuesOf(badCursor).map((i) => i.path)).toEqual(["limitation.cursor"]);
+    expect(rulesOf(issuesOfTrpcError(badCursor)).map((i) => i.path)).toEqual(["limitation.cursor"]);
     // The bounds themselves are accepted.
     await expect(getAll({ limitation: { count: 1 } })).resolves.toMatchObject({ automations: [], cursor: null });
     await expect(getAll({ limitation: { count: 1000 } })).resolves.toMatchObject({ automations: [], cursor: null });

@@ -3,8 +3,9 @@
  * fields and its assignments change together, with one new version and one
  * audit event, or nothing changes at all.
  */
+import { appErrorOf, sortRules } from "@holdfast/testing/issues";
 import { describe, expect, it } from "vitest";
-import { appErrorOf, expectTrpcError, pathsAndRules, setupWorld, tableChecksum } from "./harness.ts";
+import { expectTrpcError, setupWorld, tableChecksum } from "./harness.ts";
 
 const w = setupWorld({ tenantName: "Save" });
 
@@ -106,7 +107,7 @@ describe("automations.save", () => {
       }),
       "BAD_REQUEST",
     );
-    expect(pathsAndRules(appErrorOf(err).issues ?? [])).toEqual([
+    expect(sortRules(appErrorOf(err).issues)).toEqual([
       { path: "assignments[0].routedItemTypes", rule: "routes_nothing" },
       { path: "assignmentsToUpdate[1].id", rule: "unknown_assignment" },
     ]);

@@ -7,8 +7,9 @@
  * the same through the HTTP handler (what a real client sees).
  */
 import { appRouter, createContext } from "@holdfast/api";
-import { ALL_PERMISSIONS, flattenZodError, isAppError } from "@holdfast/domain";
+import { ALL_PERMISSIONS } from "@holdfast/domain";
 import { createApiToken } from "@holdfast/services";
+import { issuesOfTrpcError } from "@holdfast/testing/issues";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import fc from "fast-check";
@@ -446,18 +447,13 @@ interface NamedIssue {
   keys: string[];
 }
 
-/** The field issues behind a BAD_REQUEST: zod's, or the application's. */
+/** The field issues behind a BAD_REQUEST (zod's, or the application's), with the keys an unrecognized_keys issue names. */
 function issuesOf(err: TRPCError): NamedIssue[] {
   const cause = err.cause;
-  if (cause instanceof ZodError) {
-    const flat = flattenZodError(cause);
-    return flat.map((f, i) => {
-      const raw = cause.issues[i] as { keys?: unknown } | undefined;
-      return { ...f, keys: Array.isArray(raw?.keys) ? raw.keys.map(String) : [] };
-    });
-  }
-  if (isAppError(cause)) return cause.issues.map((i) => ({ ...i, keys: [] }));
-  return [];
+  return issuesOfTrpcError(err).map((issue, i) => {
+    const raw = cause instanceof ZodError ? (cause.issues[i] as { keys?: unknown } | undefined) : undefined;
+    return { ...issue, keys: Array.isArray(raw?.keys) ? raw.keys.map(String) : [] };
+  });
 }
 
 function namesField(issues: NamedIssue[], field: string): boolean {

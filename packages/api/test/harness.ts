@@ -1,59 +1,46 @@
 import { type AppRouter, createCaller } from "@holdfast/api";
-import type { Database } from "@holdfast/db";
-import { schema } from "@holdfast/db";
-import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
-import { ALL_PERMISSIONS, type AppError, type FieldIssue, isAppError, type Permission } from "@holdfast/domain";
-import {
-  type ActingContext,
-  authenticate,
-  createAccount,
-  createApiToken,
-  fixedClock,
-  forTenant,
-  newTenantLocator,
-} from "@holdfast/services";
+import { createTestWorld, type Grants, worldHooks } from "@holdfast/testing/harness";
 import { TRPCError } from "@trpc/server";
-import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { expect } from "vitest";
+
+export {
+  databaseChecksum,
+  NOW,
+  settle,
+  TODAY,
+  tableChecksum,
+} from "@holdfast/testing/harness";
 
 export type Caller = ReturnType<typeof createCaller>;
 export type { AppRouter };
 
-/** The instant a test world's clock starts at, unless told otherwise, and that instant's date (in UTC). */
-export const NOW = "2027-03-10T12:00:00Z";
-export const TODAY = "2027-03-10";
-
 /**
- * A test world on a fresh real database: an injected clock, and helpers that
- * make tenants, accounts and callers that go through the real router with a
- * real bearer token (hashed, looked up like any request's).
+ * The shared test world (`@holdfast/testing/harness`) with callers that go
+ * through the real router with a real bearer token.
  */
 export async function createWorld(opts: { now?: string } = {}) {
-  const testDb: TestDatabase = await createTestDatabase({ max: 30 });
-  const db: Database = testDb.db;
-  const clock = fixedClock(opts.now ?? NOW);
-  const system: ActingContext = { db, clock, actor: { type: "system", id: "test", name: "test" } };
-
-  async function tenant(name = "Tenant", timeZone = "UTC") {
-    const id = newTenantLocator();
-    await db.insert(schema.tenants).values({ id, name, timeZone });
-    return id;
-  }
-
-  async function account(tenantId: string, name = "Account", externalId?: string) {
-    return createAccount(forTenant(system, tenantId), { name, externalId: externalId ?? null });
-  }
+  const world = await createTestWorld(opts);
+  const { db, clock } = world;
 
   /** A caller authenticated by a real token with these grants (default: every permission in one tenant). */
-  async function caller(grants: string | { tenantId: string; permissions: Permission[] }[]) {
-    const list = typeof grants === "string" ? [{ tenantId: grants, permissions: ALL_PERMISSIONS }] : grants;
-    const token = await createApiToken(db, { name: "test token", grants: list });
-    const principal = await authenticate(db, token.secret, clock.now());
+  async function caller(grants: Grants) {
+    const principal = await world.principal(await world.token(grants));
     return createCaller({ db, clock, principal, requestId: "test" });
   }
 
   const anonymous = createCaller({ db, clock, principal: null, requestId: "test" });
 
-  return { db, clock, system, tenant, account, caller, anonymous, url: testDb.url, close: testDb.close };
+  return {
+    db,
+    clock,
+    system: world.system,
+    tenant: world.tenant,
+    account: world.account,
+    caller,
+    anonymous,
+    url: world.url,
+    close: world.close,
+  };
 }
 
 export type World = Awaited<ReturnType<typeof createWorld>>;
@@ -68,9 +55,8 @@ export interface TenantWorld extends World {
 
 /**
  * Registers the vitest hooks of a test file (or describe block) that works in
- * one world: create it before all tests, put the clock back to where it
- * started after each test, close it after all. With a tenantName, also makes
- * that tenant and a caller with every permission in it.
+ * one world (see worldHooks). With a tenantName, also makes that tenant and a
+ * caller with every permission in it.
  *
  * The answer stands for the world: read its members inside tests and hooks,
  * not at the top level (they are only there once beforeAll has run).
@@ -78,32 +64,16 @@ export interface TenantWorld extends World {
 export function setupWorld(opts?: { now?: string }): World;
 export function setupWorld(opts: { now?: string; tenantName: string }): TenantWorld;
 export function setupWorld(opts: { now?: string; tenantName?: string } = {}): TenantWorld {
-  let world: World | undefined;
-  let start: Date | undefined;
-  let tenant: { id: string; api: Caller } | undefined;
-
-  beforeAll(async () => {
-    world = await createWorld({ now: opts.now });
-    start = world.clock.now();
-    if (opts.tenantName !== undefined) {
-      const id = await world.tenant(opts.tenantName);
-      tenant = { id, api: await world.caller(id) };
-    }
+  const ready = worldHooks(async () => {
+    const world = await createWorld({ now: opts.now });
+    if (opts.tenantName === undefined) return { ...world, own: undefined };
+    const id = await world.tenant(opts.tenantName);
+    return { ...world, own: { id, api: await world.caller(id) } };
   });
-  afterEach(() => {
-    if (world && start) world.clock.set(start);
-  });
-  afterAll(async () => {
-    await world?.close();
-  });
-
-  const ready = (): World => {
-    if (!world) throw new Error("the test world is only there inside tests and hooks (after beforeAll)");
-    return world;
-  };
   const readyTenant = () => {
-    if (!tenant) throw new Error("this world has no tenant of its own: pass tenantName to setupWorld");
-    return tenant;
+    const own = ready().own;
+    if (!own) throw new Error("this world has no tenant of its own: pass tenantName to setupWorld");
+    return own;
   };
 
   return {
@@ -161,32 +131,6 @@ export async function holdInState(
   return api.holds.release({ locator: draft.locator });
 }
 
-/** Waits for calls started at once: the answers of those that succeeded and the errors of those that failed. */
-export async function settle<T>(calls: readonly Promise<T>[]) {
-  const results = await Promise.allSettled(calls);
-  const ok = results
-    .filter((r): r is PromiseFulfilledResult<Awaited<T>> => r.status === "fulfilled")
-    .map((r) => r.value);
-  const failed = results
-    .filter((r): r is PromiseRejectedResult => r.status === "rejected")
-    .map((r) => r.reason as unknown);
-  return { ok, failed };
-}
-
-/** The AppError behind a tRPC error. */
-export function appErrorOf(err: TRPCError): AppError {
-  const cause = err.cause;
-  if (!isAppError(cause)) throw new Error(`expected an AppError cause, got ${String(cause)}`);
-  return cause;
-}
-
-/** Path and rule only, sorted, so a list of problems compares as a set. */
-export function pathsAndRules(issues: readonly FieldIssue[]) {
-  return issues
-    .map(({ path, rule }) => ({ path, rule }))
-    .sort((a, b) => `${a.path} ${a.rule}`.localeCompare(`${b.path} ${b.rule}`));
-}
-
 /** Asserts a call fails with this tRPC code, and returns the error for more checks. */
 export async function expectTrpcError(promise: Promise<unknown>, code: TRPCError["code"]): Promise<TRPCError> {
   try {
@@ -198,26 +142,4 @@ export async function expectTrpcError(promise: Promise<unknown>, code: TRPCError
     return err;
   }
   throw new Error(`expected ${code}, but the call succeeded`);
-}
-
-/** A table's full contents as a checksum, to prove a refused call changed nothing. */
-export async function tableChecksum(db: Database, table: string): Promise<string> {
-  const rows = await db.$client.unsafe(
-    `select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as sum from ${table} t`,
-  );
-  return String(rows[0]?.sum);
-}
-
-export async function databaseChecksum(db: Database): Promise<string> {
-  const tables = [
-    "holds",
-    "hold_targets",
-    "hold_characteristics",
-    "hold_claims",
-    "audit_events",
-    "idempotency_keys",
-    "accounts",
-  ];
-  const sums = await Promise.all(tables.map((t) => tableChecksum(db, t)));
-  return sums.join(":");
 }

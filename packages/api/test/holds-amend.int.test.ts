@@ -1,14 +1,13 @@
 import { flattenZodError, HOLD_NOT_ACTIVE_MESSAGE } from "@holdfast/domain";
+import { appErrorOf, sortRules } from "@holdfast/testing/issues";
 import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import {
-  appErrorOf,
   type Caller,
   databaseChecksum,
   expectTrpcError,
   type HoldFields,
   holdInState,
-  pathsAndRules,
   setupWorld,
   TODAY,
 } from "./harness.ts";
@@ -320,7 +319,7 @@ describe("an amend that would break a rule is BAD_REQUEST and changes nothing", 
     const err = await expectTrpcError(w.api.holds.amend({ locator, ...amend }), "BAD_REQUEST");
     const app = appErrorOf(err);
     expect(app.code).toBe("BAD_REQUEST");
-    expect(pathsAndRules(app.issues)).toEqual(pathsAndRules(expected.map((e) => ({ ...e, message: "" }))));
+    expect(sortRules(app.issues)).toEqual(sortRules(expected.map((e) => ({ ...e, message: "" }))));
     expect(await databaseChecksum(w.db)).toBe(before);
     return app;
   }
@@ -504,7 +503,7 @@ describe("an active hold that started in the past", () => {
       w.api.holds.amend({ locator: hold.locator, targets: [{ process: "invoicing", startDate: "2027-03-20" }] }),
       "BAD_REQUEST",
     );
-    expect(pathsAndRules(appErrorOf(err).issues)).toEqual([{ path: "targets[0].startDate", rule: "not_in_past" }]);
+    expect(sortRules(appErrorOf(err).issues)).toEqual([{ path: "targets[0].startDate", rule: "not_in_past" }]);
     expect(await databaseChecksum(w.db)).toBe(before);
   });
 });

@@ -1,15 +1,7 @@
 import type { HoldProcess } from "@holdfast/domain";
+import { appErrorOf } from "@holdfast/testing/issues";
 import { describe, expect, it } from "vitest";
-import {
-  appErrorOf,
-  type Caller,
-  expectTrpcError,
-  type Hold,
-  type HoldState,
-  holdInState,
-  setupWorld,
-  TODAY,
-} from "./harness.ts";
+import { type Caller, expectTrpcError, type Hold, type HoldState, holdInState, setupWorld, TODAY } from "./harness.ts";
 
 /**
  * Reading holds through the real router: Socotra's per-account listing

@@ -1,8 +1,8 @@
 import type { HoldMove } from "@holdfast/domain";
+import { appErrorOf, rulesOf } from "@holdfast/testing/issues";
 import type { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import {
-  appErrorOf,
   databaseChecksum,
   expectTrpcError,
   type Hold,
@@ -218,9 +218,7 @@ describe("update edits a draft", () => {
       w.api.holds.update({ locator: draft.locator, accountLocator: "01ARZ3NDEKTSV4RRFFQ69G5FAV" }),
       "BAD_REQUEST",
     );
-    expect(appErrorOf(err).issues.map(({ path, rule }) => ({ path, rule }))).toEqual([
-      { path: "accountLocator", rule: "account_not_found" },
-    ]);
+    expect(rulesOf(appErrorOf(err).issues)).toEqual([{ path: "accountLocator", rule: "account_not_found" }]);
     expect((await w.api.holds.get({ locator: draft.locator })).accountLocator).toBe(other);
   });
 

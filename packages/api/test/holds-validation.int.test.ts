@@ -1,15 +1,14 @@
 import { flattenZodError } from "@holdfast/domain";
+import { appErrorOf, sortRules } from "@holdfast/testing/issues";
 import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import { errorData } from "../src/errors.ts";
 import {
-  appErrorOf,
   databaseChecksum,
   expectTrpcError,
   type Hold,
   type HoldFields,
   holdInState,
-  pathsAndRules,
   setupWorld,
   TODAY,
 } from "./harness.ts";
@@ -45,8 +44,8 @@ async function expectProblems(hold: Hold, expected: { path: string; rule: string
   expect(result.validationResult).not.toBeNull();
   expect(result.validationResult?.success).toBe(false);
   expect(result.validationResult?.checkedOn).toBe(TODAY);
-  expect(pathsAndRules(result.validationResult?.problems ?? [])).toEqual(
-    pathsAndRules(expected.map((e) => ({ ...e, message: "" }))),
+  expect(sortRules(result.validationResult?.problems ?? [])).toEqual(
+    sortRules(expected.map((e) => ({ ...e, message: "" }))),
   );
   for (const p of result.validationResult?.problems ?? []) expect(p.message.length).toBeGreaterThan(0);
   // The stored hold agrees with the answer.
@@ -372,7 +371,7 @@ describe("input checks before any rule", () => {
     const before = await databaseChecksum(w.db);
     const err = await expectTrpcError(create("01ARZ3NDEKTSV4RRFFQ69G5FAV"), "BAD_REQUEST");
     expect(appErrorOf(err).code).toBe("BAD_REQUEST");
-    expect(pathsAndRules(appErrorOf(err).issues)).toEqual([{ path: "accountLocator", rule: "account_not_found" }]);
+    expect(sortRules(appErrorOf(err).issues)).toEqual([{ path: "accountLocator", rule: "account_not_found" }]);
     expect(await databaseChecksum(w.db)).toBe(before);
   });
 
@@ -380,7 +379,7 @@ describe("input checks before any rule", () => {
     const otherTenant = await w.tenant("Other tenant");
     const foreign = await w.account(otherTenant, "Foreign account");
     const err = await expectTrpcError(create(foreign.locator), "BAD_REQUEST");
-    expect(pathsAndRules(appErrorOf(err).issues)).toEqual([{ path: "accountLocator", rule: "account_not_found" }]);
+    expect(sortRules(appErrorOf(err).issues)).toEqual([{ path: "accountLocator", rule: "account_not_found" }]);
   });
 });
 
@@ -394,7 +393,7 @@ describe("activate checks every rule again", () => {
     const err = await expectTrpcError(w.api.holds.activate({ locator: hold.locator }), "PRECONDITION_FAILED");
     const app = appErrorOf(err);
     expect(app.code).toBe("HOLD_INVALID");
-    expect(pathsAndRules(app.issues)).toEqual([{ path: "accountLocator", rule: "account_closed" }]);
+    expect(sortRules(app.issues)).toEqual([{ path: "accountLocator", rule: "account_closed" }]);
 
     expect(await databaseChecksum(w.db)).toBe(before);
     const stored = await w.api.holds.get({ locator: hold.locator });
@@ -411,7 +410,7 @@ describe("activate checks every rule again", () => {
     const hold = await validated(account, { startDate: "2027-03-12", targets: [{ process: "invoicing" }] });
     w.clock.set("2027-03-13T09:00:00Z");
     const err = await expectTrpcError(w.api.holds.activate({ locator: hold.locator }), "PRECONDITION_FAILED");
-    expect(pathsAndRules(appErrorOf(err).issues)).toEqual([{ path: "startDate", rule: "not_in_past" }]);
+    expect(sortRules(appErrorOf(err).issues)).toEqual([{ path: "startDate", rule: "not_in_past" }]);
     expect((await w.api.holds.get({ locator: hold.locator })).holdState).toBe("validated");
   });
 
@@ -439,9 +438,7 @@ describe("today is the tenant's business date", () => {
     const result = await kApi.holds.validate({ locator: hold.locator });
     expect(result.holdState).toBe("draft");
     expect(result.validationResult).toMatchObject({ success: false, checkedOn: "2027-03-11" });
-    expect(pathsAndRules(result.validationResult?.problems ?? [])).toEqual([
-      { path: "startDate", rule: "not_in_past" },
-    ]);
+    expect(sortRules(result.validationResult?.problems ?? [])).toEqual([{ path: "startDate", rule: "not_in_past" }]);
   });
 
   it("in America/Los_Angeles 2027-03-10T05:00Z is still 2027-03-09, so 2027-03-09 is not in the past", async () => {

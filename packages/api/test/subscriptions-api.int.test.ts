@@ -7,11 +7,11 @@
  * by the next grace start, time zone), tenant isolation, permissions, and bad
  * input that changes nothing.
  */
-import { type FieldIssue, flattenZodError, isAppError, type Permission } from "@holdfast/domain";
+import { addDays, type Permission } from "@holdfast/domain";
 import { runTick } from "@holdfast/services";
+import { issuesOfTrpcError, type PathAndRule, sortRules } from "@holdfast/testing/issues";
 import type { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
-import { ZodError } from "zod";
 import { type Caller, expectTrpcError, setupWorld, tableChecksum } from "./harness.ts";
 
 const TODAY = "2027-03-10";
@@ -19,24 +19,7 @@ const w = setupWorld({ now: `${TODAY}T09:00:00Z`, tenantName: "Subscriptions API
 
 const UNKNOWN_ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
-function addDays(date: string, n: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-}
-
 type CreateInput = Parameters<Caller["subscriptions"]["create"]>[0];
-type Rule = { path: string; rule: string };
-
-const sortRules = (issues: readonly Rule[]) =>
-  issues
-    .map(({ path, rule }) => ({ path, rule }))
-    .sort((a, b) => `${a.path} ${a.rule}`.localeCompare(`${b.path} ${b.rule}`));
-
-function issuesOf(err: TRPCError): Rule[] {
-  const cause = err.cause;
-  if (cause instanceof ZodError) return sortRules(flattenZodError(cause));
-  if (isAppError(cause)) return sortRules(cause.issues as FieldIssue[]);
-  return [];
-}
 
 const TABLES = [
   "subscriptions",
@@ -51,10 +34,10 @@ async function snapshot() {
   return (await Promise.all(TABLES.map((t) => tableChecksum(w.db, t)))).join(":");
 }
 
-async function expectRefused(call: () => Promise<unknown>, code: TRPCError["code"], rules?: Rule[]) {
+async function expectRefused(call: () => Promise<unknown>, code: TRPCError["code"], rules?: PathAndRule[]) {
   const before = await snapshot();
   const err = await expectTrpcError(call(), code);
-  if (rules) expect(issuesOf(err)).toEqual(sortRules(rules));
+  if (rules) expect(sortRules(issuesOfTrpcError(err))).toEqual(sortRules(rules));
   expect(await snapshot()).toBe(before);
   return err;
 }
@@ -155,7 +138,7 @@ describe("create", () => {
       () => w.api.subscriptions.create({ ...base(accountLocator), ...patch } as CreateInput),
       "BAD_REQUEST",
     );
-    expect(issuesOf(err).map((i) => i.path)).toContain(path);
+    expect(sortRules(issuesOfTrpcError(err)).map((i) => i.path)).toContain(path);
   });
 
   it.each<[string, keyof CreateInput]>([
@@ -168,7 +151,7 @@ describe("create", () => {
     const input: Record<string, unknown> = { ...base(accountLocator) };
     delete input[key];
     const err = await expectRefused(() => w.api.subscriptions.create(input as CreateInput), "BAD_REQUEST");
-    expect(issuesOf(err).map((i) => i.path)).toEqual([key]);
+    expect(sortRules(issuesOfTrpcError(err)).map((i) => i.path)).toEqual([key]);
   });
 
   it("an unknown account and another tenant's account are refused alike", async () => {
@@ -426,7 +409,7 @@ describe("recordPayment", () => {
         () => t.api.invoices.recordPayment({ invoiceLocator: invoice.locator, amountMinor }),
         "BAD_REQUEST",
       );
-      const paths = issuesOf(err).map((i) => i.path);
+      const paths = sortRules(issuesOfTrpcError(err)).map((i) => i.path);
       expect(paths.length).toBeGreaterThan(0);
       expect(
         paths.every((p) => p === "amountMinor"),
@@ -521,7 +504,7 @@ describe("settings", () => {
     const t = await workerTenant("Time zone");
     for (const timeZone of ["Mars/Olympus_Mons", "UTC+2", ""]) {
       const err = await expectRefused(() => t.api.settings.update({ timeZone }), "BAD_REQUEST");
-      expect(issuesOf(err).map((i) => i.path)).toEqual(["timeZone"]);
+      expect(sortRules(issuesOfTrpcError(err)).map((i) => i.path)).toEqual(["timeZone"]);
     }
     await expectRefused(() => t.api.settings.update({ timeZone: "Mars/Olympus_Mons" }), "BAD_REQUEST", [
       { path: "timeZone", rule: "iana_time_zone" },
@@ -811,7 +794,7 @@ describe("bad input", () => {
     for (const [name, call, path] of cases) {
       const err = await expectRefused(call, "BAD_REQUEST");
       expect(
-        issuesOf(err).map((i) => i.path),
+        sortRules(issuesOfTrpcError(err)).map((i) => i.path),
         name,
       ).toContain(path);
       expect(err.message, name).not.toMatch(/select|insert|update .* set|at .*\.ts:/i);

@@ -7,11 +7,11 @@
  * their date, cancelled, failed), and reactivation of a not-effective
  * subscription. Every refusal is checked to change nothing.
  */
-import { type FieldIssue, flattenZodError, isAppError } from "@holdfast/domain";
+import { addDays } from "@holdfast/domain";
 import { runTick } from "@holdfast/services";
+import { issuesOfTrpcError, type PathAndRule, sortRules } from "@holdfast/testing/issues";
 import type { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
-import { ZodError } from "zod";
 import { type Caller, expectTrpcError, setupWorld, tableChecksum } from "./harness.ts";
 
 const TODAY = "2027-03-10";
@@ -19,26 +19,8 @@ const w = setupWorld({ now: `${TODAY}T09:00:00Z`, tenantName: "Extend grace" });
 
 const UNKNOWN_ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
-function addDays(date: string, n: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-}
-
 type CreateInput = Parameters<Caller["subscriptions"]["create"]>[0];
 type ExtendInput = Parameters<Caller["subscriptions"]["extendGracePeriod"]>[0];
-type Rule = { path: string; rule: string };
-
-const sortRules = (issues: readonly Rule[]) =>
-  issues
-    .map(({ path, rule }) => ({ path, rule }))
-    .sort((a, b) => `${a.path} ${a.rule}`.localeCompare(`${b.path} ${b.rule}`));
-
-/** The field problems behind an error: the schema's, or the service's. */
-function issuesOf(err: TRPCError): Rule[] {
-  const cause = err.cause;
-  if (cause instanceof ZodError) return sortRules(flattenZodError(cause));
-  if (isAppError(cause)) return sortRules(cause.issues as FieldIssue[]);
-  return [];
-}
 
 const TABLES = [
   "subscriptions",
@@ -54,10 +36,10 @@ async function snapshot() {
 }
 
 /** The call is refused with this code (and these field rules), and nothing in the database changes. */
-async function expectRefused(call: () => Promise<unknown>, code: TRPCError["code"], rules?: Rule[]) {
+async function expectRefused(call: () => Promise<unknown>, code: TRPCError["code"], rules?: PathAndRule[]) {
   const before = await snapshot();
   const err = await expectTrpcError(call(), code);
-  if (rules) expect(issuesOf(err)).toEqual(sortRules(rules));
+  if (rules) expect(sortRules(issuesOfTrpcError(err))).toEqual(sortRules(rules));
   expect(await snapshot()).toBe(before);
   return err;
 }
@@ -159,7 +141,7 @@ describe("identifier rules", () => {
         }),
       "BAD_REQUEST",
     );
-    expect(issuesOf(err).map((i) => i.path)).toContain(path);
+    expect(sortRules(issuesOfTrpcError(err)).map((i) => i.path)).toContain(path);
   });
 
   it("by subscription id and by subscription number", async () => {
@@ -292,7 +274,7 @@ describe("the new end: a date or a number of days, later than the current one", 
       () => w.api.subscriptions.extendGracePeriod({ subscriptionIdentifier: { id: sub.locator }, ...end }),
       "BAD_REQUEST",
     );
-    expect(issuesOf(err).map((i) => i.path)).toContain(path);
+    expect(sortRules(issuesOfTrpcError(err)).map((i) => i.path)).toContain(path);
   });
 
   it("a date is taken as given; days count from today", async () => {
@@ -567,7 +549,7 @@ describe("fieldsSet and what is kept on the action", () => {
         ),
       "BAD_REQUEST",
     );
-    expect(issuesOf(err).every((i) => i.path.startsWith("fieldsSet"))).toBe(true);
+    expect(sortRules(issuesOfTrpcError(err)).every((i) => i.path.startsWith("fieldsSet"))).toBe(true);
   });
 
   it("performer, performed on, billing dates and user-defined fields are kept on the action and listed", async () => {

@@ -12,7 +12,7 @@
  * paused and moved out by the days held, no lapse while held), a worker that
  * skips days, and two findings about the worker.
  */
-import type { InvoiceOutput, SubscriptionOutput } from "@holdfast/domain";
+import { addDays, type InvoiceOutput, type SubscriptionOutput } from "@holdfast/domain";
 import { runTick } from "@holdfast/services";
 import { describe, expect, it } from "vitest";
 import { type Caller, createWorld, setupWorld, type World } from "./harness.ts";
@@ -20,10 +20,6 @@ import { type Caller, createWorld, setupWorld, type World } from "./harness.ts";
 const START = "2027-01-31";
 const DAYS = 90; // 2027-01-31 .. 2027-04-30
 const TIMEOUT = 180_000;
-
-function addDays(date: string, n: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-}
 
 interface Env {
   db: World["db"];

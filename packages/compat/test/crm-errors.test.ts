@@ -10,6 +10,7 @@
  */
 import type { Permission } from "@holdfast/domain";
 import { createApiToken, revokeCredentials } from "@holdfast/services";
+import { tablesChecksum } from "@holdfast/testing/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCompatApp } from "../src/app.ts";
 import { type CompatWorld, createCompatWorld } from "./harness.ts";
@@ -81,17 +82,7 @@ afterAll(async () => {
 });
 
 const TABLES = ["subscriptions", "subscription_actions", "invoices", "audit_events", "idempotency_keys"];
-async function snapshot() {
-  const sums = await Promise.all(
-    TABLES.map(async (t) => {
-      const rows = await w.db.$client.unsafe(
-        `select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as sum from ${t} t`,
-      );
-      return String(rows[0]?.sum);
-    }),
-  );
-  return sums.join(":");
-}
+const snapshot = () => tablesChecksum(w.db, TABLES);
 
 /** A request the route accepts: extend the effective subscription by a day past its current end. */
 const valid = (): Json => ({ token, subscription_identifier: { id: sub.locator }, end_grace_period_on: "2027-03-21" });

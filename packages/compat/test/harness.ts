@@ -1,45 +1,22 @@
-import { schema } from "@holdfast/db";
-import { createTestDatabase } from "@holdfast/db/testing";
-import { ALL_PERMISSIONS, type Permission } from "@holdfast/domain";
-import {
-  authenticate,
-  createAccount,
-  createApiToken,
-  fixedClock,
-  forTenant,
-  newTenantLocator,
-} from "@holdfast/services";
+import { createTestWorld } from "@holdfast/testing/harness";
 import { createCompatApp } from "../src/app.ts";
 import { servicesApi } from "./services-api.ts";
 
 /**
- * A compatibility-route world on a fresh real database: the Hono app answers
- * `request(path, init)` in process (the same app the server mounts), and
- * `api(token)` calls the same use cases directly, for set-up and cross-checks.
+ * A compatibility-route world on the shared test world
+ * (`@holdfast/testing/harness`): the Hono app answers `request(path, init)` in
+ * process (the same app the server mounts), `token(grants)` makes a real
+ * token, and `api(token)` calls the same use cases directly, for set-up and
+ * cross-checks.
  */
 export async function createCompatWorld(opts: { now?: string } = {}) {
-  const t = await createTestDatabase({ max: 20 });
-  const clock = fixedClock(opts.now ?? "2027-03-10T12:00:00Z");
-  const app = createCompatApp({ db: t.db, clock });
-  const system = { db: t.db, clock, actor: { type: "system" as const, id: "test", name: "test" } };
-
-  async function tenant(name = "Tenant", timeZone = "UTC") {
-    const id = newTenantLocator();
-    await t.db.insert(schema.tenants).values({ id, name, timeZone });
-    return id;
-  }
-  async function account(tenantId: string, name = "Account", externalId?: string) {
-    return createAccount(forTenant(system, tenantId), { name, externalId: externalId ?? null });
-  }
-  /** A real token (hashed and looked up like any request's); default: every permission in one tenant. */
-  async function token(grants: string | { tenantId: string; permissions: Permission[] }[]) {
-    const list = typeof grants === "string" ? [{ tenantId: grants, permissions: ALL_PERMISSIONS }] : grants;
-    return (await createApiToken(t.db, { name: "compat test", grants: list })).secret;
-  }
+  const world = await createTestWorld({ now: opts.now, max: 20, tokenName: "compat test" });
+  const { db, clock } = world;
+  const app = createCompatApp({ db, clock });
   async function api(secret: string) {
-    const principal = await authenticate(t.db, secret, clock.now());
+    const principal = await world.principal(secret);
     if (!principal) throw new Error("the token does not authenticate");
-    return servicesApi({ db: t.db, clock }, principal);
+    return servicesApi({ db, clock }, principal);
   }
   /** An HTTP request to the compatibility app; body objects are sent as JSON, strings as they are. */
   async function request(
@@ -63,7 +40,18 @@ export async function createCompatWorld(opts: { now?: string } = {}) {
     }
     return { status: res.status, json: json as Record<string, unknown>, text, headers: res.headers };
   }
-  return { db: t.db, url: t.url, clock, app, tenant, account, token, api, request, close: t.close };
+  return {
+    db,
+    url: world.url,
+    clock,
+    app,
+    tenant: world.tenant,
+    account: world.account,
+    token: world.token,
+    api,
+    request,
+    close: world.close,
+  };
 }
 
 export type CompatWorld = Awaited<ReturnType<typeof createCompatWorld>>;

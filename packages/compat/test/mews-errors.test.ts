@@ -10,6 +10,7 @@
 import { schema } from "@holdfast/db";
 import type { Permission } from "@holdfast/domain";
 import { createApiToken, revokeCredentials } from "@holdfast/services";
+import { tablesChecksum } from "@holdfast/testing/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCompatApp } from "../src/app.ts";
 import { type CompatWorld, createCompatWorld } from "./harness.ts";
@@ -85,17 +86,7 @@ function send(op: Operation, body: Json | string) {
 }
 
 const TABLES = ["automations", "automation_companies", "automation_assignments", "audit_events", "idempotency_keys"];
-async function snapshot() {
-  const sums = await Promise.all(
-    TABLES.map(async (t) => {
-      const rows = await w.db.$client.unsafe(
-        `select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as sum from ${t} t`,
-      );
-      return String(rows[0]?.sum);
-    }),
-  );
-  return sums.join(":");
-}
+const snapshot = () => tablesChecksum(w.db, TABLES);
 
 type Expected = { status: number; code: string; errors: [path: string, rule: string][]; message?: string | RegExp };
 

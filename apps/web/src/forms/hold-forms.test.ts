@@ -1,12 +1,9 @@
 import type { HoldOutput } from "@holdfast/domain";
+import { issuesOfZod } from "@holdfast/testing/issues";
 import { describe, expect, it } from "vitest";
 import { amendForm, amendFormDefaults, holdForm, holdFormDefaults } from "./hold-forms.ts";
 
 const ACCOUNT = "01HZY0ACCT0000000000000000";
-
-function issuesOf(result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) {
-  return (result.error?.issues ?? []).map((i) => `${i.path.join(".")}: ${i.message}`);
-}
 
 describe("the create form's schema (createHoldInput behind form values)", () => {
   const base = { ...holdFormDefaults(), accountLocator: ACCOUNT };
@@ -60,7 +57,7 @@ describe("the create form's schema (createHoldInput behind form values)", () => 
       "targets.1.process: funding is targeted twice",
     ],
   ])("refuses %s at its field", (_name, change, issue) => {
-    expect(issuesOf(holdForm.safeParse({ ...base, ...change }))).toEqual([issue]);
+    expect(issuesOfZod(holdForm.safeParse({ ...base, ...change }))).toEqual([issue]);
   });
 
   it("leaves rules that need the server's today to the server", () => {
@@ -68,7 +65,7 @@ describe("the create form's schema (createHoldInput behind form values)", () => 
   });
 
   it("refuses a missing account with the schema's own rule", () => {
-    expect(issuesOf(holdForm.safeParse(holdFormDefaults()))[0]).toMatch(/^accountLocator: /);
+    expect(issuesOfZod(holdForm.safeParse(holdFormDefaults()))[0]).toMatch(/^accountLocator: /);
   });
 });
 
@@ -151,7 +148,7 @@ describe("the amend form's schema (amendHoldInput behind form values)", () => {
 
   it("refuses a target end date after the amended hold's end, at that target", () => {
     const values = { ...defaults, endDate: "2030-02-01" };
-    expect(issuesOf(schema.safeParse(values))).toEqual([
+    expect(issuesOfZod(schema.safeParse(values))).toEqual([
       "targets.1: the target's dates must lie inside the hold's dates",
     ]);
   });
@@ -161,6 +158,6 @@ describe("the amend form's schema (amendHoldInput behind form values)", () => {
       ...defaults,
       targets: [...defaults.targets, { process: "funding" as const, existing: false, startDate: "", endDate: "" }],
     };
-    expect(issuesOf(schema.safeParse(values))).toEqual(["targets.2.process: funding is already a target"]);
+    expect(issuesOfZod(schema.safeParse(values))).toEqual(["targets.2.process: funding is already a target"]);
   });
 });

@@ -1,4 +1,5 @@
 import type { SubscriptionOutput } from "@holdfast/domain";
+import { issuesOfZod } from "@holdfast/testing/issues";
 import { describe, expect, it } from "vitest";
 import {
   extendFieldFor,
@@ -13,10 +14,6 @@ import {
 
 const ACCOUNT = "01HZY0ACCT0000000000000000";
 const SUB = "01HZY0SBSC0000000000000000";
-
-function issuesOf(result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) {
-  return (result.error?.issues ?? []).map((i) => `${i.path.join(".")}: ${i.message}`);
-}
 
 describe("the new subscription form (createSubscriptionInput behind form values)", () => {
   const base = {
@@ -77,7 +74,7 @@ describe("the new subscription form (createSubscriptionInput behind form values)
       ["startDate: must be a calendar date written YYYY-MM-DD, from 1900-01-01"],
     ],
   ])("refuses %s at the fields that show it", (_name, values, issues) => {
-    expect(issuesOf(subscriptionForm.safeParse(values))).toEqual(issues);
+    expect(issuesOfZod(subscriptionForm.safeParse(values))).toEqual(issues);
   });
 
   it("shows the server's priceMinor issues beside the price", () => {
@@ -184,7 +181,7 @@ describe("the extend-grace dialog (extendGracePeriodInput behind form values)", 
       ],
     ],
   ])("refuses %s", (_name, sub, values, issues) => {
-    expect(issuesOf(extendForm(sub).safeParse({ ...d, ...values }))).toEqual(issues);
+    expect(issuesOfZod(extendForm(sub).safeParse({ ...d, ...values }))).toEqual(issues);
   });
 
   it("lets a scheduled end be checked against the grace period of its date, by the server", () => {
@@ -227,6 +224,6 @@ describe("the record-payment dialog (recordPaymentInput behind form values)", ()
     [{ amount: "", paidOn: "" }, ["amount: enter an amount"]],
     [{ amount: "5", paidOn: "2030-13-01" }, ["paidOn: must be a calendar date written YYYY-MM-DD, from 1900-01-01"]],
   ])("refuses %j", (values, issues) => {
-    expect(issuesOf(paymentForm(invoice).safeParse(values))).toEqual(issues);
+    expect(issuesOfZod(paymentForm(invoice).safeParse(values))).toEqual(issues);
   });
 });

@@ -8,7 +8,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addDays, type BusinessDate, businessDateAt, daysBetween } from "../dates.ts";
-import { AppError, type FieldIssue } from "../errors.ts";
+import { AppError } from "../errors.ts";
+import { sortRules } from "../testing.ts";
 import {
   assertSubscriptionMove,
   type BillingPeriod,
@@ -40,11 +41,6 @@ function thrownBy(fn: () => unknown): AppError {
   }
   throw new Error("expected the call to throw");
 }
-
-const pathsAndRules = (issues: readonly FieldIssue[]) =>
-  issues
-    .map(({ path, rule }) => ({ path, rule }))
-    .sort((a, b) => `${a.path} ${a.rule}`.localeCompare(`${b.path} ${b.rule}`));
 
 /** Calendar dates from 2000 to 2099, for properties. */
 const arbDate = fc
@@ -675,7 +671,7 @@ describe("checkGraceExtension", () => {
     ],
   ])("%s", (_name, sub, req, newEnd, expected) => {
     const problems = checkGraceExtension(sub, req, newEnd, applied);
-    expect(pathsAndRules(problems)).toEqual(pathsAndRules(expected.map((e) => ({ ...e, message: "" }))));
+    expect(sortRules(problems)).toEqual(sortRules(expected.map((e) => ({ ...e, message: "" }))));
     for (const p of problems) expect(p.message.length).toBeGreaterThan(0);
   });
 

@@ -1,9 +1,28 @@
 /**
- * Many holds at once for the long-list test: one set-based INSERT (the
- * services would take minutes for 10,000), with locators that are valid ULIDs
- * whose order is the hold's number, so a test knows which hold belongs where.
+ * Holds for tests and benchmarks: one made through the real services and
+ * brought to a state, or many at once with one set-based INSERT (the services
+ * would take minutes for 10,000), with locators that are valid ULIDs whose
+ * order is the hold's number, so a test knows which hold belongs where.
  */
 import type { Database } from "@holdfast/db";
+import { activateHold, createHold, type ServiceContext, validateHold } from "@holdfast/services";
+
+type CreateHoldFields = Parameters<typeof createHold>[1];
+
+/**
+ * A hold made through the services and validated, then activated for
+ * "active". Throws if it does not get there (a seed that breaks a rule).
+ */
+export async function seedHold(ctx: ServiceContext, fields: CreateHoldFields, state: "validated" | "active") {
+  const draft = await createHold(ctx, fields);
+  const validated = await validateHold(ctx, { locator: draft.locator });
+  if (validated.holdState !== "validated")
+    throw new Error(`the seeded hold did not validate: ${JSON.stringify(validated.validationResult)}`);
+  if (state === "validated") return validated;
+  const hold = await activateHold(ctx, { locator: draft.locator });
+  if (hold.holdState !== "active") throw new Error(`the seeded hold is ${hold.holdState}, not active`);
+  return hold;
+}
 
 /** The locator of hold number n (1-based): a fixed ULID prefix, then n in 16 digits. Newer holds sort first. */
 export function seededHoldLocator(n: number): string {
