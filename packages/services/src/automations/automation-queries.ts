@@ -3,6 +3,7 @@ import { AppError, type GetAllAutomationsInput, previewRoute, type previewRouteI
 import { and, asc, eq, exists, gt, inArray } from "drizzle-orm";
 import type { z } from "zod";
 import type { PortfolioContext, ServiceContext } from "../context.ts";
+import { splitPage } from "../paging.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
 import { loadAutomationRecords, toAutomationOutput } from "./automation-store.ts";
 
@@ -53,12 +54,9 @@ export async function getAllAutomations(ctx: PortfolioContext, input: GetAllAuto
     )
     .orderBy(asc(a.id))
     .limit(input.limitation.count + 1);
-  const page = rows.slice(0, input.limitation.count);
+  const { page, nextCursor } = splitPage(rows, input.limitation.count);
   const records = await loadAutomationRecords(db, page);
-  return {
-    automations: records.map(toAutomationOutput),
-    cursor: rows.length > input.limitation.count ? (page.at(-1)?.id ?? null) : null,
-  };
+  return { automations: records.map(toAutomationOutput), cursor: nextCursor };
 }
 
 /** The routing preview over the tenant's automations. */

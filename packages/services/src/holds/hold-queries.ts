@@ -11,6 +11,7 @@ import {
 import { and, asc, desc, eq, exists, inArray, lt } from "drizzle-orm";
 import type { z } from "zod";
 import type { ServiceContext } from "../context.ts";
+import { splitPage } from "../paging.ts";
 import { findAccount } from "../tenancy/accounts.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
 import { allInOrder, anyOf, getHoldRecord, loadHoldRecords, toHoldOutput, toRecord } from "./hold-store.ts";
@@ -118,12 +119,9 @@ export async function listHolds(ctx: ServiceContext, input: ListHoldsInput) {
       // backwards (what the planner picks for big ones) would be a bad plan.
       .limit(input.limit + 1),
   ]);
-  const page = rows.slice(0, input.limit);
+  const { page, nextCursor } = splitPage(rows, input.limit);
   const records = await loadHoldRecords(db, page);
-  return {
-    items: records.map((r) => toHoldOutput(r, today)),
-    nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null,
-  };
+  return { items: records.map((r) => toHoldOutput(r, today)), nextCursor };
 }
 
 /** Is the account held for this process on this date (default: today in the tenant's zone)? */

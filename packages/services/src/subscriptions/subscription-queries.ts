@@ -9,6 +9,7 @@ import {
 import { and, desc, eq, inArray, isNotNull, lt, lte } from "drizzle-orm";
 import type { z } from "zod";
 import type { ServiceContext } from "../context.ts";
+import { splitPage } from "../paging.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
 import {
   getSubscriptionRow,
@@ -57,7 +58,7 @@ export async function listSubscriptions(ctx: ServiceContext, input: ListSubscrip
     )
     .orderBy(desc(s.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
+  const { page, nextCursor } = splitPage(rows, input.limit);
   const held = await holdStatus(
     db,
     tenantId,
@@ -68,7 +69,7 @@ export async function listSubscriptions(ctx: ServiceContext, input: ListSubscrip
     items: page.map((r) =>
       toSubscriptionOutput(r, today, held.get(r.accountId) ?? { invoicing: false, delinquency: false }),
     ),
-    nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null,
+    nextCursor,
   };
 }
 
@@ -88,8 +89,8 @@ export async function listInvoices(ctx: ServiceContext, input: z.output<typeof l
     )
     .orderBy(desc(i.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { items: page.map(toInvoiceOutput), nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
+  const { page, nextCursor } = splitPage(rows, input.limit);
+  return { items: page.map(toInvoiceOutput), nextCursor };
 }
 
 /** Extensions, scheduled and run: all of the tenant's or one subscription's, newest first. */
@@ -109,9 +110,9 @@ export async function listSubscriptionActions(ctx: ServiceContext, input: z.outp
     )
     .orderBy(desc(a.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
+  const { page, nextCursor } = splitPage(rows, input.limit, (r) => r.action.id);
   return {
     items: page.map((r) => toActionOutput(r.action, r.accountId)),
-    nextCursor: rows.length > input.limit ? (page.at(-1)?.action.id ?? null) : null,
+    nextCursor,
   };
 }

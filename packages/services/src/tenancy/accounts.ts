@@ -5,6 +5,7 @@ import { recordAudit } from "../audit.ts";
 import type { ServiceContext } from "../context.ts";
 import { runMutation } from "../idempotency.ts";
 import { newLocator } from "../ids.ts";
+import { splitPage } from "../paging.ts";
 import { preparedQuery } from "../prepared-query.ts";
 
 export type AccountRow = typeof schema.accounts.$inferSelect;
@@ -153,6 +154,6 @@ export async function listAccounts(ctx: ServiceContext, opts: { cursor?: string 
     )
     .orderBy(asc(schema.accounts.id))
     .limit(opts.limit + 1);
-  const page = rows.slice(0, opts.limit);
-  return { items: page.map(toAccountOutput), nextCursor: rows.length > opts.limit ? (page.at(-1)?.id ?? null) : null };
+  const { page, nextCursor } = splitPage(rows, opts.limit);
+  return { items: page.map(toAccountOutput), nextCursor };
 }
