@@ -4,7 +4,8 @@ export const auditEvents = pgTable(
   "audit_events",
   {
     id: text("id").primaryKey(),
-    tenantId: uuid("tenant_id").notNull(),
+    /** Null for security events that belong to no one tenant (a failed sign-in, a user's session). */
+    tenantId: uuid("tenant_id"),
     entityType: text("entity_type").notNull(),
     entityId: text("entity_id").notNull(),
     action: text("action").notNull(),
@@ -15,6 +16,13 @@ export const auditEvents = pgTable(
     requestId: text("request_id"),
     before: jsonb("before"),
     after: jsonb("after"),
+    /** Security events: the credential used (never its secret), the client's address and user agent. */
+    credentialId: text("credential_id"),
+    clientIp: text("client_ip"),
+    userAgent: text("user_agent"),
   },
-  (t) => [index("audit_entity_idx").on(t.tenantId, t.entityType, t.entityId, t.id)],
+  (t) => [
+    index("audit_entity_idx").on(t.tenantId, t.entityType, t.entityId, t.id),
+    index("audit_security_idx").on(t.entityType, t.entityId, t.id),
+  ],
 );
