@@ -15,8 +15,8 @@ import {
 } from "@holdfast/domain";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { recordAudit } from "../audit.ts";
-import { splitPage } from "../paging.ts";
 import { type ActingContext, type Actor, actorLabel } from "../context.ts";
+import { splitPage } from "../paging.ts";
 import {
   type CredentialRow,
   createApiToken,
@@ -26,8 +26,8 @@ import {
   requireGrantable,
   type TokenAdminContext,
   type TokenGrantRow,
-  toTokenOutput,
   tokenAuditView,
+  toTokenOutput,
 } from "./token-store.ts";
 
 export type { TokenAdminContext } from "./token-store.ts";
