@@ -8,7 +8,7 @@
  */
 import type { Caller, World } from "@holdfast/api/testing";
 import { ALL_PERMISSIONS, PERMISSIONS, type Permission } from "@holdfast/domain";
-import { createApiToken, createUser, runTick } from "@holdfast/services";
+import { authenticate, createApiToken, createUser, runTick } from "@holdfast/services";
 
 /** The instant the fixture is built at and the server process's frozen clock. */
 export const FIXTURE_NOW = "2027-03-10T09:00:00Z";
@@ -69,6 +69,8 @@ export interface TenantObjects {
   readonly user: { email: string; password: string };
   /** Every permission in this tenant only. */
   readonly token: string;
+  /** Locators of API tokens of this tenant, for tokens.revoke and tokens.roll. */
+  readonly tokens: { revoke: string; roll: string };
 }
 
 /** An automation every rule accepts. */
@@ -183,6 +185,14 @@ async function tenantObjects(w: World, label: string): Promise<TenantObjects> {
   const token = (
     await createApiToken(w.db, { name: `${label} full token`, grants: [{ tenantId, permissions: ALL_PERMISSIONS }] })
   ).secret;
+  const tokenToChange = async (what: string) =>
+    (
+      await createApiToken(w.db, {
+        name: `${label} token to ${what}`,
+        grants: [{ tenantId, permissions: ["holds:read"] }],
+      })
+    ).id;
+  const tokens = { revoke: await tokenToChange("revoke"), roll: await tokenToChange("roll") };
 
   return {
     label,
@@ -202,6 +212,7 @@ async function tenantObjects(w: World, label: string): Promise<TenantObjects> {
     scheduledAction: scheduled.locator,
     user,
     token,
+    tokens,
   };
 }
 
@@ -259,6 +270,11 @@ export async function buildFixture(w: World): Promise<Fixture> {
     if (!token) throw new Error(`no token lacking ${permission}`);
     return token;
   };
+  // Each token used once now, at the server's frozen instant: its lastUsedAt is then current, and
+  // no request of the suites writes it again (they compare every table before and after).
+  for (const secret of [A.token, B.token, C.token, portfolioToken, noPermissionToken, ...lackingTokens.values()]) {
+    await authenticate(w.db, secret, w.clock.now());
+  }
   return { A, B, C, portfolioToken, lacking, noPermissionToken };
 }
 
@@ -281,6 +297,7 @@ export function unknownObjects(t: TenantObjects): TenantObjects {
     invoice: u.ulid,
     scheduledAction: u.ulid,
     user: { email: "nobody@reliability.test", password: t.user.password },
+    tokens: { revoke: u.ulid, roll: u.ulid },
   };
 }
 
@@ -296,6 +313,7 @@ export function secretsOf(t: TenantObjects): string[] {
     t.invoice,
     t.scheduledAction,
     t.user.email,
+    ...Object.values(t.tokens),
     `${t.label} secret reason`,
   ].filter((s) => s.length > 0);
 }
