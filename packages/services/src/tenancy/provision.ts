@@ -4,7 +4,7 @@ import { createApiToken, createUser } from "../access/access.ts";
 import { checkNewPassword } from "../access/passwords.ts";
 import { recordAudit } from "../audit.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import type { Actor } from "../context.ts";
+import { type Actor, actorLabel } from "../context.ts";
 import { newTenantLocator } from "../ids.ts";
 
 /** One step: a tenant, an admin user for the dashboard, and an API token with every permission. */
@@ -30,7 +30,7 @@ export async function provisionTenant(
       name: input.userName ?? input.email,
       password: input.password,
       memberships: [{ tenantId, permissions: ALL_PERMISSIONS }],
-      createdBy: `${actor.type}:${actor.id}`,
+      createdBy: actorLabel(actor),
       now: clock.now(),
     });
     const token = await createApiToken(tx, {
