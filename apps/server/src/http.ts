@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import http from "node:http";
-import { type ApiDeps, appRouter, createContext } from "@holdfast/api";
+import { type ApiDeps, appRouter, createContext, responseHeadersFor } from "@holdfast/api";
 import { COMPAT_PREFIXES, createCompatApp } from "@holdfast/compat";
 import { getRequestListener } from "@hono/node-server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
@@ -25,8 +25,14 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     maxBodySize: 1_000_000,
     createContext: ({ req, res }) => {
       const requestId = (res.getHeader("x-request-id") as string | undefined) ?? randomUUID();
-      return createContext(opts, { authorization: req.headers.authorization, requestId });
+      return createContext(opts, {
+        authorization: req.headers.authorization,
+        requestId,
+        clientIp: req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? null,
+        userAgent: req.headers["user-agent"] ?? null,
+      });
     },
+    responseMeta: ({ errors }) => ({ headers: responseHeadersFor(errors) }),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "trpc error");
     },

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { schema } from "@holdfast/db";
-import { authenticate, signIn } from "@holdfast/services";
+import { authenticate, fixedClock, signIn } from "@holdfast/services";
 import { createTestWorld, NOW, type TestWorld } from "@holdfast/testing/harness";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -68,7 +68,10 @@ describe("the CLI as a process", () => {
     expect(out.userEmail).toBe("ops@cli.test");
     expect(await authenticate(w.db, out.apiToken, new Date(NOW))).not.toBeNull();
     await expect(
-      signIn(w.db, { email: "ops@cli.test", password: "a long cli password" }, new Date(NOW)),
+      signIn(
+        { db: w.db, clock: fixedClock(NOW), actor: { type: "anonymous", id: "test", name: "test" } },
+        { email: "ops@cli.test", password: "a long cli password" },
+      ),
     ).resolves.toHaveProperty("token");
     const [created] = await auditBy("tenant", tenantLocator);
     expect(created).toMatchObject({ action: "create", actorType: "system", actorId: "cli" });

@@ -1,18 +1,33 @@
-import { zText } from "@holdfast/domain";
-import { signIn, signOut } from "@holdfast/services";
+import { changePasswordInput, sessionOutput, setPasswordInput, signInInput } from "@holdfast/domain";
+import { changePassword, listSessions, setPassword, signIn, signOut, signOutEverywhere } from "@holdfast/services";
 import { z } from "zod";
 import { authedProcedure, publicProcedure, router } from "../trpc.ts";
 
 export const authRouter = router({
-  /** Dashboard sign-in: returns a session token used as a bearer token. */
+  /** Dashboard sign-in: returns a session token used as a bearer token. Throttled per email and client address. */
   signIn: publicProcedure
-    .input(z.strictObject({ email: zText(320).min(3), password: zText(200).min(1) }))
+    .input(signInInput)
     .output(z.object({ token: z.string(), expiresAt: z.string() }))
-    .mutation(({ ctx, input }) => signIn(ctx.db, input, ctx.clock.now())),
-  signOut: authedProcedure.output(z.object({ ok: z.boolean() })).mutation(async ({ ctx }) => {
-    await signOut(ctx.db, ctx.principal.credentialId, ctx.clock.now());
-    return { ok: true };
-  }),
+    .mutation(({ ctx, input }) => signIn(ctx.acting, input)),
+  signOut: authedProcedure.output(z.object({ ok: z.boolean() })).mutation(({ ctx }) => signOut(ctx.acting)),
+  /** Redeems a one-time set-password link (the part after `#`). */
+  setPassword: publicProcedure
+    .input(setPasswordInput)
+    .output(z.object({ ok: z.boolean(), email: z.string() }))
+    .mutation(({ ctx, input }) => setPassword(ctx.acting, input)),
+  /** The signed-in user's own password; their other sessions end. */
+  changePassword: authedProcedure
+    .input(changePasswordInput)
+    .output(z.object({ ok: z.boolean(), endedSessions: z.number().int() }))
+    .mutation(({ ctx, input }) => changePassword(ctx.acting, input)),
+  /** The caller's own live sessions (an API token has none). */
+  sessions: authedProcedure
+    .output(z.array(sessionOutput))
+    .query(({ ctx }) => listSessions(ctx.acting, { idleMs: ctx.sessionIdleMs })),
+  /** Ends every session of the caller's user, this one included. */
+  signOutEverywhere: authedProcedure
+    .output(z.object({ ended: z.number().int() }))
+    .mutation(({ ctx }) => signOutEverywhere(ctx.acting)),
   /** Who am I, and which tenants may I act on with which permissions. */
   me: authedProcedure
     .output(
