@@ -18,6 +18,7 @@ export const APP_TO_TRPC: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   IDEMPOTENCY_KEY_REUSED: "UNPROCESSABLE_CONTENT",
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   METHOD_NOT_ALLOWED: "METHOD_NOT_SUPPORTED",
+  TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
 };
 
 /** The error data every client sees: code, field issues, details. Never a stack or SQL. */

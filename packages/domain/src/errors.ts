@@ -16,6 +16,7 @@ export const APP_ERROR_CODES = [
   "IDEMPOTENCY_KEY_REUSED",
   "PAYLOAD_TOO_LARGE",
   "METHOD_NOT_ALLOWED",
+  "TOO_MANY_REQUESTS",
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
