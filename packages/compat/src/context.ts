@@ -30,6 +30,8 @@ export interface CompatDeps {
   clock: Clock;
   logger?: { error(obj: object, msg?: string): void };
   limiter?: RequestLimiter;
+  /** Told the credential of each authenticated request (with the server's request object), for its request log. */
+  onPrincipal?: (incoming: unknown, principal: Principal) => void;
 }
 
 /**
@@ -53,15 +55,20 @@ export async function principalFrom(
         ? await authenticate(deps.db, secret, deps.clock.now())
         : null;
   c.set("principal", { secret, principal });
+  if (principal) deps.onPrincipal?.(incomingOf(c), principal);
   admit(deps, c, principal ? `credential:${principal.credentialId}` : `ip:${clientIpOf(c)}`);
   if (!principal) throw new AppError("UNAUTHORIZED", "a valid access token is required");
   return principal;
 }
 
+/** The Node request behind a Hono one (undefined for in-process requests). */
+function incomingOf(c: Context<CompatEnv>) {
+  return (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+}
+
 /** The client's address as the socket gives it ("unknown" for in-process requests). */
 export function clientIpOf(c: Context<CompatEnv>): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? "unknown";
+  return incomingOf(c)?.socket?.remoteAddress ?? "unknown";
 }
 
 /** Admits the request once under `key`; its slot is released when the app has answered (app.ts). */
