@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import http from "node:http";
+import type net from "node:net";
 import type { ApiDeps } from "@holdfast/api";
 import { COMPAT_PREFIXES, type CompatDeps, createCompatApp } from "@holdfast/compat";
 import type { Principal } from "@holdfast/services";
@@ -159,9 +160,28 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       json(res, 404, { error: "not found" });
     },
   );
+  server.on("connection", lingeringClose);
   // Past this many open connections, new ones are refused at once (each is cut by the timeouts above).
   server.maxConnections = edge.maxConnections ?? 1024;
   return server;
+}
+
+/** How long a closing connection stays open after its last answer (see lingeringClose). */
+const LINGER_MS = 1000;
+
+/**
+ * A connection closed after its answer (`Connection: close`, as when a body
+ * is refused before it was read to the end) first only stops sending (FIN),
+ * and is destroyed a moment later. Destroying it at once, with the client's
+ * body still arriving, resets it, and the reset can discard the answer before
+ * the client reads it. Nothing more is read meanwhile.
+ */
+function lingeringClose(socket: net.Socket) {
+  socket.destroySoon = () => {
+    if (socket.destroyed) return;
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown) {
