@@ -19,6 +19,7 @@ import {
 export interface TickResult {
   tickId: string;
   status: "succeeded" | "failed";
+  /** Totals over every tenant, and each tenant's own non-zero ones as `tenant:<id>:<count>`. */
   counts: Record<string, number>;
   errors: string[];
 }
@@ -153,7 +154,7 @@ export async function runTick(
     .update(schema.workerTicks)
     .set({ status, finishedAt: new Date(), counts: { ...counts, ...byTenant }, errors })
     .where(eq(schema.workerTicks.id, tickId));
-  return { tickId, status, counts, errors };
+  return { tickId, status, counts: { ...counts, ...byTenant }, errors };
 }
 
 /** The database connection name of a worker process; how a tick's owner is known to be alive. */
