@@ -15,8 +15,10 @@ export function createApiDocs() {
 <link rel="stylesheet" href="/docs/swagger-ui.css"></head>
 <body><div id="ui"></div>
 <script src="/docs/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#ui", deepLinking: true });</script>
+<script src="/docs/holdfast-init.js"></script>
 </body></html>`;
+  // A file, not an inline script: the Content-Security-Policy allows scripts from this origin only.
+  const init = 'window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#ui", deepLinking: true });\n';
   return (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
     const url = (req.url ?? "/").split("?")[0] ?? "/";
     if (url === "/openapi.json") {
@@ -28,6 +30,11 @@ export function createApiDocs() {
     if (url === "/docs" || url === "/docs/") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       res.end(page);
+      return true;
+    }
+    if (url === "/docs/holdfast-init.js") {
+      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" });
+      res.end(init);
       return true;
     }
     if (url.startsWith("/docs/")) {

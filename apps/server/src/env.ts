@@ -21,6 +21,26 @@ const schema = z.object({
   HOLDFAST_DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
   /** Minutes an unused dashboard session lives (the absolute limit is 12 hours). */
   HOLDFAST_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(720).default(30),
+  /** Where users reach the server (`https://…` turns on HSTS and `Secure` cookies). */
+  HOLDFAST_PUBLIC_URL: z.string().url().optional(),
+  /** When set, /metrics answers only `Authorization: Bearer <this>`. */
+  HOLDFAST_METRICS_TOKEN: z.string().min(16).optional(),
+  /** The largest tRPC request body, in bytes (vendor routes keep their documented caps). */
+  HOLDFAST_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .default(1024 * 1024),
+  /** Per credential (or per client address without one): requests per second, burst, and in flight at once. */
+  HOLDFAST_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
+  HOLDFAST_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
+  HOLDFAST_CONCURRENCY_LIMIT: z.coerce.number().int().min(1).default(8),
+  /** PostgreSQL statement_timeout of the API's connections, in milliseconds (0: none). */
+  HOLDFAST_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
+  /** HTTP server: time to receive a request's headers, and the whole request; open connections at most. */
+  HOLDFAST_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
+  HOLDFAST_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  HOLDFAST_MAX_CONNECTIONS: z.coerce.number().int().min(16).default(1024),
   WEB_DIST: z.string().default(path.join(REPO_ROOT, "apps/web/dist")),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
@@ -35,4 +55,21 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new Error(`Invalid environment:\n${lines}`);
   }
   return parsed.data;
+}
+
+/** The HTTP edge's settings from the environment (see createHttpServer). */
+export function edgeOptions(env: Env) {
+  return {
+    publicUrl: env.HOLDFAST_PUBLIC_URL,
+    metricsToken: env.HOLDFAST_METRICS_TOKEN,
+    maxBodyBytes: env.HOLDFAST_MAX_BODY_BYTES,
+    rateLimits: {
+      perSecond: env.HOLDFAST_RATE_LIMIT_PER_SECOND,
+      burst: env.HOLDFAST_RATE_LIMIT_BURST,
+      concurrency: env.HOLDFAST_CONCURRENCY_LIMIT,
+    },
+    headersTimeoutMs: env.HOLDFAST_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: env.HOLDFAST_REQUEST_TIMEOUT_MS,
+    maxConnections: env.HOLDFAST_MAX_CONNECTIONS,
+  };
 }

@@ -1,110 +1,188 @@
-import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import http from "node:http";
-import { type ApiDeps, appRouter, createContext, responseHeadersFor } from "@holdfast/api";
-import { COMPAT_PREFIXES, createCompatApp } from "@holdfast/compat";
+import type net from "node:net";
+import type { ApiDeps } from "@holdfast/api";
+import { COMPAT_PREFIXES, type CompatDeps, createCompatApp } from "@holdfast/compat";
+import type { Principal } from "@holdfast/services";
 import { getRequestListener } from "@hono/node-server";
-import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
 import sirv from "sirv";
 import { createApiDocs } from "./api-docs.ts";
+import { bearerMatches, clientIpOf, requestIdOf, routeLabel, setSecurityHeaders } from "./edge.ts";
+import { createRequestLimiter, type RateLimits } from "./limits.ts";
 import { createMetrics } from "./metrics.ts";
+import { createTrpcEdge } from "./trpc-edge.ts";
+
+/** The edge's settings (env.ts `edgeOptions` gives the production ones); each has a default. */
+export interface EdgeOptions {
+  /** `https://…` adds HSTS to every answer. */
+  publicUrl?: string | undefined;
+  /** When set, /metrics answers only `Authorization: Bearer <this>`. */
+  metricsToken?: string | undefined;
+  /** The largest tRPC body with a valid credential (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Per-credential (or per-address) limits; none when absent. */
+  rateLimits?: RateLimits | null;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  maxConnections?: number;
+}
 
 export interface HttpServerOptions extends ApiDeps {
   logger: Logger;
   /** The built dashboard to serve at /, if present. */
   webDist?: string | undefined;
+  edge?: EdgeOptions;
 }
 
-/** The HTTP surface: /trpc, /healthz, /readyz and the dashboard. */
+/** The HTTP surface: /trpc, the compatibility routes, /healthz, /readyz, /metrics, the docs and the dashboard. */
 export function createHttpServer(opts: HttpServerOptions): http.Server {
   const { logger } = opts;
-  const trpc = createHTTPHandler({
-    router: appRouter,
-    basePath: "/trpc/",
-    maxBodySize: 1_000_000,
-    createContext: ({ req, res }) => {
-      const requestId = (res.getHeader("x-request-id") as string | undefined) ?? randomUUID();
-      return createContext(opts, {
-        authorization: req.headers.authorization,
-        requestId,
-        clientIp: req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? null,
-        userAgent: req.headers["user-agent"] ?? null,
-      });
-    },
-    responseMeta: ({ errors }) => ({ headers: responseHeadersFor(errors) }),
-    onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "trpc error");
-    },
+  const edge = opts.edge ?? {};
+  const https = edge.publicUrl?.startsWith("https:") ?? false;
+  const limiter = edge.rateLimits ? createRequestLimiter(edge.rateLimits) : null;
+  const principals = new WeakMap<http.IncomingMessage, Principal>();
+  const onPrincipal = (req: http.IncomingMessage, p: Principal) => principals.set(req, p);
+
+  const trpc = createTrpcEdge({
+    deps: opts,
+    logger,
+    maxBodyBytes: edge.maxBodyBytes ?? 1024 * 1024,
+    limiter,
+    onPrincipal,
   });
   const web =
     opts.webDist && existsSync(opts.webDist) ? sirv(opts.webDist, { single: true, etag: true, gzip: true }) : null;
 
   const metrics = createMetrics();
-  const compat = getRequestListener(createCompatApp(opts).fetch);
+  // The handlers read deps.db on every request (the pool supervisor may replace it): read it through.
+  const compatDeps: CompatDeps = {
+    get db() {
+      return opts.db;
+    },
+    clock: opts.clock,
+    logger,
+    sessionIdleMs: opts.sessionIdleMs,
+    ...(limiter ? { limiter } : {}),
+    onPrincipal: (incoming, p) => onPrincipal(incoming as http.IncomingMessage, p),
+  };
+  const compat = getRequestListener(createCompatApp(compatDeps).fetch);
   const docs = createApiDocs();
 
-  return http.createServer((req, res) => {
-    const incoming = req.headers["x-request-id"];
-    const requestId = typeof incoming === "string" && /^[\w-]{1,100}$/.test(incoming) ? incoming : randomUUID();
-    res.setHeader("x-request-id", requestId);
-    const started = performance.now();
-    res.on("finish", () => {
-      // Bounded label values: tRPC procedure paths, the ops endpoints, or "web".
-      const pathname = req.url?.split("?")[0] ?? "/";
-      const route = pathname.startsWith("/trpc/")
-        ? pathname.slice(0, 120)
-        : COMPAT_PREFIXES.some((p) => pathname.startsWith(p))
-          ? `compat${pathname.split("/").slice(0, 2).join("/")}`
-          : ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"].includes(pathname)
-            ? pathname
-            : "web";
-      metrics.requestDuration.observe({ route, status: String(res.statusCode) }, (performance.now() - started) / 1000);
-      // At LOG_LEVEL=warn (production) the request line is not written: do not build it either.
-      if (!logger.isLevelEnabled("info")) return;
-      logger.info(
-        {
-          requestId,
-          method: req.method,
-          url: pathname,
-          status: res.statusCode,
-          ms: Math.round(performance.now() - started),
-        },
-        "request",
-      );
-    });
-    const url = req.url ?? "/";
-    if (url.startsWith("/trpc/")) return void trpc(req, res);
-    if (COMPAT_PREFIXES.some((p) => url.startsWith(p))) return void compat(req, res);
-    if (docs(req, res)) return;
-    if (url === "/healthz") return json(res, 200, { ok: true });
-    if (url === "/metrics") {
-      metrics.registry.metrics().then((body) => {
-        res.writeHead(200, { "content-type": metrics.registry.contentType });
-        res.end(body);
+  const server = http.createServer(
+    {
+      headersTimeout: edge.headersTimeoutMs ?? 10_000,
+      requestTimeout: edge.requestTimeoutMs ?? 30_000,
+      keepAliveTimeout: 5_000,
+      // How often the timeouts above are enforced (Node's default, 30 s, would let a slow client stay that long).
+      connectionsCheckingInterval: 1_000,
+    },
+    (req, res) => {
+      const requestId = requestIdOf(req);
+      // The compatibility routes read the id from the request: give them the one checked here.
+      req.headers["x-request-id"] = requestId;
+      res.setHeader("x-request-id", requestId);
+      const url = req.url ?? "/";
+      const pathname = url.split("?")[0] ?? "/";
+      const isTrpc = url.startsWith("/trpc/");
+      const isCompat = !isTrpc && COMPAT_PREFIXES.some((p) => url.startsWith(p));
+      setSecurityHeaders(res, {
+        api: isTrpc || isCompat || ["/healthz", "/readyz", "/metrics"].includes(pathname),
+        https,
       });
-      return;
-    }
-    if (url === "/readyz") {
-      // Read opts.db now: the pool may have been replaced after an outage. A database that does not answer
-      // within 5 s (a hung connection, a network partition) is down too.
-      let timer: NodeJS.Timeout | undefined;
-      Promise.race([
-        opts.db.$client`select 1`,
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error("timeout")), 5000);
-        }),
-      ])
-        .then(
-          () => json(res, 200, { ok: true, database: "up" }),
-          () => json(res, 503, { ok: false, database: "down" }),
-        )
-        .finally(() => clearTimeout(timer));
-      return;
-    }
-    if (web) return web(req, res, () => json(res, 404, { error: "not found" }));
-    json(res, 404, { error: "not found" });
-  });
+      const started = performance.now();
+      let servedByWeb = false;
+      res.on("finish", () => {
+        const route = routeLabel(pathname, servedByWeb && res.statusCode < 400);
+        metrics.requestDuration.observe(
+          { route, status: String(res.statusCode) },
+          (performance.now() - started) / 1000,
+        );
+        // At LOG_LEVEL=warn (production) the request line is not written: do not build it either.
+        if (!logger.isLevelEnabled("info")) return;
+        const principal = principals.get(req);
+        logger.info(
+          {
+            requestId,
+            method: req.method,
+            route,
+            status: res.statusCode,
+            ms: Math.round(performance.now() - started),
+            clientIp: clientIpOf(req),
+            // The credential's id, never its secret; its tenants (one for most tokens).
+            credentialId: principal?.credentialId,
+            tenant: principal ? principal.grants.map((g) => g.tenantId).join(",") || undefined : undefined,
+          },
+          "request",
+        );
+      });
+      if (isTrpc) {
+        trpc(req, res, requestId).catch((err: unknown) => {
+          logger.warn({ err, requestId }, "request aborted");
+          res.destroy();
+        });
+        return;
+      }
+      if (isCompat) return void compat(req, res);
+      if (docs(req, res)) return;
+      if (url === "/healthz") return json(res, 200, { ok: true });
+      if (pathname === "/metrics") {
+        if (edge.metricsToken && !bearerMatches(req, edge.metricsToken)) {
+          res.setHeader("WWW-Authenticate", 'Bearer realm="metrics"');
+          return json(res, 401, { error: "a valid metrics token is required" });
+        }
+        metrics.registry.metrics().then((body) => {
+          res.writeHead(200, { "content-type": metrics.registry.contentType });
+          res.end(body);
+        });
+        return;
+      }
+      if (url === "/readyz") {
+        // Read opts.db now: the pool may have been replaced after an outage. A database that does not answer
+        // within 5 s (a hung connection, a network partition) is down too.
+        let timer: NodeJS.Timeout | undefined;
+        Promise.race([
+          opts.db.$client`select 1`,
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error("timeout")), 5000);
+          }),
+        ])
+          .then(
+            () => json(res, 200, { ok: true, database: "up" }),
+            () => json(res, 503, { ok: false, database: "down" }),
+          )
+          .finally(() => clearTimeout(timer));
+        return;
+      }
+      if (web) {
+        servedByWeb = true;
+        return web(req, res, () => json(res, 404, { error: "not found" }));
+      }
+      json(res, 404, { error: "not found" });
+    },
+  );
+  server.on("connection", lingeringClose);
+  // Past this many open connections, new ones are refused at once (each is cut by the timeouts above).
+  server.maxConnections = edge.maxConnections ?? 1024;
+  return server;
+}
+
+/** How long a closing connection stays open after its last answer (see lingeringClose). */
+const LINGER_MS = 1000;
+
+/**
+ * A connection closed after its answer (`Connection: close`, as when a body
+ * is refused before it was read to the end) first only stops sending (FIN),
+ * and is destroyed a moment later. Destroying it at once, with the client's
+ * body still arriving, resets it, and the reset can discard the answer before
+ * the client reads it. Nothing more is read meanwhile.
+ */
+function lingeringClose(socket: net.Socket) {
+  socket.destroySoon = () => {
+    if (socket.destroyed) return;
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown) {

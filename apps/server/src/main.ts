@@ -5,14 +5,19 @@
 import { closeDb, createDb } from "@holdfast/db";
 import { clockFromEnv } from "@holdfast/services";
 import { openDatabase, supervisePool } from "./database.ts";
-import { readEnv } from "./env.ts";
+import { edgeOptions, readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
 
 const env = readEnv();
 const logger = createLogger("holdfast-server", env.LOG_LEVEL);
 const database = await openDatabase(env, (m) => logger.info(m));
-const newPool = () => createDb(database.url, { name: "holdfast-server", max: env.HOLDFAST_DB_POOL_MAX });
+const newPool = () =>
+  createDb(database.url, {
+    name: "holdfast-server",
+    max: env.HOLDFAST_DB_POOL_MAX,
+    statementTimeoutMs: env.HOLDFAST_STATEMENT_TIMEOUT_MS,
+  });
 // The handlers read deps.db on every request, so the supervisor can swap in a fresh pool after a database outage.
 const deps = {
   db: newPool(),
@@ -20,6 +25,7 @@ const deps = {
   logger,
   webDist: env.WEB_DIST,
   sessionIdleMs: env.HOLDFAST_SESSION_IDLE_MINUTES * 60_000,
+  edge: edgeOptions(env),
 };
 const pool = supervisePool(deps, newPool, database.url, logger);
 const server = createHttpServer(deps);

@@ -78,8 +78,8 @@ interface ProcedureDef {
   output?: unknown;
 }
 
-/** The compatibility routes, in their vendors' shapes. */
-function compatPaths(): Record<string, Record<string, Operation>> {
+/** The compatibility routes, in their vendors' shapes (their paths are also the route labels of /metrics). */
+export function compatPaths(): Record<string, Record<string, Operation>> {
   const tenant = { name: "tenantLocator", in: "path", required: true, schema: { type: "string", format: "uuid" } };
   const locator = { name: "locator", in: "path", required: true, schema: { type: "string", description: "ULID" } };
   const socotra = (summary: string, extra: Operation = {}) => ({

@@ -9,7 +9,7 @@ import path from "node:path";
 import { closeDb, createDb } from "@holdfast/db";
 import { clockFromEnv, seedDemo } from "@holdfast/services";
 import { openDatabase, supervisePool } from "./database.ts";
-import { REPO_ROOT, readEnv } from "./env.ts";
+import { edgeOptions, REPO_ROOT, readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
 
@@ -19,7 +19,12 @@ const clock = clockFromEnv(env.HOLDFAST_NOW);
 const database = await openDatabase(env, (m) => logger.info(m));
 const urlFile = path.join(env.HOLDFAST_DATA_DIR, "database-url");
 if (database.embedded) writeFileSync(urlFile, database.url, { mode: 0o600 });
-const newPool = () => createDb(database.url, { name: "holdfast-server", max: env.HOLDFAST_DB_POOL_MAX });
+const newPool = () =>
+  createDb(database.url, {
+    name: "holdfast-server",
+    max: env.HOLDFAST_DB_POOL_MAX,
+    statementTimeoutMs: env.HOLDFAST_STATEMENT_TIMEOUT_MS,
+  });
 // The handlers read deps.db on every request, so the supervisor can swap in a fresh pool after a database outage.
 const deps = {
   db: newPool(),
@@ -27,6 +32,7 @@ const deps = {
   logger,
   webDist: env.WEB_DIST,
   sessionIdleMs: env.HOLDFAST_SESSION_IDLE_MINUTES * 60_000,
+  edge: edgeOptions(env),
 };
 const pool = supervisePool(deps, newPool, database.url, logger);
 

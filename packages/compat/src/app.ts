@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Principal } from "@holdfast/services";
 import { Hono } from "hono";
 import type { CompatDeps } from "./context.ts";
 import { crmRoutes } from "./crm/routes.ts";
@@ -6,7 +7,20 @@ import { mewsRoutes } from "./mews/routes.ts";
 import { ormbRoutes } from "./ormb/routes.ts";
 import { socotraRoutes } from "./socotra/routes.ts";
 
-export type CompatEnv = { Variables: { requestId: string } };
+export type CompatEnv = {
+  Variables: {
+    requestId: string;
+    /** Set once the body has been read to its end (see body.ts). */
+    bodyRead?: boolean;
+    /** The request's credential as authenticated (context.ts), so it is checked once. */
+    principal?: { secret: string; principal: Principal | null };
+    /** Frees the request's slot with the limiter once it is answered. */
+    release?: () => void;
+  };
+};
+
+/** An `X-Request-Id` a client may choose: at most 128 characters of `[A-Za-z0-9._:-]`. */
+export const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The vendors' own HTTP shapes, mapped onto the same domain services as the
@@ -16,13 +30,18 @@ export type CompatEnv = { Variables: { requestId: string } };
 export function createCompatApp(deps: CompatDeps) {
   const app = new Hono<CompatEnv>();
   app.use(async (c, next) => {
-    c.set("requestId", c.req.header("x-request-id") ?? randomUUID());
-    await next();
-    // A route may answer before reading the body (a bad token, a foreign tenant, a body over the
-    // limit). The unread rest of it then broke the keep-alive connection after the answer, so
-    // the client's NEXT request on it got no answer at all ("socket hang up"). Close the
+    const incoming = c.req.header("x-request-id");
+    c.set("requestId", incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID());
+    try {
+      await next();
+    } finally {
+      c.get("release")?.();
+    }
+    // A route may answer before reading the body to its end (a bad token, a foreign tenant, a body
+    // over the limit). The unread rest of it then broke the keep-alive connection after the answer,
+    // so the client's NEXT request on it got no answer at all ("socket hang up"). Close the
     // connection with such an answer instead, so the client opens a new one.
-    if (c.req.raw.body !== null && !c.req.raw.bodyUsed) c.header("Connection", "close");
+    if (c.req.raw.body !== null && !c.get("bodyRead")) c.header("Connection", "close");
   });
   app.route("/billing", socotraRoutes(deps));
   app.route("/api/connector/v1/billingAutomations", mewsRoutes(deps));

@@ -14,13 +14,22 @@ export interface CreateDbOptions {
   max?: number;
   /** Application name shown in pg_stat_activity. */
   name?: string;
+  /**
+   * PostgreSQL `statement_timeout` of every connection, in milliseconds: a
+   * statement running longer is cancelled (SQLSTATE 57014). For the API
+   * server's pool; the worker and migrations run without one.
+   */
+  statementTimeoutMs?: number;
 }
 
 export function createDb(url: string, opts: CreateDbOptions = {}): Database {
   const sql = postgres(url, {
     max: opts.max ?? 10,
     onnotice: () => undefined,
-    connection: { application_name: opts.name ?? "holdfast" },
+    connection: {
+      application_name: opts.name ?? "holdfast",
+      ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    },
     // Dates stay strings (business dates are 'YYYY-MM-DD').
     types: { date: { to: 1082, from: [1082], serialize: (v: string) => v, parse: (v: string) => v } },
   });

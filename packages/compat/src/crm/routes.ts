@@ -1,9 +1,9 @@
 import { type ActionOutput, extendGracePeriodInput, isAppError, zTenantLocator } from "@holdfast/domain";
 import { extendGracePeriod } from "@holdfast/services";
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { CompatEnv } from "../app.ts";
+import { jsonTooDeepAt, MAX_JSON_DEPTH, readBodyText, scanStringField } from "../body.ts";
 import { type CompatDeps, principalFrom, serviceFor } from "../context.ts";
 import { type HttpErrorCode, toHttpProblem } from "../http-errors.ts";
 import { type CrmIssue, FIELDS_SET_NAMES, toCrmData, toCrmField, toExtendInput } from "./params.ts";
@@ -34,7 +34,11 @@ import { type CrmIssue, FIELDS_SET_NAMES, toCrmData, toCrmField, toExtendInput }
  *   404 NOT_FOUND (unknown or another tenant's subscription, accounts
  *   receivable or tenant_locator: the same answer),
  *   409 CONCURRENT_MODIFICATION (changed by a concurrent request; retry),
- *   413 PAYLOAD_TOO_LARGE,
+ *   413 PAYLOAD_TOO_LARGE (over 256 KB; a body over 8 KB is read past its
+ *   first 8 KB only once the token found there, or the Authorization
+ *   header, has authenticated: else 401),
+ *   429 TOO_MANY_REQUESTS (for the token, or without a valid one the client
+ *   address; with `Retry-After`),
  *   422 IDEMPOTENCY_KEY_REUSED (transaction_reference_number or
  *   Idempotency-Key already used with another request; the same request
  *   again gets the first answer),
@@ -42,22 +46,18 @@ import { type CrmIssue, FIELDS_SET_NAMES, toCrmData, toCrmField, toExtendInput }
  */
 export function crmRoutes(deps: CompatDeps) {
   const app = new Hono<CompatEnv>();
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        c.json(failure("PAYLOAD_TOO_LARGE", `the request body is larger than ${MAX_BODY_BYTES} bytes`, []), 413),
-    }),
-  );
-
   app.post("/extend_grace_period", async (c) => {
     const requestId = c.get("requestId");
     const idempotencyHeader = c.req.header("idempotency-key");
     let trnIsTheKey = false;
     try {
-      const body = await readBody(c);
+      // A body longer than the unauthenticated prefix is read on only once the token found in that prefix (or
+      // the Authorization header) has authenticated.
+      const body = await readBody(c, async (prefix) => {
+        await principalFrom(deps, c, scanStringField(prefix, "token") || c.req.header("authorization"));
+      });
       const token = typeof body.token === "string" && body.token !== "" ? body.token : c.req.header("authorization");
-      const principal = await principalFrom(deps, token);
+      const principal = await principalFrom(deps, c, token);
       const service = serviceFor(deps, principal, tenantLocatorOf(body), "subscriptions:write", requestId);
       const issues: CrmIssue[] = [];
       const raw = toExtendInput(body, issues);
@@ -142,10 +142,22 @@ function successMessage(action: Partial<ActionOutput>): string {
   return "The grace period extension was accepted.";
 }
 
-async function readBody(c: Context<CompatEnv>): Promise<Record<string, unknown>> {
+async function readBody(
+  c: Context<CompatEnv>,
+  beyondPrefix: (prefix: string) => Promise<void>,
+): Promise<Record<string, unknown>> {
+  const text = await readBodyText(c, {
+    maxBytes: MAX_BODY_BYTES,
+    beyondPrefix,
+    tooLarge: () =>
+      new CrmFailure(413, "PAYLOAD_TOO_LARGE", [], `the request body is larger than ${MAX_BODY_BYTES} bytes`),
+  });
+  if (jsonTooDeepAt(text) >= 0) {
+    throw new CrmFailure(400, "BAD_REQUEST", [], `the request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   let body: unknown;
   try {
-    body = JSON.parse(await c.req.text());
+    body = JSON.parse(text);
   } catch {
     throw new CrmFailure(400, "BAD_REQUEST", [], "the request body is not valid JSON");
   }

@@ -20,10 +20,10 @@ import {
   updateAutomations,
 } from "@holdfast/services";
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import type { CompatEnv } from "../app.ts";
+import { jsonTooDeepAt, MAX_JSON_DEPTH, readBodyText, scanStringField, UNAUTHENTICATED_BODY_BYTES } from "../body.ts";
 import { type CompatDeps, portfolioFor, principalFrom, serviceFor } from "../context.ts";
 import { type HttpErrorCode, toHttpProblem } from "../http-errors.ts";
 import { toMewsAutomation } from "./output.ts";
@@ -60,19 +60,14 @@ import { ENVELOPE_KEYS, isPlainObject, type MewsIssue, REQUESTS, toMewsPath, tra
  * - 401 a missing, unknown, revoked or expired AccessToken;
  * - 403 the token lacks automations:read (getAll) or automations:write;
  * - 409 the automation was changed by a concurrent request (retry);
- * - 413 a body over 16 MB; 422 an Idempotency-Key reused with another body;
+ * - 413 a body over 16 MB; a body over 8 KB is read past its first 8 KB
+ *   only once the AccessToken found there has authenticated (else 401);
+ * - 429 too many requests for the token (or, without a valid one, the client
+ *   address), with `Retry-After`; 422 an Idempotency-Key reused with another body;
  * - 500 a generic Message; the cause is logged, never sent.
  */
 export function mewsRoutes(deps: CompatDeps) {
   const app = new Hono<CompatEnv>();
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        c.json(errorBody(c, "PAYLOAD_TOO_LARGE", `the request body is larger than ${MAX_BODY_BYTES} bytes`, []), 413),
-    }),
-  );
-
   app.post("/getAll", (c) =>
     run(c, "getAll", async (call) => {
       const portfolio = portfolioFor(deps, call.principal, "automations:read", call.requestId);
@@ -133,17 +128,25 @@ export function mewsRoutes(deps: CompatDeps) {
     const requestId = c.get("requestId");
     let call: MewsCall | undefined;
     try {
-      const body = await readBody(c);
-      const accessToken = typeof body.AccessToken === "string" ? body.AccessToken : undefined;
-      const principal = await principalFrom(deps, accessToken).catch((e: unknown) => {
-        if (!isAppError(e) || e.code !== "UNAUTHORIZED") throw e;
-        throw new MewsFailure(
-          401,
-          "UNAUTHORIZED",
-          [{ path: "AccessToken", rule: "invalid_token", message: "missing, unknown, revoked or expired" }],
-          "Invalid AccessToken: it is missing, unknown, revoked or expired.",
+      const authenticate = (token: string | undefined, why = "it is missing, unknown, revoked or expired") =>
+        principalFrom(deps, c, token).catch((e: unknown) => {
+          if (!isAppError(e) || e.code !== "UNAUTHORIZED") throw e;
+          throw new MewsFailure(
+            401,
+            "UNAUTHORIZED",
+            [{ path: "AccessToken", rule: "invalid_token", message: "missing, unknown, revoked or expired" }],
+            `Invalid AccessToken: ${why}.`,
+          );
+        });
+      // A body longer than the unauthenticated prefix is read on only once the AccessToken found in that prefix
+      // has authenticated.
+      const body = await readBody(c, async (prefix) => {
+        await authenticate(
+          scanStringField(prefix, "AccessToken"),
+          `a body over ${UNAUTHENTICATED_BODY_BYTES} bytes must carry a valid one within its first ${UNAUTHENTICATED_BODY_BYTES} bytes`,
         );
       });
+      const principal = await authenticate(typeof body.AccessToken === "string" ? body.AccessToken : undefined);
       checkEnvelope(body);
       call = new MewsCall(deps, op, body, principal, requestId, c.req.header("idempotency-key"));
       return c.json(await handler(call), 200);
@@ -238,10 +241,22 @@ function errorBody(c: Context<CompatEnv>, code: HttpErrorCode, message: string, 
   };
 }
 
-async function readBody(c: Context<CompatEnv>): Promise<Record<string, unknown>> {
+async function readBody(
+  c: Context<CompatEnv>,
+  beyondPrefix: (prefix: string) => Promise<void>,
+): Promise<Record<string, unknown>> {
+  const text = await readBodyText(c, {
+    maxBytes: MAX_BODY_BYTES,
+    beyondPrefix,
+    tooLarge: () =>
+      new MewsFailure(413, "PAYLOAD_TOO_LARGE", [], `the request body is larger than ${MAX_BODY_BYTES} bytes`),
+  });
+  if (jsonTooDeepAt(text) >= 0) {
+    throw new MewsFailure(400, "BAD_REQUEST", [], `Invalid JSON: nested deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
   let body: unknown;
   try {
-    body = JSON.parse(await c.req.text());
+    body = JSON.parse(text);
   } catch {
     throw new MewsFailure(400, "BAD_REQUEST", [], "Invalid JSON: the request body is not valid JSON.");
   }

@@ -12,9 +12,9 @@ import {
 } from "@holdfast/domain";
 import { amendHold, createActiveHold, findAccount, getHold, type ServiceContext } from "@holdfast/services";
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import type { CompatEnv } from "../app.ts";
+import { readBodyText } from "../body.ts";
 import { type CompatDeps, principalFrom, serviceFor } from "../context.ts";
 import { toHttpProblem } from "../http-errors.ts";
 import { LenientJsonError, parseLenientJson } from "./lenient-json.ts";
@@ -79,6 +79,11 @@ export const TENANT_HEADER = "x-tenant-locator";
 
 type Ctx = Context<CompatEnv>;
 
+const tooLarge = () =>
+  new AppError("PAYLOAD_TOO_LARGE", `The request body is larger than ${ORMB_MAX_BODY_BYTES} bytes.`, {
+    issues: [{ path: "(body)", rule: "max_size", message: `at most ${ORMB_MAX_BODY_BYTES} bytes` }],
+  });
+
 /** A well-formed request the domain refused: 200 with a Failure envelope. */
 class BusinessFailure extends Error {
   constructor(
@@ -126,26 +131,6 @@ const list = <T>(v: T[] | undefined) => v ?? [];
 export function ormbRoutes(deps: CompatDeps) {
   const app = new Hono<CompatEnv>();
 
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: ORMB_MAX_BODY_BYTES,
-      onError: (c) =>
-        c.json(
-          envelope(
-            kindOfPath(c.req.path) ?? "update",
-            "Failure",
-            {},
-            {
-              errormsg: `The request body is larger than ${ORMB_MAX_BODY_BYTES} bytes.`,
-              issues: [{ path: "(body)", rule: "max_size", message: `at most ${ORMB_MAX_BODY_BYTES} bytes` }],
-            },
-          ),
-          413,
-        ),
-    }),
-  );
-
   const route =
     <K extends EnvelopeKind>(
       kind: K,
@@ -161,14 +146,14 @@ export function ormbRoutes(deps: CompatDeps) {
       const echo: EnvelopeFields = {};
       let wellFormed = false;
       try {
-        const principal = await principalFrom(deps, c.req.header("authorization"));
+        const principal = await principalFrom(deps, c, c.req.header("authorization"));
         const header = c.req.header(TENANT_HEADER);
         const tenant = header === undefined ? undefined : zTenantLocator.safeParse(header);
         if (tenant && !tenant.success) {
           throw AppError.badRequest([{ path: "X-Tenant-Locator", rule: "uuid", message: "must be a UUID" }]);
         }
         const service = serviceFor(deps, principal, tenant?.data, permission, c.get("requestId"));
-        const req = readEnvelope(kind, await c.req.text());
+        const req = readEnvelope(kind, await readBodyText(c, { maxBytes: ORMB_MAX_BODY_BYTES, tooLarge }));
         Object.assign(echo, req);
         wellFormed = true;
         return c.json(await run(req, service, echo), 200);

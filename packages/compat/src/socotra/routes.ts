@@ -23,8 +23,8 @@ import {
   validateHold,
 } from "@holdfast/services";
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { CompatEnv } from "../app.ts";
+import { jsonTooDeepAt, MAX_JSON_DEPTH, readBodyText } from "../body.ts";
 import { type CompatDeps, principalFrom, serviceFor } from "../context.ts";
 import { type HttpProblem, toHttpProblem } from "../http-errors.ts";
 import { toSocotraHold, toSocotraList, zHoldCreateRequest, zHoldListQuery, zHoldUpdateRequest } from "./shapes.ts";
@@ -94,22 +94,6 @@ function badRequest(issues: FieldIssue[]): never {
 export function socotraRoutes(deps: CompatDeps) {
   const app = new Hono<CompatEnv>();
 
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: SOCOTRA_MAX_BODY_BYTES,
-      onError: (c) =>
-        errorResponse(
-          c as Ctx,
-          toHttpProblem(
-            new AppError("PAYLOAD_TOO_LARGE", `the request body is larger than ${SOCOTRA_MAX_BODY_BYTES} bytes`, {
-              issues: [{ path: "(body)", rule: "max_size", message: `at most ${SOCOTRA_MAX_BODY_BYTES} bytes` }],
-            }),
-          ),
-        ),
-    }),
-  );
-
   /**
    * Every route: authenticate, check the path's tenant and the permission
    * exactly as tRPC does, run, and turn any error into the one error body.
@@ -117,7 +101,7 @@ export function socotraRoutes(deps: CompatDeps) {
   const route =
     (permission: Permission, run: (c: Ctx, service: ServiceContext) => Promise<unknown>) => async (c: Ctx) => {
       try {
-        const principal = await principalFrom(deps, c.req.header("authorization"));
+        const principal = await principalFrom(deps, c, c.req.header("authorization"));
         const tenant = zTenantLocator.safeParse(c.req.param("tenant"));
         if (!tenant.success) {
           badRequest([{ path: "tenantLocator", rule: "uuid", message: "the path's tenantLocator must be a UUID" }]);
@@ -244,9 +228,21 @@ function queryObject(c: Ctx): Record<string, string> {
   return out;
 }
 
-/** The JSON body. A body that is not JSON is 400; an empty one is `{}` unless required. */
+const tooLarge = () =>
+  new AppError("PAYLOAD_TOO_LARGE", `the request body is larger than ${SOCOTRA_MAX_BODY_BYTES} bytes`, {
+    issues: [{ path: "(body)", rule: "max_size", message: `at most ${SOCOTRA_MAX_BODY_BYTES} bytes` }],
+  });
+
+/**
+ * The JSON body, read once the token has authenticated, up to the limit and
+ * at most {@link MAX_JSON_DEPTH} deep. A body that is not JSON is 400; an
+ * empty one is `{}` unless required.
+ */
 async function jsonBody(c: Ctx, opts: { required: boolean }): Promise<unknown> {
-  const text = await c.req.text();
+  const text = await readBodyText(c, { maxBytes: SOCOTRA_MAX_BODY_BYTES, tooLarge });
+  if (jsonTooDeepAt(text) >= 0) {
+    badRequest([{ path: "(body)", rule: "max_depth", message: `nested deeper than ${MAX_JSON_DEPTH} levels` }]);
+  }
   if (text.trim() === "") {
     if (opts.required) badRequest([{ path: "(body)", rule: "required", message: "a JSON body is required" }]);
     return {};

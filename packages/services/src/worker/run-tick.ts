@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type Database, schema } from "@holdfast/db";
 import { addDays, type BusinessDate, businessDateAt, daysBetween } from "@holdfast/domain";
 import { and, desc, eq, lt, sql } from "drizzle-orm";
@@ -18,6 +19,7 @@ import {
 export interface TickResult {
   tickId: string;
   status: "succeeded" | "failed";
+  /** Totals over every tenant, and each tenant's own non-zero ones as `tenant:<id>:<count>`. */
   counts: Record<string, number>;
   errors: string[];
 }
@@ -49,6 +51,16 @@ const COUNT_KEYS = [
   "idempotencyKeysPurged",
 ] as const;
 type Counts = Record<(typeof COUNT_KEYS)[number], number>;
+
+const TENANT_COUNT_PREFIX = "tenant:";
+
+/**
+ * A worker's id as tenants see it: opaque and stable (a hash), never the
+ * host name and process id it is made of.
+ */
+export function publicWorkerId(workerId: string): string {
+  return `w-${createHash("sha256").update(workerId).digest("hex").slice(0, 10)}`;
+}
 
 /** The six steps for the context's tenant on one business date, in order. */
 export async function runBusinessDay(
@@ -96,8 +108,11 @@ export async function runTick(
   };
   await closeAbandonedTicks(db, workerId);
   const tenants = await db.select().from(schema.tenants);
+  // Each tenant's own figures too, stored beside the totals as `tenant:<id>:<count>` (non-zero ones only).
+  const byTenant: Record<string, number> = {};
   for (const tenant of tenants) {
     if (opts.shouldStop?.()) break;
+    const before = { ...counts };
     counts.tenants++;
     const ctx: JobContext = { ...tick, tenantId: tenant.id };
     const today = businessDateAt(clockAt, tenant.timeZone);
@@ -120,6 +135,10 @@ export async function runTick(
     } catch (e) {
       errors.push(`tenant ${tenant.id}: ${e instanceof Error ? e.message : String(e)}`);
     }
+    for (const key of COUNT_KEYS) {
+      const delta = counts[key] - before[key];
+      if (delta && key !== "tenants") byTenant[`${TENANT_COUNT_PREFIX}${tenant.id}:${key}`] = delta;
+    }
   }
   try {
     const purged = await db
@@ -133,9 +152,9 @@ export async function runTick(
   const status = errors.length ? "failed" : "succeeded";
   await db
     .update(schema.workerTicks)
-    .set({ status, finishedAt: new Date(), counts, errors })
+    .set({ status, finishedAt: new Date(), counts: { ...counts, ...byTenant }, errors })
     .where(eq(schema.workerTicks.id, tickId));
-  return { tickId, status, counts, errors };
+  return { tickId, status, counts: { ...counts, ...byTenant }, errors };
 }
 
 /** The database connection name of a worker process; how a tick's owner is known to be alive. */
@@ -218,7 +237,11 @@ async function markProcessed(db: Database, tenantId: string, date: BusinessDate)
     .where(and(eq(w.tenantId, tenantId), lt(w.processedThrough, date)));
 }
 
-/** The last ticks, the tenant's catch-up state and due invoices, and how long since a tick finished. */
+/**
+ * The last ticks, the tenant's catch-up state and due invoices, and how long
+ * since a tick finished. Ticks serve every tenant: each shows only this
+ * tenant's counts and errors, and the worker's opaque id (no host name or pid).
+ */
 export async function workerStatus(ctx: ServiceContext, input: { limit?: number } = {}) {
   const { db, clock, tenantId } = ctx;
   const limit = input.limit ?? 20;
@@ -249,14 +272,24 @@ export async function workerStatus(ctx: ServiceContext, input: { limit?: number 
     dueInvoices: due?.invoices ?? 0,
     ticks: ticks.map((t) => ({
       id: t.id,
-      workerId: t.workerId,
+      workerId: publicWorkerId(t.workerId),
       status: t.status,
       clockAt: t.clockAt.toISOString(),
       startedAt: t.startedAt.toISOString(),
       finishedAt: t.finishedAt?.toISOString() ?? null,
-      counts: t.counts,
+      counts: ownCounts(t.counts, tenantId),
       // Ticks serve every tenant: show only this tenant's errors, never another's.
       errors: t.errors.filter((e) => e.startsWith(`tenant ${tenantId}:`) || !e.startsWith("tenant ")),
     })),
   };
+}
+
+/** A tick's counts for one tenant (its `tenant:<id>:` keys, unprefixed); the totals over every tenant are left out. */
+function ownCounts(counts: Record<string, number>, tenantId: string): Record<string, number> {
+  const prefix = `${TENANT_COUNT_PREFIX}${tenantId}:`;
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(counts)) {
+    if (key.startsWith(prefix)) out[key.slice(prefix.length)] = value;
+  }
+  return out;
 }
