@@ -19,6 +19,8 @@ const schema = z.object({
   HOLDFAST_NO_WORKER: z.enum(["0", "1"]).default("0"),
   /** Connections in the server's database pool. */
   HOLDFAST_DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
+  /** The URL users reach the server at (behind a proxy, the proxy's). https marks the session cookie Secure. */
+  HOLDFAST_PUBLIC_URL: z.string().url().optional(),
   WEB_DIST: z.string().default(path.join(REPO_ROOT, "apps/web/dist")),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });

@@ -9,11 +9,14 @@ import type { Logger } from "pino";
 import sirv from "sirv";
 import { createApiDocs } from "./api-docs.ts";
 import { createMetrics } from "./metrics.ts";
+import { isSecureUrl, sessionCookieOf } from "./session-cookie.ts";
 
 export interface HttpServerOptions extends ApiDeps {
   logger: Logger;
   /** The built dashboard to serve at /, if present. */
   webDist?: string | undefined;
+  /** The URL users reach the server at; https marks the session cookie Secure. */
+  publicUrl?: string | undefined;
 }
 
 /** The HTTP surface: /trpc, /healthz, /readyz and the dashboard. */
@@ -25,7 +28,8 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     maxBodySize: 1_000_000,
     createContext: ({ req, res }) => {
       const requestId = (res.getHeader("x-request-id") as string | undefined) ?? randomUUID();
-      return createContext(opts, { authorization: req.headers.authorization, requestId });
+      const sessionCookie = sessionCookieOf(req, res, { secure: isSecureUrl(opts.publicUrl) });
+      return createContext(opts, { authorization: req.headers.authorization, requestId, sessionCookie });
     },
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "trpc error");

@@ -14,7 +14,13 @@ const logger = createLogger("holdfast-server", env.LOG_LEVEL);
 const database = await openDatabase(env, (m) => logger.info(m));
 const newPool = () => createDb(database.url, { name: "holdfast-server", max: env.HOLDFAST_DB_POOL_MAX });
 // The handlers read deps.db on every request, so the supervisor can swap in a fresh pool after a database outage.
-const deps = { db: newPool(), clock: clockFromEnv(env.HOLDFAST_NOW), logger, webDist: env.WEB_DIST };
+const deps = {
+  db: newPool(),
+  clock: clockFromEnv(env.HOLDFAST_NOW),
+  logger,
+  webDist: env.WEB_DIST,
+  publicUrl: env.HOLDFAST_PUBLIC_URL,
+};
 const pool = supervisePool(deps, newPool, database.url, logger);
 const server = createHttpServer(deps);
 server.listen(env.PORT, env.HOST, () => logger.info(`listening on http://${env.HOST}:${env.PORT}`));

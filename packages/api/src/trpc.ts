@@ -4,6 +4,7 @@ import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context.ts";
 import { errorData, toTrpcError } from "./errors.ts";
+import { checkCsrf } from "./session-cookie.ts";
 
 const t = initTRPC.context<Context>().create({
   isDev: false,
@@ -42,8 +43,9 @@ const base = t.procedure.use(async ({ next }) => {
 
 export const publicProcedure = base;
 
-export const authedProcedure = base.use(({ ctx, next }) => {
+export const authedProcedure = base.use(({ ctx, type, next }) => {
   if (!ctx.principal) throw new AppError("UNAUTHORIZED", "a valid bearer token is required");
+  checkCsrf(ctx, type);
   return next({ ctx: { ...ctx, principal: ctx.principal } });
 });
 

@@ -9,5 +9,6 @@ export * from "./errors.ts";
 export * from "./holds/hold.ts";
 export * from "./holds/schemas.ts";
 export * from "./rule-issues.ts";
+export * from "./session-cookie.ts";
 export * from "./subscriptions/schemas.ts";
 export * from "./subscriptions/subscription.ts";
