@@ -1,33 +1,56 @@
 /**
- * Operator commands.
- *   create-tenant --name NAME --email EMAIL --password PASSWORD [--time-zone Europe/Prague]
- * Creates a tenant, an admin user for the dashboard and an API token, in one step.
+ * Operator commands (`pnpm holdfast <command>`, `npm run holdfast -- <command>`):
+ *   create-tenant --name NAME --email EMAIL [--time-zone Europe/Prague]   (password on stdin or at a prompt)
+ *   create-token --tenant TENANT_LOCATOR --name NAME --permissions holds:read,holds:list [--expires-in 90d]
+ *   revoke-token PREFIX
+ * Secrets are never read from the command line. See cli-commands.ts.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { createInterface } from "node:readline/promises";
+import { Writable } from "node:stream";
 import { closeDb, createDb } from "@holdfast/db";
-import { isAppError } from "@holdfast/domain";
-import { provisionTenant } from "@holdfast/services";
+import { clockFromEnv } from "@holdfast/services";
+import { commandOf, runCommand, USAGE } from "./cli-commands.ts";
 import { openDatabase } from "./database.ts";
 import { readEnv } from "./env.ts";
 
-const USAGE = "usage: holdfast create-tenant --name NAME --email EMAIL --password PASSWORD [--time-zone ZONE]";
+/** Standard input's first line when it is not a terminal; otherwise a prompt that does not echo, asked twice. */
+async function readSecret(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    let data = "";
+    for await (const chunk of process.stdin) data += String(chunk);
+    return data.split(/\r?\n/)[0] ?? "";
+  }
+  let muted = false;
+  const output = new Writable({
+    write(chunk, encoding, done) {
+      if (!muted) process.stderr.write(chunk, encoding);
+      done();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  const ask = async (text: string) => {
+    process.stderr.write(text);
+    muted = true;
+    const answer = await rl.question("");
+    muted = false;
+    process.stderr.write("\n");
+    return answer;
+  };
+  try {
+    const first = await ask(prompt);
+    if (first !== (await ask("Again: "))) throw new Error("the two entries differ");
+    return first;
+  } finally {
+    rl.close();
+  }
+}
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    name: { type: "string" },
-    email: { type: "string" },
-    password: { type: "string" },
-    "time-zone": { type: "string" },
-    help: { type: "boolean" },
-  },
-});
-
-if (values.help || positionals[0] !== "create-tenant" || !values.name || !values.email || !values.password) {
+const argv = process.argv.slice(2);
+if (argv.includes("--help") || argv.includes("-h") || !commandOf(argv)) {
   console.log(USAGE);
-  process.exit(values.help ? 0 : 2);
+  process.exit(argv.length ? 0 : 2);
 }
 
 const env = readEnv();
@@ -39,17 +62,13 @@ const database = running
   : await openDatabase(env, (m) => console.error(m));
 const db = createDb(database.url, { max: 2 });
 try {
-  const result = await provisionTenant(db, {
-    name: values.name,
-    email: values.email,
-    password: values.password,
-    ...(values["time-zone"] ? { timeZone: values["time-zone"] } : {}),
+  process.exitCode = await runCommand(argv, {
+    db,
+    clock: clockFromEnv(env.HOLDFAST_NOW),
+    io: { out: (text) => console.log(text), err: (text) => console.error(text), readSecret },
   });
-  console.log(
-    JSON.stringify({ tenantLocator: result.tenantId, userEmail: values.email, apiToken: result.token }, null, 2),
-  );
 } catch (e) {
-  console.error(isAppError(e) ? `error: ${e.message}` : e);
+  console.error(e);
   process.exitCode = 1;
 } finally {
   await closeDb(db);

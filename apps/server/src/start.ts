@@ -48,7 +48,7 @@ if (demo) {
     Dashboard:  ${base}   sign in as ${demo.email} / ${demo.password}
     API token:  ${demo.token}
     Try:        curl -H 'authorization: Bearer ${demo.token}' '${base}/trpc/holds.list?input=%7B%7D'
-  (The token is shown only once; create more with: npm run holdfast -- create-tenant --help)
+  (The token is shown only once; make tenants and tokens with: npm run holdfast -- --help)
 `);
 }
 

@@ -6,6 +6,7 @@ import { holdsRouter } from "./routers/holds.ts";
 import { invoicesRouter } from "./routers/invoices.ts";
 import { settingsRouter } from "./routers/settings.ts";
 import { subscriptionsRouter } from "./routers/subscriptions.ts";
+import { tokensRouter } from "./routers/tokens.ts";
 import { workerRouter } from "./routers/worker.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
@@ -18,6 +19,7 @@ export const appRouter = router({
   invoices: invoicesRouter,
   settings: settingsRouter,
   audit: auditRouter,
+  tokens: tokensRouter,
   worker: workerRouter,
 });
 

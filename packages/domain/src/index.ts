@@ -1,4 +1,5 @@
 export * from "./access.ts";
+export * from "./access-schemas.ts";
 export * from "./audit-schemas.ts";
 export * from "./automations/automation.ts";
 export * from "./automations/routing.ts";

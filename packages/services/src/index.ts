@@ -1,4 +1,5 @@
 export * from "./access/access.ts";
+export * from "./access/tokens.ts";
 export * from "./audit.ts";
 export * from "./automations/automation-commands.ts";
 export * from "./automations/automation-queries.ts";

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { type DatabaseOrTransaction, schema } from "@holdfast/db";
-import { AppError, hasPermission, type Permission } from "@holdfast/domain";
+import { AppError, hasPermission, LAST_USED_RESOLUTION_MS, type Permission } from "@holdfast/domain";
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Actor } from "../context.ts";
@@ -27,7 +27,8 @@ export function hashSecret(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
 }
 
-function newSecret(kind: "api_token" | "session"): string {
+/** A new bearer secret: `hft_` (API token) or `hfs_` (session) and 32 random bytes. Its first 10 characters are its prefix. */
+export function newSecret(kind: "api_token" | "session"): string {
   return `${kind === "api_token" ? "hft" : "hfs"}_${randomBytes(32).toString("base64url")}`;
 }
 
@@ -55,12 +56,33 @@ const credentialBySecret = preparedQuery("credential_with_token_grants_by_secret
     .where(eq(schema.credentials.secretHash, sql.placeholder("secretHash"))),
 );
 
+/*
+ * A credential's last use, written at most once a minute: only when the
+ * stored value is null or older than a minute (re-checked in the statement,
+ * so concurrent requests write it once).
+ */
+const touchCredential = preparedQuery("touch_credential_last_used", (db) =>
+  db
+    .update(schema.credentials)
+    .set({ lastUsedAt: sql`${sql.placeholder("now")}` })
+    .where(
+      and(
+        eq(schema.credentials.id, sql.placeholder("id")),
+        sql`(${schema.credentials.lastUsedAt} is null or ${schema.credentials.lastUsedAt} < ${sql.placeholder("staleBefore")})`,
+      ),
+    ),
+);
+
 /** Resolves a bearer secret to a principal, or null when it is unknown, revoked or expired. */
 export async function authenticate(db: DatabaseOrTransaction, secret: string, now: Date): Promise<Principal | null> {
   if (secret.length < 10 || secret.length > 200) return null;
   const [found] = await credentialBySecret(db, { secretHash: hashSecret(secret) });
   const cred = found?.cred;
   if (!cred || cred.revokedAt || (cred.expiresAt && cred.expiresAt <= now)) return null;
+  if (!cred.lastUsedAt || now.getTime() - cred.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
+    await touchCredential(db, { id: cred.id, now: now.toISOString(), staleBefore });
+  }
   let rows: { tenantId: string; tenantName: string; permissions: string[] }[];
   let actor: Actor;
   if (cred.kind === "session") {
@@ -89,28 +111,6 @@ export async function authenticate(db: DatabaseOrTransaction, secret: string, no
     rows = found.tokenGrants;
   }
   return { credentialId: cred.id, kind: cred.kind, actor, grants: rows };
-}
-
-/** Creates an API token bound to one or several tenants. The secret is returned once and never stored. */
-export async function createApiToken(
-  db: DatabaseOrTransaction,
-  input: { name: string; grants: { tenantId: string; permissions: Permission[] }[]; expiresAt?: Date | null },
-) {
-  if (input.grants.length === 0) {
-    throw AppError.badRequest([{ path: "grants", rule: "required", message: "a token needs at least one tenant" }]);
-  }
-  const secret = newSecret("api_token");
-  const id = newLocator();
-  await db.insert(schema.credentials).values({
-    id,
-    kind: "api_token",
-    name: input.name,
-    secretHash: hashSecret(secret),
-    prefix: secret.slice(0, 10),
-    expiresAt: input.expiresAt ?? null,
-  });
-  await db.insert(schema.tokenGrants).values(input.grants.map((g) => ({ credentialId: id, ...g })));
-  return { id, secret };
 }
 
 export async function createUser(

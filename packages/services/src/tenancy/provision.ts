@@ -1,6 +1,7 @@
 import { type Database, schema } from "@holdfast/db";
 import { ALL_PERMISSIONS, AppError, isValidTimeZone } from "@holdfast/domain";
-import { createApiToken, createUser } from "../access/access.ts";
+import { createUser } from "../access/access.ts";
+import { createApiToken } from "../access/token-store.ts";
 import { recordAudit } from "../audit.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import type { Actor } from "../context.ts";
