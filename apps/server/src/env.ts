@@ -21,6 +21,8 @@ const schema = z.object({
   HOLDFAST_DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
   /** The URL users reach the server at (behind a proxy, the proxy's). https marks the session cookie Secure. */
   HOLDFAST_PUBLIC_URL: z.string().url().optional(),
+  /** Minutes an unused dashboard session lives (the absolute limit is 12 hours). */
+  HOLDFAST_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(720).default(30),
   WEB_DIST: z.string().default(path.join(REPO_ROOT, "apps/web/dist")),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import http from "node:http";
-import { type ApiDeps, appRouter, createContext } from "@holdfast/api";
+import { type ApiDeps, appRouter, createContext, responseHeadersFor } from "@holdfast/api";
 import { COMPAT_PREFIXES, createCompatApp } from "@holdfast/compat";
 import { getRequestListener } from "@hono/node-server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
@@ -28,9 +28,15 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     maxBodySize: 1_000_000,
     createContext: ({ req, res }) => {
       const requestId = (res.getHeader("x-request-id") as string | undefined) ?? randomUUID();
-      const sessionCookie = sessionCookieOf(req, res, { secure: isSecureUrl(opts.publicUrl) });
-      return createContext(opts, { authorization: req.headers.authorization, requestId, sessionCookie });
+      return createContext(opts, {
+        authorization: req.headers.authorization,
+        requestId,
+        sessionCookie: sessionCookieOf(req, res, { secure: isSecureUrl(opts.publicUrl) }),
+        clientIp: req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? null,
+        userAgent: req.headers["user-agent"] ?? null,
+      });
     },
+    responseMeta: ({ errors }) => ({ headers: responseHeadersFor(errors) }),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "trpc error");
     },

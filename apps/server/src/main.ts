@@ -20,6 +20,7 @@ const deps = {
   logger,
   webDist: env.WEB_DIST,
   publicUrl: env.HOLDFAST_PUBLIC_URL,
+  sessionIdleMs: env.HOLDFAST_SESSION_IDLE_MINUTES * 60_000,
 };
 const pool = supervisePool(deps, newPool, database.url, logger);
 const server = createHttpServer(deps);

@@ -21,7 +21,14 @@ const urlFile = path.join(env.HOLDFAST_DATA_DIR, "database-url");
 if (database.embedded) writeFileSync(urlFile, database.url, { mode: 0o600 });
 const newPool = () => createDb(database.url, { name: "holdfast-server", max: env.HOLDFAST_DB_POOL_MAX });
 // The handlers read deps.db on every request, so the supervisor can swap in a fresh pool after a database outage.
-const deps = { db: newPool(), clock, logger, webDist: env.WEB_DIST, publicUrl: env.HOLDFAST_PUBLIC_URL };
+const deps = {
+  db: newPool(),
+  clock,
+  logger,
+  webDist: env.WEB_DIST,
+  publicUrl: env.HOLDFAST_PUBLIC_URL,
+  sessionIdleMs: env.HOLDFAST_SESSION_IDLE_MINUTES * 60_000,
+};
 const pool = supervisePool(deps, newPool, database.url, logger);
 
 const demo = env.HOLDFAST_NO_DEMO === "1" ? null : await seedDemo(deps.db, clock);

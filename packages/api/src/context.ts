@@ -9,6 +9,8 @@ export interface ApiDeps {
   db: Database;
   clock: Clock;
   logger?: Logger;
+  /** How long an unused dashboard session lives (default 30 minutes). */
+  sessionIdleMs?: number | undefined;
 }
 
 /**
@@ -32,23 +34,40 @@ export interface Context extends ApiDeps {
   viaCookie?: boolean;
   /** The session cookie of an HTTP request; absent for direct callers. */
   sessionCookie?: SessionCookie | null;
+  /** The client's address and user agent, as the HTTP server saw them: sessions and audit rows keep them. */
+  clientIp?: string | null;
+  userAgent?: string | null;
 }
 
 /**
  * Builds a request's context: the principal from the `Authorization: Bearer`
- * header, or else from the dashboard's session cookie (sessions only).
+ * header, or else from the dashboard's session cookie (sessions only), and
+ * where the request came from.
  */
 export async function createContext(
   deps: ApiDeps,
-  req: { authorization?: string | undefined | null; requestId: string; sessionCookie?: SessionCookie },
+  req: {
+    authorization?: string | undefined | null;
+    requestId: string;
+    sessionCookie?: SessionCookie;
+    clientIp?: string | undefined | null;
+    userAgent?: string | undefined | null;
+  },
 ): Promise<Context> {
   const sessionCookie = req.sessionCookie ?? null;
-  const base = { ...deps, requestId: req.requestId, sessionCookie };
+  const base = {
+    ...deps,
+    requestId: req.requestId,
+    sessionCookie,
+    clientIp: req.clientIp ?? null,
+    userAgent: req.userAgent ?? null,
+  };
   const match = /^Bearer\s+(\S+)$/i.exec(req.authorization ?? "");
-  if (match?.[1])
-    return { ...base, principal: await authenticate(deps.db, match[1], deps.clock.now()), viaCookie: false };
+  const authenticateSecret = (secret: string) =>
+    authenticate(deps.db, secret, deps.clock.now(), { sessionIdleMs: deps.sessionIdleMs });
+  if (match?.[1]) return { ...base, principal: await authenticateSecret(match[1]), viaCookie: false };
   if (!sessionCookie?.token) return { ...base, principal: null, viaCookie: false };
-  const found = await authenticate(deps.db, sessionCookie.token, deps.clock.now());
+  const found = await authenticateSecret(sessionCookie.token);
   const principal = found?.kind === "session" ? found : null;
   // A cookie whose session has ended is dropped, so the browser stops sending it.
   if (!principal) sessionCookie.clear();

@@ -18,6 +18,7 @@ export const APP_TO_TRPC: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   IDEMPOTENCY_KEY_REUSED: "UNPROCESSABLE_CONTENT",
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   METHOD_NOT_ALLOWED: "METHOD_NOT_SUPPORTED",
+  TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
 };
 
 /** The error data every client sees: code, field issues, details. Never a stack or SQL. */
@@ -56,4 +57,18 @@ export function errorData(error: TRPCError): { message: string; data: ErrorData 
     };
   }
   return { message: error.message, data: { appCode: "INPUT", issues: [], details: {} } };
+}
+
+/**
+ * The response headers an answer's errors call for: `Retry-After` (the
+ * longest wait) when a call was refused with TOO_MANY_REQUESTS. For the HTTP
+ * adapter's `responseMeta`.
+ */
+export function responseHeadersFor(errors: readonly TRPCError[]): Record<string, string> {
+  const waits = errors
+    .map((e) =>
+      isAppError(e.cause) && e.cause.code === "TOO_MANY_REQUESTS" ? e.cause.details.retryAfterSeconds : null,
+    )
+    .filter((s): s is number => typeof s === "number");
+  return waits.length ? { "retry-after": String(Math.max(...waits)) } : {};
 }

@@ -7,6 +7,7 @@ import { invoicesRouter } from "./routers/invoices.ts";
 import { settingsRouter } from "./routers/settings.ts";
 import { subscriptionsRouter } from "./routers/subscriptions.ts";
 import { tokensRouter } from "./routers/tokens.ts";
+import { usersRouter } from "./routers/users.ts";
 import { workerRouter } from "./routers/worker.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
@@ -20,6 +21,7 @@ export const appRouter = router({
   settings: settingsRouter,
   audit: auditRouter,
   tokens: tokensRouter,
+  users: usersRouter,
   worker: workerRouter,
 });
 

@@ -32,7 +32,9 @@ export async function deliverSession(
   return { expiresAt: session.expiresAt };
 }
 
-/** Ends the session cookie on the answer when the session it carried has been ended. */
-export function dropSessionCookie(ctx: Context): void {
+/** Once the session the cookie carried has been ended, clears the cookie on the answer. */
+export async function dropSessionCookie<T>(ctx: Context, ending: Promise<T>): Promise<T> {
+  const result = await ending;
   if (ctx.viaCookie) ctx.sessionCookie?.clear();
+  return result;
 }

@@ -1,5 +1,11 @@
 import { AppError, isAppError, type Permission, zTenantLocator } from "@holdfast/domain";
-import { type PortfolioContext, portfolioTenantIds, resolveTenantGrant, type ServiceContext } from "@holdfast/services";
+import {
+  type ActingContext,
+  type PortfolioContext,
+  portfolioTenantIds,
+  resolveTenantGrant,
+  type ServiceContext,
+} from "@holdfast/services";
 import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context.ts";
@@ -41,12 +47,29 @@ const base = t.procedure.use(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = base;
+/** Who acts and from where, before a tenant is chosen: the caller's credential, or anonymous. */
+function actingContext(ctx: Context): ActingContext {
+  const p = ctx.principal;
+  return {
+    db: ctx.db,
+    clock: ctx.clock,
+    actor: p?.actor ?? { type: "anonymous", id: ctx.clientIp ?? "unknown", name: "anonymous caller" },
+    requestId: ctx.requestId,
+    credentialId: p?.credentialId ?? null,
+    clientIp: ctx.clientIp ?? null,
+    userAgent: ctx.userAgent ?? null,
+    ...(p ? { grants: p.grants } : {}),
+  };
+}
 
+/** No credential needed (sign-in, set-password links). `ctx.acting` acts anonymously. */
+export const publicProcedure = base.use(({ ctx, next }) => next({ ctx: { ...ctx, acting: actingContext(ctx) } }));
+
+/** Any valid credential; no tenant involved. `ctx.acting` acts as the caller. */
 export const authedProcedure = base.use(({ ctx, type, next }) => {
   if (!ctx.principal) throw new AppError("UNAUTHORIZED", "a valid bearer token is required");
   checkCsrf(ctx, type);
-  return next({ ctx: { ...ctx, principal: ctx.principal } });
+  return next({ ctx: { ...ctx, principal: ctx.principal, acting: actingContext(ctx) } });
 });
 
 /**
@@ -64,13 +87,7 @@ export function scopedProcedure(permissionFor: Permission | ((rawInput: unknown)
       throw AppError.badRequest([{ path: "tenantLocator", rule: "uuid", message: "must be a UUID" }]);
     }
     const grant = resolveTenantGrant(ctx.principal, wanted as string | undefined, permission);
-    const service: ServiceContext = {
-      db: ctx.db,
-      clock: ctx.clock,
-      actor: ctx.principal.actor,
-      requestId: ctx.requestId,
-      tenantId: grant.tenantId,
-    };
+    const service: ServiceContext = { ...ctx.acting, tenantId: grant.tenantId };
     return next({ ctx: { ...ctx, service } });
   });
 }

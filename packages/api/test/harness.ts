@@ -1,4 +1,4 @@
-import { type AppRouter, createCaller } from "@holdfast/api";
+import { type AppRouter, createCaller, createContext } from "@holdfast/api";
 import { createTestWorld, type Grants, worldHooks } from "@holdfast/testing/harness";
 import { TRPCError } from "@trpc/server";
 import { expect } from "vitest";
@@ -129,6 +129,31 @@ export async function holdInState(
   const active = await api.holds.activate({ locator: draft.locator });
   if (state === "active") return active;
   return api.holds.release({ locator: draft.locator });
+}
+
+/** Where a request comes from: its client address and user agent. */
+export interface Client {
+  clientIp?: string | null;
+  userAgent?: string | null;
+}
+
+/**
+ * A caller as the HTTP server builds it: the bearer secret (a session's or a
+ * token's, or none; `auth.signIn`'s `token` is typed optional because a
+ * cookie sign-in leaves it out), the client's address and user agent, authenticated at
+ * the world clock's current instant.
+ */
+export async function clientCaller(
+  w: { db: World["db"]; clock: World["clock"] },
+  secret: string | null | undefined,
+  client: Client = {},
+  opts: { sessionIdleMs?: number } = {},
+): Promise<Caller> {
+  const ctx = await createContext(
+    { db: w.db, clock: w.clock, ...opts },
+    { authorization: secret ? `Bearer ${secret}` : null, requestId: "test", ...client },
+  );
+  return createCaller(ctx);
 }
 
 /** Asserts a call fails with this tRPC code, and returns the error for more checks. */

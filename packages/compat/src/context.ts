@@ -15,12 +15,16 @@ export interface CompatDeps {
   db: Database;
   clock: Clock;
   logger?: { error(obj: object, msg?: string): void };
+  /** How long an unused dashboard session lives (default 30 minutes). */
+  sessionIdleMs?: number | undefined;
 }
 
 /** The bearer token of a request (or a token carried in the body, as Mews and CRM.COM send it). */
 export async function principalFrom(deps: CompatDeps, bearer: string | null | undefined): Promise<Principal> {
   const secret = bearer?.replace(/^Bearer\s+/i, "").trim();
-  const principal = secret ? await authenticate(deps.db, secret, deps.clock.now()) : null;
+  const principal = secret
+    ? await authenticate(deps.db, secret, deps.clock.now(), { sessionIdleMs: deps.sessionIdleMs })
+    : null;
   if (!principal) throw new AppError("UNAUTHORIZED", "a valid access token is required");
   return principal;
 }

@@ -16,6 +16,7 @@ export const APP_TO_HTTP: Record<AppErrorCode, number> = {
   IDEMPOTENCY_KEY_REUSED: 422,
   PAYLOAD_TOO_LARGE: 413,
   METHOD_NOT_ALLOWED: 405,
+  TOO_MANY_REQUESTS: 429,
 };
 
 /** The codes a compatibility route answers with: the application codes, and INTERNAL for anything else. */

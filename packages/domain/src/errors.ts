@@ -16,6 +16,7 @@ export const APP_ERROR_CODES = [
   "IDEMPOTENCY_KEY_REUSED",
   "PAYLOAD_TOO_LARGE",
   "METHOD_NOT_ALLOWED",
+  "TOO_MANY_REQUESTS",
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
@@ -50,6 +51,11 @@ export class AppError extends Error {
 
   static notFound(entity: string, locator: string): AppError {
     return new AppError("NOT_FOUND", `${entity} ${locator} was not found`, { details: { entity, locator } });
+  }
+
+  /** The caller must wait (sign-in throttling): `details.retryAfterSeconds` says how long. */
+  static tooManyRequests(message: string, retryAfterSeconds: number): AppError {
+    return new AppError("TOO_MANY_REQUESTS", message, { details: { retryAfterSeconds } });
   }
 
   /**

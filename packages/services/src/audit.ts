@@ -6,12 +6,15 @@ import { newLocator } from "./ids.ts";
 import { preparedQuery } from "./prepared-query.ts";
 
 export interface AuditEntry {
-  tenantId: string;
+  /** Null for a security event that belongs to no one tenant (a sign-in, a user's session). */
+  tenantId: string | null;
   entityType: string;
   entityId: string;
   action: string;
   before: unknown;
   after: unknown;
+  /** The credential the event is about, when it is not the one the request came with (a new session). */
+  credentialId?: string | null;
 }
 
 // Every change writes one: built once, prepared. A placeholder in a column's place goes through
@@ -31,12 +34,18 @@ const insertAudit = preparedQuery("insert_audit_event", (db) =>
     requestId: sql.placeholder("requestId"),
     before: sql`${sql.placeholder("before")}`,
     after: sql`${sql.placeholder("after")}`,
+    credentialId: sql.placeholder("credentialId"),
+    clientIp: sql.placeholder("clientIp"),
+    userAgent: sql.placeholder("userAgent"),
   }),
 );
 
 const jsonOrNull = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
-/** Writes an audit event; call it inside the transaction that makes the change. */
+/**
+ * Writes an audit event; call it inside the transaction that makes the change.
+ * The request's credential, client address and user agent come from `ctx`.
+ */
 export async function recordAudit(tx: DatabaseOrTransaction, ctx: ActingContext, e: AuditEntry): Promise<void> {
   await insertAudit(tx, {
     id: newLocator(),
@@ -51,6 +60,9 @@ export async function recordAudit(tx: DatabaseOrTransaction, ctx: ActingContext,
     requestId: ctx.requestId ?? null,
     before: jsonOrNull(e.before),
     after: jsonOrNull(e.after),
+    credentialId: e.credentialId ?? ctx.credentialId ?? null,
+    clientIp: ctx.clientIp ?? null,
+    userAgent: ctx.userAgent ?? null,
   });
 }
 

@@ -2,7 +2,8 @@ import type { Database } from "@holdfast/db";
 import type { Clock } from "./clock.ts";
 
 export interface Actor {
-  type: "user" | "token" | "worker" | "system";
+  /** `anonymous`: a caller without a credential (a sign-in attempt, a set-password link). */
+  type: "user" | "token" | "worker" | "system" | "anonymous";
   id: string;
   name: string;
 }
@@ -13,6 +14,15 @@ export interface ActingContext {
   clock: Clock;
   actor: Actor;
   requestId?: string | null;
+  /** The credential the request came with (never its secret), its client's address and user agent: audit rows carry them. */
+  credentialId?: string | null;
+  clientIp?: string | null;
+  userAgent?: string | null;
+  /**
+   * What the acting credential may do, per tenant. Absent for code that acts
+   * on its own authority (provisioning, the worker, seeds).
+   */
+  grants?: readonly { tenantId: string; permissions: readonly string[] }[];
 }
 
 /**
@@ -32,7 +42,7 @@ export interface PortfolioContext extends ActingContext {
 
 /** The context of `acting` bound to one tenant: for code that works in several (the worker, seeds, tests). */
 export function forTenant(acting: ActingContext, tenantId: string): ServiceContext {
-  return { db: acting.db, clock: acting.clock, actor: acting.actor, requestId: acting.requestId ?? null, tenantId };
+  return { ...acting, requestId: acting.requestId ?? null, tenantId };
 }
 
 /** The label stored in `createdBy`, `releasedBy` and friends. */

@@ -1,13 +1,16 @@
 import { createHash, randomBytes } from "node:crypto";
 import { type DatabaseOrTransaction, schema } from "@holdfast/db";
 import { AppError, hasPermission, LAST_USED_RESOLUTION_MS, type Permission } from "@holdfast/domain";
-import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Actor } from "../context.ts";
 import { newLocator } from "../ids.ts";
 import { preparedQuery } from "../prepared-query.ts";
+import { hashPassword } from "./passwords.ts";
 
+/** A session's absolute lifetime. */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** A session unused this long ends (the default; the server's HOLDFAST_SESSION_IDLE_MINUTES sets it). */
+export const SESSION_IDLE_MS = 30 * 60 * 1000;
 
 export interface Grant {
   tenantId: string;
@@ -30,10 +33,6 @@ export function hashSecret(secret: string): string {
 /** A new bearer secret: `hft_` (API token) or `hfs_` (session) and 32 random bytes. Its first 10 characters are its prefix. */
 export function newSecret(kind: "api_token" | "session"): string {
   return `${kind === "api_token" ? "hft" : "hfs"}_${randomBytes(32).toString("base64url")}`;
-}
-
-export async function hashPassword(password: string): Promise<string> {
-  return argonHash(password);
 }
 
 /*
@@ -73,12 +72,26 @@ const touchCredential = preparedQuery("touch_credential_last_used", (db) =>
     ),
 );
 
-/** Resolves a bearer secret to a principal, or null when it is unknown, revoked or expired. */
-export async function authenticate(db: DatabaseOrTransaction, secret: string, now: Date): Promise<Principal | null> {
+/**
+ * Resolves a bearer secret to a principal, or null when it is unknown,
+ * revoked or expired. A session also ends when it has not been used for
+ * `sessionIdleMs` (counted from `last_used_at`, which is written at most once a
+ * minute) and when its user is disabled.
+ */
+export async function authenticate(
+  db: DatabaseOrTransaction,
+  secret: string,
+  now: Date,
+  opts: { sessionIdleMs?: number | undefined } = {},
+): Promise<Principal | null> {
   if (secret.length < 10 || secret.length > 200) return null;
   const [found] = await credentialBySecret(db, { secretHash: hashSecret(secret) });
   const cred = found?.cred;
   if (!cred || cred.revokedAt || (cred.expiresAt && cred.expiresAt <= now)) return null;
+  if (cred.kind === "session") {
+    const lastUse = cred.lastUsedAt ?? cred.createdAt;
+    if (now.getTime() - lastUse.getTime() >= (opts.sessionIdleMs ?? SESSION_IDLE_MS)) return null;
+  }
   if (!cred.lastUsedAt || now.getTime() - cred.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
     await touchCredential(db, { id: cred.id, now: now.toISOString(), staleBefore });
@@ -93,7 +106,7 @@ export async function authenticate(db: DatabaseOrTransaction, secret: string, no
       .where(eq(schema.users.id, cred.userId))
       .prepare("session_user")
       .execute();
-    if (!user) return null;
+    if (!user || user.disabledAt) return null;
     actor = { type: "user", id: user.id, name: user.email };
     rows = await db
       .select({
@@ -113,13 +126,20 @@ export async function authenticate(db: DatabaseOrTransaction, secret: string, no
   return { credentialId: cred.id, kind: cred.kind, actor, grants: rows };
 }
 
+/**
+ * Stores a user and their memberships. Without a password, the user can sign
+ * in only once they have followed a set-password link. Callers check the
+ * password rules first (`checkNewPassword`).
+ */
 export async function createUser(
   db: DatabaseOrTransaction,
   input: {
     email: string;
     name: string;
-    password: string;
+    password?: string | null;
     memberships: { tenantId: string; permissions: Permission[] }[];
+    createdBy?: string | null;
+    now?: Date;
   },
 ) {
   const id = newLocator();
@@ -127,7 +147,10 @@ export async function createUser(
     id,
     email: input.email.toLowerCase(),
     name: input.name,
-    passwordHash: await hashPassword(input.password),
+    passwordHash: input.password ? await hashPassword(input.password) : null,
+    createdBy: input.createdBy ?? null,
+    ...(input.now ? { createdAt: input.now, updatedAt: input.now } : {}),
+    ...(input.password && input.now ? { passwordChangedAt: input.now } : {}),
   });
   if (input.memberships.length) {
     await db.insert(schema.userMemberships).values(input.memberships.map((m) => ({ userId: id, ...m })));
@@ -135,40 +158,10 @@ export async function createUser(
   return { id };
 }
 
-/** Dashboard sign-in: checks the password and opens a session with the user's scoped access. */
-export async function signIn(db: DatabaseOrTransaction, input: { email: string; password: string }, now: Date) {
-  const [user] = await db.select().from(schema.users).where(eq(schema.users.email, input.email.toLowerCase()));
-  // Verify against a dummy hash when the user is unknown, so timing does not reveal which emails exist.
-  const ok = await argonVerify(user?.passwordHash ?? DUMMY_HASH, input.password).catch(() => false);
-  if (!user || !ok) throw new AppError("UNAUTHORIZED", "email or password is wrong");
-  const secret = newSecret("session");
-  const id = newLocator();
-  await db.insert(schema.credentials).values({
-    id,
-    kind: "session",
-    name: `session for ${user.email}`,
-    secretHash: hashSecret(secret),
-    prefix: secret.slice(0, 10),
-    userId: user.id,
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
-  });
-  return { token: secret, expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString() };
-}
-
-export async function signOut(db: DatabaseOrTransaction, credentialId: string, now: Date) {
-  await db
-    .update(schema.credentials)
-    .set({ revokedAt: now })
-    .where(and(eq(schema.credentials.id, credentialId), eq(schema.credentials.kind, "session")));
-}
-
 export async function revokeCredentials(db: DatabaseOrTransaction, ids: string[], now: Date) {
   if (ids.length)
     await db.update(schema.credentials).set({ revokedAt: now }).where(inArray(schema.credentials.id, ids));
 }
-
-const DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$EOq/jdHuDdPkgXFiy8sY8w$vUK6SeDSyiB/v9yCRCOUzdG1R+NrF4sTc5ZROcjJ7to";
 
 /**
  * The tenant a call acts on, and the check that the caller may: the named

@@ -1,6 +1,7 @@
 import { type Database, schema } from "@holdfast/db";
 import { ALL_PERMISSIONS, AppError, isValidTimeZone } from "@holdfast/domain";
 import { createUser } from "../access/access.ts";
+import { checkNewPassword } from "../access/passwords.ts";
 import { createApiToken } from "../access/token-store.ts";
 import { recordAudit } from "../audit.ts";
 import { type Clock, systemClock } from "../clock.ts";
@@ -21,9 +22,7 @@ export async function provisionTenant(
       { path: "timeZone", rule: "iana_time_zone", message: `${timeZone} is not an IANA time zone` },
     ]);
   }
-  if (input.password.length < 8) {
-    throw AppError.badRequest([{ path: "password", rule: "min_length", message: "must be at least 8 characters" }]);
-  }
+  checkNewPassword(input.password, "password");
   return db.transaction(async (tx) => {
     const tenantId = newTenantLocator();
     await tx.insert(schema.tenants).values({ id: tenantId, name: input.name, timeZone });
@@ -32,6 +31,8 @@ export async function provisionTenant(
       name: input.userName ?? input.email,
       password: input.password,
       memberships: [{ tenantId, permissions: ALL_PERMISSIONS }],
+      createdBy: `${actor.type}:${actor.id}`,
+      now: clock.now(),
     });
     const token = await createApiToken(tx, {
       name: `${input.name} admin token`,
