@@ -5,7 +5,14 @@
  */
 import { parseArgs } from "node:util";
 import type { Database } from "@holdfast/db";
-import { createTokenInput, flattenZodError, isAppError, isPermission, zTenantLocator, zTokenPrefix } from "@holdfast/domain";
+import {
+  createTokenInput,
+  flattenZodError,
+  isAppError,
+  isPermission,
+  zTenantLocator,
+  zTokenPrefix,
+} from "@holdfast/domain";
 import {
   type ActingContext,
   CLI_ACTOR,
@@ -99,7 +106,11 @@ async function createTokenCommand(values: Record<string, string | boolean | unde
     ...(expiresIn ? { expiresAt: new Date(now.getTime() + parseDuration(expiresIn)).toISOString() } : {}),
   });
   if (!input.success) {
-    throw new UsageError(flattenZodError(input.error).map((i) => `${i.path}: ${i.message}`).join("; "));
+    throw new UsageError(
+      flattenZodError(input.error)
+        .map((i) => `${i.path}: ${i.message}`)
+        .join("; "),
+    );
   }
   const acting: ActingContext = { db: deps.db, clock: deps.clock, actor: CLI_ACTOR };
   const made = await createToken(await operatorTokenContext(acting, tenant.data), input.data);

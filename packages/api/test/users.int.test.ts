@@ -53,7 +53,10 @@ describe("users.create and set-password links", () => {
       ok: true,
       email: email.toLowerCase(),
     });
-    const again = await expectTrpcError(w.anonymous.auth.setPassword({ token, password: GOOD_PASSWORD }), "BAD_REQUEST");
+    const again = await expectTrpcError(
+      w.anonymous.auth.setPassword({ token, password: GOOD_PASSWORD }),
+      "BAD_REQUEST",
+    );
     expect(rulesOf(issuesOfTrpcError(again))).toEqual([{ path: "token", rule: "invalid_link" }]);
 
     const session = await w.anonymous.auth.signIn({ email, password: GOOD_PASSWORD });
@@ -84,7 +87,10 @@ describe("users.create and set-password links", () => {
     const created = await w.api.users.create({ email: newEmail("late"), name: "Late", permissions: [] });
     w.clock.set(new Date(w.clock.now().getTime() + 72 * 3600_000));
     for (const token of [tokenOf(created.link?.path ?? ""), "ThisLinkWasNeverIssuedByAnyone0123456789abc"]) {
-      const err = await expectTrpcError(w.anonymous.auth.setPassword({ token, password: GOOD_PASSWORD }), "BAD_REQUEST");
+      const err = await expectTrpcError(
+        w.anonymous.auth.setPassword({ token, password: GOOD_PASSWORD }),
+        "BAD_REQUEST",
+      );
       expect(rulesOf(issuesOfTrpcError(err))).toEqual([{ path: "token", rule: "invalid_link" }]);
     }
   });
@@ -209,7 +215,11 @@ describe("users.list, update, disable", () => {
 
     // A user who is also a member of a tenant this admin does not administer.
     const other = await w.tenant("Shared");
-    const shared = await (await w.caller(other)).users.create({ email: newEmail("shared"), name: "S", permissions: [] });
+    const shared = await (await w.caller(other)).users.create({
+      email: newEmail("shared"),
+      name: "S",
+      permissions: [],
+    });
     await w.api.users.create({ email: shared.user.email, name: "S", permissions: [] });
     await expectTrpcError(admin.api.users.disable({ locator: shared.user.locator }), "FORBIDDEN");
     await expectTrpcError(admin.api.users.resetLink({ locator: shared.user.locator }), "FORBIDDEN");
