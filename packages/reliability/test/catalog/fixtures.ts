@@ -67,6 +67,8 @@ export interface TenantObjects {
   readonly invoice: string;
   readonly scheduledAction: string;
   readonly user: { email: string; password: string };
+  /** Other members, made by users.create: one per procedure that changes them, and the secret of a set-password link. */
+  readonly users: { toUpdate: string; toDisable: string; toReset: string; link: string };
   /** Every permission in this tenant only. */
   readonly token: string;
 }
@@ -180,6 +182,15 @@ async function tenantObjects(w: World, label: string): Promise<TenantObjects> {
     password: user.password,
     memberships: [{ tenantId, permissions: ALL_PERMISSIONS }],
   });
+  const admin = await w.caller(tenantId);
+  const member = async (tag: string) =>
+    admin.users.create({ email: `${tag}-${slug}@reliability.test`, name: `${label} ${tag}`, permissions: [] });
+  const users = {
+    toUpdate: (await member("to-update")).user.locator,
+    toDisable: (await member("to-disable")).user.locator,
+    toReset: (await member("to-reset")).user.locator,
+    link: (await member("invited")).link?.path.split("#")[1] ?? "",
+  };
   const token = (
     await createApiToken(w.db, { name: `${label} full token`, grants: [{ tenantId, permissions: ALL_PERMISSIONS }] })
   ).secret;
@@ -201,6 +212,7 @@ async function tenantObjects(w: World, label: string): Promise<TenantObjects> {
     invoice: "", // set after the worker's tick below
     scheduledAction: scheduled.locator,
     user,
+    users,
     token,
   };
 }
@@ -281,6 +293,12 @@ export function unknownObjects(t: TenantObjects): TenantObjects {
     invoice: u.ulid,
     scheduledAction: u.ulid,
     user: { email: "nobody@reliability.test", password: t.user.password },
+    users: {
+      toUpdate: u.ulid,
+      toDisable: u.ulid,
+      toReset: u.ulid,
+      link: "ThisLinkWasNeverIssuedByAnyone0123456789abc",
+    },
   };
 }
 
@@ -296,6 +314,7 @@ export function secretsOf(t: TenantObjects): string[] {
     t.invoice,
     t.scheduledAction,
     t.user.email,
+    ...Object.values(t.users),
     `${t.label} secret reason`,
   ].filter((s) => s.length > 0);
 }

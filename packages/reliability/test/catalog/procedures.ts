@@ -13,13 +13,15 @@ import { FIXTURE_TODAY, SERVICE_ID, type TenantObjects, UNKNOWN, validAutomation
  * - member: tenant-scoped, any grant in the tenant will do (no FORBIDDEN possible);
  * - portfolio: reads across every tenant the caller holds this permission in;
  * - authenticated: any valid credential, no tenant involved;
- * - public: no credential (sign-in).
+ * - user: a dashboard user's session, no tenant involved (an API token is FORBIDDEN);
+ * - public: no credential (sign-in, set-password links).
  */
 export type Access =
   | { type: "permission"; permission: Permission }
   | { type: "member"; why: string }
   | { type: "portfolio"; permission: Permission }
   | { type: "authenticated"; why: string }
+  | { type: "user"; why: string }
   | { type: "public"; why: string };
 
 export interface ProcedureEntry {
@@ -40,6 +42,11 @@ export interface ProcedureEntry {
    * selects the tenant, and that is tested for every scoped procedure).
    */
   foreignStatus?: 200 | 400 | 404;
+  /**
+   * Tables the refused calls of the suites write to, by design (a failed
+   * sign-in is audited and throttled). Absent: a refused call changes nothing.
+   */
+  refusalWrites?: readonly string[];
 }
 
 const p = (permission: Permission): Access => ({ type: "permission", permission });
@@ -49,6 +56,26 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     kind: "mutation",
     access: { type: "public", why: "signing in is how a dashboard user gets a credential" },
     input: (t) => ({ email: t.user.email, password: t.user.password }),
+    refusalWrites: ['"public"."audit_events"', '"public"."sign_in_throttles"'],
+  },
+  "auth.setPassword": {
+    kind: "mutation",
+    access: { type: "public", why: "the holder of a set-password link has no credential yet" },
+    input: (t) => ({ token: t.users.link, password: t.user.password }),
+  },
+  "auth.changePassword": {
+    kind: "mutation",
+    access: { type: "user", why: "a signed-in user's own password; an API token has none" },
+    // The same password again: later suites still sign in with it.
+    input: (t) => ({ currentPassword: t.user.password, newPassword: t.user.password }),
+  },
+  "auth.sessions": {
+    kind: "query",
+    access: { type: "authenticated", why: "the caller's own sessions (an API token has none); names no tenant" },
+  },
+  "auth.signOutEverywhere": {
+    kind: "mutation",
+    access: { type: "authenticated", why: "ends the caller's own sessions (an API token has none); names no tenant" },
   },
   "auth.signOut": {
     kind: "mutation",
@@ -57,6 +84,35 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
   "auth.me": {
     kind: "query",
     access: { type: "authenticated", why: "describes the caller's own grants; names no tenant" },
+  },
+
+  "users.list": { kind: "query", access: p("admin"), input: () => ({ limit: 100 }) },
+  "users.create": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({
+      email: `new-${t.label.toLowerCase()}@reliability.test`,
+      name: "New",
+      permissions: ["holds:read"],
+    }),
+  },
+  "users.update": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ locator: t.users.toUpdate, name: "Renamed", permissions: ["holds:list"] }),
+    foreignStatus: 404,
+  },
+  "users.disable": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ locator: t.users.toDisable }),
+    foreignStatus: 404,
+  },
+  "users.resetLink": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ locator: t.users.toReset }),
+    foreignStatus: 404,
   },
 
   "accounts.list": { kind: "query", access: p("holds:list"), input: () => ({ limit: 100 }) },
