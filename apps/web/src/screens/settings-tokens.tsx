@@ -24,7 +24,10 @@ export function TokensSettings() {
   const queryClient = useQueryClient();
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const list = useInfiniteQuery(
-    trpc.tokens.list.infiniteQueryOptions({ ...scope, limit: 50 }, { getNextPageParam: (p) => p.nextCursor ?? undefined }),
+    trpc.tokens.list.infiniteQueryOptions(
+      { ...scope, limit: 50 },
+      { getNextPageParam: (p) => p.nextCursor ?? undefined },
+    ),
   );
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.tokens.list.pathKey() });
@@ -137,7 +140,9 @@ export function TokensSettings() {
       )}
       {dialog?.kind === "secret" && (
         <SecretDialog title={dialog.title} label="Secret" secret={dialog.secret} onClose={() => setDialog(null)}>
-          <p>Send it as <code>Authorization: Bearer …</code>.</p>
+          <p>
+            Send it as <code>Authorization: Bearer …</code>.
+          </p>
         </SecretDialog>
       )}
     </section>

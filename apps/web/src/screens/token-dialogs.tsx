@@ -88,10 +88,7 @@ export function RollTokenDialog({
   const roll = useMutation(trpc.tokens.roll.mutationOptions({ onSuccess: onRolled }));
   return (
     <Modal title={`Roll “${token.name}”`} busy={roll.isPending} onClose={onClose} className="form-dialog">
-      <form
-        onSubmit={handleSubmit((input) => roll.mutate({ ...scope, locator: token.locator, ...input }))}
-        noValidate
-      >
+      <form onSubmit={handleSubmit((input) => roll.mutate({ ...scope, locator: token.locator, ...input }))} noValidate>
         <ServerIssues error={roll.error} slotFor={(name) => (name === "overlapUntil" ? "overlapHours" : null)}>
           <p className="hint">
             A new secret is issued with the same name and permissions. The old one (<code>{token.prefix}…</code>) keeps
@@ -103,7 +100,9 @@ export function RollTokenDialog({
             errors={errors}
             hint="From 1 to 168 (7 days). Empty: 24 hours."
           >
-            {(a11y) => <input type="number" min={1} max={168} inputMode="numeric" {...a11y} {...register("overlapHours")} />}
+            {(a11y) => (
+              <input type="number" min={1} max={168} inputMode="numeric" {...a11y} {...register("overlapHours")} />
+            )}
           </Field>
           <DialogActions pending={roll.isPending} submitLabel="Roll token" pendingLabel="Rolling…" onClose={onClose} />
         </ServerIssues>

@@ -8,7 +8,7 @@
  */
 import type { Caller, World } from "@holdfast/api/testing";
 import { ALL_PERMISSIONS, PERMISSIONS, type Permission } from "@holdfast/domain";
-import { createApiToken, createUser, runTick } from "@holdfast/services";
+import { authenticate, createApiToken, createUser, runTick } from "@holdfast/services";
 
 /** The instant the fixture is built at and the server process's frozen clock. */
 export const FIXTURE_NOW = "2027-03-10T09:00:00Z";
@@ -71,6 +71,8 @@ export interface TenantObjects {
   readonly users: { toUpdate: string; toDisable: string; toReset: string; link: string };
   /** Every permission in this tenant only. */
   readonly token: string;
+  /** Locators of API tokens of this tenant, for tokens.revoke and tokens.roll. */
+  readonly tokens: { revoke: string; roll: string };
 }
 
 /** An automation every rule accepts. */
@@ -194,6 +196,14 @@ async function tenantObjects(w: World, label: string): Promise<TenantObjects> {
   const token = (
     await createApiToken(w.db, { name: `${label} full token`, grants: [{ tenantId, permissions: ALL_PERMISSIONS }] })
   ).secret;
+  const tokenToChange = async (what: string) =>
+    (
+      await createApiToken(w.db, {
+        name: `${label} token to ${what}`,
+        grants: [{ tenantId, permissions: ["holds:read"] }],
+      })
+    ).id;
+  const tokens = { revoke: await tokenToChange("revoke"), roll: await tokenToChange("roll") };
 
   return {
     label,
@@ -214,6 +224,7 @@ async function tenantObjects(w: World, label: string): Promise<TenantObjects> {
     user,
     users,
     token,
+    tokens,
   };
 }
 
@@ -271,6 +282,11 @@ export async function buildFixture(w: World): Promise<Fixture> {
     if (!token) throw new Error(`no token lacking ${permission}`);
     return token;
   };
+  // Each token used once now, at the server's frozen instant: its lastUsedAt is then current, and
+  // no request of the suites writes it again (they compare every table before and after).
+  for (const secret of [A.token, B.token, C.token, portfolioToken, noPermissionToken, ...lackingTokens.values()]) {
+    await authenticate(w.db, secret, w.clock.now());
+  }
   return { A, B, C, portfolioToken, lacking, noPermissionToken };
 }
 
@@ -299,6 +315,7 @@ export function unknownObjects(t: TenantObjects): TenantObjects {
       toReset: u.ulid,
       link: "ThisLinkWasNeverIssuedByAnyone0123456789abc",
     },
+    tokens: { revoke: u.ulid, roll: u.ulid },
   };
 }
 
@@ -315,6 +332,7 @@ export function secretsOf(t: TenantObjects): string[] {
     t.scheduledAction,
     t.user.email,
     ...Object.values(t.users),
+    ...Object.values(t.tokens),
     `${t.label} secret reason`,
   ].filter((s) => s.length > 0);
 }

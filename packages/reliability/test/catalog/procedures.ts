@@ -329,6 +329,25 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     foreignStatus: 404,
   },
 
+  "tokens.create": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ name: `${t.label} catalog token`, permissions: ["holds:read", "holds:list"] }),
+  },
+  "tokens.list": { kind: "query", access: p("admin"), input: () => ({ limit: 100 }) },
+  "tokens.revoke": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ locator: t.tokens.revoke }),
+    foreignStatus: 404,
+  },
+  "tokens.roll": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ locator: t.tokens.roll, overlapUntil: "2027-03-11T09:00:00Z" }),
+    foreignStatus: 404,
+  },
+
   "worker.status": {
     kind: "query",
     access: { type: "member", why: "any member of the tenant may see the worker's status" },
