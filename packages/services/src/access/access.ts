@@ -57,7 +57,7 @@ const credentialBySecret = preparedQuery("credential_with_token_grants_by_secret
 
 /*
  * A credential's last use, written at most once a minute: only when the
- * stored value is null or older than a minute (re-checked in the statement,
+ * stored value is null or a minute old or more (re-checked in the statement,
  * so concurrent requests write it once).
  */
 const touchCredential = preparedQuery("touch_credential_last_used", (db) =>
@@ -67,7 +67,7 @@ const touchCredential = preparedQuery("touch_credential_last_used", (db) =>
     .where(
       and(
         eq(schema.credentials.id, sql.placeholder("id")),
-        sql`(${schema.credentials.lastUsedAt} is null or ${schema.credentials.lastUsedAt} < ${sql.placeholder("staleBefore")})`,
+        sql`(${schema.credentials.lastUsedAt} is null or ${schema.credentials.lastUsedAt} <= ${sql.placeholder("staleBefore")})`,
       ),
     ),
 );
@@ -92,7 +92,7 @@ export async function authenticate(
     const lastUse = cred.lastUsedAt ?? cred.createdAt;
     if (now.getTime() - lastUse.getTime() >= (opts.sessionIdleMs ?? SESSION_IDLE_MS)) return null;
   }
-  if (!cred.lastUsedAt || now.getTime() - cred.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+  if (!cred.lastUsedAt || now.getTime() - cred.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
     await touchCredential(db, { id: cred.id, now: now.toISOString(), staleBefore });
   }
