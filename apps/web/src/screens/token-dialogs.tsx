@@ -1,10 +1,10 @@
-import { type CreatedTokenOutput, PERMISSIONS, type TokenOutput } from "@holdfast/domain";
+import type { CreatedTokenOutput, TokenOutput } from "@holdfast/domain";
 import { useMutation } from "@tanstack/react-query";
 import { DialogActions } from "../components/dialog-actions.tsx";
 import { Field } from "../components/field.tsx";
-import { FieldError } from "../components/field-error.tsx";
 import { Modal } from "../components/modal.tsx";
-import { PERMISSION_LABELS, rollForm, tokenForm } from "../forms/access-forms.ts";
+import { PermissionChecks } from "../components/permission-checks.tsx";
+import { rollForm, tokenForm } from "../forms/access-forms.ts";
 import { ServerIssues } from "../forms/server-issues.tsx";
 import { useZodForm } from "../forms/use-zod-form.ts";
 import { useScope } from "../session.tsx";
@@ -38,16 +38,7 @@ export function CreateTokenDialog({
           <Field name="name" label="Name" errors={errors} hint="Who or what uses it, e.g. “billing sync”.">
             {(a11y) => <input autoComplete="off" {...a11y} {...register("name")} />}
           </Field>
-          <fieldset className="checks" data-field="permissions">
-            <legend>Permissions</legend>
-            {PERMISSIONS.map((p) => (
-              <label key={p} className="check">
-                <input type="checkbox" value={p} {...register("permissions")} />
-                {PERMISSION_LABELS[p]} <code className="small">{p}</code>
-              </label>
-            ))}
-            <FieldError errors={errors} name="permissions" />
-          </fieldset>
+          <PermissionChecks register={register} errors={errors} />
           <Field
             name="expiresOn"
             label="Expires on (optional)"

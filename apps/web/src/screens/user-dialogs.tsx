@@ -1,16 +1,15 @@
 import { PERMISSIONS, type UserOutput } from "@holdfast/domain";
 import { useMutation } from "@tanstack/react-query";
-import type { FieldErrors, FieldValues, Path, UseFormRegister } from "react-hook-form";
 import { DialogActions } from "../components/dialog-actions.tsx";
 import { Field } from "../components/field.tsx";
-import { FieldError } from "../components/field-error.tsx";
 import { Modal } from "../components/modal.tsx";
-import { PERMISSION_LABELS, userEditForm, userForm } from "../forms/access-forms.ts";
+import { PermissionChecks } from "../components/permission-checks.tsx";
+import { userEditForm, userForm } from "../forms/access-forms.ts";
 import { ServerIssues } from "../forms/server-issues.tsx";
 import { useIdempotencyKey } from "../forms/use-idempotency-key.ts";
 import { useZodForm } from "../forms/use-zod-form.ts";
 import { useScope } from "../session.tsx";
-import { type ApiError, useTRPC } from "../trpc.ts";
+import { useTRPC } from "../trpc.ts";
 
 const USER_FIELDS = new Set(["email", "name", "permissions"]);
 const slotFor = (name: string) => (USER_FIELDS.has(name) ? name : null);
@@ -31,7 +30,7 @@ export function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; 
   return (
     <Modal title="New user" busy={create.isPending} onClose={onClose} className="form-dialog">
       <form onSubmit={handleSubmit((input) => create.mutate({ ...scope, ...input, idempotencyKey }))} noValidate>
-        <ServerIssues error={create.error as ApiError | null} slotFor={slotFor}>
+        <ServerIssues error={create.error} slotFor={slotFor}>
           <Field name="email" label="Email" errors={errors}>
             {(a11y) => <input type="email" autoComplete="off" {...a11y} {...register("email")} />}
           </Field>
@@ -80,7 +79,7 @@ export function EditUserDialog({
         )}
         noValidate
       >
-        <ServerIssues error={update.error as ApiError | null} slotFor={slotFor}>
+        <ServerIssues error={update.error} slotFor={slotFor}>
           <Field name="name" label="Name" errors={errors}>
             {(a11y) => <input autoComplete="off" {...a11y} {...register("name")} />}
           </Field>
@@ -89,26 +88,5 @@ export function EditUserDialog({
         </ServerIssues>
       </form>
     </Modal>
-  );
-}
-
-function PermissionChecks<V extends FieldValues & { permissions: string[] }>({
-  register,
-  errors,
-}: {
-  register: UseFormRegister<V>;
-  errors: FieldErrors;
-}) {
-  return (
-    <fieldset className="checks" data-field="permissions">
-      <legend>Permissions</legend>
-      {PERMISSIONS.map((p) => (
-        <label key={p} className="check">
-          <input type="checkbox" value={p} {...register("permissions" as Path<V>)} />
-          {PERMISSION_LABELS[p]} <code className="small">{p}</code>
-        </label>
-      ))}
-      <FieldError errors={errors} name="permissions" />
-    </fieldset>
   );
 }
