@@ -6,7 +6,7 @@
  */
 import { schema } from "@holdfast/db";
 import { ALL_PERMISSIONS } from "@holdfast/domain";
-import { createTenantUser, forTenant } from "@holdfast/services";
+import { checkNewPassword, createTenantUser, DEMO_PASSWORD, forTenant, provisionTenant } from "@holdfast/services";
 import { appErrorOf, issuesOfTrpcError, rulesOf } from "@holdfast/testing/issues";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -223,5 +223,25 @@ describe("users.list, update, disable", () => {
     await w.api.users.create({ email: shared.user.email, name: "S", permissions: [] });
     await expectTrpcError(admin.api.users.disable({ locator: shared.user.locator }), "FORBIDDEN");
     await expectTrpcError(admin.api.users.resetLink({ locator: shared.user.locator }), "FORBIDDEN");
+  });
+});
+
+describe("password rules elsewhere", () => {
+  it("provisioning refuses a short or breached password naming the field, and makes nothing", async () => {
+    const before = await tableChecksum(w.db, "tenants");
+    for (const [password, rule] of [
+      ["elevenchars", "too_small"],
+      ["qwerty123456", "breached_password"],
+    ] as const) {
+      const e = await provisionTenant(w.db, { name: "Refused", email: newEmail("prov"), password }, { clock: w.clock })
+        .then(() => null)
+        .catch((x: unknown) => x);
+      expect(appErrorOf({ cause: e }).issues.map((i) => [i.path, i.rule])).toEqual([["password", rule]]);
+    }
+    expect(await tableChecksum(w.db, "tenants")).toBe(before);
+  });
+
+  it("the demo password meets the rules", () => {
+    expect(() => checkNewPassword(DEMO_PASSWORD, "password")).not.toThrow();
   });
 });

@@ -5,7 +5,7 @@ import { checkNewPassword } from "../access/passwords.ts";
 import { createApiToken } from "../access/token-store.ts";
 import { recordAudit } from "../audit.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import type { Actor } from "../context.ts";
+import { type Actor, actorLabel } from "../context.ts";
 import { newTenantLocator } from "../ids.ts";
 
 /** One step: a tenant, an admin user for the dashboard, and an API token with every permission. */
@@ -31,7 +31,7 @@ export async function provisionTenant(
       name: input.userName ?? input.email,
       password: input.password,
       memberships: [{ tenantId, permissions: ALL_PERMISSIONS }],
-      createdBy: `${actor.type}:${actor.id}`,
+      createdBy: actorLabel(actor),
       now: clock.now(),
     });
     const token = await createApiToken(tx, {
