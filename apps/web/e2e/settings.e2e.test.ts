@@ -4,7 +4,7 @@
  * is the HttpOnly cookie; an admin saves the tenant's settings, makes an API
  * token (its secret shown once), rolls and revokes it, makes a user whose
  * set-password link lets them choose a password and sign in, and disables
- * them; "My sessions" signs out everywhere.
+ * them; "My sessions" changes the password and signs out everywhere.
  */
 import { existsSync } from "node:fs";
 import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
@@ -206,9 +206,16 @@ describe("the Settings area in a real browser", () => {
     await shows(row("data-email", NEW_EMAIL).getByTestId("user-status"), "disabled");
   });
 
-  it("lists my sessions and signs out everywhere", async () => {
+  it("lists my sessions, changes my password, and signs out everywhere", async () => {
     await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "My sessions" }).click();
     await page.locator('[data-testid="session-row"][data-current="true"]').waitFor();
+    await page.getByLabel("Current password").fill("not my password");
+    await page.getByLabel("New password").fill("another velvet harbour passphrase");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.getByTestId("form-error").waitFor();
+    await page.getByLabel("Current password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await shows(page.getByTestId("password-changed"), "0 other sessions ended.");
     await page.getByRole("button", { name: "Sign out everywhere" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Sign out everywhere" }).click();
     await page.getByRole("heading", { name: "Sign in to Holdfast" }).waitFor();

@@ -1,8 +1,12 @@
+import { changePasswordInput } from "@holdfast/domain";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
+import { Field } from "../components/field.tsx";
 import { formatInstant } from "../format.ts";
+import { ServerIssues } from "../forms/server-issues.tsx";
+import { useZodForm } from "../forms/use-zod-form.ts";
 import { sessionStore } from "../session-store.ts";
 import { useTRPC } from "../trpc.ts";
 import { SettingsTabs } from "./settings-tabs.tsx";
@@ -55,6 +59,7 @@ export function SessionsSettings() {
           </tbody>
         </table>
       </div>
+      <ChangePassword onChanged={() => void sessions.refetch()} />
       {confirming && (
         <ConfirmDialog
           title="Sign out everywhere?"
@@ -69,5 +74,59 @@ export function SessionsSettings() {
         </ConfirmDialog>
       )}
     </section>
+  );
+}
+
+const PASSWORD_FIELDS = new Set(["currentPassword", "newPassword"]);
+
+/** The signed-in user's own password; their other sessions end. */
+function ChangePassword({ onChanged }: { onChanged: () => void }) {
+  const trpc = useTRPC();
+  const {
+    register,
+    handleSubmit,
+    reset,
+    formState: { errors },
+  } = useZodForm(changePasswordInput, { defaultValues: { currentPassword: "", newPassword: "" } });
+  const change = useMutation(
+    trpc.auth.changePassword.mutationOptions({
+      onSuccess: () => {
+        reset();
+        onChanged();
+      },
+    }),
+  );
+  return (
+    <form
+      className="card form"
+      aria-labelledby="change-password-title"
+      noValidate
+      onSubmit={handleSubmit((input) => change.mutate(input))}
+    >
+      <h2 id="change-password-title">Change my password</h2>
+      {change.data && (
+        <p className="notice" role="status" data-testid="password-changed">
+          Password changed.{" "}
+          {change.data.endedSessions === 1
+            ? "1 other session ended."
+            : `${change.data.endedSessions} other sessions ended.`}
+        </p>
+      )}
+      <ServerIssues error={change.error} slotFor={(name) => (PASSWORD_FIELDS.has(name) ? name : null)}>
+        <Field name="currentPassword" label="Current password" errors={errors}>
+          {(a11y) => (
+            <input type="password" autoComplete="current-password" {...a11y} {...register("currentPassword")} />
+          )}
+        </Field>
+        <Field name="newPassword" label="New password" errors={errors} hint="At least 12 characters.">
+          {(a11y) => <input type="password" autoComplete="new-password" {...a11y} {...register("newPassword")} />}
+        </Field>
+        <div className="form-actions">
+          <button type="submit" className="primary" disabled={change.isPending}>
+            {change.isPending ? "Changing…" : "Change password"}
+          </button>
+        </div>
+      </ServerIssues>
+    </form>
   );
 }
