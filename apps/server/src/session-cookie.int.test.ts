@@ -82,6 +82,22 @@ describe("the session cookie", () => {
     expect(JSON.stringify(body)).not.toContain("hfs_");
   });
 
+  it("replaces a dead cookie at sign-in with one Set-Cookie, the new session's", async () => {
+    const res = await mutate(
+      base,
+      "auth.signIn",
+      { email: EMAIL, password: PASSWORD, cookie: true },
+      {
+        ...csrf,
+        cookie: `${SESSION_COOKIE}=hfs_a_session_that_ended_long_ago`,
+      },
+    );
+    expect(res.status).toBe(200);
+    const lines = res.headers.getSetCookie();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^${SESSION_COOKIE}=hfs_.*Max-Age=43200`));
+  });
+
   it("is Secure when the public URL is https", async () => {
     const secure = await serve("https://holdfast.example.test");
     const { line } = await cookieSignIn(secure);

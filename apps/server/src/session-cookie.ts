@@ -13,8 +13,14 @@ export function sessionCookieOf(
   opts: { secure: boolean },
 ): SessionCookie {
   const attributes = `Path=/; HttpOnly; SameSite=Strict${opts.secure ? "; Secure" : ""}`;
-  const write = (value: string, maxAge: number) =>
-    res.appendHeader("set-cookie", `${SESSION_COOKIE}=${value}; Max-Age=${maxAge}; ${attributes}`);
+  // One Set-Cookie for the session per answer: the last word (a sign-in after a dead cookie was cleared) wins.
+  const write = (value: string, maxAge: number) => {
+    const earlier = res.getHeader("set-cookie");
+    const others = (Array.isArray(earlier) ? earlier : earlier ? [String(earlier)] : []).filter(
+      (line) => !line.startsWith(`${SESSION_COOKIE}=`),
+    );
+    res.setHeader("set-cookie", [...others, `${SESSION_COOKIE}=${value}; Max-Age=${maxAge}; ${attributes}`]);
+  };
   return {
     token: readCookie(req.headers.cookie, SESSION_COOKIE),
     csrfHeader: req.headers[CSRF_HEADER] === "1",
