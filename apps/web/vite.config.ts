@@ -1,7 +1,11 @@
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
-/** The API server the dev server forwards to (`pnpm --filter @holdfast/server start`). */
+/**
+ * The API server the dev server forwards to (`pnpm --filter @holdfast/server start`). The session
+ * cookie has no Domain, so through the proxy it belongs to the dev server's origin and stays same-site;
+ * it is not Secure unless HOLDFAST_PUBLIC_URL is https, so it works over plain http in development.
+ */
 const api = "http://127.0.0.1:3000";
 
 export default defineConfig({

@@ -255,7 +255,7 @@ const p4: Benchmark = async (ctx) => {
     details.push(
       `Chromium ${browser.version()} headless, viewport ${VIEWPORT.width}×${VIEWPORT.height}, flags as in the dashboard's browser tests. ` +
         "The first-visit figures count from the navigation's start (performance.now() in the page) to the frame after the first hold row entered the DOM; " +
-        "the session is already in localStorage, so the sign-in request is not counted but the session check, the accounts and the first page of holds are. " +
+        "the session cookie is already in the browser, so the sign-in request is not counted but the session check, the accounts and the first page of holds are. " +
         "Frame times are the intervals between requestAnimationFrame callbacks while the page scrolls itself a fixed step per frame.",
     );
   } finally {

@@ -28,11 +28,15 @@ export interface EdgeOptions {
   maxConnections?: number;
 }
 
+import { isSecureUrl, sessionCookieOf } from "./session-cookie.ts";
+
 export interface HttpServerOptions extends ApiDeps {
   logger: Logger;
   /** The built dashboard to serve at /, if present. */
   webDist?: string | undefined;
   edge?: EdgeOptions;
+  /** The URL users reach the server at; https marks the session cookie Secure. */
+  publicUrl?: string | undefined;
 }
 
 /** The HTTP surface: /trpc, the compatibility routes, /healthz, /readyz, /metrics, the docs and the dashboard. */
@@ -50,6 +54,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     maxBodyBytes: edge.maxBodyBytes ?? 1024 * 1024,
     limiter,
     onPrincipal,
+    sessionCookie: (req, res) => sessionCookieOf(req, res, { secure: isSecureUrl(opts.publicUrl ?? edge.publicUrl) }),
   });
   const web =
     opts.webDist && existsSync(opts.webDist) ? sirv(opts.webDist, { single: true, etag: true, gzip: true }) : null;

@@ -24,6 +24,7 @@ const deps = {
   clock: clockFromEnv(env.HOLDFAST_NOW),
   logger,
   webDist: env.WEB_DIST,
+  publicUrl: env.HOLDFAST_PUBLIC_URL,
   sessionIdleMs: env.HOLDFAST_SESSION_IDLE_MINUTES * 60_000,
   edge: edgeOptions(env),
 };

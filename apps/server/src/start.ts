@@ -31,6 +31,7 @@ const deps = {
   clock,
   logger,
   webDist: env.WEB_DIST,
+  publicUrl: env.HOLDFAST_PUBLIC_URL,
   sessionIdleMs: env.HOLDFAST_SESSION_IDLE_MINUTES * 60_000,
   edge: edgeOptions(env),
 };

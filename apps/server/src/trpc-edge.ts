@@ -1,5 +1,12 @@
 import type http from "node:http";
-import { type ApiDeps, appRouter, type Context, createContext, responseHeadersFor } from "@holdfast/api";
+import {
+  type ApiDeps,
+  appRouter,
+  type Context,
+  createContext,
+  responseHeadersFor,
+  type SessionCookie,
+} from "@holdfast/api";
 import { jsonTooDeepAt, MAX_JSON_DEPTH, type RequestLimiter, UNAUTHENTICATED_BODY_BYTES } from "@holdfast/compat";
 import type { AppErrorCode, FieldIssue } from "@holdfast/domain";
 import type { Principal } from "@holdfast/services";
@@ -19,6 +26,8 @@ export interface TrpcEdgeOptions {
   limiter: RequestLimiter | null;
   /** Told who the request's credential is, for the request log. */
   onPrincipal: (req: http.IncomingMessage, principal: Principal) => void;
+  /** The dashboard's session cookie on this request (read, set, cleared). */
+  sessionCookie: (req: http.IncomingMessage, res: http.ServerResponse) => SessionCookie;
 }
 
 /**
@@ -32,12 +41,13 @@ export interface TrpcEdgeOptions {
  */
 export function createTrpcEdge(opts: TrpcEdgeOptions) {
   const contexts = new WeakMap<http.IncomingMessage, Promise<Context>>();
-  const contextOf = (req: http.IncomingMessage, requestId: string) => {
+  const contextOf = (req: http.IncomingMessage, res: http.ServerResponse, requestId: string) => {
     let ctx = contexts.get(req);
     if (!ctx) {
       const input = {
         authorization: req.headers.authorization,
         requestId,
+        sessionCookie: opts.sessionCookie(req, res),
         clientIp: clientIpOf(req),
         userAgent: req.headers["user-agent"],
       };
@@ -51,7 +61,7 @@ export function createTrpcEdge(opts: TrpcEdgeOptions) {
     basePath: "/trpc/",
     maxBodySize: opts.maxBodyBytes,
     maxBatchSize: MAX_BATCH_CALLS,
-    createContext: ({ req, res }) => contextOf(req, String(res.getHeader("x-request-id"))),
+    createContext: ({ req, res }) => contextOf(req, res, String(res.getHeader("x-request-id"))),
     responseMeta: ({ errors }) => ({ headers: responseHeadersFor(errors) }),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") opts.logger.error({ err: error.cause ?? error, path }, "trpc error");
@@ -89,7 +99,7 @@ export function createTrpcEdge(opts: TrpcEdgeOptions) {
         [{ path: "(batch)", rule: "max_batch", message: `at most ${MAX_BATCH_CALLS} calls` }],
       );
     }
-    const principal = await contextOf(req, requestId).then(
+    const principal = await contextOf(req, res, requestId).then(
       (ctx) => ctx.principal,
       () => null,
     );

@@ -67,12 +67,9 @@ describe("the CLI as a process", () => {
     tenantLocator = out.tenantLocator;
     expect(out.userEmail).toBe("ops@cli.test");
     expect(await authenticate(w.db, out.apiToken, new Date(NOW))).not.toBeNull();
-    await expect(
-      signIn(
-        { db: w.db, clock: fixedClock(NOW), actor: { type: "anonymous", id: "test", name: "test" } },
-        { email: "ops@cli.test", password: "a long cli password" },
-      ),
-    ).resolves.toHaveProperty("token");
+    await expect(signIn(w.system, { email: "ops@cli.test", password: "a long cli password" })).resolves.toHaveProperty(
+      "token",
+    );
     const [created] = await auditBy("tenant", tenantLocator);
     expect(created).toMatchObject({ action: "create", actorType: "system", actorId: "cli" });
   });

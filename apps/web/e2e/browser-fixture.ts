@@ -82,6 +82,16 @@ export async function signIn(p: Page, email: string, password: string) {
   await p.getByRole("button", { name: "Sign in" }).click();
 }
 
+/** The dashboard's session cookie in this browser context, if it holds one. */
+export async function sessionCookie(context: BrowserContext) {
+  return (await context.cookies()).find((c) => c.name === "holdfast_session");
+}
+
+/** Everything the page keeps in localStorage, to prove no session token is there. */
+export async function localStorageOf(p: Page): Promise<Record<string, string>> {
+  return p.evaluate(() => Object.fromEntries(Object.entries(localStorage)));
+}
+
 /** Waits until the locator shows this text. */
 export async function shows(locator: Locator, text: string | RegExp) {
   await locator.filter({ hasText: text }).first().waitFor();

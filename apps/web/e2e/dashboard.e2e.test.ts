@@ -16,7 +16,15 @@ import {
 } from "@holdfast/services";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BrowserWorld, shows, signIn, startBrowserWorld, stopBrowserWorld } from "./browser-fixture.ts";
+import {
+  type BrowserWorld,
+  localStorageOf,
+  sessionCookie,
+  shows,
+  signIn,
+  startBrowserWorld,
+  stopBrowserWorld,
+} from "./browser-fixture.ts";
 import { ensureBuilt } from "./build-dashboard.ts";
 
 const SCREENSHOT = "/tmp/holdfast-detail.png";
@@ -80,7 +88,10 @@ describe("dashboard in a real browser", () => {
     await page.getByRole("heading", { name: "Holds" }).waitFor();
     await page.getByTestId("holds-empty").waitFor();
     expect(await page.getByTestId("tenant-name").textContent()).toBe("Acme Hotels Group");
-    expect(await page.evaluate(() => localStorage.getItem("holdfast.session"))).toContain('"token"');
+    // The session is an HttpOnly, SameSite=Strict cookie that scripts cannot read; nothing of it is in localStorage.
+    expect(await sessionCookie(page.context())).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/" });
+    expect(await page.evaluate(() => document.cookie)).toBe("");
+    expect(JSON.stringify(await localStorageOf(page))).not.toMatch(/hfs_|token|session/);
   });
 
   it("refuses an end date before the start date beside the field, then creates the hold", async () => {
@@ -232,7 +243,10 @@ describe("dashboard in a real browser", () => {
 
       await p.getByRole("button", { name: "Sign out" }).click();
       await p.getByRole("heading", { name: "Sign in to Holdfast" }).waitFor();
-      expect(await p.evaluate(() => localStorage.getItem("holdfast.session"))).toBeNull();
+      expect(await sessionCookie(other)).toBeUndefined();
+      // Reloading does not bring the session back: the server ended it.
+      await p.reload();
+      await p.getByRole("heading", { name: "Sign in to Holdfast" }).waitFor();
     } finally {
       await other.close();
     }

@@ -30,8 +30,16 @@ const SubscriptionDetail = lazy(() =>
   import("./screens/subscription-detail.tsx").then((m) => ({ default: m.SubscriptionDetail })),
 );
 const WorkerStatus = lazy(() => import("./screens/worker-status.tsx").then((m) => ({ default: m.WorkerStatus })));
+// Settings: loaded when first opened, like the others.
+const TenantSettings = lazy(() => import("./screens/settings-tenant.tsx").then((m) => ({ default: m.TenantSettings })));
+const UsersSettings = lazy(() => import("./screens/settings-users.tsx").then((m) => ({ default: m.UsersSettings })));
+const TokensSettings = lazy(() => import("./screens/settings-tokens.tsx").then((m) => ({ default: m.TokensSettings })));
+const SessionsSettings = lazy(() =>
+  import("./screens/settings-sessions.tsx").then((m) => ({ default: m.SessionsSettings })),
+);
 
 export function App() {
+  const isAdmin = useCan("admin");
   return (
     <>
       <Header />
@@ -56,6 +64,13 @@ export function App() {
               {(p) => <SubscriptionDetail key={p.locator} locator={p.locator} />}
             </Route>
             <Route path="/worker" component={WorkerStatus} />
+            <Route path="/settings">
+              <Redirect to={isAdmin ? "/settings/tenant" : "/settings/sessions"} replace />
+            </Route>
+            <Route path="/settings/sessions" component={SessionsSettings} />
+            {isAdmin && <Route path="/settings/tenant" component={TenantSettings} />}
+            {isAdmin && <Route path="/settings/users" component={UsersSettings} />}
+            {isAdmin && <Route path="/settings/tokens" component={TokensSettings} />}
             <Route>
               <h1>Page not found</h1>
               <p>
@@ -74,6 +89,7 @@ function Header() {
   const canWrite = useCan("holds:write");
   const canReadAutomations = useCan("automations:read");
   const canReadSubscriptions = useCan("subscriptions:read");
+  const isAdmin = useCan("admin");
   const [, navigate] = useLocation();
   return (
     <header className="top-bar">
@@ -88,6 +104,7 @@ function Header() {
         {canReadSubscriptions && <Link href="/subscriptions">Subscriptions</Link>}
         {/* worker.status answers any member of the tenant: every signed-in user sees the worker. */}
         <Link href="/worker">Worker</Link>
+        {isAdmin && <Link href="/settings">Settings</Link>}
       </nav>
       <div className="who">
         {session.tenants.length > 1 ? (
@@ -113,7 +130,9 @@ function Header() {
             {session.tenant.name}
           </span>
         )}
-        <span className="user-name">{session.actorName}</span>
+        <Link href="/settings/sessions" className="user-name" title="My sessions">
+          {session.actorName}
+        </Link>
         <button type="button" onClick={session.signOut} disabled={session.signingOut}>
           Sign out
         </button>

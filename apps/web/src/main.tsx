@@ -1,10 +1,14 @@
 import { QueryClientProvider } from "@tanstack/react-query";
-import { StrictMode, useState } from "react";
+import { lazy, StrictMode, Suspense, useState } from "react";
 import { createRoot } from "react-dom/client";
+import { Route, Switch } from "wouter";
 import { App } from "./app.tsx";
 import { SessionGate } from "./session.tsx";
 import { createApiClient, createQueryClient, TRPCProvider } from "./trpc.ts";
 import "./styles.css";
+
+// Reached from a set-password link, without a session.
+const SetPassword = lazy(() => import("./screens/set-password.tsx").then((m) => ({ default: m.SetPassword })));
 
 function Root() {
   const [queryClient] = useState(createQueryClient);
@@ -12,9 +16,18 @@ function Root() {
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-        <SessionGate>
-          <App />
-        </SessionGate>
+        <Switch>
+          <Route path="/set-password">
+            <Suspense fallback={<p className="page-status">Loading…</p>}>
+              <SetPassword />
+            </Suspense>
+          </Route>
+          <Route>
+            <SessionGate>
+              <App />
+            </SessionGate>
+          </Route>
+        </Switch>
       </TRPCProvider>
     </QueryClientProvider>
   );

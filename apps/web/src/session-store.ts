@@ -1,33 +1,23 @@
 /**
- * The signed-in session and the chosen tenant, kept in localStorage so a
- * reload stays signed in. A tiny external store: React reads it with
- * useSyncExternalStore, the tRPC link reads it for every request.
+ * The session lives in an HttpOnly cookie that scripts cannot read: the
+ * server says who is signed in (`auth.me`). This store only counts the
+ * session's changes (a sign-in, a sign-out, an expiry), so the dashboard
+ * drops everything it fetched for one session and asks again for the next,
+ * and tells the other tabs. React reads it with useSyncExternalStore.
+ * The chosen tenant, which is no secret, is kept in localStorage.
  */
-export interface StoredSession {
-  token: string;
-  expiresAt: string;
-}
-
-const SESSION_KEY = "holdfast.session";
 const TENANT_KEY = "holdfast.tenant";
 
 const listeners = new Set<() => void>();
-let session: StoredSession | null = readSession();
+let generation = 0;
+let open = false;
+let dropCache: () => void = () => undefined;
+const tabs = typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel("holdfast.session");
 
-function readSession(): StoredSession | null {
-  try {
-    const raw = localStorage.getItem(SESSION_KEY);
-    if (!raw) return null;
-    const parsed = JSON.parse(raw) as Partial<StoredSession>;
-    if (typeof parsed.token !== "string" || typeof parsed.expiresAt !== "string") return null;
-    if (Date.parse(parsed.expiresAt) <= Date.now()) return null;
-    return { token: parsed.token, expiresAt: parsed.expiresAt };
-  } catch {
-    return null;
-  }
-}
-
-function emit() {
+function restart() {
+  open = false;
+  dropCache();
+  generation += 1;
   for (const l of listeners) l();
 }
 
@@ -36,24 +26,30 @@ export const sessionStore = {
     listeners.add(listener);
     return () => listeners.delete(listener);
   },
-  get(): StoredSession | null {
-    return session;
+  /** Changes at every sign-in, sign-out and expiry. */
+  generation(): number {
+    return generation;
   },
-  token(): string | null {
-    return session?.token ?? null;
+  /** What one session fetched must not show to the next: how to drop it (the query client's `clear`). */
+  onRestart(drop: () => void): void {
+    dropCache = drop;
   },
-  signIn(next: StoredSession): void {
-    session = next;
-    localStorage.setItem(SESSION_KEY, JSON.stringify(next));
-    emit();
+  /** The server named the signed-in user. */
+  opened(): void {
+    open = true;
   },
-  clear(): void {
-    if (!session) return;
-    session = null;
-    localStorage.removeItem(SESSION_KEY);
-    emit();
+  /** This tab signed in or out: start over, here and in the other tabs. */
+  changed(): void {
+    restart();
+    tabs?.postMessage("changed");
+  },
+  /** A call was refused for want of a session: the open one has ended (expired, revoked, signed out elsewhere). */
+  ended(): void {
+    if (open) restart();
   },
 };
+
+tabs?.addEventListener("message", restart);
 
 export function readTenantChoice(): string | null {
   return localStorage.getItem(TENANT_KEY);
@@ -62,10 +58,3 @@ export function readTenantChoice(): string | null {
 export function storeTenantChoice(tenantLocator: string): void {
   localStorage.setItem(TENANT_KEY, tenantLocator);
 }
-
-/** Another tab signing in or out changes this tab too. */
-window.addEventListener("storage", (e) => {
-  if (e.key !== SESSION_KEY) return;
-  session = readSession();
-  emit();
-});

@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { ErrorBanner } from "./components/error-banner.tsx";
 import { SignIn } from "./screens/sign-in.tsx";
@@ -42,23 +42,21 @@ export function useCan(permission: string): boolean {
   return permissions.includes(permission) || permissions.includes("admin");
 }
 
-/** Shows sign-in until there is a session, then who the user is and which tenant they act on. */
+/** Shows sign-in until the server names a signed-in user, then who the user is and which tenant they act on. */
 export function SessionGate({ children }: { children: ReactNode }) {
-  const session = useSyncExternalStore(sessionStore.subscribe, sessionStore.get);
-  const queryClient = useQueryClient();
-  useEffect(() => {
-    // Nothing one user fetched may show to the next.
-    if (!session) queryClient.clear();
-  }, [session, queryClient]);
-  if (!session) return <SignIn />;
-  return <SignedIn key={session.token}>{children}</SignedIn>;
+  // Each sign-in, sign-out and expiry starts over with nothing fetched (sessionStore drops the query cache).
+  const generation = useSyncExternalStore(sessionStore.subscribe, sessionStore.generation);
+  return <SessionCheck key={generation}>{children}</SessionCheck>;
 }
 
-function SignedIn({ children }: { children: ReactNode }) {
+function SessionCheck({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
   const me = useQuery(trpc.auth.me.queryOptions(undefined, { staleTime: 5 * 60_000 }));
   const [choice, setChoice] = useState<string | null>(readTenantChoice);
-  const signOut = useMutation(trpc.auth.signOut.mutationOptions({ onSettled: () => sessionStore.clear() }));
+  const signOut = useMutation(trpc.auth.signOut.mutationOptions({ onSettled: () => sessionStore.changed() }));
+  useEffect(() => {
+    if (me.data) sessionStore.opened();
+  }, [me.data]);
 
   const value = useMemo<SessionValue | null>(() => {
     const tenants = me.data?.tenants ?? [];
@@ -78,12 +76,13 @@ function SignedIn({ children }: { children: ReactNode }) {
   }, [me.data, choice, signOut]);
 
   if (me.isPending) return <p className="page-status">Loading your session…</p>;
+  if (me.error?.data?.code === "UNAUTHORIZED") return <SignIn />;
   if (me.error) {
     return (
       <main className="narrow">
         <ErrorBanner error={me.error} />
-        <button type="button" onClick={() => sessionStore.clear()}>
-          Sign in again
+        <button type="button" onClick={() => void me.refetch()}>
+          Try again
         </button>
       </main>
     );
@@ -92,7 +91,7 @@ function SignedIn({ children }: { children: ReactNode }) {
     return (
       <main className="narrow">
         <p role="alert">Your user has access to no tenant. Ask an administrator to add you to one.</p>
-        <button type="button" onClick={() => sessionStore.clear()}>
+        <button type="button" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
           Sign out
         </button>
       </main>

@@ -1,4 +1,5 @@
 import type { AppRouter } from "@holdfast/api";
+import { CSRF_HEADER } from "@holdfast/domain";
 import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCClientErrorLike } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
@@ -15,11 +16,11 @@ export function isApiError(e: unknown): e is TRPCClientError<AppRouter> {
 
 /** An expired or revoked session signs the user out, wherever the call came from. */
 function onApiError(e: unknown) {
-  if (isApiError(e) && e.data?.code === "UNAUTHORIZED") sessionStore.clear();
+  if (isApiError(e) && e.data?.code === "UNAUTHORIZED") sessionStore.ended();
 }
 
 export function createQueryClient(): QueryClient {
-  return new QueryClient({
+  const client = new QueryClient({
     queryCache: new QueryCache({ onError: onApiError }),
     mutationCache: new MutationCache({ onError: onApiError }),
     defaultOptions: {
@@ -30,17 +31,21 @@ export function createQueryClient(): QueryClient {
       },
     },
   });
+  sessionStore.onRestart(() => client.clear());
+  return client;
 }
 
+/**
+ * The session rides in its HttpOnly cookie (same origin only); every call carries the anti-CSRF header, which the
+ * server requires of a state-changing call the cookie authenticates.
+ */
 export function createApiClient() {
   return createTRPCClient<AppRouter>({
     links: [
       httpBatchLink({
         url: "/trpc",
-        headers() {
-          const token = sessionStore.token();
-          return token ? { authorization: `Bearer ${token}` } : {};
-        },
+        headers: { [CSRF_HEADER]: "1" },
+        fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }),
       }),
     ],
   });

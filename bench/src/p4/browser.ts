@@ -7,7 +7,7 @@
  * All timings are taken inside the page (performance.now() counts from the
  * navigation's start; requestAnimationFrame timestamps are frame starts).
  */
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { EMAIL, PASSWORD } from "./seed.ts";
 
 /** The flags the dashboard's own browser tests use: headless, no sandbox, nothing reaching out on its own. */
@@ -27,8 +27,11 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
 }
 
-/** Signs in through the form, as a user does, and returns the session the dashboard keeps in localStorage. */
-export async function signInOnce(browser: Browser, baseUrl: string): Promise<string> {
+/** The session cookie a sign-in left in the browser, to hand to fresh contexts. */
+export type SessionCookies = Awaited<ReturnType<BrowserContext["cookies"]>>;
+
+/** Signs in through the form, as a user does, and returns the session cookie the dashboard keeps. */
+export async function signInOnce(browser: Browser, baseUrl: string): Promise<SessionCookies> {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: VIEWPORT });
   try {
     context.setDefaultTimeout(60_000);
@@ -38,8 +41,8 @@ export async function signInOnce(browser: Browser, baseUrl: string): Promise<str
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Holds" }).waitFor();
-    const session = await page.evaluate(() => localStorage.getItem("holdfast.session"));
-    if (!session) throw new Error("signed in, but no session in localStorage");
+    const session = (await context.cookies()).filter((c) => c.name === "holdfast_session");
+    if (session.length === 0) throw new Error("signed in, but no session cookie");
     return session;
   } finally {
     await context.close();
@@ -47,12 +50,12 @@ export async function signInOnce(browser: Browser, baseUrl: string): Promise<str
 }
 
 /** A fresh context (empty HTTP cache: a first visit) already signed in, with the page's errors collected. */
-async function signedInPage(browser: Browser, baseUrl: string, session: string, errors: string[]) {
+async function signedInPage(browser: Browser, baseUrl: string, session: SessionCookies, errors: string[]) {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: VIEWPORT });
   context.setDefaultTimeout(120_000);
   // tsx (esbuild, keepNames) wraps named functions in __name(); the functions sent into the page need it there too.
   await context.addInitScript({ content: "globalThis.__name = (f) => f;" });
-  await context.addInitScript((s: string) => localStorage.setItem("holdfast.session", s), session);
+  await context.addCookies(session);
   // Notes when the first hold row enters the DOM, and when the frame after it has been produced (it is on screen).
   await context.addInitScript(() => {
     const w = window as unknown as { p4: { firstRowInDom?: number; firstRowShown?: number } };
@@ -80,7 +83,7 @@ export interface FirstRows {
 }
 
 /** One cold, signed-in visit to /holds. */
-export async function measureFirstRows(browser: Browser, baseUrl: string, session: string, errors: string[]) {
+export async function measureFirstRows(browser: Browser, baseUrl: string, session: SessionCookies, errors: string[]) {
   const { context, page } = await signedInPage(browser, baseUrl, session, errors);
   try {
     await page.goto("/holds");
@@ -123,7 +126,7 @@ export interface ScrollRun {
 export async function measureScroll(
   browser: Browser,
   baseUrl: string,
-  session: string,
+  session: SessionCookies,
   lastLocator: string,
   stepPx: number,
   errors: string[],

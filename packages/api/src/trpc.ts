@@ -10,6 +10,7 @@ import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context.ts";
 import { errorData, toTrpcError } from "./errors.ts";
+import { checkCsrf } from "./session-cookie.ts";
 
 const t = initTRPC.context<Context>().create({
   isDev: false,
@@ -65,8 +66,9 @@ function actingContext(ctx: Context): ActingContext {
 export const publicProcedure = base.use(({ ctx, next }) => next({ ctx: { ...ctx, acting: actingContext(ctx) } }));
 
 /** Any valid credential; no tenant involved. `ctx.acting` acts as the caller. */
-export const authedProcedure = base.use(({ ctx, next }) => {
+export const authedProcedure = base.use(({ ctx, type, next }) => {
   if (!ctx.principal) throw new AppError("UNAUTHORIZED", "a valid bearer token is required");
+  checkCsrf(ctx, type);
   return next({ ctx: { ...ctx, principal: ctx.principal, acting: actingContext(ctx) } });
 });
 

@@ -511,6 +511,12 @@ describe("credentials", () => {
 });
 
 describe("dashboard sign-in", () => {
+  /** Signs in without the cookie, as scripts do: the answer carries the session's bearer token. */
+  const signInForToken = async (input: { email: string; password: string }) => {
+    const { token, expiresAt } = await w.anonymous.auth.signIn(input);
+    if (!token) throw new Error("a sign-in without `cookie` answers with the token");
+    return { token, expiresAt };
+  };
   let provisioned: Awaited<ReturnType<typeof provisionTenant>>;
   const email = "ops@example.test";
   const password = "correct horse battery staple";
@@ -525,7 +531,7 @@ describe("dashboard sign-in", () => {
   });
 
   it("the right password gives a session token that works as a bearer token", async () => {
-    const session = await w.anonymous.auth.signIn({ email, password });
+    const session = await signInForToken({ email, password });
     expect(session.token).toMatch(/^hfs_/);
     expect(new Date(session.expiresAt).getTime()).toBeGreaterThan(w.clock.now().getTime());
     const api = await callerFor(session.token);
@@ -550,7 +556,7 @@ describe("dashboard sign-in", () => {
   });
 
   it("the email is matched case-insensitively", async () => {
-    const session = await w.anonymous.auth.signIn({ email: email.toUpperCase(), password });
+    const session = await signInForToken({ email: email.toUpperCase(), password });
     expect((await (await callerFor(session.token)).auth.me()).kind).toBe("session");
   });
 
@@ -569,7 +575,7 @@ describe("dashboard sign-in", () => {
   });
 
   it("a session ends at sign-out and after it expires", async () => {
-    const session = await w.anonymous.auth.signIn({ email, password });
+    const session = await signInForToken({ email, password });
     const expiresAt = new Date(session.expiresAt);
     // An idle timeout longer than the session's life: only the absolute end counts here.
     const noIdle = { sessionIdleMs: 13 * 60 * 60 * 1000 };
@@ -586,7 +592,7 @@ describe("dashboard sign-in", () => {
   it("a session reaches only its user's tenants", async () => {
     const other = await w.tenant("Not the user's tenant");
     const otherAccount = await w.account(other);
-    const session = await w.anonymous.auth.signIn({ email, password });
+    const session = await signInForToken({ email, password });
     const api = await callerFor(session.token);
     await expectTrpcError(api.holds.list({ tenantLocator: other }), "NOT_FOUND");
     await expectTrpcError(api.holds.listByAccount({ accountLocator: otherAccount.locator }), "NOT_FOUND");

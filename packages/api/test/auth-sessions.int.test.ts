@@ -32,7 +32,9 @@ async function member() {
 }
 
 async function signIn(email: string, client = OFFICE, password = PASSWORD) {
-  return (await clientCaller(w, null, client)).auth.signIn({ email, password });
+  const { token, expiresAt } = await (await clientCaller(w, null, client)).auth.signIn({ email, password });
+  if (!token) throw new Error("a sign-in without `cookie` answers with the token");
+  return { token, expiresAt };
 }
 
 const meOf = async (secret: string, client = OFFICE, opts = {}) =>

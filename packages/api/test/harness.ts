@@ -139,12 +139,13 @@ export interface Client {
 
 /**
  * A caller as the HTTP server builds it: the bearer secret (a session's or a
- * token's, or none), the client's address and user agent, authenticated at
+ * token's, or none; `auth.signIn`'s `token` is typed optional because a
+ * cookie sign-in leaves it out), the client's address and user agent, authenticated at
  * the world clock's current instant.
  */
 export async function clientCaller(
   w: { db: World["db"]; clock: World["clock"] },
-  secret: string | null,
+  secret: string | null | undefined,
   client: Client = {},
   opts: { sessionIdleMs?: number } = {},
 ): Promise<Caller> {

@@ -10,6 +10,7 @@ export * from "./errors.ts";
 export * from "./holds/hold.ts";
 export * from "./holds/schemas.ts";
 export * from "./rule-issues.ts";
+export * from "./session-cookie.ts";
 export * from "./sign-in-throttle.ts";
 export * from "./subscriptions/schemas.ts";
 export * from "./subscriptions/subscription.ts";

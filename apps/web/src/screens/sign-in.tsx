@@ -10,13 +10,13 @@ export function SignIn() {
   const [password, setPassword] = useState("");
   const signIn = useMutation(
     trpc.auth.signIn.mutationOptions({
-      onSuccess: (session) => sessionStore.signIn(session),
+      onSuccess: () => sessionStore.changed(),
     }),
   );
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    signIn.mutate({ email: email.trim(), password });
+    signIn.mutate({ email: email.trim(), password, cookie: true });
   }
 
   return (

@@ -1,15 +1,23 @@
 import { changePasswordInput, sessionOutput, setPasswordInput, signInInput } from "@holdfast/domain";
 import { changePassword, listSessions, setPassword, signIn, signOut, signOutEverywhere } from "@holdfast/services";
 import { z } from "zod";
+import { deliverSession, dropSessionCookie } from "../session-cookie.ts";
 import { authedProcedure, publicProcedure, router } from "../trpc.ts";
 
 export const authRouter = router({
-  /** Dashboard sign-in: returns a session token used as a bearer token. Throttled per email and client address. */
+  /**
+   * Dashboard sign-in, throttled per email and client address: opens a session. Its token is returned to use as a
+   * bearer token or, with `cookie: true` (the dashboard), set in an HttpOnly session cookie and left out of the answer.
+   */
   signIn: publicProcedure
-    .input(signInInput)
-    .output(z.object({ token: z.string(), expiresAt: z.string() }))
-    .mutation(({ ctx, input }) => signIn(ctx.acting, input)),
-  signOut: authedProcedure.output(z.object({ ok: z.boolean() })).mutation(({ ctx }) => signOut(ctx.acting)),
+    .input(signInInput.extend({ cookie: z.boolean().optional() }))
+    .output(z.object({ token: z.string().optional(), expiresAt: z.string() }))
+    .mutation(({ ctx, input: { cookie, ...credentials } }) =>
+      deliverSession(ctx, cookie, () => signIn(ctx.acting, credentials)),
+    ),
+  signOut: authedProcedure
+    .output(z.object({ ok: z.boolean() }))
+    .mutation(({ ctx }) => dropSessionCookie(ctx, signOut(ctx.acting))),
   /** Redeems a one-time set-password link (the part after `#`). */
   setPassword: publicProcedure
     .input(setPasswordInput)
@@ -27,7 +35,7 @@ export const authRouter = router({
   /** Ends every session of the caller's user, this one included. */
   signOutEverywhere: authedProcedure
     .output(z.object({ ended: z.number().int() }))
-    .mutation(({ ctx }) => signOutEverywhere(ctx.acting)),
+    .mutation(({ ctx }) => dropSessionCookie(ctx, signOutEverywhere(ctx.acting))),
   /** Who am I, and which tenants may I act on with which permissions. */
   me: authedProcedure
     .output(
