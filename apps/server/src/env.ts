@@ -19,8 +19,6 @@ const schema = z.object({
   HOLDFAST_NO_WORKER: z.enum(["0", "1"]).default("0"),
   /** Connections in the server's database pool. */
   HOLDFAST_DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
-  /** The URL users reach the server at (behind a proxy, the proxy's). https marks the session cookie Secure. */
-  HOLDFAST_PUBLIC_URL: z.string().url().optional(),
   /** Minutes an unused dashboard session lives (the absolute limit is 12 hours). */
   HOLDFAST_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(720).default(30),
   /** Where users reach the server (`https://…` turns on HSTS and `Secure` cookies). */

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { schema } from "@holdfast/db";
-import { authenticate, fixedClock, signIn } from "@holdfast/services";
+import { authenticate, signIn } from "@holdfast/services";
 import { createTestWorld, NOW, type TestWorld } from "@holdfast/testing/harness";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
