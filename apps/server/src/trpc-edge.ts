@@ -116,11 +116,14 @@ export function createTrpcEdge(opts: TrpcEdgeOptions) {
       }
       res.once("close", admission.release);
     }
-    const tooDeep = (text: string) =>
-      jsonTooDeepAt(text) >= 0 &&
+    /** Refuses an input nested too deep, and says whether it did (tRPC must then not run). */
+    const tooDeep = (text: string): boolean => {
+      if (jsonTooDeepAt(text) < 0) return false;
       refuse(400, "BAD_REQUEST", "BAD_REQUEST", `the input is nested deeper than ${MAX_JSON_DEPTH} levels`, [
         { path: "(input)", rule: "max_depth", message: `at most ${MAX_JSON_DEPTH} levels of nesting` },
       ]);
+      return true;
+    };
     if (req.method === "POST") {
       const cap = principal ? opts.maxBodyBytes : UNAUTHENTICATED_BODY_BYTES;
       const text = await readCapped(req, cap);
