@@ -1,6 +1,7 @@
 import { AppError, isAppError, type Permission, zTenantLocator } from "@holdfast/domain";
 import {
   type ActingContext,
+  databaseAppError,
   type PortfolioContext,
   portfolioTenantIds,
   resolveTenantGrant,
@@ -42,7 +43,8 @@ const base = t.procedure.use(async ({ next }) => {
   if (!result.ok) {
     // Unwrap only our own errors; tRPC's (PARSE_ERROR, METHOD_NOT_SUPPORTED, …) keep their code.
     const cause = result.error.cause;
-    throw isAppError(cause) || cause instanceof ZodError ? toTrpcError(cause) : result.error;
+    const known = isAppError(cause) || cause instanceof ZodError ? cause : databaseAppError(cause);
+    throw known ? toTrpcError(known) : result.error;
   }
   return result;
 });

@@ -1,4 +1,5 @@
 import { type AppErrorCode, type FieldIssue, flattenZodError, isAppError } from "@holdfast/domain";
+import { databaseAppError } from "@holdfast/services";
 import { z } from "zod";
 
 /** Each application error code, mapped once to an HTTP status for the compatibility routes. */
@@ -17,6 +18,7 @@ export const APP_TO_HTTP: Record<AppErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   METHOD_NOT_ALLOWED: 405,
   TOO_MANY_REQUESTS: 429,
+  DATABASE_TIMEOUT: 503,
 };
 
 /** The codes a compatibility route answers with: the application codes, and INTERNAL for anything else. */
@@ -30,7 +32,8 @@ export interface HttpProblem {
 }
 
 /** Any thrown error as status + message + field issues; never a stack or SQL. */
-export function toHttpProblem(e: unknown): HttpProblem {
+export function toHttpProblem(thrown: unknown): HttpProblem {
+  const e = databaseAppError(thrown) ?? thrown;
   if (isAppError(e)) return { status: APP_TO_HTTP[e.code], code: e.code, message: e.message, issues: e.issues };
   if (e instanceof z.ZodError) {
     const issues = flattenZodError(e);

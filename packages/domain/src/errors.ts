@@ -17,6 +17,7 @@ export const APP_ERROR_CODES = [
   "PAYLOAD_TOO_LARGE",
   "METHOD_NOT_ALLOWED",
   "TOO_MANY_REQUESTS",
+  "DATABASE_TIMEOUT",
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
@@ -51,6 +52,11 @@ export class AppError extends Error {
 
   static notFound(entity: string, locator: string): AppError {
     return new AppError("NOT_FOUND", `${entity} ${locator} was not found`, { details: { entity, locator } });
+  }
+
+  /** The database did not answer within the API's statement timeout; nothing was changed. */
+  static databaseTimeout(): AppError {
+    return new AppError("DATABASE_TIMEOUT", "the database took too long to answer; nothing was changed, try again");
   }
 
   /** The caller must wait (sign-in throttling): `details.retryAfterSeconds` says how long. */

@@ -115,3 +115,12 @@ function stableStringify(v: unknown): string {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableStringify(x)}`).join(",")}}`;
 }
+
+/**
+ * A database failure the caller can act on, as an application error: a
+ * statement cancelled by the API's `statement_timeout` (57014) is
+ * DATABASE_TIMEOUT (503), its transaction rolled back. Null for anything else.
+ */
+export function databaseAppError(e: unknown): AppError | null {
+  return pgCode(e) === "57014" ? AppError.databaseTimeout() : null;
+}
