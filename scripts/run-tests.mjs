@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs typecheck and every test suite through turbo, then totals vitest's JSON
-// reports into one line: "N passed, N failed".
+// Runs the lint checks, then typecheck and every test suite through turbo, then
+// totals vitest's JSON reports (and the lint checks) into one line: "N passed, N failed".
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -11,6 +11,15 @@ const reports = ["apps", "packages"].flatMap((dir) =>
   readdirSync(path.join(ROOT, dir)).map((name) => path.join(ROOT, dir, name, ".vitest", "results.json")),
 );
 for (const r of reports) rmSync(r, { force: true });
+
+// Style and workspace hygiene first (biome: format, lint, import order; sherif:
+// the workspace), so a failure there is reported like a failed suite.
+const lint = ["biome ci .", "sherif"].map((cmd) => ({
+  cmd,
+  ok: spawnSync("pnpm", ["exec", ...cmd.split(" ")], { stdio: "inherit", cwd: ROOT }).status === 0,
+}));
+for (const l of lint.filter((l) => !l.ok))
+  console.error(`✗ ${l.cmd} failed: run 'pnpm format' (biome) or fix what sherif names`);
 
 const turbo = spawnSync(
   "pnpm",
@@ -41,6 +50,11 @@ for (const r of reports) {
   lines.push(
     `  ${path.relative(ROOT, path.dirname(path.dirname(r)))}: ${json.numPassedTests} passed, ${json.numFailedTests + brokenFiles} failed`,
   );
+}
+for (const l of lint) {
+  if (l.ok) passed += 1;
+  else failed += 1;
+  lines.push(`  ${l.cmd}: ${l.ok ? "1 passed, 0 failed" : "0 passed, 1 failed"}`);
 }
 console.log(`\nTest suites:\n${lines.join("\n")}`);
 if (turbo.status !== 0 && failed === 0) failed = 1; // typecheck or a crashed runner
