@@ -24,6 +24,30 @@ export interface BodyReadOptions {
   beyondPrefix?: (prefix: string) => Promise<void>;
 }
 
+/** Why a JSON body was refused, for the route to say in its vendor's words. */
+export type BodyRefusal = "too_large" | "too_deep" | "not_json" | "not_object";
+
+/**
+ * The request body as a JSON object: read as {@link readBodyText} reads it,
+ * its nesting checked before parsing, then parsed. Each refusal is the error
+ * `refuse` makes for it (413 for `too_large`, 400 otherwise, in the vendor's shape).
+ */
+export async function readJsonObject(
+  c: Context<CompatEnv>,
+  opts: Omit<BodyReadOptions, "tooLarge"> & { refuse: (why: BodyRefusal) => Error },
+): Promise<Record<string, unknown>> {
+  const text = await readBodyText(c, { ...opts, tooLarge: () => opts.refuse("too_large") });
+  if (jsonTooDeepAt(text) >= 0) throw opts.refuse("too_deep");
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw opts.refuse("not_json");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw opts.refuse("not_object");
+  return body as Record<string, unknown>;
+}
+
 /**
  * The request body as text, read as a stream and never past `maxBytes` (a
  * declared Content-Length over it is refused before reading anything). A

@@ -3,7 +3,7 @@ import { extendGracePeriod } from "@holdfast/services";
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { CompatEnv } from "../app.ts";
-import { jsonTooDeepAt, MAX_JSON_DEPTH, readBodyText, scanStringField } from "../body.ts";
+import { type BodyRefusal, MAX_JSON_DEPTH, readJsonObject, scanStringField } from "../body.ts";
 import { type CompatDeps, principalFrom, serviceFor } from "../context.ts";
 import { type HttpErrorCode, toHttpProblem } from "../http-errors.ts";
 import { type CrmIssue, FIELDS_SET_NAMES, toCrmData, toCrmField, toExtendInput } from "./params.ts";
@@ -142,29 +142,18 @@ function successMessage(action: Partial<ActionOutput>): string {
   return "The grace period extension was accepted.";
 }
 
-async function readBody(
-  c: Context<CompatEnv>,
-  beyondPrefix: (prefix: string) => Promise<void>,
-): Promise<Record<string, unknown>> {
-  const text = await readBodyText(c, {
-    maxBytes: MAX_BODY_BYTES,
-    beyondPrefix,
-    tooLarge: () =>
-      new CrmFailure(413, "PAYLOAD_TOO_LARGE", [], `the request body is larger than ${MAX_BODY_BYTES} bytes`),
-  });
-  if (jsonTooDeepAt(text) >= 0) {
-    throw new CrmFailure(400, "BAD_REQUEST", [], `the request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new CrmFailure(400, "BAD_REQUEST", [], "the request body is not valid JSON");
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new CrmFailure(400, "BAD_REQUEST", [], "the request body must be a JSON object of parameters");
-  }
-  return body as Record<string, unknown>;
+/** The CRM.COM body, as its parameters object; refusals in the CRM.COM error shape. */
+const CRM_BODY_REFUSALS: Record<BodyRefusal, () => CrmFailure> = {
+  too_large: () =>
+    new CrmFailure(413, "PAYLOAD_TOO_LARGE", [], `the request body is larger than ${MAX_BODY_BYTES} bytes`),
+  too_deep: () =>
+    new CrmFailure(400, "BAD_REQUEST", [], `the request body is nested deeper than ${MAX_JSON_DEPTH} levels`),
+  not_json: () => new CrmFailure(400, "BAD_REQUEST", [], "the request body is not valid JSON"),
+  not_object: () => new CrmFailure(400, "BAD_REQUEST", [], "the request body must be a JSON object of parameters"),
+};
+
+function readBody(c: Context<CompatEnv>, beyondPrefix: (prefix: string) => Promise<void>) {
+  return readJsonObject(c, { maxBytes: MAX_BODY_BYTES, beyondPrefix, refuse: (why) => CRM_BODY_REFUSALS[why]() });
 }
 
 /** tenant_locator, checked as the tRPC procedures check tenantLocator. */

@@ -23,11 +23,17 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import type { CompatEnv } from "../app.ts";
-import { jsonTooDeepAt, MAX_JSON_DEPTH, readBodyText, scanStringField, UNAUTHENTICATED_BODY_BYTES } from "../body.ts";
+import {
+  type BodyRefusal,
+  MAX_JSON_DEPTH,
+  readJsonObject,
+  scanStringField,
+  UNAUTHENTICATED_BODY_BYTES,
+} from "../body.ts";
 import { type CompatDeps, portfolioFor, principalFrom, serviceFor } from "../context.ts";
 import { type HttpErrorCode, toHttpProblem } from "../http-errors.ts";
 import { toMewsAutomation } from "./output.ts";
-import { ENVELOPE_KEYS, isPlainObject, type MewsIssue, REQUESTS, toMewsPath, translate } from "./shape.ts";
+import { ENVELOPE_KEYS, type MewsIssue, REQUESTS, toMewsPath, translate } from "./shape.ts";
 
 /**
  * Mews Connector API billing automations (seed 001), mounted at
@@ -241,29 +247,17 @@ function errorBody(c: Context<CompatEnv>, code: HttpErrorCode, message: string, 
   };
 }
 
-async function readBody(
-  c: Context<CompatEnv>,
-  beyondPrefix: (prefix: string) => Promise<void>,
-): Promise<Record<string, unknown>> {
-  const text = await readBodyText(c, {
-    maxBytes: MAX_BODY_BYTES,
-    beyondPrefix,
-    tooLarge: () =>
-      new MewsFailure(413, "PAYLOAD_TOO_LARGE", [], `the request body is larger than ${MAX_BODY_BYTES} bytes`),
-  });
-  if (jsonTooDeepAt(text) >= 0) {
-    throw new MewsFailure(400, "BAD_REQUEST", [], `Invalid JSON: nested deeper than ${MAX_JSON_DEPTH} levels.`);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new MewsFailure(400, "BAD_REQUEST", [], "Invalid JSON: the request body is not valid JSON.");
-  }
-  if (!isPlainObject(body)) {
-    throw new MewsFailure(400, "BAD_REQUEST", [], "Invalid JSON: the request body must be a JSON object.");
-  }
-  return body;
+/** The Mews body, as its request object; refusals in the Mews error shape. */
+const MEWS_BODY_REFUSALS: Record<BodyRefusal, () => MewsFailure> = {
+  too_large: () =>
+    new MewsFailure(413, "PAYLOAD_TOO_LARGE", [], `the request body is larger than ${MAX_BODY_BYTES} bytes`),
+  too_deep: () => new MewsFailure(400, "BAD_REQUEST", [], `Invalid JSON: nested deeper than ${MAX_JSON_DEPTH} levels.`),
+  not_json: () => new MewsFailure(400, "BAD_REQUEST", [], "Invalid JSON: the request body is not valid JSON."),
+  not_object: () => new MewsFailure(400, "BAD_REQUEST", [], "Invalid JSON: the request body must be a JSON object."),
+};
+
+function readBody(c: Context<CompatEnv>, beyondPrefix: (prefix: string) => Promise<void>) {
+  return readJsonObject(c, { maxBytes: MAX_BODY_BYTES, beyondPrefix, refuse: (why) => MEWS_BODY_REFUSALS[why]() });
 }
 
 const envelope = z.object({
