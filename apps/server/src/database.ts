@@ -1,8 +1,17 @@
 import path from "node:path";
-import { type Database, migrateDatabase } from "@holdfast/db";
+import { createDb, type Database, migrateDatabase } from "@holdfast/db";
 import { startEmbeddedPostgres } from "@holdfast/db/embedded";
 import postgres from "postgres";
 import type { Env } from "./env.ts";
+
+/** A new pool of the API server's connections (with the API's statement timeout). */
+export function serverPool(env: Env, url: string): Database {
+  return createDb(url, {
+    name: "holdfast-server",
+    max: env.HOLDFAST_DB_POOL_MAX,
+    statementTimeoutMs: env.HOLDFAST_STATEMENT_TIMEOUT_MS,
+  });
+}
 
 /** The external DATABASE_URL, or the embedded PostgreSQL under .data/ (started here). */
 export async function openDatabase(env: Env, log: (msg: string) => void) {

@@ -2,9 +2,9 @@
  * One stateless server replica: DATABASE_URL (or the embedded database),
  * migrations under an advisory lock, then HTTP. Run as many as you like.
  */
-import { closeDb, createDb } from "@holdfast/db";
+import { closeDb } from "@holdfast/db";
 import { clockFromEnv } from "@holdfast/services";
-import { openDatabase, supervisePool } from "./database.ts";
+import { openDatabase, serverPool, supervisePool } from "./database.ts";
 import { edgeOptions, readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
@@ -12,12 +12,7 @@ import { createLogger } from "./logger.ts";
 const env = readEnv();
 const logger = createLogger("holdfast-server", env.LOG_LEVEL);
 const database = await openDatabase(env, (m) => logger.info(m));
-const newPool = () =>
-  createDb(database.url, {
-    name: "holdfast-server",
-    max: env.HOLDFAST_DB_POOL_MAX,
-    statementTimeoutMs: env.HOLDFAST_STATEMENT_TIMEOUT_MS,
-  });
+const newPool = () => serverPool(env, database.url);
 // The handlers read deps.db on every request, so the supervisor can swap in a fresh pool after a database outage.
 const deps = {
   db: newPool(),

@@ -6,9 +6,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { closeDb, createDb } from "@holdfast/db";
+import { closeDb } from "@holdfast/db";
 import { clockFromEnv, seedDemo } from "@holdfast/services";
-import { openDatabase, supervisePool } from "./database.ts";
+import { openDatabase, serverPool, supervisePool } from "./database.ts";
 import { edgeOptions, REPO_ROOT, readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
@@ -19,12 +19,7 @@ const clock = clockFromEnv(env.HOLDFAST_NOW);
 const database = await openDatabase(env, (m) => logger.info(m));
 const urlFile = path.join(env.HOLDFAST_DATA_DIR, "database-url");
 if (database.embedded) writeFileSync(urlFile, database.url, { mode: 0o600 });
-const newPool = () =>
-  createDb(database.url, {
-    name: "holdfast-server",
-    max: env.HOLDFAST_DB_POOL_MAX,
-    statementTimeoutMs: env.HOLDFAST_STATEMENT_TIMEOUT_MS,
-  });
+const newPool = () => serverPool(env, database.url);
 // The handlers read deps.db on every request, so the supervisor can swap in a fresh pool after a database outage.
 const deps = {
   db: newPool(),
