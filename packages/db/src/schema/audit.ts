@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const auditEvents = pgTable(
@@ -16,6 +17,8 @@ export const auditEvents = pgTable(
     requestId: text("request_id"),
     before: jsonb("before"),
     after: jsonb("after"),
+    /** Why a final move (release, discard, terminate, cancel) was made, as its actor said. */
+    reason: text("reason"),
     /** Security events: the credential used (never its secret), the client's address and user agent. */
     credentialId: text("credential_id"),
     clientIp: text("client_ip"),
@@ -24,5 +27,8 @@ export const auditEvents = pgTable(
   (t) => [
     index("audit_entity_idx").on(t.tenantId, t.entityType, t.entityId, t.id),
     index("audit_security_idx").on(t.entityType, t.entityId, t.id),
+    // The tenant-wide audit log, newest first (ids are ULIDs), and what one request or worker tick changed.
+    index("audit_tenant_idx").on(t.tenantId, t.id),
+    index("audit_request_idx").on(t.tenantId, t.requestId).where(sql`${t.requestId} is not null`),
   ],
 );

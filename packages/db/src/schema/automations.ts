@@ -6,6 +6,7 @@ import {
   PREPAYMENT_TYPES,
   TRIGGER_TYPES,
 } from "@holdfast/domain";
+import { sql } from "drizzle-orm";
 import {
   boolean,
   index,
@@ -46,7 +47,11 @@ export const automations = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
   },
-  (t) => [index("automations_tenant_id_idx").on(t.tenantId, t.id)],
+  (t) => [
+    index("automations_tenant_id_idx").on(t.tenantId, t.id),
+    // Search: by name (trigram, any part).
+    index("automations_name_trgm_idx").using("gin", sql`lower(${t.name}) gin_trgm_ops`),
+  ],
 );
 
 export const automationCompanies = pgTable(
@@ -84,4 +89,23 @@ export const automationAssignments = pgTable(
       .notNull(),
   },
   (t) => [index("automation_assignments_automation_idx").on(t.automationId, t.position)],
+);
+
+/**
+ * Names for the services and companies (Mews ids) that automations refer to,
+ * so that people pick them by name. An admin sets them; an id without a name
+ * is still offered (by its id) when one of the tenant's automations uses it.
+ */
+export const directoryNames = pgTable(
+  "directory_names",
+  {
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    kind: text("kind", { enum: ["service", "company"] }).notNull(),
+    id: uuid("id").notNull(),
+    name: text("name").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.kind, t.id] })],
 );

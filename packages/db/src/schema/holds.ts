@@ -25,6 +25,7 @@ export const holds = pgTable(
     externalTransactionId: text("external_transaction_id"),
     validationResult: jsonb("validation_result").$type<ValidationResult>(),
     releaseReason: text("release_reason"),
+    discardReason: text("discard_reason"),
     version: integer("version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
@@ -45,6 +46,8 @@ export const holds = pgTable(
     index("holds_tenant_state_idx").on(t.tenantId, t.state, t.id),
     index("holds_tenant_id_idx").on(t.tenantId, t.id),
     // The worker's claim: active holds whose end date is due.
+    // Search: a hold by its external transaction id (exact or prefix).
+    index("holds_external_transaction_idx").on(t.tenantId, t.externalTransactionId.op("text_pattern_ops")),
     index("holds_due_release_idx").on(t.endDate).where(sql`${t.state} = 'active' and ${t.endDate} is not null`),
   ],
 );
@@ -93,5 +96,9 @@ export const holdClaims = pgTable(
     startDate: date("start_date"),
     endDate: date("end_date"),
   },
-  (t) => [primaryKey({ columns: [t.holdId, t.process] })],
+  (t) => [
+    primaryKey({ columns: [t.holdId, t.process] }),
+    // The overview: accounts held today, by process.
+    index("hold_claims_tenant_process_idx").on(t.tenantId, t.process, t.startDate, t.endDate),
+  ],
 );

@@ -50,6 +50,7 @@ export const subscriptions = pgTable(
     lapseReason: text("lapse_reason"),
     activatedOn: date("activated_on"),
     terminatedOn: date("terminated_on"),
+    terminationReason: text("termination_reason"),
     version: integer("version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
@@ -57,6 +58,8 @@ export const subscriptions = pgTable(
   (t) => [
     uniqueIndex("subscriptions_tenant_number_uq").on(t.tenantId, t.number),
     index("subscriptions_tenant_id_idx").on(t.tenantId, t.id),
+    // Search: a subscription by its number (prefix).
+    index("subscriptions_number_prefix_idx").on(t.tenantId, t.number.op("text_pattern_ops")),
     index("subscriptions_account_idx").on(t.tenantId, t.accountId),
     // When a row is due, for the worker's claims:
     index("subscriptions_due_invoice_idx").on(t.tenantId, t.nextBillingDate).where(sql`${t.state} = 'effective'`),
@@ -96,6 +99,8 @@ export const invoices = pgTable(
     uniqueIndex("invoices_subscription_period_uq").on(t.subscriptionId, t.firstPeriodIndex),
     uniqueIndex("invoices_tenant_number_uq").on(t.tenantId, t.number),
     index("invoices_tenant_id_idx").on(t.tenantId, t.id),
+    // Search: an invoice by its number (prefix).
+    index("invoices_number_prefix_idx").on(t.tenantId, t.number.op("text_pattern_ops")),
     index("invoices_open_due_idx").on(t.tenantId, t.dueOn).where(sql`${t.status} = 'open'`),
   ],
 );
@@ -126,6 +131,7 @@ export const subscriptionActions = pgTable(
     createdBy: text("created_by").notNull(),
     executedAt: timestamp("executed_at", { withTimezone: true }),
     cancelledAt: timestamp("cancelled_at", { withTimezone: true }),
+    cancelReason: text("cancel_reason"),
   },
   (t) => [
     uniqueIndex("subscription_actions_tenant_trn_uq")

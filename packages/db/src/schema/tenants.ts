@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const tenants = pgTable("tenants", {
   id: uuid("id").primaryKey(),
@@ -28,6 +28,9 @@ export const accounts = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    // Search: by name (trigram, any part) and by external id (prefix).
+    index("accounts_name_trgm_idx").using("gin", sql`lower(${t.name}) gin_trgm_ops`),
+    index("accounts_external_id_prefix_idx").on(t.tenantId, t.externalId.op("text_pattern_ops")),
     uniqueIndex("accounts_tenant_external_id_uq").on(t.tenantId, t.externalId).where(sql`${t.externalId} is not null`),
   ],
 );

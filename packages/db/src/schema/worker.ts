@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /** One row per worker tick: what it did and what went wrong. */
 export const workerTicks = pgTable(
@@ -14,4 +14,20 @@ export const workerTicks = pgTable(
     errors: jsonb("errors").$type<string[]>().notNull().default([]),
   },
   (t) => [index("worker_ticks_started_idx").on(t.startedAt)],
+);
+
+/**
+ * What the worker did for a tenant per business day, effect by effect
+ * (invoicesIssued, subscriptionsLapsed, …): the overview's chart, without
+ * reading every tick. Each tick adds its own per-tenant counts.
+ */
+export const workerDailyEffects = pgTable(
+  "worker_daily_effects",
+  {
+    tenantId: uuid("tenant_id").notNull(),
+    day: date("day").notNull(),
+    effect: text("effect").notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.day, t.effect] })],
 );
