@@ -1,5 +1,6 @@
 export * from "./access.ts";
 export * from "./access-schemas.ts";
+export * from "./account-schemas.ts";
 export * from "./audit-schemas.ts";
 export * from "./automations/automation.ts";
 export * from "./automations/routing.ts";
@@ -10,6 +11,7 @@ export * from "./errors.ts";
 export * from "./holds/hold.ts";
 export * from "./holds/schemas.ts";
 export * from "./rule-issues.ts";
+export * from "./search-schemas.ts";
 export * from "./session-cookie.ts";
 export * from "./sign-in-throttle.ts";
 export * from "./subscriptions/schemas.ts";

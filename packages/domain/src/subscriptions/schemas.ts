@@ -35,7 +35,8 @@ export const moveSubscriptionInput = z.strictObject({
   locator: zLocator,
   expectedVersion: zVersion.optional(),
 });
-export const getSubscriptionInput = z.strictObject({ ...zScope, locator: zLocator });
+/** A subscription by its locator or by its number (`SUB-2002`), as people write it in links. */
+export const getSubscriptionInput = z.strictObject({ ...zScope, locator: zText(40).min(1) });
 
 export const SUBSCRIPTION_VIEWS = ["all", "in_grace", "lapsing", "lapsed"] as const;
 export const listSubscriptionsInput = z

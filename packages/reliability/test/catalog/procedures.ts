@@ -116,6 +116,12 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
   },
 
   "accounts.list": { kind: "query", access: p("holds:list"), input: () => ({ limit: 100 }) },
+  "accounts.get": {
+    kind: "query",
+    access: p("holds:list"),
+    input: (t) => ({ account: t.accounts.main }),
+    foreignStatus: 404,
+  },
   "accounts.create": { kind: "mutation", access: p("admin"), input: (t) => ({ name: `${t.label} new account` }) },
   "accounts.close": {
     kind: "mutation",
@@ -352,5 +358,10 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     kind: "query",
     access: { type: "member", why: "any member of the tenant may see the worker's status" },
     input: () => ({ limit: 5 }),
+  },
+  "search.global": {
+    kind: "query",
+    access: { type: "member", why: "any member may search; each result group needs its own read permission" },
+    input: () => ({ q: "reliability" }),
   },
 };

@@ -12,7 +12,7 @@ import type { ServiceContext } from "../context.ts";
 import { splitPage } from "../paging.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
 import {
-  getSubscriptionRow,
+  getSubscriptionRowByKey,
   holdStatus,
   toActionOutput,
   toInvoiceOutput,
@@ -22,7 +22,7 @@ import {
 export async function getSubscription(ctx: ServiceContext, input: z.output<typeof getSubscriptionInput>) {
   const { db, clock, tenantId } = ctx;
   const today = await tenantToday(db, clock, tenantId);
-  const row = await getSubscriptionRow(db, tenantId, input.locator);
+  const row = await getSubscriptionRowByKey(db, tenantId, input.locator);
   const held = await holdStatus(db, tenantId, [row.accountId], today);
   return toSubscriptionOutput(row, today, held.get(row.accountId) ?? { invoicing: false, delinquency: false });
 }

@@ -8,7 +8,7 @@ import {
   type InvoiceOutput,
   type SubscriptionOutput,
 } from "@holdfast/domain";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
 import { accountHeldSql } from "../holds/held-sql.ts";
 
 export type SubscriptionRow = typeof schema.subscriptions.$inferSelect;
@@ -25,6 +25,19 @@ export async function getSubscriptionRow(db: DatabaseOrTransaction, tenantId: st
     .from(schema.subscriptions)
     .where(and(eq(schema.subscriptions.tenantId, tenantId), eq(schema.subscriptions.id, locator)));
   if (!row) throw AppError.notFound("subscription", locator);
+  return row;
+}
+
+/** A subscription by its locator or, failing that, its number (both unique in the tenant). */
+export async function getSubscriptionRowByKey(db: DatabaseOrTransaction, tenantId: string, key: string) {
+  const s = schema.subscriptions;
+  const [row] = await db
+    .select()
+    .from(s)
+    .where(and(eq(s.tenantId, tenantId), or(eq(s.id, key), eq(s.number, key))))
+    .orderBy(sql`${s.id} = ${key} desc`)
+    .limit(1);
+  if (!row) throw AppError.notFound("subscription", key);
   return row;
 }
 

@@ -1,11 +1,10 @@
 import { type DatabaseOrTransaction, schema } from "@holdfast/db";
 import { AppError } from "@holdfast/domain";
-import { and, asc, eq, gt, or, sql } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import { recordAudit } from "../audit.ts";
 import type { ServiceContext } from "../context.ts";
 import { runMutation } from "../idempotency.ts";
 import { newLocator } from "../ids.ts";
-import { splitPage } from "../paging.ts";
 import { preparedQuery } from "../prepared-query.ts";
 
 export type AccountRow = typeof schema.accounts.$inferSelect;
@@ -143,17 +142,4 @@ function setAccountStatus(ctx: ServiceContext, input: AccountMoveInput, status: 
       return toAccountOutput(row);
     },
   );
-}
-
-export async function listAccounts(ctx: ServiceContext, opts: { cursor?: string | null | undefined; limit: number }) {
-  const rows = await ctx.db
-    .select()
-    .from(schema.accounts)
-    .where(
-      and(eq(schema.accounts.tenantId, ctx.tenantId), opts.cursor ? gt(schema.accounts.id, opts.cursor) : undefined),
-    )
-    .orderBy(asc(schema.accounts.id))
-    .limit(opts.limit + 1);
-  const { page, nextCursor } = splitPage(rows, opts.limit);
-  return { items: page.map(toAccountOutput), nextCursor };
 }
