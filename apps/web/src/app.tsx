@@ -1,5 +1,6 @@
 import { lazy, Suspense } from "react";
 import { Link, Redirect, Route, Switch, useLocation } from "wouter";
+import { GlobalSearch } from "./components/global-search.tsx";
 import { HoldDetail } from "./screens/hold-detail.tsx";
 import { HoldsList } from "./screens/holds-list.tsx";
 import { useCan, useSession } from "./session.tsx";
@@ -37,6 +38,9 @@ const TokensSettings = lazy(() => import("./screens/settings-tokens.tsx").then((
 const SessionsSettings = lazy(() =>
   import("./screens/settings-sessions.tsx").then((m) => ({ default: m.SessionsSettings })),
 );
+// Accounts: loaded when first opened, like the others.
+const AccountsList = lazy(() => import("./screens/accounts-list.tsx").then((m) => ({ default: m.AccountsList })));
+const AccountPage = lazy(() => import("./screens/account-page.tsx").then((m) => ({ default: m.AccountPage })));
 
 export function App() {
   const isAdmin = useCan("admin");
@@ -64,6 +68,8 @@ export function App() {
               {(p) => <SubscriptionDetail key={p.locator} locator={p.locator} />}
             </Route>
             <Route path="/worker" component={WorkerStatus} />
+            <Route path="/accounts" component={AccountsList} />
+            <Route path="/accounts/:account">{(p) => <AccountPage key={p.account} account={p.account} />}</Route>
             <Route path="/settings">
               <Redirect to={isAdmin ? "/settings/tenant" : "/settings/sessions"} replace />
             </Route>
@@ -90,6 +96,7 @@ function Header() {
   const canReadAutomations = useCan("automations:read");
   const canReadSubscriptions = useCan("subscriptions:read");
   const isAdmin = useCan("admin");
+  const canListAccounts = useCan("holds:list");
   const [, navigate] = useLocation();
   return (
     <header className="top-bar">
@@ -104,8 +111,10 @@ function Header() {
         {canReadSubscriptions && <Link href="/subscriptions">Subscriptions</Link>}
         {/* worker.status answers any member of the tenant: every signed-in user sees the worker. */}
         <Link href="/worker">Worker</Link>
+        {canListAccounts && <Link href="/accounts">Accounts</Link>}
         {isAdmin && <Link href="/settings">Settings</Link>}
       </nav>
+      <GlobalSearch />
       <div className="who">
         {session.tenants.length > 1 ? (
           <label className="tenant-switcher">

@@ -1,7 +1,7 @@
 import { HOLD_PROCESSES, type HoldOutput } from "@holdfast/domain";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useFieldArray } from "react-hook-form";
-import { Link, useLocation } from "wouter";
+import { Link, useLocation, useSearchParams } from "wouter";
 import type { z } from "zod";
 import { useAccounts } from "../accounts.ts";
 import { AccountOptions } from "../components/account-options.tsx";
@@ -31,6 +31,10 @@ export function CreateHold() {
   const queryClient = useQueryClient();
   const [, navigate] = useLocation();
   const idempotencyKey = useIdempotencyKey();
+  // `/holds/new?account=<locator>` (an account page's "Place hold") starts with that account chosen.
+  const [params] = useSearchParams();
+  const account = params.get("account") ?? "";
+  const accounts = useAccounts();
   const create = useMutation(
     trpc.holds.create.mutationOptions({
       onSuccess: (hold) => {
@@ -40,11 +44,13 @@ export function CreateHold() {
       },
     }),
   );
+  // The select must have the account's option before the form sets its value.
+  if (account && accounts.isPending) return <p className="page-status">Loading accounts…</p>;
   return (
     <HoldForm
       title="New hold"
       submitLabel="Create hold"
-      defaults={holdFormDefaults()}
+      defaults={{ ...holdFormDefaults(), accountLocator: account }}
       pending={create.isPending}
       error={create.error}
       cancelHref="/holds"
