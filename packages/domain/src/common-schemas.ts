@@ -41,3 +41,12 @@ export const zMutation = {
   ...zScope,
   idempotencyKey: zIdempotencyKey.optional(),
 };
+
+/**
+ * Why a final move (release, discard, terminate, cancel an action) was made:
+ * 1 to 500 characters, not only blanks. Stored on the entity and on its audit event.
+ */
+export const zReason = zText(500).refine(
+  (s) => s.trim().length > 0,
+  ruleCheck("not_blank", "must give a reason (1 to 500 characters, not only spaces)"),
+);

@@ -2,6 +2,7 @@ import {
   accountHoldListOutput,
   amendHoldInput,
   createHoldInput,
+  finalMoveHoldInput,
   getHoldInput,
   holdEffectInput,
   holdEffectOutput,
@@ -49,9 +50,15 @@ export const holdsRouter = router({
     .mutation(({ ctx, input }) => updateHold(ctx.service, input)),
   validate: move(validateHold),
   activate: move(activateHold),
-  release: move(releaseHold),
+  release: write
+    .input(finalMoveHoldInput)
+    .output(holdOutput)
+    .mutation(({ ctx, input }) => releaseHold(ctx.service, input)),
   reset: move(resetHold),
-  discard: move(discardHold),
+  discard: write
+    .input(finalMoveHoldInput)
+    .output(holdOutput)
+    .mutation(({ ctx, input }) => discardHold(ctx.service, input)),
   amend: write
     .input(amendHoldInput)
     .output(holdOutput)

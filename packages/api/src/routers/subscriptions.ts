@@ -8,6 +8,7 @@ import {
   listSubscriptionsInput,
   moveSubscriptionInput,
   subscriptionOutput,
+  terminateSubscriptionInput,
 } from "@holdfast/domain";
 import {
   activateSubscription,
@@ -39,7 +40,7 @@ export const subscriptionsRouter = router({
     .output(subscriptionOutput)
     .mutation(({ ctx, input }) => activateSubscription(ctx.service, input)),
   terminate: write
-    .input(moveSubscriptionInput)
+    .input(terminateSubscriptionInput)
     .output(subscriptionOutput)
     .mutation(({ ctx, input }) => terminateSubscription(ctx.service, input)),
   get: read

@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { zBusinessDate, zLocator, zMutation, zScope, zTenantLocator, zText, zVersion } from "../common-schemas.ts";
+import {
+  zBusinessDate,
+  zLocator,
+  zMutation,
+  zReason,
+  zScope,
+  zTenantLocator,
+  zText,
+  zVersion,
+} from "../common-schemas.ts";
 import { ruleIssue } from "../rule-issues.ts";
 import { HOLD_MOVES, HOLD_PROCESSES, HOLD_STATES } from "./hold.ts";
 
@@ -80,6 +89,10 @@ export const moveHoldInput = z.strictObject({
   expectedVersion: zVersion.optional(),
 });
 export type MoveHoldInput = z.infer<typeof moveHoldInput>;
+
+/** release and discard: final moves, with an optional reason (stored on the hold and its audit event). */
+export const finalMoveHoldInput = moveHoldInput.extend({ reason: zReason.optional() });
+export type FinalMoveHoldInput = z.infer<typeof finalMoveHoldInput>;
 
 export const zAmendCharacteristic = z
   .strictObject({
@@ -172,7 +185,9 @@ export const holdOutput = z.object({
   externalSourceId: z.string().nullable(),
   externalTransactionId: z.string().nullable(),
   validationResult: zValidationResult.nullable(),
+  /** The reason given on release; "released" when none was given, "end_date_reached" when the worker released it. */
   releaseReason: z.string().nullable(),
+  discardReason: z.string().nullable(),
   /** For active holds: scheduled (future start), in effect, or ended (awaiting the worker). */
   schedule: z.enum(["scheduled", "in_effect", "ended"]).nullable(),
   allowedMoves: z.array(zHoldMove),

@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { zBusinessDate, zIdempotencyKey, zLocator, zMutation, zScope, zText, zVersion } from "../common-schemas.ts";
+import {
+  zBusinessDate,
+  zIdempotencyKey,
+  zLocator,
+  zMutation,
+  zReason,
+  zScope,
+  zText,
+  zVersion,
+} from "../common-schemas.ts";
 import { isValidTimeZone } from "../dates.ts";
 import { ruleCheck, ruleIssue } from "../rule-issues.ts";
 import { BILLING_PERIOD_NAMES, INVOICE_STATUSES, PAYMENT_MODELS, SUBSCRIPTION_STATES } from "./subscription.ts";
@@ -35,6 +44,8 @@ export const moveSubscriptionInput = z.strictObject({
   locator: zLocator,
   expectedVersion: zVersion.optional(),
 });
+/** terminate: a final move, with an optional reason (stored on the subscription and its audit event). */
+export const terminateSubscriptionInput = moveSubscriptionInput.extend({ reason: zReason.optional() });
 export const getSubscriptionInput = z.strictObject({ ...zScope, locator: zLocator });
 
 export const SUBSCRIPTION_VIEWS = ["all", "in_grace", "lapsing", "lapsed"] as const;
@@ -200,6 +211,7 @@ export const cancelActionInput = z.strictObject({
   ...zMutation,
   locator: zLocator,
   expectedVersion: zVersion.optional(),
+  reason: zReason.optional(),
 });
 
 const zRef = z
@@ -258,6 +270,7 @@ export const subscriptionOutput = z.object({
   updatedAt: z.string(),
   activatedOn: z.string().nullable(),
   terminatedOn: z.string().nullable(),
+  terminationReason: z.string().nullable(),
 });
 export type SubscriptionOutput = z.infer<typeof subscriptionOutput>;
 
