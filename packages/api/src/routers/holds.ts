@@ -11,6 +11,8 @@ import {
   listAccountHoldsInput,
   listHoldsInput,
   moveHoldInput,
+  releaseHoldsInput,
+  releaseHoldsOutput,
   updateHoldInput,
 } from "@holdfast/domain";
 import {
@@ -23,6 +25,7 @@ import {
   listAccountHolds,
   listHolds,
   releaseHold,
+  releaseHolds,
   resetHold,
   updateHold,
   validateHold,
@@ -75,6 +78,11 @@ export const holdsRouter = router({
     .input(listHoldsInput)
     .output(holdPageOutput)
     .query(({ ctx, input }) => listHolds(ctx.service, input)),
+  /** Releases many holds with one reason (by locators, or a list filter's matches, at most 500); answers per item. */
+  releaseMany: write
+    .input(releaseHoldsInput)
+    .output(releaseHoldsOutput)
+    .mutation(({ ctx, input }) => releaseHolds(ctx.service, input)),
   /** Is this account held for this process on this date? */
   effect: read
     .input(holdEffectInput)

@@ -2,6 +2,8 @@ import {
   actionOutput,
   cancelActionInput,
   createSubscriptionInput,
+  extendGraceManyInput,
+  extendGraceManyOutput,
   extendGracePeriodInput,
   getSubscriptionInput,
   listActionsInput,
@@ -14,6 +16,7 @@ import {
   activateSubscription,
   cancelScheduledAction,
   createSubscription,
+  extendGraceMany,
   extendGracePeriod,
   getSubscription,
   listSubscriptionActions,
@@ -57,6 +60,11 @@ export const subscriptionsRouter = router({
     .input(extendGracePeriodInput)
     .output(actionOutput.partial())
     .mutation(({ ctx, input }) => extendGracePeriod(ctx.service, input)),
+  /** Extends the grace of many subscriptions (by locators, or a list filter's matches, at most 500); answers per item. */
+  extendGraceMany: write
+    .input(extendGraceManyInput)
+    .output(extendGraceManyOutput)
+    .mutation(({ ctx, input }) => extendGraceMany(ctx.service, input)),
   listActions: read
     .input(listActionsInput)
     .output(page(actionOutput))

@@ -138,12 +138,19 @@ export const listAccountHoldsInput = z.strictObject({
 });
 export type ListAccountHoldsInput = z.infer<typeof listAccountHoldsInput>;
 
-export const listHoldsInput = z.strictObject({
-  ...zScope,
+/** The holds list's filters: what `holds.list` pages through and `holds.releaseMany` selects. */
+export const holdFilterFields = {
   states: z.array(zHoldState).max(HOLD_STATES.length).optional(),
   process: zHoldProcess.optional(),
   accountLocator: zLocator.optional(),
   externalTransactionId: zText(120).optional(),
+};
+export const holdFilter = z.strictObject(holdFilterFields);
+export type HoldFilter = z.infer<typeof holdFilter>;
+
+export const listHoldsInput = z.strictObject({
+  ...zScope,
+  ...holdFilterFields,
   /** Keyset cursor: the last locator of the previous page. */
   cursor: zLocator.nullish(),
   /** Sent by tRPC's infinite queries; pages always run newest first. */

@@ -49,22 +49,31 @@ export const terminateSubscriptionInput = moveSubscriptionInput.extend({ reason:
 export const getSubscriptionInput = z.strictObject({ ...zScope, locator: zLocator });
 
 export const SUBSCRIPTION_VIEWS = ["all", "in_grace", "lapsing", "lapsed"] as const;
+/** The subscriptions list's filters: what `subscriptions.list` pages through and `extendGraceMany` selects. */
+export const subscriptionFilterFields = {
+  /** in_grace: a grace period is running; lapsing: it ends within lapsingWithinDays; lapsed: not effective. */
+  view: z.enum(SUBSCRIPTION_VIEWS).default("all"),
+  lapsingWithinDays: z.number().int().min(0).max(365).optional(),
+  states: z.array(zSubscriptionState).max(SUBSCRIPTION_STATES.length).optional(),
+  accountLocator: zLocator.optional(),
+};
+const lapsingNeedsDays = ruleCheck("required_for_lapsing", "lapsingWithinDays is required with view lapsing", [
+  "lapsingWithinDays",
+]);
+export const subscriptionFilter = z
+  .strictObject(subscriptionFilterFields)
+  .refine((v) => v.view !== "lapsing" || v.lapsingWithinDays !== undefined, lapsingNeedsDays);
+export type SubscriptionFilter = z.output<typeof subscriptionFilter>;
+
 export const listSubscriptionsInput = z
   .strictObject({
     ...zScope,
-    /** in_grace: a grace period is running; lapsing: it ends within lapsingWithinDays; lapsed: not effective. */
-    view: z.enum(SUBSCRIPTION_VIEWS).default("all"),
-    lapsingWithinDays: z.number().int().min(0).max(365).optional(),
-    states: z.array(zSubscriptionState).max(SUBSCRIPTION_STATES.length).optional(),
-    accountLocator: zLocator.optional(),
+    ...subscriptionFilterFields,
     cursor: zLocator.nullish(),
     direction: z.enum(["forward", "backward"]).optional(),
     limit: z.number().int().min(1).max(500).default(50),
   })
-  .refine(
-    (v) => v.view !== "lapsing" || v.lapsingWithinDays !== undefined,
-    ruleCheck("required_for_lapsing", "lapsingWithinDays is required with view lapsing", ["lapsingWithinDays"]),
-  );
+  .refine((v) => v.view !== "lapsing" || v.lapsingWithinDays !== undefined, lapsingNeedsDays);
 export type ListSubscriptionsInput = z.output<typeof listSubscriptionsInput>;
 
 export const listInvoicesInput = z.strictObject({

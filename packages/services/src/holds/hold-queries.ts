@@ -2,13 +2,14 @@ import { type DatabaseOrTransaction, schema } from "@holdfast/db";
 import {
   AppError,
   type getHoldInput,
+  type HoldFilter,
   type HoldOutput,
   type holdEffectInput,
   holdsInEffect,
   type ListAccountHoldsInput,
   type ListHoldsInput,
 } from "@holdfast/domain";
-import { and, asc, desc, eq, exists, inArray, lt } from "drizzle-orm";
+import { and, asc, desc, eq, exists, inArray, lt, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import type { ServiceContext } from "../context.ts";
 import { splitPage } from "../paging.ts";
@@ -86,6 +87,25 @@ export async function listAccountHolds(ctx: ServiceContext, input: ListAccountHo
   return { listCompleted: rows.length <= input.count, items: records.map((r) => toHoldOutput(r, today)) };
 }
 
+/** The tenant's holds that a list filter matches (the list's and the bulk selection's condition). */
+export function holdFilterWhere(db: DatabaseOrTransaction, tenantId: string, filter: HoldFilter): SQL | undefined {
+  const h = schema.holds;
+  return and(
+    eq(h.tenantId, tenantId),
+    filter.states?.length ? inArray(h.state, filter.states) : undefined,
+    filter.accountLocator ? eq(h.accountId, filter.accountLocator) : undefined,
+    filter.externalTransactionId ? eq(h.externalTransactionId, filter.externalTransactionId) : undefined,
+    filter.process
+      ? exists(
+          db
+            .select({ one: schema.holdTargets.holdId })
+            .from(schema.holdTargets)
+            .where(and(eq(schema.holdTargets.holdId, h.id), eq(schema.holdTargets.process, filter.process))),
+        )
+      : undefined,
+  );
+}
+
 /** Tenant-wide listing for the dashboard: filters and keyset paging, newest first. */
 export async function listHolds(ctx: ServiceContext, input: ListHoldsInput) {
   const { db, clock, tenantId } = ctx;
@@ -96,23 +116,7 @@ export async function listHolds(ctx: ServiceContext, input: ListHoldsInput) {
     db
       .select()
       .from(h)
-      .where(
-        and(
-          eq(h.tenantId, tenantId),
-          input.states?.length ? inArray(h.state, input.states) : undefined,
-          input.accountLocator ? eq(h.accountId, input.accountLocator) : undefined,
-          input.externalTransactionId ? eq(h.externalTransactionId, input.externalTransactionId) : undefined,
-          input.cursor ? lt(h.id, input.cursor) : undefined,
-          input.process
-            ? exists(
-                db
-                  .select({ one: schema.holdTargets.holdId })
-                  .from(schema.holdTargets)
-                  .where(and(eq(schema.holdTargets.holdId, h.id), eq(schema.holdTargets.process, input.process))),
-              )
-            : undefined,
-        ),
-      )
+      .where(and(holdFilterWhere(db, tenantId, input), input.cursor ? lt(h.id, input.cursor) : undefined))
       .orderBy(desc(h.id))
       // Not a prepared statement on purpose: a cached generic plan cannot see
       // the tenant's size, and for a small tenant walking the primary key

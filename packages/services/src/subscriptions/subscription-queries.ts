@@ -1,10 +1,12 @@
 import { schema } from "@holdfast/db";
 import {
   addDays,
+  type BusinessDate,
   type getSubscriptionInput,
   type ListSubscriptionsInput,
   type listActionsInput,
   type listInvoicesInput,
+  type SubscriptionFilter,
 } from "@holdfast/domain";
 import { and, desc, eq, inArray, isNotNull, lt, lte } from "drizzle-orm";
 import type { z } from "zod";
@@ -28,34 +30,37 @@ export async function getSubscription(ctx: ServiceContext, input: z.output<typeo
 }
 
 /** The dashboard's lists: all, in grace, lapsing within N days, lapsed; newest first with keyset paging. */
+/** The tenant's subscriptions that a list filter matches on `today` (the list's and the bulk selection's condition). */
+export function subscriptionFilterWhere(tenantId: string, today: BusinessDate, filter: SubscriptionFilter) {
+  const s = schema.subscriptions;
+  const view =
+    filter.view === "in_grace"
+      ? and(eq(s.state, "effective"), isNotNull(s.graceEnd))
+      : filter.view === "lapsing"
+        ? and(
+            eq(s.state, "effective"),
+            isNotNull(s.graceEnd),
+            lte(s.graceEnd, addDays(today, filter.lapsingWithinDays ?? 0)),
+          )
+        : filter.view === "lapsed"
+          ? eq(s.state, "not_effective")
+          : undefined;
+  return and(
+    eq(s.tenantId, tenantId),
+    view,
+    filter.states?.length ? inArray(s.state, filter.states) : undefined,
+    filter.accountLocator ? eq(s.accountId, filter.accountLocator) : undefined,
+  );
+}
+
 export async function listSubscriptions(ctx: ServiceContext, input: ListSubscriptionsInput) {
   const { db, clock, tenantId } = ctx;
   const today = await tenantToday(db, clock, tenantId);
   const s = schema.subscriptions;
-  const view =
-    input.view === "in_grace"
-      ? and(eq(s.state, "effective"), isNotNull(s.graceEnd))
-      : input.view === "lapsing"
-        ? and(
-            eq(s.state, "effective"),
-            isNotNull(s.graceEnd),
-            lte(s.graceEnd, addDays(today, input.lapsingWithinDays ?? 0)),
-          )
-        : input.view === "lapsed"
-          ? eq(s.state, "not_effective")
-          : undefined;
   const rows = await db
     .select()
     .from(s)
-    .where(
-      and(
-        eq(s.tenantId, tenantId),
-        view,
-        input.states?.length ? inArray(s.state, input.states) : undefined,
-        input.accountLocator ? eq(s.accountId, input.accountLocator) : undefined,
-        input.cursor ? lt(s.id, input.cursor) : undefined,
-      ),
-    )
+    .where(and(subscriptionFilterWhere(tenantId, today, input), input.cursor ? lt(s.id, input.cursor) : undefined))
     .orderBy(desc(s.id))
     .limit(input.limit + 1);
   const { page, nextCursor } = splitPage(rows, input.limit);
