@@ -3,8 +3,10 @@ import {
   zBusinessDate,
   zLocator,
   zMutation,
+  zPageCursor,
   zReason,
   zScope,
+  zSortOrder,
   zTenantLocator,
   zText,
   zVersion,
@@ -138,6 +140,10 @@ export const listAccountHoldsInput = z.strictObject({
 });
 export type ListAccountHoldsInput = z.infer<typeof listAccountHoldsInput>;
 
+/** Columns the holds list sorts by; `account` is the account's name. */
+export const HOLD_SORTS = ["createdAt", "startDate", "endDate", "state", "account"] as const;
+export type HoldSort = (typeof HOLD_SORTS)[number];
+
 /** The holds list's filters: what `holds.list` pages through and `holds.releaseMany` selects. */
 export const holdFilterFields = {
   states: z.array(zHoldState).max(HOLD_STATES.length).optional(),
@@ -151,11 +157,15 @@ export type HoldFilter = z.infer<typeof holdFilter>;
 export const listHoldsInput = z.strictObject({
   ...zScope,
   ...holdFilterFields,
-  /** Keyset cursor: the last locator of the previous page. */
-  cursor: zLocator.nullish(),
-  /** Sent by tRPC's infinite queries; pages always run newest first. */
+  /** Keyset cursor, as the previous page answered it. */
+  cursor: zPageCursor.nullish(),
+  /** Sent by tRPC's infinite queries; pages always run in the list's order. */
   direction: z.enum(["forward", "backward"]).optional(),
   limit: z.number().int().min(1).max(500).default(50),
+  /** A column to sort by (ties by locator); without it, newest first. Nulls sort last in either order. */
+  sort: z.enum(HOLD_SORTS).optional(),
+  /** With sort: ascending by default. */
+  order: zSortOrder.optional(),
 });
 export type ListHoldsInput = z.infer<typeof listHoldsInput>;
 

@@ -4,8 +4,10 @@ import {
   zIdempotencyKey,
   zLocator,
   zMutation,
+  zPageCursor,
   zReason,
   zScope,
+  zSortOrder,
   zText,
   zVersion,
 } from "../common-schemas.ts";
@@ -49,6 +51,10 @@ export const terminateSubscriptionInput = moveSubscriptionInput.extend({ reason:
 export const getSubscriptionInput = z.strictObject({ ...zScope, locator: zLocator });
 
 export const SUBSCRIPTION_VIEWS = ["all", "in_grace", "lapsing", "lapsed"] as const;
+/** Columns the subscriptions list sorts by. */
+export const SUBSCRIPTION_SORTS = ["number", "state", "nextBillingDate", "graceEnd"] as const;
+export type SubscriptionSort = (typeof SUBSCRIPTION_SORTS)[number];
+
 /** The subscriptions list's filters: what `subscriptions.list` pages through and `extendGraceMany` selects. */
 export const subscriptionFilterFields = {
   /** in_grace: a grace period is running; lapsing: it ends within lapsingWithinDays; lapsed: not effective. */
@@ -69,9 +75,14 @@ export const listSubscriptionsInput = z
   .strictObject({
     ...zScope,
     ...subscriptionFilterFields,
-    cursor: zLocator.nullish(),
+    /** Keyset cursor, as the previous page answered it. */
+    cursor: zPageCursor.nullish(),
     direction: z.enum(["forward", "backward"]).optional(),
     limit: z.number().int().min(1).max(500).default(50),
+    /** A column to sort by (ties by locator); without it, newest first. Nulls sort last in either order. */
+    sort: z.enum(SUBSCRIPTION_SORTS).optional(),
+    /** With sort: ascending by default. */
+    order: zSortOrder.optional(),
   })
   .refine((v) => v.view !== "lapsing" || v.lapsingWithinDays !== undefined, lapsingNeedsDays);
 export type ListSubscriptionsInput = z.output<typeof listSubscriptionsInput>;

@@ -4,15 +4,16 @@ import {
   type getHoldInput,
   type HoldFilter,
   type HoldOutput,
+  type HoldSort,
   type holdEffectInput,
   holdsInEffect,
   type ListAccountHoldsInput,
   type ListHoldsInput,
 } from "@holdfast/domain";
-import { and, asc, desc, eq, exists, inArray, lt, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, exists, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { ServiceContext } from "../context.ts";
-import { splitPage } from "../paging.ts";
+import { defaultOrderCursor, encodeSortCursor, sortedKeyset, splitPage } from "../paging.ts";
 import { findAccount } from "../tenancy/accounts.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
 import { allInOrder, anyOf, getHoldRecord, loadHoldRecords, toHoldOutput, toRecord } from "./hold-store.ts";
@@ -108,15 +109,17 @@ export function holdFilterWhere(db: DatabaseOrTransaction, tenantId: string, fil
 
 /** Tenant-wide listing for the dashboard: filters and keyset paging, newest first. */
 export async function listHolds(ctx: ServiceContext, input: ListHoldsInput) {
+  if (input.sort) return listHoldsSorted(ctx, input, input.sort);
   const { db, clock, tenantId } = ctx;
   const h = schema.holds;
+  const cursor = input.cursor ? defaultOrderCursor(input.cursor) : undefined;
   // Today and the page are independent: sent at once.
   const [today, rows] = await allInOrder([
     tenantToday(db, clock, tenantId),
     db
       .select()
       .from(h)
-      .where(and(holdFilterWhere(db, tenantId, input), input.cursor ? lt(h.id, input.cursor) : undefined))
+      .where(and(holdFilterWhere(db, tenantId, input), cursor ? lt(h.id, cursor) : undefined))
       .orderBy(desc(h.id))
       // Not a prepared statement on purpose: a cached generic plan cannot see
       // the tenant's size, and for a small tenant walking the primary key
@@ -125,6 +128,50 @@ export async function listHolds(ctx: ServiceContext, input: ListHoldsInput) {
   ]);
   const { page, nextCursor } = splitPage(rows, input.limit);
   const records = await loadHoldRecords(db, page);
+  return { items: records.map((r) => toHoldOutput(r, today)), nextCursor };
+}
+
+function holdSortValue(sort: HoldSort): SQL {
+  const h = schema.holds;
+  const a = schema.accounts;
+  switch (sort) {
+    case "createdAt":
+      return sql`${h.createdAt}`;
+    case "startDate":
+      return sql`${h.startDate}`;
+    case "endDate":
+      return sql`${h.endDate}`;
+    case "state":
+      return sql`${h.state}`;
+    case "account":
+      return sql`(select ${a.name} from ${a} where ${a.id} = ${h.accountId})`;
+  }
+}
+
+/** The holds list sorted by a column, ties by locator, with a (value, locator) keyset cursor. */
+async function listHoldsSorted(ctx: ServiceContext, input: ListHoldsInput, sort: HoldSort) {
+  const { db, clock, tenantId } = ctx;
+  const h = schema.holds;
+  const order = input.order ?? "asc";
+  const name = `${sort}:${order}`;
+  const value = holdSortValue(sort);
+  const keyset = sortedKeyset({ name, value, id: h.id, order }, input.cursor);
+  const [today, rows] = await allInOrder([
+    tenantToday(db, clock, tenantId),
+    db
+      .select({ hold: h, sortValue: sql<string | null>`(${value})::text` })
+      .from(h)
+      .where(and(holdFilterWhere(db, tenantId, input), keyset.after))
+      .orderBy(...keyset.orderBy)
+      .limit(input.limit + 1),
+  ]);
+  const { page } = splitPage(rows, input.limit, (r) => r.hold.id);
+  const last = page.at(-1);
+  const nextCursor = rows.length > input.limit && last ? encodeSortCursor(name, last.sortValue, last.hold.id) : null;
+  const records = await loadHoldRecords(
+    db,
+    page.map((r) => r.hold),
+  );
   return { items: records.map((r) => toHoldOutput(r, today)), nextCursor };
 }
 
