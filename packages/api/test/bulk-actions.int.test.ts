@@ -67,6 +67,23 @@ describe("holds.releaseMany", () => {
     expect(issuesOfTrpcError(err)).toEqual([expect.objectContaining({ path: "idempotencyKey" })]);
   });
 
+  it("two calls with one key at once answer the same per item, and each hold is released once", async () => {
+    const { holds } = await activeHolds(3);
+    // The longest key there is: the items' keys derived from it stay within bounds.
+    const input = {
+      idempotencyKey: "k".repeat(255),
+      reason: "Twice at once",
+      selection: { locators: holds.map((h) => h.locator) },
+    };
+    const [a, b] = await Promise.all([w.api.holds.releaseMany(input), w.api.holds.releaseMany(input)]);
+    expect(a).toEqual(b);
+    expect(a.items.every((i) => i.ok)).toBe(true);
+    for (const h of holds) {
+      const history = await w.api.audit.history({ entityType: "hold", entityId: h.locator });
+      expect(history.filter((e) => e.action === "release")).toHaveLength(1);
+    }
+  });
+
   it("a filter selects its matches; expectedCount refuses a selection that changed", async () => {
     const { account, holds } = await activeHolds(3);
     const filter = { accountLocator: account, states: ["active" as const] };

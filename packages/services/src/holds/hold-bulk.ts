@@ -20,13 +20,13 @@ export function releaseHolds(ctx: ServiceContext, input: ReleaseHoldsInput) {
     selection: input.selection,
     expectedCount: input.expectedCount,
     key: "hold",
-    resolve: async (tx, limit) => {
+    resolve: async (db, limit) => {
       const h = schema.holds;
       const filter = input.selection.filter ?? {};
-      const rows = await tx
+      const rows = await db
         .select({ id: h.id })
         .from(h)
-        .where(holdFilterWhere(tx, ctx.tenantId, filter))
+        .where(holdFilterWhere(db, ctx.tenantId, filter))
         .orderBy(desc(h.id))
         .limit(limit);
       return rows.map((r) => r.id);

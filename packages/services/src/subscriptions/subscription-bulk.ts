@@ -25,11 +25,11 @@ export function extendGraceMany(ctx: ServiceContext, input: ExtendGraceManyInput
     selection: input.selection,
     expectedCount: input.expectedCount,
     key: "action",
-    resolve: async (tx, limit) => {
+    resolve: async (db, limit) => {
       const s = schema.subscriptions;
-      const today = await tenantToday(tx, ctx.clock, ctx.tenantId);
+      const today = await tenantToday(db, ctx.clock, ctx.tenantId);
       const filter = input.selection.filter ?? { view: "all" as const };
-      const rows = await tx
+      const rows = await db
         .select({ id: s.id })
         .from(s)
         .where(subscriptionFilterWhere(ctx.tenantId, today, filter))
