@@ -176,6 +176,9 @@ describe("dashboard in a real browser", () => {
 
   it("releases the hold and shows its history", async () => {
     await page.getByRole("button", { name: "Release" }).click();
+    const confirm = page.getByRole("dialog", { name: "Release this hold?" });
+    await confirm.getByLabel("Reason").fill("Customer paid");
+    await confirm.getByRole("button", { name: "Release" }).click();
     await shows(page.getByTestId("hold-state"), "released");
     expect(await moveButtons()).toEqual([]);
     await shows(page.getByRole("group", { name: "Moves" }), "released is final");

@@ -264,6 +264,7 @@ describe("subscriptions and the grace period in a real browser", () => {
     await scheduled.getByRole("button", { name: "Cancel" }).click();
     const confirm = page.getByRole("dialog", { name: "Cancel the scheduled extension?" });
     await confirm.waitFor();
+    await confirm.getByLabel("Reason").fill("Agreed a payment plan");
     await confirm.getByRole("button", { name: "Cancel extension" }).click();
     await gone(confirm);
     const cancelled = page.locator('[data-testid="action-row"][data-status="cancelled"]');
@@ -340,6 +341,7 @@ describe("subscriptions and the grace period in a real browser", () => {
     await gone(confirm);
     expect(await page.getByTestId("subscription-state").textContent()).toBe("effective");
     await page.getByRole("button", { name: "Terminate" }).click();
+    await confirm.getByLabel("Reason").fill("Contract ended");
     await confirm.getByRole("button", { name: "Terminate" }).click();
     await shows(page.getByTestId("subscription-state"), "terminated");
     expect(await page.getByRole("button", { name: "Extend grace period" }).count()).toBe(0);

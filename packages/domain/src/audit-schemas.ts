@@ -31,5 +31,7 @@ export const auditEventOutput = z.object({
   requestId: z.string().nullable(),
   before: z.unknown(),
   after: z.unknown(),
+  /** The reason given for a final move (release, discard, terminate, cancel); null otherwise. */
+  reason: z.string().nullable(),
 });
 export type AuditEventOutput = z.infer<typeof auditEventOutput>;

@@ -41,3 +41,26 @@ export const zMutation = {
   ...zScope,
   idempotencyKey: zIdempotencyKey.optional(),
 };
+
+/**
+ * Why a final move (release, discard, terminate, cancel an action) was made:
+ * 1 to 500 characters, not only blanks. Stored on the entity and on its audit event.
+ */
+export const zReason = zText(500).refine(
+  (s) => s.trim().length > 0,
+  ruleCheck("not_blank", "must give a reason (1 to 500 characters, not only spaces)"),
+);
+
+/** Sort direction of a sortable list. */
+export const zSortOrder = z.enum(["asc", "desc"]);
+/**
+ * A list page's cursor, as the previous page answered it: a locator when the
+ * list runs in its default order, an opaque sorted-keyset cursor ("s." then
+ * base64url) when it is sorted by a column.
+ */
+export const zPageCursor = z
+  .string()
+  .max(600)
+  .regex(/^(?:[0-9A-HJKMNP-TV-Z]{26}|s\.[A-Za-z0-9_-]+)$/, {
+    error: "must be a cursor a previous page answered (a ULID, or a sorted list's cursor)",
+  });

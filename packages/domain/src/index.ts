@@ -5,6 +5,7 @@ export * from "./audit-schemas.ts";
 export * from "./automations/automation.ts";
 export * from "./automations/routing.ts";
 export * from "./automations/schemas.ts";
+export * from "./bulk-schemas.ts";
 export * from "./common-schemas.ts";
 export * from "./dates.ts";
 export * from "./errors.ts";

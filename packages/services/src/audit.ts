@@ -15,6 +15,8 @@ export interface AuditEntry {
   after: unknown;
   /** The credential the event is about, when it is not the one the request came with (a new session). */
   credentialId?: string | null;
+  /** The reason given for a final move (release, discard, terminate, cancel an action). */
+  reason?: string | null;
 }
 
 // Every change writes one: built once, prepared. A placeholder in a column's place goes through
@@ -37,6 +39,7 @@ const insertAudit = preparedQuery("insert_audit_event", (db) =>
     credentialId: sql.placeholder("credentialId"),
     clientIp: sql.placeholder("clientIp"),
     userAgent: sql.placeholder("userAgent"),
+    reason: sql.placeholder("reason"),
   }),
 );
 
@@ -63,6 +66,7 @@ export async function recordAudit(tx: DatabaseOrTransaction, ctx: ActingContext,
     credentialId: e.credentialId ?? ctx.credentialId ?? null,
     clientIp: ctx.clientIp ?? null,
     userAgent: ctx.userAgent ?? null,
+    reason: e.reason ?? null,
   });
 }
 

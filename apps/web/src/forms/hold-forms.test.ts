@@ -88,6 +88,7 @@ const active: HoldOutput = {
   externalTransactionId: null,
   validationResult: null,
   releaseReason: null,
+  discardReason: null,
   schedule: "in_effect",
   allowedMoves: ["release", "amend"],
   version: 3,

@@ -5,6 +5,7 @@ import { Link } from "wouter";
 import { useAccounts } from "../accounts.ts";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { HistoryTimeline, StateTransition, useActorNames } from "../components/history-timeline.tsx";
+import { ReasonDialog } from "../components/reason-dialog.tsx";
 import { ScheduleBadge, StateBadge } from "../components/state-badge.tsx";
 import { formatDate, formatInstant, processLabel } from "../format.ts";
 import { useCan, useScope } from "../session.tsx";
@@ -59,13 +60,18 @@ function HoldView({ hold }: { hold: HoldOutput }) {
   const accounts = useAccounts();
   const changed = useHoldChanged();
   const [moveError, setMoveError] = useState<ApiError | null>(null);
+  /** The final move whose reason is being asked. */
+  const [final, setFinal] = useState<"release" | "discard" | null>(null);
   const canWrite = useCan("holds:write");
   const offered = canWrite ? hold.allowedMoves : [];
   const who = useActorNames({ entityType: "hold", entityId: hold.locator });
 
   const options = {
     onMutate: () => setMoveError(null),
-    onSuccess: changed,
+    onSuccess: (next: HoldOutput) => {
+      changed(next);
+      setFinal(null);
+    },
     onError: (e: ApiError) => setMoveError(e),
   };
   const moves = {
@@ -116,7 +122,11 @@ function HoldView({ hold }: { hold: HoldOutput }) {
               type="button"
               className={move === "discard" || move === "release" ? "danger" : "primary"}
               disabled={busy}
-              onClick={() => m.mutate({ ...scope, locator: hold.locator, expectedVersion: hold.version })}
+              onClick={() =>
+                move === "release" || move === "discard"
+                  ? setFinal(move)
+                  : m.mutate({ ...scope, locator: hold.locator, expectedVersion: hold.version })
+              }
             >
               {m.isPending ? `${MOVE_LABELS[move]}…` : MOVE_LABELS[move]}
             </button>
@@ -128,7 +138,36 @@ function HoldView({ hold }: { hold: HoldOutput }) {
         )}
       </fieldset>
 
-      <ErrorBanner error={moveError} testId="move-error">
+      {final && (
+        <ReasonDialog
+          title={final === "release" ? "Release this hold?" : "Discard this hold?"}
+          confirmLabel={MOVE_LABELS[final]}
+          cancelLabel="Keep it"
+          pending={moves[final].isPending}
+          error={moveError}
+          onConfirm={({ reason, idempotencyKey }) =>
+            moves[final].mutate({
+              ...scope,
+              locator: hold.locator,
+              expectedVersion: hold.version,
+              reason,
+              idempotencyKey,
+            })
+          }
+          onCancel={() => {
+            setFinal(null);
+            setMoveError(null);
+          }}
+        >
+          <p>
+            {final === "release"
+              ? "Released is final: the account is no longer held for its processes."
+              : "Discarded is final: the hold never takes effect."}
+          </p>
+        </ReasonDialog>
+      )}
+
+      <ErrorBanner error={final ? null : moveError} testId="move-error">
         {stale && (
           <button
             type="button"
@@ -168,7 +207,13 @@ function HoldView({ hold }: { hold: HoldOutput }) {
           {hold.releaseReason && (
             <>
               <dt>Release reason</dt>
-              <dd>{hold.releaseReason}</dd>
+              <dd data-testid="release-reason">{hold.releaseReason}</dd>
+            </>
+          )}
+          {hold.discardReason && (
+            <>
+              <dt>Discard reason</dt>
+              <dd data-testid="discard-reason">{hold.discardReason}</dd>
             </>
           )}
           <dt>Version</dt>

@@ -1,15 +1,28 @@
-import { HOLD_PROCESSES, HOLD_STATES, type HoldOutput, type HoldProcess, type HoldState } from "@holdfast/domain";
+import {
+  HOLD_PROCESSES,
+  HOLD_SORTS,
+  HOLD_STATES,
+  type HoldOutput,
+  type HoldProcess,
+  type HoldSort,
+  type HoldState,
+} from "@holdfast/domain";
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { useWindowVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { Link, useLocation, useSearchParams } from "wouter";
 import { useAccounts } from "../accounts.ts";
+import { BulkBar, RowCheck } from "../bulk/bulk-bar.tsx";
+import { BulkReleaseDialog } from "../bulk/bulk-release-dialog.tsx";
+import { ariaSort, type ListSort, useListSort } from "../bulk/list-sort.ts";
+import { gatherLocators, type Selection, useSelection } from "../bulk/selection.ts";
+import { SortButton } from "../bulk/sort-header.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { LoadMore, type Pages, useFetchAhead } from "../components/paged-list.tsx";
 import { ScheduleBadge, StateBadge } from "../components/state-badge.tsx";
 import { formatInstant, formatRange, shortLocator } from "../format.ts";
 import { useCan, useScope } from "../session.tsx";
-import { useTRPC } from "../trpc.ts";
+import { useTRPC, useTRPCClient } from "../trpc.ts";
 
 /** Holds per request: a 10,000-hold tenant is 50 requests, each small enough to answer quickly. */
 const PAGE_SIZE = 200;
@@ -31,6 +44,9 @@ export function HoldsList() {
   const [, navigate] = useLocation();
   const [params, setParams] = useSearchParams();
   const canWrite = useCan("holds:write");
+  const client = useTRPCClient();
+  const sort = useListSort(HOLD_SORTS);
+  const [releasing, setReleasing] = useState<readonly string[] | null>(null);
 
   const states = params.getAll("state").filter(isState);
   const processParam = params.get("process") ?? "";
@@ -43,7 +59,9 @@ export function HoldsList() {
     ...(states.length ? { states } : {}),
     ...(process ? { process } : {}),
     ...(accountLocator ? { accountLocator } : {}),
+    ...sort.input,
   };
+  const selection = useSelection(JSON.stringify([states, process, accountLocator]));
   const holds = useInfiniteQuery(
     trpc.holds.list.infiniteQueryOptions(input, {
       getNextPageParam: (last) => last.nextCursor ?? undefined,
@@ -135,12 +153,37 @@ export function HoldsList() {
 
       <ErrorBanner error={holds.error} />
 
+      {canWrite && (
+        <BulkBar
+          noun="holds"
+          selection={selection}
+          loaded={items.length}
+          complete={!holds.hasNextPage && !holds.isPending}
+          gatherAll={() => gatherLocators((cursor) => client.holds.list.query({ ...input, limit: 500, cursor }))}
+        >
+          <button type="button" className="danger" onClick={() => setReleasing([...selection.selected])}>
+            Release…
+          </button>
+        </BulkBar>
+      )}
+      {releasing && (
+        <BulkReleaseDialog
+          locators={releasing}
+          onClose={(done) => {
+            setReleasing(null);
+            if (done) selection.clear();
+          }}
+        />
+      )}
+
       <HoldsTable
         holds={holds}
         items={items}
         accountName={accounts.name}
         busy={holds.isFetching && !holds.isFetchingNextPage}
         onOpen={openHold}
+        sort={sort}
+        selection={canWrite ? selection : null}
       />
       {holds.isPending && <p className="page-status">Loading holds…</p>}
       {!holds.isPending && !holds.error && items.length === 0 && (
@@ -169,12 +212,17 @@ function HoldsTable({
   accountName,
   busy,
   onOpen,
+  sort,
+  selection,
 }: {
   holds: Pages;
   items: HoldOutput[];
   accountName: (locator: string) => string;
   busy: boolean;
   onOpen: (locator: string) => void;
+  sort: ListSort<HoldSort>;
+  /** Rows can be picked for a bulk action (null: read only). */
+  selection: Selection | null;
 }) {
   const bodyRef = useRef<HTMLTableSectionElement>(null);
   // Where the rows start in the page (the virtualizer works in window scroll offsets) and how tall one row is.
@@ -225,23 +273,37 @@ function HoldsTable({
 
   return (
     <table className="holds-table" aria-busy={busy} aria-rowcount={rowCount} data-testid="holds-table">
-      <caption className="visually-hidden">Holds, newest first</caption>
+      <caption className="visually-hidden">
+        Holds, {sort.sort ? `by ${sort.sort} ${sort.order === "asc" ? "ascending" : "descending"}` : "newest first"}
+      </caption>
       <thead>
         <tr aria-rowindex={1}>
-          <th scope="col" className="col-hold">
-            Hold
+          <th scope="col" className="col-hold" aria-sort={ariaSort(sort, ["createdAt"])}>
+            {selection && (
+              <input
+                type="checkbox"
+                className="row-check"
+                aria-label="Select the loaded holds"
+                checked={items.length > 0 && items.every((h) => selection.has(h.locator))}
+                onChange={(e) => {
+                  for (const h of items) selection.toggle(h.locator, e.target.checked);
+                }}
+              />
+            )}
+            <SortButton column="createdAt" label="Hold" sort={sort} />
           </th>
-          <th scope="col" className="col-account">
-            Account
+          <th scope="col" className="col-account" aria-sort={ariaSort(sort, ["account"])}>
+            <SortButton column="account" label="Account" sort={sort} />
           </th>
-          <th scope="col" className="col-state">
-            State
+          <th scope="col" className="col-state" aria-sort={ariaSort(sort, ["state"])}>
+            <SortButton column="state" label="State" sort={sort} />
           </th>
           <th scope="col" className="col-targets">
             Targets
           </th>
-          <th scope="col" className="col-dates">
-            Dates
+          <th scope="col" className="col-dates" aria-sort={ariaSort(sort, ["startDate", "endDate"])}>
+            <SortButton column="startDate" label="Start" sort={sort} />
+            <SortButton column="endDate" label="End" sort={sort} />
           </th>
           <th scope="col" className="col-updated">
             Updated
@@ -260,6 +322,8 @@ function HoldsTable({
               index={v.index}
               accountName={accountName(h.accountLocator)}
               onOpen={onOpen}
+              selected={selection ? selection.has(h.locator) : null}
+              onToggle={selection?.toggle}
             />
           );
         })}
@@ -284,11 +348,16 @@ const HoldRow = memo(function HoldRow({
   index,
   accountName,
   onOpen,
+  selected,
+  onToggle,
 }: {
   hold: HoldOutput;
   index: number;
   accountName: string;
   onOpen: (locator: string) => void;
+  /** Null: rows cannot be picked. */
+  selected: boolean | null;
+  onToggle: ((locator: string, on: boolean) => void) | undefined;
 }) {
   const targets = hold.targets.map((t) => t.process).join(", ");
   return (
@@ -301,6 +370,9 @@ const HoldRow = memo(function HoldRow({
       data-locator={hold.locator}
     >
       <td>
+        {selected !== null && onToggle && (
+          <RowCheck locator={hold.locator} label={`hold ${hold.locator}`} checked={selected} onToggle={onToggle} />
+        )}
         {/* A plain link, not wouter's Link: a Link subscribes to the location, and a fast scroll mounts
             and unmounts a dozen rows a frame. A plain click opens the hold in the app (as a Link does);
             a modified or middle click is left to the browser (new tab or window). */}

@@ -1,10 +1,10 @@
 import type { SubscriptionOutput } from "@holdfast/domain";
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
-import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { useActorNames } from "../components/history-timeline.tsx";
 import { ListStates, LoadMore } from "../components/paged-list.tsx";
+import { ReasonDialog } from "../components/reason-dialog.tsx";
 import { StatusBadge } from "../components/subscription-badges.tsx";
 import { formatDate, formatInstant } from "../format.ts";
 import { useCan, useScope } from "../session.tsx";
@@ -110,15 +110,21 @@ export function ActionsCard({ sub, onChanged }: { sub: SubscriptionOutput; onCha
       )}
       <LoadMore pages={actions} label="Load more actions" />
       {cancelling && (
-        <ConfirmDialog
+        <ReasonDialog
           title="Cancel the scheduled extension?"
           confirmLabel="Cancel extension"
           cancelLabel="Keep it"
           pendingLabel="Cancelling…"
           pending={cancel.isPending}
           error={cancel.error}
-          onConfirm={() =>
-            cancel.mutate({ ...scope, locator: cancelling.locator, expectedVersion: cancelling.version })
+          onConfirm={({ reason, idempotencyKey }) =>
+            cancel.mutate({
+              ...scope,
+              locator: cancelling.locator,
+              expectedVersion: cancelling.version,
+              reason,
+              idempotencyKey,
+            })
           }
           onCancel={() => setCancelling(null)}
         >
@@ -126,7 +132,7 @@ export function ActionsCard({ sub, onChanged }: { sub: SubscriptionOutput; onCha
             It was to run on {formatDate(cancelling.scheduledDate)}. A cancelled action stays in the history and does
             not run.
           </p>
-        </ConfirmDialog>
+        </ReasonDialog>
       )}
     </section>
   );

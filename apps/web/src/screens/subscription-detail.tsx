@@ -3,9 +3,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useState } from "react";
 import { Link } from "wouter";
 import { useAccounts } from "../accounts.ts";
-import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { HistoryTimeline, StateTransition } from "../components/history-timeline.tsx";
+import { ReasonDialog } from "../components/reason-dialog.tsx";
 import { HeldForBadges, SubscriptionStateBadge } from "../components/subscription-badges.tsx";
 import { formatDate, formatInstant, formatRange, shortLocator } from "../format.ts";
 import { formatMoney } from "../money.ts";
@@ -169,6 +169,12 @@ function SubscriptionView({ sub }: { sub: SubscriptionOutput }) {
             </dd>
             <dt>Activated on</dt>
             <dd>{formatDate(sub.activatedOn)}</dd>
+            {sub.terminationReason && (
+              <>
+                <dt>Termination reason</dt>
+                <dd data-testid="termination-reason">{sub.terminationReason}</dd>
+              </>
+            )}
             {sub.terminatedOn && (
               <>
                 <dt>Terminated on</dt>
@@ -206,21 +212,21 @@ function SubscriptionView({ sub }: { sub: SubscriptionOutput }) {
       />
 
       {confirmTerminate && (
-        <ConfirmDialog
+        <ReasonDialog
           title={`Terminate subscription ${sub.number}?`}
           confirmLabel="Terminate"
           cancelLabel="Keep it"
           pendingLabel="Terminating…"
           pending={terminate.isPending}
           error={moveError}
-          onConfirm={() => terminate.mutate(move)}
+          onConfirm={({ reason, idempotencyKey }) => terminate.mutate({ ...move, reason, idempotencyKey })}
           onCancel={() => {
             setConfirmTerminate(false);
             setMoveError(null);
           }}
         >
           <p>Terminated is final: no more invoices, and its grace period can no longer be extended.</p>
-        </ConfirmDialog>
+        </ReasonDialog>
       )}
       {extending && (
         <Suspense fallback={null}>

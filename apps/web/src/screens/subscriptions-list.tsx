@@ -1,8 +1,13 @@
-import type { SubscriptionOutput } from "@holdfast/domain";
+import { SUBSCRIPTION_SORTS, type SubscriptionOutput } from "@holdfast/domain";
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useLocation, useSearchParams } from "wouter";
 import { useAccounts } from "../accounts.ts";
+import { BulkBar, RowCheck } from "../bulk/bulk-bar.tsx";
+import { BulkExtendDialog } from "../bulk/bulk-extend-dialog.tsx";
+import { ariaSort, useListSort } from "../bulk/list-sort.ts";
+import { gatherLocators, useSelection } from "../bulk/selection.ts";
+import { SortButton } from "../bulk/sort-header.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { ListStates, LoadMore } from "../components/paged-list.tsx";
 import { HeldForBadges, SubscriptionStateBadge } from "../components/subscription-badges.tsx";
@@ -10,7 +15,7 @@ import { formatDate } from "../format.ts";
 import { formatMoney } from "../money.ts";
 import { useCan, useScope } from "../session.tsx";
 import { daysLeftText, SUBSCRIPTION_VIEWS } from "../subscription-display.ts";
-import { useTRPC } from "../trpc.ts";
+import { useTRPC, useTRPCClient } from "../trpc.ts";
 import "../subscriptions.css";
 
 const PAGE_SIZE = 50;
@@ -49,6 +54,9 @@ export function SubscriptionsList() {
   const canWrite = useCan("subscriptions:write");
   const [, navigate] = useLocation();
   const [params, setParams] = useSearchParams();
+  const client = useTRPCClient();
+  const sort = useListSort(SUBSCRIPTION_SORTS);
+  const [extending, setExtending] = useState<readonly string[] | null>(null);
 
   const viewParam = params.get("view") ?? "all";
   const view: View = isView(viewParam) ? viewParam : "all";
@@ -69,7 +77,9 @@ export function SubscriptionsList() {
     limit: PAGE_SIZE,
     ...(view === "lapsing" ? { lapsingWithinDays: days } : {}),
     ...(accountLocator ? { accountLocator } : {}),
+    ...sort.input,
   };
+  const selection = useSelection(JSON.stringify([view, days, accountLocator]));
   const list = useInfiniteQuery(
     trpc.subscriptions.list.infiniteQueryOptions(input, {
       getNextPageParam: (last) => last.nextCursor ?? undefined,
@@ -168,23 +178,68 @@ export function SubscriptionsList() {
 
       <ErrorBanner error={list.error} />
 
+      {canWrite && (
+        <BulkBar
+          noun="subscriptions"
+          selection={selection}
+          loaded={items.length}
+          complete={!list.hasNextPage && !list.isPending}
+          gatherAll={() =>
+            gatherLocators((cursor) => client.subscriptions.list.query({ ...input, limit: 500, cursor }))
+          }
+        >
+          <button type="button" className="primary" onClick={() => setExtending([...selection.selected])}>
+            Extend grace…
+          </button>
+        </BulkBar>
+      )}
+      {extending && (
+        <BulkExtendDialog
+          locators={extending}
+          onClose={(done) => {
+            setExtending(null);
+            if (done) selection.clear();
+          }}
+        />
+      )}
+
       <div className="table-scroll">
         <table className="data-table" aria-busy={list.isFetching}>
           <caption className="visually-hidden">
             Subscriptions ({VIEW_LABELS[view]}
-            {view === "lapsing" ? `, within ${days} days` : ""}), newest first
+            {view === "lapsing" ? `, within ${days} days` : ""}),{" "}
+            {sort.sort ? `by ${sort.sort} ${sort.order === "asc" ? "ascending" : "descending"}` : "newest first"}
           </caption>
           <thead>
             <tr>
-              <th scope="col">Number</th>
+              <th scope="col" aria-sort={ariaSort(sort, ["number"])}>
+                {canWrite && (
+                  <input
+                    type="checkbox"
+                    className="row-check"
+                    aria-label="Select the loaded subscriptions"
+                    checked={items.length > 0 && items.every((s) => selection.has(s.locator))}
+                    onChange={(e) => {
+                      for (const s of items) selection.toggle(s.locator, e.target.checked);
+                    }}
+                  />
+                )}
+                <SortButton column="number" label="Number" sort={sort} />
+              </th>
               <th scope="col">Account</th>
-              <th scope="col">State</th>
+              <th scope="col" aria-sort={ariaSort(sort, ["state"])}>
+                <SortButton column="state" label="State" sort={sort} />
+              </th>
               <th scope="col" className="amount">
                 Price
               </th>
               <th scope="col">Period</th>
-              <th scope="col">Next billing</th>
-              <th scope="col">Grace ends</th>
+              <th scope="col" aria-sort={ariaSort(sort, ["nextBillingDate"])}>
+                <SortButton column="nextBillingDate" label="Next billing" sort={sort} />
+              </th>
+              <th scope="col" aria-sort={ariaSort(sort, ["graceEnd"])}>
+                <SortButton column="graceEnd" label="Grace ends" sort={sort} />
+              </th>
               <th scope="col">Held for</th>
             </tr>
           </thead>
@@ -195,6 +250,8 @@ export function SubscriptionsList() {
                 sub={s}
                 accountName={accounts.name(s.accountLocator)}
                 onOpen={() => navigate(`/subscriptions/${s.locator}`)}
+                selected={canWrite ? selection.has(s.locator) : null}
+                onToggle={selection.toggle}
               />
             ))}
           </tbody>
@@ -212,14 +269,22 @@ function SubscriptionRow({
   sub,
   accountName,
   onOpen,
+  selected,
+  onToggle,
 }: {
   sub: SubscriptionOutput;
   accountName: string;
   onOpen: () => void;
+  /** Null: rows cannot be picked. */
+  selected: boolean | null;
+  onToggle: (locator: string, on: boolean) => void;
 }) {
   return (
     <tr className="clickable" onClick={onOpen} data-testid="subscription-row" data-locator={sub.locator}>
       <td>
+        {selected !== null && (
+          <RowCheck locator={sub.locator} label={`subscription ${sub.number}`} checked={selected} onToggle={onToggle} />
+        )}
         <Link
           href={`/subscriptions/${sub.locator}`}
           onClick={(e) => e.stopPropagation()}

@@ -2,6 +2,7 @@ import {
   accountHoldListOutput,
   amendHoldInput,
   createHoldInput,
+  finalMoveHoldInput,
   getHoldInput,
   holdEffectInput,
   holdEffectOutput,
@@ -10,6 +11,8 @@ import {
   listAccountHoldsInput,
   listHoldsInput,
   moveHoldInput,
+  releaseHoldsInput,
+  releaseHoldsOutput,
   updateHoldInput,
 } from "@holdfast/domain";
 import {
@@ -22,6 +25,7 @@ import {
   listAccountHolds,
   listHolds,
   releaseHold,
+  releaseHolds,
   resetHold,
   updateHold,
   validateHold,
@@ -49,9 +53,15 @@ export const holdsRouter = router({
     .mutation(({ ctx, input }) => updateHold(ctx.service, input)),
   validate: move(validateHold),
   activate: move(activateHold),
-  release: move(releaseHold),
+  release: write
+    .input(finalMoveHoldInput)
+    .output(holdOutput)
+    .mutation(({ ctx, input }) => releaseHold(ctx.service, input)),
   reset: move(resetHold),
-  discard: move(discardHold),
+  discard: write
+    .input(finalMoveHoldInput)
+    .output(holdOutput)
+    .mutation(({ ctx, input }) => discardHold(ctx.service, input)),
   amend: write
     .input(amendHoldInput)
     .output(holdOutput)
@@ -68,6 +78,11 @@ export const holdsRouter = router({
     .input(listHoldsInput)
     .output(holdPageOutput)
     .query(({ ctx, input }) => listHolds(ctx.service, input)),
+  /** Releases many holds with one reason (by locators, or a list filter's matches, at most 500); answers per item. */
+  releaseMany: write
+    .input(releaseHoldsInput)
+    .output(releaseHoldsOutput)
+    .mutation(({ ctx, input }) => releaseHolds(ctx.service, input)),
   /** Is this account held for this process on this date? */
   effect: read
     .input(holdEffectInput)

@@ -2,17 +2,21 @@ import {
   actionOutput,
   cancelActionInput,
   createSubscriptionInput,
+  extendGraceManyInput,
+  extendGraceManyOutput,
   extendGracePeriodInput,
   getSubscriptionInput,
   listActionsInput,
   listSubscriptionsInput,
   moveSubscriptionInput,
   subscriptionOutput,
+  terminateSubscriptionInput,
 } from "@holdfast/domain";
 import {
   activateSubscription,
   cancelScheduledAction,
   createSubscription,
+  extendGraceMany,
   extendGracePeriod,
   getSubscription,
   listSubscriptionActions,
@@ -39,7 +43,7 @@ export const subscriptionsRouter = router({
     .output(subscriptionOutput)
     .mutation(({ ctx, input }) => activateSubscription(ctx.service, input)),
   terminate: write
-    .input(moveSubscriptionInput)
+    .input(terminateSubscriptionInput)
     .output(subscriptionOutput)
     .mutation(({ ctx, input }) => terminateSubscription(ctx.service, input)),
   get: read
@@ -56,6 +60,11 @@ export const subscriptionsRouter = router({
     .input(extendGracePeriodInput)
     .output(actionOutput.partial())
     .mutation(({ ctx, input }) => extendGracePeriod(ctx.service, input)),
+  /** Extends the grace of many subscriptions (by locators, or a list filter's matches, at most 500); answers per item. */
+  extendGraceMany: write
+    .input(extendGraceManyInput)
+    .output(extendGraceManyOutput)
+    .mutation(({ ctx, input }) => extendGraceMany(ctx.service, input)),
   listActions: read
     .input(listActionsInput)
     .output(page(actionOutput))

@@ -1,5 +1,16 @@
 import { z } from "zod";
-import { zBusinessDate, zLocator, zMutation, zScope, zTenantLocator, zText, zVersion } from "../common-schemas.ts";
+import {
+  zBusinessDate,
+  zLocator,
+  zMutation,
+  zPageCursor,
+  zReason,
+  zScope,
+  zSortOrder,
+  zTenantLocator,
+  zText,
+  zVersion,
+} from "../common-schemas.ts";
 import { ruleIssue } from "../rule-issues.ts";
 import { HOLD_MOVES, HOLD_PROCESSES, HOLD_STATES } from "./hold.ts";
 
@@ -81,6 +92,10 @@ export const moveHoldInput = z.strictObject({
 });
 export type MoveHoldInput = z.infer<typeof moveHoldInput>;
 
+/** release and discard: final moves, with an optional reason (stored on the hold and its audit event). */
+export const finalMoveHoldInput = moveHoldInput.extend({ reason: zReason.optional() });
+export type FinalMoveHoldInput = z.infer<typeof finalMoveHoldInput>;
+
 export const zAmendCharacteristic = z
   .strictObject({
     action: z.enum(["Update", "Delete"]),
@@ -125,17 +140,32 @@ export const listAccountHoldsInput = z.strictObject({
 });
 export type ListAccountHoldsInput = z.infer<typeof listAccountHoldsInput>;
 
-export const listHoldsInput = z.strictObject({
-  ...zScope,
+/** Columns the holds list sorts by; `account` is the account's name. */
+export const HOLD_SORTS = ["createdAt", "startDate", "endDate", "state", "account"] as const;
+export type HoldSort = (typeof HOLD_SORTS)[number];
+
+/** The holds list's filters: what `holds.list` pages through and `holds.releaseMany` selects. */
+export const holdFilterFields = {
   states: z.array(zHoldState).max(HOLD_STATES.length).optional(),
   process: zHoldProcess.optional(),
   accountLocator: zLocator.optional(),
   externalTransactionId: zText(120).optional(),
-  /** Keyset cursor: the last locator of the previous page. */
-  cursor: zLocator.nullish(),
-  /** Sent by tRPC's infinite queries; pages always run newest first. */
+};
+export const holdFilter = z.strictObject(holdFilterFields);
+export type HoldFilter = z.infer<typeof holdFilter>;
+
+export const listHoldsInput = z.strictObject({
+  ...zScope,
+  ...holdFilterFields,
+  /** Keyset cursor, as the previous page answered it. */
+  cursor: zPageCursor.nullish(),
+  /** Sent by tRPC's infinite queries; pages always run in the list's order. */
   direction: z.enum(["forward", "backward"]).optional(),
   limit: z.number().int().min(1).max(500).default(50),
+  /** A column to sort by (ties by locator); without it, newest first. Nulls sort last in either order. */
+  sort: z.enum(HOLD_SORTS).optional(),
+  /** With sort: ascending by default. */
+  order: zSortOrder.optional(),
 });
 export type ListHoldsInput = z.infer<typeof listHoldsInput>;
 
@@ -172,7 +202,9 @@ export const holdOutput = z.object({
   externalSourceId: z.string().nullable(),
   externalTransactionId: z.string().nullable(),
   validationResult: zValidationResult.nullable(),
+  /** The reason given on release; "released" when none was given, "end_date_reached" when the worker released it. */
   releaseReason: z.string().nullable(),
+  discardReason: z.string().nullable(),
   /** For active holds: scheduled (future start), in effect, or ended (awaiting the worker). */
   schedule: z.enum(["scheduled", "in_effect", "ended"]).nullable(),
   allowedMoves: z.array(zHoldMove),

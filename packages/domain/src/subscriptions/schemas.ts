@@ -1,5 +1,16 @@
 import { z } from "zod";
-import { zBusinessDate, zIdempotencyKey, zLocator, zMutation, zScope, zText, zVersion } from "../common-schemas.ts";
+import {
+  zBusinessDate,
+  zIdempotencyKey,
+  zLocator,
+  zMutation,
+  zPageCursor,
+  zReason,
+  zScope,
+  zSortOrder,
+  zText,
+  zVersion,
+} from "../common-schemas.ts";
 import { isValidTimeZone } from "../dates.ts";
 import { ruleCheck, ruleIssue } from "../rule-issues.ts";
 import { BILLING_PERIOD_NAMES, INVOICE_STATUSES, PAYMENT_MODELS, SUBSCRIPTION_STATES } from "./subscription.ts";
@@ -35,26 +46,46 @@ export const moveSubscriptionInput = z.strictObject({
   locator: zLocator,
   expectedVersion: zVersion.optional(),
 });
+/** terminate: a final move, with an optional reason (stored on the subscription and its audit event). */
+export const terminateSubscriptionInput = moveSubscriptionInput.extend({ reason: zReason.optional() });
 /** A subscription by its locator or by its number (`SUB-2002`), as people write it in links. */
 export const getSubscriptionInput = z.strictObject({ ...zScope, locator: zText(40).min(1) });
 
 export const SUBSCRIPTION_VIEWS = ["all", "in_grace", "lapsing", "lapsed"] as const;
+/** Columns the subscriptions list sorts by. */
+export const SUBSCRIPTION_SORTS = ["number", "state", "nextBillingDate", "graceEnd"] as const;
+export type SubscriptionSort = (typeof SUBSCRIPTION_SORTS)[number];
+
+/** The subscriptions list's filters: what `subscriptions.list` pages through and `extendGraceMany` selects. */
+export const subscriptionFilterFields = {
+  /** in_grace: a grace period is running; lapsing: it ends within lapsingWithinDays; lapsed: not effective. */
+  view: z.enum(SUBSCRIPTION_VIEWS).default("all"),
+  lapsingWithinDays: z.number().int().min(0).max(365).optional(),
+  states: z.array(zSubscriptionState).max(SUBSCRIPTION_STATES.length).optional(),
+  accountLocator: zLocator.optional(),
+};
+const lapsingNeedsDays = ruleCheck("required_for_lapsing", "lapsingWithinDays is required with view lapsing", [
+  "lapsingWithinDays",
+]);
+export const subscriptionFilter = z
+  .strictObject(subscriptionFilterFields)
+  .refine((v) => v.view !== "lapsing" || v.lapsingWithinDays !== undefined, lapsingNeedsDays);
+export type SubscriptionFilter = z.output<typeof subscriptionFilter>;
+
 export const listSubscriptionsInput = z
   .strictObject({
     ...zScope,
-    /** in_grace: a grace period is running; lapsing: it ends within lapsingWithinDays; lapsed: not effective. */
-    view: z.enum(SUBSCRIPTION_VIEWS).default("all"),
-    lapsingWithinDays: z.number().int().min(0).max(365).optional(),
-    states: z.array(zSubscriptionState).max(SUBSCRIPTION_STATES.length).optional(),
-    accountLocator: zLocator.optional(),
-    cursor: zLocator.nullish(),
+    ...subscriptionFilterFields,
+    /** Keyset cursor, as the previous page answered it. */
+    cursor: zPageCursor.nullish(),
     direction: z.enum(["forward", "backward"]).optional(),
     limit: z.number().int().min(1).max(500).default(50),
+    /** A column to sort by (ties by locator); without it, newest first. Nulls sort last in either order. */
+    sort: z.enum(SUBSCRIPTION_SORTS).optional(),
+    /** With sort: ascending by default. */
+    order: zSortOrder.optional(),
   })
-  .refine(
-    (v) => v.view !== "lapsing" || v.lapsingWithinDays !== undefined,
-    ruleCheck("required_for_lapsing", "lapsingWithinDays is required with view lapsing", ["lapsingWithinDays"]),
-  );
+  .refine((v) => v.view !== "lapsing" || v.lapsingWithinDays !== undefined, lapsingNeedsDays);
 export type ListSubscriptionsInput = z.output<typeof listSubscriptionsInput>;
 
 export const listInvoicesInput = z.strictObject({
@@ -201,6 +232,7 @@ export const cancelActionInput = z.strictObject({
   ...zMutation,
   locator: zLocator,
   expectedVersion: zVersion.optional(),
+  reason: zReason.optional(),
 });
 
 const zRef = z
@@ -259,6 +291,7 @@ export const subscriptionOutput = z.object({
   updatedAt: z.string(),
   activatedOn: z.string().nullable(),
   terminatedOn: z.string().nullable(),
+  terminationReason: z.string().nullable(),
 });
 export type SubscriptionOutput = z.infer<typeof subscriptionOutput>;
 

@@ -184,6 +184,19 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     input: (t) => ({ locator: t.holds.activeAmend, comments: "amended", endDate: "2027-11-30" }),
     foreignStatus: 404,
   },
+  "holds.releaseMany": {
+    kind: "mutation",
+    access: p("holds:write"),
+    // The key names the locator: the foreign and the unknown call of the matrix are two requests.
+    input: (t) => ({
+      idempotencyKey: `bulk-release-${t.holds.activeRelease}`,
+      reason: "catalog bulk release",
+      selection: { locators: [t.holds.activeRelease] },
+    }),
+    // Answered per item (NOT_FOUND for a foreign hold, as for an unknown one); the answer is kept under its key.
+    foreignStatus: 200,
+    refusalWrites: ['"public"."idempotency_keys"'],
+  },
   "holds.get": { kind: "query", access: p("holds:read"), input: (t) => ({ locator: t.holds.get }), foreignStatus: 404 },
   "holds.listByAccount": {
     kind: "query",
@@ -297,6 +310,17 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     access: p("subscriptions:write"),
     input: (t) => ({ subscriptionIdentifier: { id: t.subscriptions.get }, endGracePeriodAfterDays: 30 }),
     foreignStatus: 404,
+  },
+  "subscriptions.extendGraceMany": {
+    kind: "mutation",
+    access: p("subscriptions:write"),
+    input: (t) => ({
+      idempotencyKey: `bulk-extend-${t.subscriptions.effectiveExtend}`,
+      endGracePeriodAfterDays: 30,
+      selection: { locators: [t.subscriptions.effectiveExtend] },
+    }),
+    foreignStatus: 200,
+    refusalWrites: ['"public"."idempotency_keys"'],
   },
   "subscriptions.listActions": {
     kind: "query",

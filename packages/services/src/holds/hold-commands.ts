@@ -8,6 +8,7 @@ import {
   type BusinessDate,
   type CreateHoldInput,
   checkHold,
+  type FinalMoveHoldInput,
   type HoldMove,
   type HoldOutput,
   type HoldState,
@@ -142,6 +143,8 @@ interface HoldChange {
   claims?: "replace" | "drop";
   /** A claim clash found by the database: turn it into this result instead of failing. */
   onClash?: () => HoldChange;
+  /** The reason given for a final move, written on the audit event too. */
+  reason?: string | undefined;
 }
 
 type Decide = (
@@ -223,6 +226,7 @@ async function moveInTransaction(
     action: move,
     before: toHoldOutput(current, today),
     after: out,
+    reason: change.reason ?? null,
   });
   return out;
 }
@@ -336,13 +340,15 @@ export function activateHold(ctx: ServiceContext, input: MoveHoldInput) {
   return changeHold(ctx, input, "activate", strip(input), activation(ctx));
 }
 
-export function releaseHold(ctx: ServiceContext, input: MoveHoldInput) {
+/** active → released; the reason given is stored as the release reason ("released" when none is given). */
+export function releaseHold(ctx: ServiceContext, input: FinalMoveHoldInput) {
   return changeHold(ctx, input, "release", strip(input), async (current, { today }) => {
     assertHoldNotEnded(current, today, "release");
     return {
+      reason: input.reason,
       patch: {
         state: "released",
-        releaseReason: "released",
+        releaseReason: input.reason ?? "released",
         releasedAt: ctx.clock.now(),
         releasedBy: actorLabel(ctx.actor),
       },
@@ -358,9 +364,15 @@ export function resetHold(ctx: ServiceContext, input: MoveHoldInput) {
   }));
 }
 
-export function discardHold(ctx: ServiceContext, input: MoveHoldInput) {
+export function discardHold(ctx: ServiceContext, input: FinalMoveHoldInput) {
   return changeHold(ctx, input, "discard", strip(input), async () => ({
-    patch: { state: "discarded", discardedAt: ctx.clock.now(), discardedBy: actorLabel(ctx.actor) },
+    reason: input.reason,
+    patch: {
+      state: "discarded",
+      discardReason: input.reason ?? null,
+      discardedAt: ctx.clock.now(),
+      discardedBy: actorLabel(ctx.actor),
+    },
     claims: "drop",
   }));
 }

@@ -2,16 +2,18 @@ import { type DatabaseOrTransaction, schema } from "@holdfast/db";
 import {
   AppError,
   type getHoldInput,
+  type HoldFilter,
   type HoldOutput,
+  type HoldSort,
   type holdEffectInput,
   holdsInEffect,
   type ListAccountHoldsInput,
   type ListHoldsInput,
 } from "@holdfast/domain";
-import { and, asc, desc, eq, exists, inArray, lt } from "drizzle-orm";
+import { and, asc, desc, eq, exists, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { ServiceContext } from "../context.ts";
-import { splitPage } from "../paging.ts";
+import { defaultOrderCursor, encodeSortCursor, sortedKeyset, splitPage } from "../paging.ts";
 import { findAccount } from "../tenancy/accounts.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
 import { allInOrder, anyOf, getHoldRecord, loadHoldRecords, toHoldOutput, toRecord } from "./hold-store.ts";
@@ -86,33 +88,38 @@ export async function listAccountHolds(ctx: ServiceContext, input: ListAccountHo
   return { listCompleted: rows.length <= input.count, items: records.map((r) => toHoldOutput(r, today)) };
 }
 
+/** The tenant's holds that a list filter matches (the list's and the bulk selection's condition). */
+export function holdFilterWhere(db: DatabaseOrTransaction, tenantId: string, filter: HoldFilter): SQL | undefined {
+  const h = schema.holds;
+  return and(
+    eq(h.tenantId, tenantId),
+    filter.states?.length ? inArray(h.state, filter.states) : undefined,
+    filter.accountLocator ? eq(h.accountId, filter.accountLocator) : undefined,
+    filter.externalTransactionId ? eq(h.externalTransactionId, filter.externalTransactionId) : undefined,
+    filter.process
+      ? exists(
+          db
+            .select({ one: schema.holdTargets.holdId })
+            .from(schema.holdTargets)
+            .where(and(eq(schema.holdTargets.holdId, h.id), eq(schema.holdTargets.process, filter.process))),
+        )
+      : undefined,
+  );
+}
+
 /** Tenant-wide listing for the dashboard: filters and keyset paging, newest first. */
 export async function listHolds(ctx: ServiceContext, input: ListHoldsInput) {
+  if (input.sort) return listHoldsSorted(ctx, input, input.sort);
   const { db, clock, tenantId } = ctx;
   const h = schema.holds;
+  const cursor = input.cursor ? defaultOrderCursor(input.cursor) : undefined;
   // Today and the page are independent: sent at once.
   const [today, rows] = await allInOrder([
     tenantToday(db, clock, tenantId),
     db
       .select()
       .from(h)
-      .where(
-        and(
-          eq(h.tenantId, tenantId),
-          input.states?.length ? inArray(h.state, input.states) : undefined,
-          input.accountLocator ? eq(h.accountId, input.accountLocator) : undefined,
-          input.externalTransactionId ? eq(h.externalTransactionId, input.externalTransactionId) : undefined,
-          input.cursor ? lt(h.id, input.cursor) : undefined,
-          input.process
-            ? exists(
-                db
-                  .select({ one: schema.holdTargets.holdId })
-                  .from(schema.holdTargets)
-                  .where(and(eq(schema.holdTargets.holdId, h.id), eq(schema.holdTargets.process, input.process))),
-              )
-            : undefined,
-        ),
-      )
+      .where(and(holdFilterWhere(db, tenantId, input), cursor ? lt(h.id, cursor) : undefined))
       .orderBy(desc(h.id))
       // Not a prepared statement on purpose: a cached generic plan cannot see
       // the tenant's size, and for a small tenant walking the primary key
@@ -121,6 +128,50 @@ export async function listHolds(ctx: ServiceContext, input: ListHoldsInput) {
   ]);
   const { page, nextCursor } = splitPage(rows, input.limit);
   const records = await loadHoldRecords(db, page);
+  return { items: records.map((r) => toHoldOutput(r, today)), nextCursor };
+}
+
+function holdSortValue(sort: HoldSort): SQL {
+  const h = schema.holds;
+  const a = schema.accounts;
+  switch (sort) {
+    case "createdAt":
+      return sql`${h.createdAt}`;
+    case "startDate":
+      return sql`${h.startDate}`;
+    case "endDate":
+      return sql`${h.endDate}`;
+    case "state":
+      return sql`${h.state}`;
+    case "account":
+      return sql`(select ${a.name} from ${a} where ${a.id} = ${h.accountId})`;
+  }
+}
+
+/** The holds list sorted by a column, ties by locator, with a (value, locator) keyset cursor. */
+async function listHoldsSorted(ctx: ServiceContext, input: ListHoldsInput, sort: HoldSort) {
+  const { db, clock, tenantId } = ctx;
+  const h = schema.holds;
+  const order = input.order ?? "asc";
+  const name = `${sort}:${order}`;
+  const value = holdSortValue(sort);
+  const keyset = sortedKeyset({ name, value, id: h.id, order }, input.cursor);
+  const [today, rows] = await allInOrder([
+    tenantToday(db, clock, tenantId),
+    db
+      .select({ hold: h, sortValue: sql<string | null>`(${value})::text` })
+      .from(h)
+      .where(and(holdFilterWhere(db, tenantId, input), keyset.after))
+      .orderBy(...keyset.orderBy)
+      .limit(input.limit + 1),
+  ]);
+  const { page } = splitPage(rows, input.limit, (r) => r.hold.id);
+  const last = page.at(-1);
+  const nextCursor = rows.length > input.limit && last ? encodeSortCursor(name, last.sortValue, last.hold.id) : null;
+  const records = await loadHoldRecords(
+    db,
+    page.map((r) => r.hold),
+  );
   return { items: records.map((r) => toHoldOutput(r, today)), nextCursor };
 }
 

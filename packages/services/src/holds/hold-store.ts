@@ -402,6 +402,7 @@ export function toHoldOutput(h: HoldRecord, today: BusinessDate): HoldOutput {
     externalTransactionId: r.externalTransactionId,
     validationResult: r.validationResult ?? null,
     releaseReason: r.releaseReason,
+    discardReason: r.discardReason,
     schedule: holdSchedule(h, today),
     allowedMoves: allowedHoldMoves(r.state),
     version: r.version,

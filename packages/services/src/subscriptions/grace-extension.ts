@@ -357,7 +357,12 @@ export function cancelScheduledAction(ctx: ServiceContext, input: z.output<typeo
     }
     const [row] = await tx
       .update(a)
-      .set({ status: "cancelled", cancelledAt: ctx.clock.now(), version: current.version + 1 })
+      .set({
+        status: "cancelled",
+        cancelledAt: ctx.clock.now(),
+        cancelReason: input.reason ?? null,
+        version: current.version + 1,
+      })
       .where(and(eq(a.id, current.id), eq(a.version, current.version), eq(a.status, "scheduled")))
       .returning();
     // Changed by another request, or the worker ran it meanwhile.
@@ -371,6 +376,7 @@ export function cancelScheduledAction(ctx: ServiceContext, input: z.output<typeo
       action: "cancel",
       before: toActionOutput(current, sub.accountId),
       after: out,
+      reason: input.reason ?? null,
     });
     return out;
   });

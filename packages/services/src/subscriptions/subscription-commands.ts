@@ -8,6 +8,7 @@ import {
   type recordPaymentInput,
   type SubscriptionMove,
   type SubscriptionOutput,
+  type terminateSubscriptionInput,
 } from "@holdfast/domain";
 import { and, count, eq, lt } from "drizzle-orm";
 import type { z } from "zod";
@@ -100,11 +101,15 @@ export function activateSubscription(ctx: ServiceContext, input: MoveSubscriptio
 }
 
 /** Any live state → terminated. */
-export function terminateSubscription(ctx: ServiceContext, input: MoveSubscriptionInput) {
+export function terminateSubscription(ctx: ServiceContext, input: z.output<typeof terminateSubscriptionInput>) {
   return moveSubscription(ctx, "terminate", input);
 }
 
-function moveSubscription(ctx: ServiceContext, move: SubscriptionMove, input: MoveSubscriptionInput) {
+function moveSubscription(
+  ctx: ServiceContext,
+  move: SubscriptionMove,
+  input: MoveSubscriptionInput & { reason?: string | undefined },
+) {
   const { tenantId } = ctx;
   const { idempotencyKey, ...request } = input;
   return runMutation(ctx, { operation: `subscriptions.${move}`, idempotencyKey, request }, async (tx) => {
@@ -122,7 +127,7 @@ function moveSubscription(ctx: ServiceContext, move: SubscriptionMove, input: Mo
     const patch =
       move === "activate"
         ? { state: "effective" as const, activatedOn: today }
-        : { state: "terminated" as const, terminatedOn: today };
+        : { state: "terminated" as const, terminatedOn: today, terminationReason: input.reason ?? null };
     const [row] = await tx
       .update(schema.subscriptions)
       .set({ ...patch, version: current.version + 1, updatedAt: ctx.clock.now() })
@@ -138,6 +143,7 @@ function moveSubscription(ctx: ServiceContext, move: SubscriptionMove, input: Mo
       action: move,
       before,
       after: out,
+      reason: input.reason ?? null,
     });
     return out;
   });

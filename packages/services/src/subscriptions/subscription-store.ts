@@ -90,6 +90,7 @@ export function toSubscriptionOutput(
     updatedAt: s.updatedAt.toISOString(),
     activatedOn: s.activatedOn,
     terminatedOn: s.terminatedOn,
+    terminationReason: s.terminationReason,
   };
 }
 
