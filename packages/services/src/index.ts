@@ -26,5 +26,6 @@ export * from "./tenancy/accounts.ts";
 export * from "./tenancy/provision.ts";
 export * from "./tenancy/tenant-settings.ts";
 export * from "./tenancy/tenants.ts";
+export * from "./worker/daily-effects.ts";
 export * from "./worker/release-ended-holds.ts";
 export * from "./worker/run-tick.ts";

@@ -5,6 +5,7 @@ import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
 import type { ServiceContext } from "../context.ts";
 import { newLocator } from "../ids.ts";
+import { addDailyEffects, WORKER_EFFECTS } from "./daily-effects.ts";
 import { releaseEndedHolds } from "./release-ended-holds.ts";
 import {
   closeEndedGracePeriods,
@@ -102,6 +103,8 @@ export async function runTick(
     db,
     clock,
     actor: { type: "worker", id: workerId, name: `worker ${workerId}` },
+    // The tick's id is the request id of every audit event it writes: a tick links to the records it changed.
+    requestId: tickId,
     batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     errors,
     shouldStop: opts.shouldStop,
@@ -124,7 +127,14 @@ export async function runTick(
         // forward, so a worker holding the shared lock (nothing was behind) still finds nothing behind.
         const from = await firstUnprocessedDay(db, tenant.id, today);
         for (let d = from; d <= today && !opts.shouldStop?.(); d = addDays(d, 1)) {
-          await runBusinessDay(ctx, { date: d, graceDays: tenant.graceDays }, counts);
+          const beforeDay = { ...counts };
+          try {
+            await runBusinessDay(ctx, { date: d, graceDays: tenant.graceDays }, counts);
+          } finally {
+            // What this tick applied for the day (even if a step then failed) goes into the day's totals.
+            const deltas = Object.fromEntries(WORKER_EFFECTS.map((k) => [k, counts[k] - beforeDay[k]]));
+            await addDailyEffects(db, tenant.id, d, deltas);
+          }
           // Stopped part-way through the day: leave it unmarked so the next tick runs it again.
           if (opts.shouldStop?.()) break;
           counts.daysProcessed++;
