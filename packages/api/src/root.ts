@@ -4,6 +4,7 @@ import { authRouter } from "./routers/auth.ts";
 import { automationsRouter } from "./routers/automations.ts";
 import { holdsRouter } from "./routers/holds.ts";
 import { invoicesRouter } from "./routers/invoices.ts";
+import { overviewRouter } from "./routers/overview.ts";
 import { settingsRouter } from "./routers/settings.ts";
 import { subscriptionsRouter } from "./routers/subscriptions.ts";
 import { tokensRouter } from "./routers/tokens.ts";
@@ -23,6 +24,7 @@ export const appRouter = router({
   tokens: tokensRouter,
   users: usersRouter,
   worker: workerRouter,
+  overview: overviewRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,6 +9,7 @@ export * from "./dates.ts";
 export * from "./errors.ts";
 export * from "./holds/hold.ts";
 export * from "./holds/schemas.ts";
+export * from "./overview-schemas.ts";
 export * from "./rule-issues.ts";
 export * from "./session-cookie.ts";
 export * from "./sign-in-throttle.ts";

@@ -1,18 +1,7 @@
-import { zScope } from "@holdfast/domain";
-import { workerStatus } from "@holdfast/services";
+import { workerTickOutput, workerTicksInput, workerTicksOutput, zScope } from "@holdfast/domain";
+import { listWorkerTicks, workerStatus } from "@holdfast/services";
 import { z } from "zod";
 import { router, scopedProcedure } from "../trpc.ts";
-
-const tick = z.object({
-  id: z.string(),
-  workerId: z.string(),
-  status: z.string(),
-  clockAt: z.string(),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  counts: z.record(z.string(), z.number()),
-  errors: z.array(z.string()),
-});
 
 export const workerRouter = router({
   /** The last ticks, their counts and errors, and how long since one finished. */
@@ -27,8 +16,13 @@ export const workerRouter = router({
         lagDays: z.number().int().nullable(),
         lagSeconds: z.number().nullable(),
         dueInvoices: z.number().int(),
-        ticks: z.array(tick),
+        ticks: z.array(workerTickOutput),
       }),
     )
     .query(({ ctx, input }) => workerStatus(ctx.service, input)),
+  /** Tick history, newest first, keyset-paged; each tick with this tenant's counts and errors only. Any member may see it. */
+  ticks: scopedProcedure(() => null)
+    .input(workerTicksInput)
+    .output(workerTicksOutput)
+    .query(({ ctx, input }) => listWorkerTicks(ctx.service, input)),
 });
