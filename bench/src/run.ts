@@ -22,6 +22,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   p2: async () => (await import("./p2-worker-drain.ts")).default,
   p3: async () => (await import("./p3-listing.ts")).default,
   p4: async () => (await import("./p4-dashboard.ts")).default,
+  p6: async () => (await import("./p6-overview.ts")).default,
 };
 
 function withDatabase(url: string, database: string): string {

@@ -37,6 +37,9 @@ const TokensSettings = lazy(() => import("./screens/settings-tokens.tsx").then((
 const SessionsSettings = lazy(() =>
   import("./screens/settings-sessions.tsx").then((m) => ({ default: m.SessionsSettings })),
 );
+// The overview and the audit log: loaded when first opened (their charts later still, with recharts).
+const OverviewScreen = lazy(() => import("./screens/overview.tsx").then((m) => ({ default: m.OverviewScreen })));
+const AuditLog = lazy(() => import("./screens/audit-log.tsx").then((m) => ({ default: m.AuditLog })));
 
 export function App() {
   const isAdmin = useCan("admin");
@@ -46,9 +49,7 @@ export function App() {
       <main className="page">
         <Suspense fallback={<p className="page-status">Loading…</p>}>
           <Switch>
-            <Route path="/">
-              <Redirect to="/holds" replace />
-            </Route>
+            <Route path="/" component={OverviewScreen} />
             <Route path="/holds" component={HoldsList} />
             <Route path="/holds/new" component={CreateHold} />
             <Route path="/holds/:locator/edit">{(p) => <EditHold locator={p.locator} />}</Route>
@@ -64,6 +65,7 @@ export function App() {
               {(p) => <SubscriptionDetail key={p.locator} locator={p.locator} />}
             </Route>
             <Route path="/worker" component={WorkerStatus} />
+            <Route path="/audit" component={AuditLog} />
             <Route path="/settings">
               <Redirect to={isAdmin ? "/settings/tenant" : "/settings/sessions"} replace />
             </Route>
@@ -97,6 +99,7 @@ function Header() {
         Holdfast
       </Link>
       <nav aria-label="Main">
+        <Link href="/">Overview</Link>
         <Link href="/holds">Holds</Link>
         {canWrite && <Link href="/holds/new">New hold</Link>}
         {canReadAutomations && <Link href="/automations">Automations</Link>}
@@ -104,6 +107,8 @@ function Header() {
         {canReadSubscriptions && <Link href="/subscriptions">Subscriptions</Link>}
         {/* worker.status answers any member of the tenant: every signed-in user sees the worker. */}
         <Link href="/worker">Worker</Link>
+        {/* audit.list answers any member, with the entity types they may read. */}
+        <Link href="/audit">Audit log</Link>
         {isAdmin && <Link href="/settings">Settings</Link>}
       </nav>
       <div className="who">

@@ -46,6 +46,8 @@ export const workerTicksInput = z
     ...zScope,
     /** The last tick id of the previous page. */
     cursor: zLocator.nullish(),
+    /** Sent by the dashboard's infinite queries; pages only go forward. */
+    direction: z.enum(["forward", "backward"]).optional(),
     limit: z.number().int().min(1).max(MAX_PAGE).default(50),
   })
   .default({ limit: 50 });
@@ -77,6 +79,8 @@ export const auditListInput = z
     requestId: zText(200).min(1).optional(),
     /** The last event id of the previous page. */
     cursor: zLocator.nullish(),
+    /** Sent by the dashboard's infinite queries; pages only go forward. */
+    direction: z.enum(["forward", "backward"]).optional(),
     limit: z.number().int().min(1).max(MAX_PAGE).default(50),
   })
   .refine(

@@ -38,18 +38,16 @@ export async function getOverview(ctx: ServiceContext): Promise<OverviewOutput> 
       })
       .from(s)
       .where(sql`${s.tenantId} = ${tenantId} and ${s.state} = 'effective' and ${s.graceEnd} is not null`),
+    // The claims of an account and process never overlap (an exclusion constraint), and every claim counted here
+    // contains today: each account is counted once per process, so the accounts held are the holds counted.
     db
-      .select({
-        process: sql<string>`${c.process}::text`,
-        accounts: sql<number>`count(distinct ${c.accountId})::int`,
-        holds: sql<number>`count(*)::int`,
-      })
+      .select({ process: sql<string>`${c.process}::text`, holds: sql<number>`count(*)::int` })
       .from(c)
-      .innerJoin(h, sql`${h.id} = ${c.holdId}`)
       .where(
-        sql`${c.tenantId} = ${tenantId} and ${h.state} = 'active'
+        sql`${c.tenantId} = ${tenantId}
             and (${c.startDate} is null or ${c.startDate} <= ${today})
-            and (${c.endDate} is null or ${c.endDate} >= ${today})`,
+            and (${c.endDate} is null or ${c.endDate} >= ${today})
+            and exists (select 1 from ${h} where ${h.id} = ${c.holdId} and ${h.state} = 'active')`,
       )
       .groupBy(c.process)
       .orderBy(c.process),
@@ -78,7 +76,7 @@ export async function getOverview(ctx: ServiceContext): Promise<OverviewOutput> 
       return { day, count: lapsesByDay.get(day) ?? 0 };
     }),
     grace: grace[0] ?? { running: 0, paused: 0 },
-    heldToday: held,
+    heldToday: held.map((r) => ({ process: r.process, accounts: r.holds, holds: r.holds })),
     overdue: OVERDUE_BUCKETS.map((bucket) => {
       const rows = overdue.filter((r) => r.bucket === bucket).sort((a, b) => a.currency.localeCompare(b.currency));
       return {
