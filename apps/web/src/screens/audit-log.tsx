@@ -18,9 +18,14 @@ const PAGE_SIZE = 50;
 const FILTERS = ["entityType", "entityId", "actor", "action", "from", "to", "requestId"] as const;
 type Filter = (typeof FILTERS)[number];
 
+// dateStyle/timeStyle cannot be combined with timeZoneName: the parts are spelt out.
 const withZone = new Intl.DateTimeFormat(undefined, {
-  dateStyle: "medium",
-  timeStyle: "medium",
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
   timeZoneName: "short",
 });
 

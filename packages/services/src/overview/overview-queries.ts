@@ -12,8 +12,9 @@ const h = schema.holds;
 
 /**
  * The tenant's overview for its business date today, each figure one indexed
- * aggregate: lapses due by grace end (subscriptions_grace_end_idx), grace
- * periods running and paused (the same index), holds in effect today by
+ * aggregate: grace periods running and paused by their end
+ * (subscriptions_grace_end_idx; the lapses due are the running ones ending
+ * in the next 30 days), holds in effect today by
  * process (hold_claims_tenant_process_idx), overdue invoices by age
  * (invoices_open_due_idx), and the worker's daily effects and lag.
  */
@@ -21,23 +22,18 @@ export async function getOverview(ctx: ServiceContext): Promise<OverviewOutput> 
   const { db, clock, tenantId } = ctx;
   const tenant = await getTenant(db, tenantId);
   const today = businessDateAt(clock.now(), tenant.timeZone);
-  const last = addDays(today, OVERVIEW_DAYS - 1);
-  const [lapses, grace, held, overdue, effects, lag] = await Promise.all([
-    db
-      .select({ day: sql<string>`${s.graceEnd}::text`, count: sql<number>`count(*)::int` })
-      .from(s)
-      .where(
-        sql`${s.tenantId} = ${tenantId} and ${s.state} = 'effective' and ${s.graceEnd} is not null
-            and ${s.graceEnd} between ${today} and ${last} and ${s.gracePausedOn} is null`,
-      )
-      .groupBy(s.graceEnd),
+  const [grace, held, overdue, effects, lag] = await Promise.all([
+    // Every running grace period by its end (one pass over subscriptions_grace_end_idx): the lapses due per day
+    // and the running and paused totals come from it.
     db
       .select({
+        day: sql<string>`${s.graceEnd}::text`,
         running: sql<number>`count(*) filter (where ${s.gracePausedOn} is null)::int`,
         paused: sql<number>`count(*) filter (where ${s.gracePausedOn} is not null)::int`,
       })
       .from(s)
-      .where(sql`${s.tenantId} = ${tenantId} and ${s.state} = 'effective' and ${s.graceEnd} is not null`),
+      .where(sql`${s.tenantId} = ${tenantId} and ${s.state} = 'effective' and ${s.graceEnd} is not null`)
+      .groupBy(s.graceEnd),
     // The claims of an account and process never overlap (an exclusion constraint), and every claim counted here
     // contains today: each account is counted once per process, so the accounts held are the holds counted.
     db
@@ -67,7 +63,7 @@ export async function getOverview(ctx: ServiceContext): Promise<OverviewOutput> 
     listDailyEffects(ctx, { today, days: OVERVIEW_DAYS }),
     workerLag(ctx, today),
   ]);
-  const lapsesByDay = new Map(lapses.map((r) => [r.day, r.count]));
+  const lapsesByDay = new Map(grace.map((r) => [r.day, r.running]));
   return {
     today,
     timeZone: tenant.timeZone,
@@ -75,7 +71,10 @@ export async function getOverview(ctx: ServiceContext): Promise<OverviewOutput> 
       const day = addDays(today, n);
       return { day, count: lapsesByDay.get(day) ?? 0 };
     }),
-    grace: grace[0] ?? { running: 0, paused: 0 },
+    grace: {
+      running: grace.reduce((n, r) => n + r.running, 0),
+      paused: grace.reduce((n, r) => n + r.paused, 0),
+    },
     heldToday: held.map((r) => ({ process: r.process, accounts: r.holds, holds: r.holds })),
     overdue: OVERDUE_BUCKETS.map((bucket) => {
       const rows = overdue.filter((r) => r.bucket === bucket).sort((a, b) => a.currency.localeCompare(b.currency));
