@@ -22,7 +22,7 @@ import {
   runTick,
 } from "@holdfast/services";
 import { seedHold } from "@holdfast/testing/seed";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrowserWorld, signIn, startBrowserWorld, stopBrowserWorld } from "./browser-fixture.ts";
 import { ensureBuilt } from "./build-dashboard.ts";
@@ -86,7 +86,10 @@ afterAll(async () => {
 });
 
 const nav = (name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
-const text = async (testId: string) => (await page.getByTestId(testId).first().innerText()).trim();
+const text = async (testId: string) => ((await page.getByTestId(testId).first().textContent()) ?? "").trim();
+/** A table row's (or table's) header and data cells, trimmed, joined with single spaces. */
+const cellsOf = async (row: Locator) =>
+  (await row.locator("th, td").allTextContents()).map((c) => c.replace(/\s+/g, " ").trim()).join(" ");
 
 describe("the overview, the audit log and the worker's records in a real browser", () => {
   it("lands on the overview after sign-in, with the seeded figures each linking to its list", async () => {
@@ -103,10 +106,10 @@ describe("the overview, the audit log and the worker's records in a real browser
     expect(await text("fig-worker-lag")).toBe("0 days");
     const held = page.getByTestId("held-row");
     expect(await held.count()).toBe(1);
-    expect((await held.first().innerText()).replace(/\s+/g, " ").trim()).toBe("invoicing 1 1");
+    expect(await cellsOf(held.first())).toBe("invoicing 1 1");
     expect(await held.first().getByRole("link").getAttribute("href")).toBe("/accounts?heldFor=invoicing");
     const overdue = page.getByTestId("overdue-row");
-    expect((await overdue.first().innerText()).replace(/\s+/g, " ").trim()).toMatch(/^1-30 2 €205\.00$/);
+    expect(await cellsOf(overdue.first())).toMatch(/^1-30 2 €205\.00$/);
     // The charts load lazily (recharts) and draw their bars; their figures are in a table for assistive technology.
     await page.locator('[data-testid="chart-lapses"] .recharts-bar-rectangle').first().waitFor();
     await page.locator('[data-testid="chart-effects"] .recharts-bar-rectangle').first().waitFor();
@@ -116,7 +119,7 @@ describe("the overview, the audit log and the worker's records in a real browser
       await lapsesTable
         .getByRole("row", { name: /2030-06-14/ })
         .getByRole("link")
-        .innerText(),
+        .textContent(),
     ).toBe("2");
 
     await page.getByTestId("fig-lapsing").click();
@@ -135,17 +138,22 @@ describe("the overview, the audit log and the worker's records in a real browser
     await page.getByLabel("Action").fill("startGracePeriod");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await page.waitForURL(/\/audit\?entityType=subscription&action=startGracePeriod$/);
+    // The unfiltered page stays on screen until the filtered one arrives: wait for the other actions to go.
+    await page
+      .locator('[data-testid="audit-row"]:not([data-action="startGracePeriod"])')
+      .first()
+      .waitFor({ state: "detached" });
     await page.locator('[data-testid="audit-row"][data-action="startGracePeriod"]').nth(1).waitFor();
     const rows = page.getByTestId("audit-row");
     expect(await rows.count()).toBe(2);
     const first = rows.first();
-    expect(await first.getByTestId("audit-request").innerText()).toBe(catchUpTick);
-    expect(await first.getByTestId("audit-actor").innerText()).toBe("worker e2e-overview");
-    expect(await first.locator("time").innerText()).toMatch(/UTC|GMT/);
-    const diff = (await first.getByTestId("audit-diff").innerText()).replace(/\s+/g, " ");
+    expect(await first.getByTestId("audit-request").textContent()).toBe(catchUpTick);
+    expect(await first.getByTestId("audit-actor").textContent()).toBe("worker e2e-overview");
+    expect(await first.locator("time").textContent()).toMatch(/UTC|GMT/);
+    const diff = await cellsOf(first.getByTestId("audit-diff"));
     expect(diff).toContain("grace.end — → 2030-06-14");
     expect(diff).toContain("grace.start — → 2030-05-31");
-    expect(subscriptions).toContain(await first.getByTestId("audit-entity").innerText());
+    expect(subscriptions).toContain(await first.getByTestId("audit-entity").textContent());
     // The filters survive a reload: they live in the URL.
     await page.reload();
     await page.getByTestId("audit-row").nth(1).waitFor();
@@ -165,6 +173,10 @@ describe("the overview, the audit log and the worker's records in a real browser
     await ticks.first().getByTestId("tick-records").click();
     await page.waitForURL(`**/audit?requestId=${catchUpTick}`);
     await page.getByRole("heading", { name: "Audit log" }).waitFor();
+    await page
+      .locator('[data-testid="audit-row"]:not([data-action="startGracePeriod"])')
+      .first()
+      .waitFor({ state: "detached" });
     await page.getByTestId("audit-row").nth(1).waitFor();
     const actions = await page.getByTestId("audit-action").allInnerTexts();
     expect(actions).toEqual(["startGracePeriod", "startGracePeriod"]);
