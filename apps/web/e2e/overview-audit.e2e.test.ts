@@ -183,4 +183,25 @@ describe("the overview, the audit log and the worker's records in a real browser
     expect(await page.getByLabel("Request id").inputValue()).toBe(catchUpTick);
     expect(world?.pageErrors).toEqual([]);
   });
+
+  it("keeps the overview, the audit log and the worker page within a 390 px wide screen", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      for (const [path, heading, content] of [
+        ["/", "Overview", "chart-effects"],
+        ["/audit", "Audit log", "audit-row"],
+        ["/worker", "Worker", "tick-row"],
+      ] as const) {
+        await page.goto(path);
+        await page.getByRole("heading", { name: heading, exact: true }).waitFor();
+        await page.getByTestId(content).first().waitFor();
+        // The page's own content (the header's menu is the layout's).
+        expect(await page.evaluate(() => document.querySelector("main")?.scrollWidth ?? 0), path).toBeLessThanOrEqual(
+          390,
+        );
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
 });
