@@ -155,6 +155,16 @@ describe("overview.get", () => {
       { day: TODAY, effects: { holdsReleased: 3, subscriptionsLapsed: 3 } },
     ]);
     expect(o.worker).toMatchObject({ processedThrough: null, lagDays: null });
+    // The worker page's daily totals: the same figures, over as many days as asked for.
+    expect(await api.worker.dailyEffects()).toEqual({ today: TODAY, days: o.worker.effects });
+    expect((await api.worker.dailyEffects({ days: 1 })).days).toEqual([
+      { day: TODAY, effects: { holdsReleased: 3, subscriptionsLapsed: 3 } },
+    ]);
+    expect((await api.worker.dailyEffects({ days: 31 })).days[0]).toEqual({
+      day: "2027-02-09",
+      effects: { invoicesIssued: 9 },
+    });
+    await expectTrpcError(api.worker.dailyEffects({ days: 91 }), "BAD_REQUEST");
 
     // A member with holds permissions only reads it too.
     const reader = await w.caller([{ tenantId, permissions: ["holds:read"] }]);

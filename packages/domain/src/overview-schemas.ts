@@ -97,3 +97,13 @@ export const auditListOutput = z.object({
   /** The entity types the caller may read, the only ones listed. */
   entityTypes: z.array(z.string()),
 });
+
+export const workerDailyEffectsInput = z
+  .strictObject({ ...zScope, days: z.number().int().min(1).max(90).default(OVERVIEW_DAYS) })
+  .default({ days: OVERVIEW_DAYS });
+
+/** Effects per business day, oldest first; days without effects are left out. */
+export const workerDailyEffectsOutput = z.object({
+  today: z.string(),
+  days: z.array(z.object({ day: z.string(), effects: z.record(z.string(), z.number().int()) })),
+});

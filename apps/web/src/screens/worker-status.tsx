@@ -47,7 +47,7 @@ export function WorkerStatus() {
       { ...refresh, getNextPageParam: (last) => last.nextCursor ?? undefined, placeholderData: keepPreviousData },
     ),
   );
-  const overview = useQuery(trpc.overview.get.queryOptions({ ...scope }, refresh));
+  const daily = useQuery(trpc.worker.dailyEffects.queryOptions({ ...scope, days: 30 }, refresh));
   const tickRows = ticks.data?.pages.flatMap((p) => p.items) ?? [];
   const s = status.data;
   return (
@@ -98,7 +98,7 @@ export function WorkerStatus() {
             </p>
           )}
 
-          <DailyTotals effects={overview.data?.worker.effects} />
+          <DailyTotals effects={daily.data?.days} />
 
           <section aria-labelledby="ticks-title" className="card">
             <h2 id="ticks-title">Tick history</h2>

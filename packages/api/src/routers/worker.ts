@@ -1,5 +1,12 @@
-import { workerTickOutput, workerTicksInput, workerTicksOutput, zScope } from "@holdfast/domain";
-import { listWorkerTicks, workerStatus } from "@holdfast/services";
+import {
+  workerDailyEffectsInput,
+  workerDailyEffectsOutput,
+  workerTickOutput,
+  workerTicksInput,
+  workerTicksOutput,
+  zScope,
+} from "@holdfast/domain";
+import { listWorkerDailyEffects, listWorkerTicks, workerStatus } from "@holdfast/services";
 import { z } from "zod";
 import { router, scopedProcedure } from "../trpc.ts";
 
@@ -25,4 +32,9 @@ export const workerRouter = router({
     .input(workerTicksInput)
     .output(workerTicksOutput)
     .query(({ ctx, input }) => listWorkerTicks(ctx.service, input)),
+  /** The worker's effects per business day (last 30 days by default, at most 90). Any member may see it. */
+  dailyEffects: scopedProcedure(() => null)
+    .input(workerDailyEffectsInput)
+    .output(workerDailyEffectsOutput)
+    .query(({ ctx, input }) => listWorkerDailyEffects(ctx.service, input)),
 });

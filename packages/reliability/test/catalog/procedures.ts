@@ -370,4 +370,9 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     input: (t) => ({ entityId: t.holds.get, limit: 10 }),
     foreignStatus: 200,
   },
+  "worker.dailyEffects": {
+    kind: "query",
+    access: { type: "member", why: "any member of the tenant may see the worker's daily totals (its own only)" },
+    input: () => ({ days: 30 }),
+  },
 };

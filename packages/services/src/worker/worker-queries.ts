@@ -116,3 +116,10 @@ export async function listDailyEffects(ctx: ServiceContext, { today, days }: { t
   }
   return [...byDay].map(([day, effects]) => ({ day, effects }));
 }
+
+/** The worker's effects per business day over the last `days` days up to the tenant's today. */
+export async function listWorkerDailyEffects(ctx: ServiceContext, input: { days: number }) {
+  const tenant = await getTenant(ctx.db, ctx.tenantId);
+  const today = businessDateAt(ctx.clock.now(), tenant.timeZone);
+  return { today, days: await listDailyEffects(ctx, { today, days: input.days }) };
+}
