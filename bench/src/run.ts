@@ -23,6 +23,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   p3: async () => (await import("./p3-listing.ts")).default,
   p4: async () => (await import("./p4-dashboard.ts")).default,
   p5: async () => (await import("./p5-search.ts")).default,
+  p6: async () => (await import("./p6-overview.ts")).default,
 };
 
 function withDatabase(url: string, database: string): string {

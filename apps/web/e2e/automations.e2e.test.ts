@@ -110,7 +110,8 @@ describe("billing automations in a real browser", () => {
     await field("Email").fill(EMAIL);
     await field("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Holds" }).waitFor();
+    // Signing in lands on the overview.
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
 
     await nav("Automations").click();
     await page.getByRole("heading", { name: "Billing automations" }).waitFor();

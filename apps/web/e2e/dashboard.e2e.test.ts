@@ -85,6 +85,9 @@ describe("dashboard in a real browser", () => {
     await shows(page.getByTestId("sign-in-error"), "The email or password is wrong.");
 
     await signIn(page, OPS_EMAIL, PASSWORD);
+    // Signing in lands on the overview; the holds are a click away.
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Holds", exact: true }).click();
     await page.getByRole("heading", { name: "Holds" }).waitFor();
     await page.getByTestId("holds-empty").waitFor();
     expect(await page.getByTestId("tenant-name").textContent()).toBe("Acme Hotels Group");

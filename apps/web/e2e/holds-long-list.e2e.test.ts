@@ -73,6 +73,9 @@ describe("a 10,000-hold list in a real browser", () => {
   it("shows the first rows with only a screenful in the DOM, and does not yet claim a size", async () => {
     await page.goto("/");
     await signIn(page, EMAIL, PASSWORD);
+    // Signing in lands on the overview; the holds are a click away.
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Holds", exact: true }).click();
     await page.getByRole("heading", { name: "Holds" }).waitFor();
     await holdRow(NEWEST).waitFor();
     const cells = (await holdRow(NEWEST).locator("td").allTextContents()).map((c) => c.trim());

@@ -70,11 +70,11 @@ describe("the Settings area in a real browser", () => {
   it("signs the admin in with the session cookie only: nothing in localStorage, and a reload stays signed in", async () => {
     await page.goto("/");
     await signIn(page, ADMIN_EMAIL, PASSWORD);
-    await page.getByRole("heading", { name: "Holds" }).waitFor();
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
     expect(await sessionCookie(page.context())).toMatchObject({ httpOnly: true, sameSite: "Strict" });
     expect(JSON.stringify(await localStorageOf(page))).not.toMatch(/hfs_|token|session/);
     await page.reload();
-    await page.getByRole("heading", { name: "Holds" }).waitFor();
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
   });
 
   it("saves the tenant's grace days and time zone, refusing an unknown time zone beside the field", async () => {
@@ -185,7 +185,7 @@ describe("the Settings area in a real browser", () => {
       await shows(p.getByTestId("password-set"), NEW_EMAIL);
       await p.getByRole("link", { name: "Sign in" }).click();
       await signIn(p, NEW_EMAIL, NEW_PASSWORD);
-      await p.getByRole("heading", { name: "Holds" }).waitFor();
+      await p.getByRole("heading", { name: "Overview" }).waitFor();
       expect(await p.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" }).count()).toBe(0);
       // The link worked once.
       await p.goto(setPasswordLink);

@@ -108,7 +108,8 @@ describe("subscriptions and the grace period in a real browser", () => {
     await page.getByLabel("Email").fill(EMAIL);
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Holds" }).waitFor();
+    // Signing in lands on the overview.
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
 
     await nav("Subscriptions").click();
     await page.getByRole("heading", { name: "Subscriptions" }).waitFor();

@@ -41,6 +41,9 @@ const SessionsSettings = lazy(() =>
 // Accounts: loaded when first opened, like the others.
 const AccountsList = lazy(() => import("./screens/accounts-list.tsx").then((m) => ({ default: m.AccountsList })));
 const AccountPage = lazy(() => import("./screens/account-page.tsx").then((m) => ({ default: m.AccountPage })));
+// The overview and the audit log: loaded when first opened (their charts later still, with recharts).
+const OverviewScreen = lazy(() => import("./screens/overview.tsx").then((m) => ({ default: m.OverviewScreen })));
+const AuditLog = lazy(() => import("./screens/audit-log.tsx").then((m) => ({ default: m.AuditLog })));
 
 export function App() {
   const isAdmin = useCan("admin");
@@ -50,9 +53,7 @@ export function App() {
       <main className="page">
         <Suspense fallback={<p className="page-status">Loading…</p>}>
           <Switch>
-            <Route path="/">
-              <Redirect to="/holds" replace />
-            </Route>
+            <Route path="/" component={OverviewScreen} />
             <Route path="/holds" component={HoldsList} />
             <Route path="/holds/new" component={CreateHold} />
             <Route path="/holds/:locator/edit">{(p) => <EditHold locator={p.locator} />}</Route>
@@ -70,6 +71,7 @@ export function App() {
             <Route path="/worker" component={WorkerStatus} />
             <Route path="/accounts" component={AccountsList} />
             <Route path="/accounts/:account">{(p) => <AccountPage key={p.account} account={p.account} />}</Route>
+            <Route path="/audit" component={AuditLog} />
             <Route path="/settings">
               <Redirect to={isAdmin ? "/settings/tenant" : "/settings/sessions"} replace />
             </Route>
@@ -104,6 +106,7 @@ function Header() {
         Holdfast
       </Link>
       <nav aria-label="Main">
+        <Link href="/">Overview</Link>
         <Link href="/holds">Holds</Link>
         {canWrite && <Link href="/holds/new">New hold</Link>}
         {canReadAutomations && <Link href="/automations">Automations</Link>}
@@ -112,6 +115,8 @@ function Header() {
         {/* worker.status answers any member of the tenant: every signed-in user sees the worker. */}
         <Link href="/worker">Worker</Link>
         {canListAccounts && <Link href="/accounts">Accounts</Link>}
+        {/* audit.list answers any member, with the entity types they may read. */}
+        <Link href="/audit">Audit log</Link>
         {isAdmin && <Link href="/settings">Settings</Link>}
       </nav>
       <GlobalSearch />

@@ -40,7 +40,8 @@ export async function signInOnce(browser: Browser, baseUrl: string): Promise<Ses
     await page.getByLabel("Email").fill(EMAIL);
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Holds" }).waitFor();
+    // Signing in lands on the overview.
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
     const session = (await context.cookies()).filter((c) => c.name === "holdfast_session");
     if (session.length === 0) throw new Error("signed in, but no session cookie");
     return session;

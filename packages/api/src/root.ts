@@ -4,6 +4,7 @@ import { authRouter } from "./routers/auth.ts";
 import { automationsRouter } from "./routers/automations.ts";
 import { holdsRouter } from "./routers/holds.ts";
 import { invoicesRouter } from "./routers/invoices.ts";
+import { overviewRouter } from "./routers/overview.ts";
 import { searchRouter } from "./routers/search.ts";
 import { settingsRouter } from "./routers/settings.ts";
 import { subscriptionsRouter } from "./routers/subscriptions.ts";
@@ -25,6 +26,7 @@ export const appRouter = router({
   users: usersRouter,
   worker: workerRouter,
   search: searchRouter,
+  overview: overviewRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,6 +11,7 @@ export * from "./dates.ts";
 export * from "./errors.ts";
 export * from "./holds/hold.ts";
 export * from "./holds/schemas.ts";
+export * from "./overview-schemas.ts";
 export * from "./rule-issues.ts";
 export * from "./search-schemas.ts";
 export * from "./session-cookie.ts";

@@ -1,5 +1,8 @@
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { Link } from "wouter";
+import { DailyFigures } from "../components/daily-figures.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
+import { ListStates, LoadMore } from "../components/paged-list.tsx";
 import { StatusBadge } from "../components/subscription-badges.tsx";
 import { formatDate, formatInstant } from "../format.ts";
 import { useScope } from "../session.tsx";
@@ -9,6 +12,8 @@ import "../subscriptions.css";
 
 export const WORKER_REFRESH_MS = 5_000;
 const TICKS = 20;
+
+type Tick = Status["ticks"][number];
 
 const timeOfDay = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
 
@@ -20,22 +25,30 @@ export function formatSeconds(seconds: number): string {
   return `${Math.floor(s / 3600)} h${Math.floor((s % 3600) / 60) ? ` ${Math.floor((s % 3600) / 60)} min` : ""}`;
 }
 
-function duration(t: Status["ticks"][number]): string {
+function duration(t: Tick): string {
   if (!t.finishedAt) return "—";
   const ms = Date.parse(t.finishedAt) - Date.parse(t.startedAt);
   return ms < 1000 ? `${ms} ms` : formatSeconds(ms / 1000);
 }
 
-/** The grace-period worker: how far it got, how long since it last ran, and its last ticks. Refreshes itself. */
+/**
+ * The grace-period worker: how far it got, how long since it last ran, its
+ * effects per day, and its tick history a page at a time, each tick linking
+ * to the audit events it wrote. Refreshes itself.
+ */
 export function WorkerStatus() {
   const trpc = useTRPC();
   const scope = useScope();
-  const status = useQuery(
-    trpc.worker.status.queryOptions(
+  const refresh = { refetchInterval: WORKER_REFRESH_MS, refetchIntervalInBackground: false, staleTime: 0 };
+  const status = useQuery(trpc.worker.status.queryOptions({ ...scope, limit: 1 }, refresh));
+  const ticks = useInfiniteQuery(
+    trpc.worker.ticks.infiniteQueryOptions(
       { ...scope, limit: TICKS },
-      { refetchInterval: WORKER_REFRESH_MS, refetchIntervalInBackground: false, staleTime: 0 },
+      { ...refresh, getNextPageParam: (last) => last.nextCursor ?? undefined, placeholderData: keepPreviousData },
     ),
   );
+  const daily = useQuery(trpc.worker.dailyEffects.queryOptions({ ...scope, days: 30 }, refresh));
+  const tickRows = ticks.data?.pages.flatMap((p) => p.items) ?? [];
   const s = status.data;
   return (
     <section aria-labelledby="worker-title">
@@ -85,13 +98,21 @@ export function WorkerStatus() {
             </p>
           )}
 
+          <DailyTotals effects={daily.data?.days} />
+
           <section aria-labelledby="ticks-title" className="card">
-            <h2 id="ticks-title">Last ticks</h2>
-            {s.ticks.length === 0 ? (
-              <p className="muted" data-testid="ticks-empty">
-                No tick yet: is a worker running?
-              </p>
-            ) : (
+            <h2 id="ticks-title">Tick history</h2>
+            <ErrorBanner error={ticks.error} />
+            <ListStates
+              pages={ticks}
+              count={tickRows.length}
+              loading="Loading the ticks…"
+              emptyTestId="ticks-empty"
+              card
+            >
+              No tick yet: is a worker running?
+            </ListStates>
+            {tickRows.length > 0 && (
               <div className="table-scroll">
                 <table>
                   <thead>
@@ -102,44 +123,18 @@ export function WorkerStatus() {
                       <th scope="col">Status</th>
                       <th scope="col">Counts</th>
                       <th scope="col">Errors</th>
+                      <th scope="col">Records</th>
                     </tr>
                   </thead>
                   <tbody>
-                    {s.ticks.map((t) => (
-                      <tr key={t.id} data-testid="tick-row" data-status={t.status}>
-                        <td className="mono">{t.workerId}</td>
-                        <td className="nowrap">
-                          {formatInstant(t.startedAt)}
-                          <span className="small muted block">clock {formatInstant(t.clockAt)}</span>
-                        </td>
-                        <td className="nowrap">
-                          {formatInstant(t.finishedAt)}
-                          <span className="small muted block">{duration(t)}</span>
-                        </td>
-                        <td>
-                          <StatusBadge status={t.status} testId="tick-status" />
-                        </td>
-                        <td>
-                          <Counts counts={t.counts} />
-                        </td>
-                        <td>
-                          {t.errors.length === 0 ? (
-                            <span className="muted">none</span>
-                          ) : (
-                            <ul className="errors-list" data-testid="tick-errors">
-                              {t.errors.map((e, i) => (
-                                // Plain strings, two may read the same; the list is never reordered.
-                                <li key={i}>{e}</li>
-                              ))}
-                            </ul>
-                          )}
-                        </td>
-                      </tr>
+                    {tickRows.map((t) => (
+                      <TickRow key={t.id} t={t} />
                     ))}
                   </tbody>
                 </table>
               </div>
             )}
+            <LoadMore pages={ticks} label="Older ticks" />
           </section>
         </>
       )}
@@ -160,5 +155,68 @@ function Counts({ counts }: { counts: Record<string, number> }) {
       ))}
       {zeros > 0 && <li className="muted">{done.length ? `${zeros} others 0` : "all 0"}</li>}
     </ul>
+  );
+}
+
+function TickRow({ t }: { t: Tick }) {
+  return (
+    <tr data-testid="tick-row" data-status={t.status}>
+      <td className="mono">{t.workerId}</td>
+      <td className="nowrap">
+        {formatInstant(t.startedAt)}
+        <span className="small muted block">clock {formatInstant(t.clockAt)}</span>
+      </td>
+      <td className="nowrap">
+        {formatInstant(t.finishedAt)}
+        <span className="small muted block">{duration(t)}</span>
+      </td>
+      <td>
+        <StatusBadge status={t.status} testId="tick-status" />
+      </td>
+      <td>
+        <Counts counts={t.counts} />
+      </td>
+      <td>
+        {t.errors.length === 0 ? (
+          <span className="muted">none</span>
+        ) : (
+          <ul className="errors-list" data-testid="tick-errors">
+            {t.errors.map((e, i) => (
+              // Plain strings, two may read the same; the list is never reordered.
+              <li key={i}>{e}</li>
+            ))}
+          </ul>
+        )}
+      </td>
+      <td>
+        {/* The tick's id is the request id of every audit event it wrote. */}
+        <Link href={`/audit?requestId=${encodeURIComponent(t.id)}`} data-testid="tick-records">
+          Records changed
+        </Link>
+      </td>
+    </tr>
+  );
+}
+
+/** The worker's effects per business day over the last 30 days, as a chart with its figures in a table. */
+function DailyTotals({ effects }: { effects: { day: string; effects: Record<string, number> }[] | undefined }) {
+  if (!effects) return null;
+  const series = [...new Set(effects.flatMap((d) => Object.keys(d.effects)))].sort();
+  return (
+    <section aria-labelledby="totals-title" className="card">
+      <h2 id="totals-title">Totals per day, last 30 days</h2>
+      {series.length === 0 ? (
+        <p className="muted" data-testid="totals-empty">
+          The worker changed nothing in the last 30 days.
+        </p>
+      ) : (
+        <DailyFigures
+          testId="worker-totals"
+          label="The worker's effects per business day, last 30 days"
+          rows={effects.map((d) => ({ day: d.day, values: d.effects }))}
+          series={series}
+        />
+      )}
+    </section>
   );
 }

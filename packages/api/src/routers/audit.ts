@@ -1,5 +1,11 @@
-import { auditEventOutput, auditHistoryInput, historyReadPermission } from "@holdfast/domain";
-import { listEntityHistory } from "@holdfast/services";
+import {
+  auditEventOutput,
+  auditHistoryInput,
+  auditListInput,
+  auditListOutput,
+  historyReadPermission,
+} from "@holdfast/domain";
+import { listAuditLog, listEntityHistory } from "@holdfast/services";
 import { z } from "zod";
 import { router, scopedProcedure } from "../trpc.ts";
 
@@ -12,4 +18,12 @@ export const auditRouter = router({
     .input(auditHistoryInput)
     .output(z.array(auditEventOutput))
     .query(({ ctx, input }) => listEntityHistory(ctx.service, input)),
+  /**
+   * The tenant-wide audit log, newest first, keyset-paged. Any member may read it, and sees only the entity types it
+   * may read; asking for one type needs read access to it.
+   */
+  list: scopedProcedure(permissionFor)
+    .input(auditListInput)
+    .output(auditListOutput)
+    .query(({ ctx, input }) => listAuditLog(ctx.service, input)),
 });

@@ -1,18 +1,14 @@
-import { zScope } from "@holdfast/domain";
-import { workerStatus } from "@holdfast/services";
+import {
+  workerDailyEffectsInput,
+  workerDailyEffectsOutput,
+  workerTickOutput,
+  workerTicksInput,
+  workerTicksOutput,
+  zScope,
+} from "@holdfast/domain";
+import { listWorkerDailyEffects, listWorkerTicks, workerStatus } from "@holdfast/services";
 import { z } from "zod";
 import { router, scopedProcedure } from "../trpc.ts";
-
-const tick = z.object({
-  id: z.string(),
-  workerId: z.string(),
-  status: z.string(),
-  clockAt: z.string(),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  counts: z.record(z.string(), z.number()),
-  errors: z.array(z.string()),
-});
 
 export const workerRouter = router({
   /** The last ticks, their counts and errors, and how long since one finished. */
@@ -27,8 +23,18 @@ export const workerRouter = router({
         lagDays: z.number().int().nullable(),
         lagSeconds: z.number().nullable(),
         dueInvoices: z.number().int(),
-        ticks: z.array(tick),
+        ticks: z.array(workerTickOutput),
       }),
     )
     .query(({ ctx, input }) => workerStatus(ctx.service, input)),
+  /** Tick history, newest first, keyset-paged; each tick with this tenant's counts and errors only. Any member may see it. */
+  ticks: scopedProcedure(() => null)
+    .input(workerTicksInput)
+    .output(workerTicksOutput)
+    .query(({ ctx, input }) => listWorkerTicks(ctx.service, input)),
+  /** The worker's effects per business day (last 30 days by default, at most 90). Any member may see it. */
+  dailyEffects: scopedProcedure(() => null)
+    .input(workerDailyEffectsInput)
+    .output(workerDailyEffectsOutput)
+    .query(({ ctx, input }) => listWorkerDailyEffects(ctx.service, input)),
 });

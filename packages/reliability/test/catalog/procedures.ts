@@ -388,4 +388,26 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     access: { type: "member", why: "any member may search; each result group needs its own read permission" },
     input: () => ({ q: "reliability" }),
   },
+  "worker.ticks": {
+    kind: "query",
+    access: { type: "member", why: "any member of the tenant may see the worker's tick history (its own counts only)" },
+    input: () => ({ limit: 5 }),
+  },
+  "overview.get": {
+    kind: "query",
+    access: { type: "member", why: "any member of the tenant may read its overview figures" },
+    input: () => ({}),
+  },
+  "audit.list": {
+    kind: "query",
+    // Any member; the log lists only the entity types the caller may read.
+    access: { type: "member", why: "the audit log lists only the entity types the caller may read" },
+    input: (t) => ({ entityId: t.holds.get, limit: 10 }),
+    foreignStatus: 200,
+  },
+  "worker.dailyEffects": {
+    kind: "query",
+    access: { type: "member", why: "any member of the tenant may see the worker's daily totals (its own only)" },
+    input: () => ({ days: 30 }),
+  },
 };

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { type Database, schema } from "@holdfast/db";
 import { addDays, type BusinessDate, businessDateAt, daysBetween } from "@holdfast/domain";
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
-import type { ServiceContext } from "../context.ts";
 import { newLocator } from "../ids.ts";
+import { addDailyEffects, WORKER_EFFECTS } from "./daily-effects.ts";
 import { releaseEndedHolds } from "./release-ended-holds.ts";
 import {
   closeEndedGracePeriods,
@@ -52,7 +52,7 @@ const COUNT_KEYS = [
 ] as const;
 type Counts = Record<(typeof COUNT_KEYS)[number], number>;
 
-const TENANT_COUNT_PREFIX = "tenant:";
+export const TENANT_COUNT_PREFIX = "tenant:";
 
 /**
  * A worker's id as tenants see it: opaque and stable (a hash), never the
@@ -102,6 +102,8 @@ export async function runTick(
     db,
     clock,
     actor: { type: "worker", id: workerId, name: `worker ${workerId}` },
+    // The tick's id is the request id of every audit event it writes: a tick links to the records it changed.
+    requestId: tickId,
     batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     errors,
     shouldStop: opts.shouldStop,
@@ -124,7 +126,14 @@ export async function runTick(
         // forward, so a worker holding the shared lock (nothing was behind) still finds nothing behind.
         const from = await firstUnprocessedDay(db, tenant.id, today);
         for (let d = from; d <= today && !opts.shouldStop?.(); d = addDays(d, 1)) {
-          await runBusinessDay(ctx, { date: d, graceDays: tenant.graceDays }, counts);
+          const beforeDay = { ...counts };
+          try {
+            await runBusinessDay(ctx, { date: d, graceDays: tenant.graceDays }, counts);
+          } finally {
+            // What this tick applied for the day (even if a step then failed) goes into the day's totals.
+            const deltas = Object.fromEntries(WORKER_EFFECTS.map((k) => [k, counts[k] - beforeDay[k]]));
+            await addDailyEffects(db, tenant.id, d, deltas);
+          }
           // Stopped part-way through the day: leave it unmarked so the next tick runs it again.
           if (opts.shouldStop?.()) break;
           counts.daysProcessed++;
@@ -235,61 +244,4 @@ async function markProcessed(db: Database, tenantId: string, date: BusinessDate)
     .update(w)
     .set({ processedThrough: date, updatedAt: new Date() })
     .where(and(eq(w.tenantId, tenantId), lt(w.processedThrough, date)));
-}
-
-/**
- * The last ticks, the tenant's catch-up state and due invoices, and how long
- * since a tick finished. Ticks serve every tenant: each shows only this
- * tenant's counts and errors, and the worker's opaque id (no host name or pid).
- */
-export async function workerStatus(ctx: ServiceContext, input: { limit?: number } = {}) {
-  const { db, clock, tenantId } = ctx;
-  const limit = input.limit ?? 20;
-  const ticks = await db.select().from(schema.workerTicks).orderBy(desc(schema.workerTicks.startedAt)).limit(limit);
-  const lastFinished = ticks.find((t) => t.finishedAt);
-  const [tenant] = await db.select().from(schema.tenants).where(eq(schema.tenants.id, tenantId));
-  const [state] = await db
-    .select()
-    .from(schema.tenantWorkerState)
-    .where(eq(schema.tenantWorkerState.tenantId, tenantId));
-  const today = businessDateAt(clock.now(), tenant?.timeZone ?? "UTC");
-  const [due] = await db
-    .select({
-      invoices: sql<number>`count(*) filter (where ${schema.subscriptions.state} = 'effective' and ${schema.subscriptions.nextBillingDate} <= ${today})::int`,
-    })
-    .from(schema.subscriptions)
-    .where(eq(schema.subscriptions.tenantId, tenantId));
-  return {
-    now: clock.now().toISOString(),
-    today,
-    processedThrough: state?.processedThrough ?? null,
-    /** Whole business days not yet processed before today (0 when the worker is current). */
-    lagDays: state ? Math.max(0, daysBetween(state.processedThrough, today) - 1) : null,
-    /** Seconds since a tick last finished. */
-    lagSeconds: lastFinished?.finishedAt
-      ? Math.max(0, Math.round((Date.now() - lastFinished.finishedAt.getTime()) / 1000))
-      : null,
-    dueInvoices: due?.invoices ?? 0,
-    ticks: ticks.map((t) => ({
-      id: t.id,
-      workerId: publicWorkerId(t.workerId),
-      status: t.status,
-      clockAt: t.clockAt.toISOString(),
-      startedAt: t.startedAt.toISOString(),
-      finishedAt: t.finishedAt?.toISOString() ?? null,
-      counts: ownCounts(t.counts, tenantId),
-      // Ticks serve every tenant: show only this tenant's errors, never another's.
-      errors: t.errors.filter((e) => e.startsWith(`tenant ${tenantId}:`) || !e.startsWith("tenant ")),
-    })),
-  };
-}
-
-/** A tick's counts for one tenant (its `tenant:<id>:` keys, unprefixed); the totals over every tenant are left out. */
-function ownCounts(counts: Record<string, number>, tenantId: string): Record<string, number> {
-  const prefix = `${TENANT_COUNT_PREFIX}${tenantId}:`;
-  const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(counts)) {
-    if (key.startsWith(prefix)) out[key.slice(prefix.length)] = value;
-  }
-  return out;
 }
