@@ -1,4 +1,23 @@
-import { type ReactNode, useEffect, useId, useRef } from "react";
+import { type ReactNode, type RefObject, useEffect, useId, useRef } from "react";
+
+/**
+ * Opens the native <dialog> as a modal while the component is mounted and, when
+ * it goes, gives the focus back to what had it before (the button that opened it).
+ */
+export function useModalDialog(dialog: RefObject<HTMLDialogElement | null>, focusFirst?: () => void) {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: opened once, on mount; focusFirst is read then.
+  useEffect(() => {
+    const d = dialog.current;
+    if (!d) return;
+    const opener = document.activeElement;
+    if (!d.open) d.showModal();
+    focusFirst?.();
+    return () => {
+      d.close();
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+    };
+  }, []);
+}
 
 /**
  * A modal form (the native <dialog>: focus moves in and is trapped, Escape
@@ -19,17 +38,13 @@ export function Modal({
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (!d.open) d.showModal();
-    return () => d.close();
-  }, []);
+  useModalDialog(dialog);
   return (
     <dialog
       ref={dialog}
       className={className ? `dialog ${className}` : "dialog"}
       aria-labelledby={titleId}
+      aria-modal="true"
       onCancel={(e) => {
         e.preventDefault();
         if (!busy) onClose();

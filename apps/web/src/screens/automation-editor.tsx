@@ -8,12 +8,14 @@ import { HistoryTimeline } from "../components/history-timeline.tsx";
 import { planAutomationEdit } from "../forms/automation-edit.ts";
 import { automationFormDefaults, type CheckedAutomation } from "../forms/automation-forms.ts";
 import { useIdempotencyKey } from "../forms/use-idempotency-key.ts";
+import { usePageTitle } from "../page-title.ts";
 import { useCan, useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import { AutomationForm, type ServerFailure } from "./automation-form.tsx";
 import { DeleteAutomationDialog } from "./delete-automation.tsx";
 
 export function CreateAutomation() {
+  usePageTitle("New billing automation");
   const trpc = useTRPC();
   const scope = useScope();
   const [, navigate] = useLocation();
@@ -42,6 +44,7 @@ export function CreateAutomation() {
 }
 
 export function EditAutomation({ id }: { id: string }) {
+  usePageTitle("Billing automation");
   const automation = useAutomation(id);
   const notFound = (
     <section>

@@ -6,7 +6,8 @@ import { useAccounts } from "../accounts.ts";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { HistoryTimeline, StateTransition, useActorNames } from "../components/history-timeline.tsx";
 import { ScheduleBadge, StateBadge } from "../components/state-badge.tsx";
-import { formatDate, formatInstant, processLabel } from "../format.ts";
+import { formatDate, formatInstant, processLabel, shortLocator } from "../format.ts";
+import { usePageTitle } from "../page-title.ts";
 import { useCan, useScope } from "../session.tsx";
 import { type ApiError, useTRPC } from "../trpc.ts";
 
@@ -35,6 +36,7 @@ export function useHoldChanged() {
 }
 
 export function HoldDetail({ locator }: { locator: string }) {
+  usePageTitle(`Hold ${shortLocator(locator)}`);
   const trpc = useTRPC();
   const scope = useScope();
   const hold = useQuery(trpc.holds.get.queryOptions({ ...scope, locator }));

@@ -22,6 +22,7 @@ import { type ApiError, useTRPC } from "../trpc.ts";
 import { ActionsCard } from "./subscription-actions.tsx";
 import { InvoicesCard } from "./subscription-invoices.tsx";
 import "../subscriptions.css";
+import { usePageTitle } from "../page-title.ts";
 
 // The dialog carries zod, react-hook-form and the API's input schemas: loaded when first opened.
 const ExtendGraceDialog = lazy(() =>
@@ -29,6 +30,7 @@ const ExtendGraceDialog = lazy(() =>
 );
 
 export function SubscriptionDetail({ locator }: { locator: string }) {
+  usePageTitle(`Subscription ${shortLocator(locator)}`);
   const trpc = useTRPC();
   const scope = useScope();
   const sub = useQuery(trpc.subscriptions.get.queryOptions({ ...scope, locator }));

@@ -6,6 +6,8 @@ import { useScope } from "../session.tsx";
 import type { WorkerStatus as Status } from "../subscriptions.ts";
 import { useTRPC } from "../trpc.ts";
 import "../subscriptions.css";
+import { TableScroll } from "../components/table-scroll.tsx";
+import { usePageTitle } from "../page-title.ts";
 
 export const WORKER_REFRESH_MS = 5_000;
 const TICKS = 20;
@@ -28,6 +30,7 @@ function duration(t: Status["ticks"][number]): string {
 
 /** The grace-period worker: how far it got, how long since it last ran, and its last ticks. Refreshes itself. */
 export function WorkerStatus() {
+  usePageTitle("Worker");
   const trpc = useTRPC();
   const scope = useScope();
   const status = useQuery(
@@ -92,7 +95,7 @@ export function WorkerStatus() {
                 No tick yet: is a worker running?
               </p>
             ) : (
-              <div className="table-scroll">
+              <TableScroll label="Worker ticks">
                 <table>
                   <thead>
                     <tr>
@@ -138,7 +141,7 @@ export function WorkerStatus() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableScroll>
             )}
           </section>
         </>
