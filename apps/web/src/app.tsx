@@ -3,6 +3,7 @@ import { Link, Redirect, Route, Switch, useLocation } from "wouter";
 import { HoldDetail } from "./screens/hold-detail.tsx";
 import { HoldsList } from "./screens/holds-list.tsx";
 import { useCan, useSession } from "./session.tsx";
+import { useTenantZone } from "./tenant-zone.tsx";
 import "./layout.css";
 
 // The forms carry zod, react-hook-form and the domain's rules: loaded when first opened.
@@ -94,6 +95,7 @@ function Header() {
   const canReadAutomations = useCan("automations:read");
   const canReadSubscriptions = useCan("subscriptions:read");
   const isAdmin = useCan("admin");
+  const zone = useTenantZone();
   const [location, navigate] = useLocation();
   // Below 720 px the navigation and the user's controls fold into a menu, open only on the page it was opened
   // on: following a link folds it again.
@@ -148,6 +150,9 @@ function Header() {
               {session.tenant.name}
             </span>
           )}
+          <span className="tenant-zone" data-testid="tenant-zone">
+            Dates in {zone}
+          </span>
           <Link href="/settings/sessions" className="user-name" title="My sessions">
             {session.actorName}
           </Link>

@@ -4,6 +4,7 @@ import { createRoot } from "react-dom/client";
 import { Route, Switch } from "wouter";
 import { App } from "./app.tsx";
 import { SessionGate } from "./session.tsx";
+import { TenantZoneGate } from "./tenant-zone.tsx";
 import { createApiClient, createQueryClient, TRPCProvider } from "./trpc.ts";
 import "./styles.css";
 
@@ -24,7 +25,9 @@ function Root() {
           </Route>
           <Route>
             <SessionGate>
-              <App />
+              <TenantZoneGate>
+                <App />
+              </TenantZoneGate>
             </SessionGate>
           </Route>
         </Switch>

@@ -31,5 +31,6 @@ export const auditEventOutput = z.object({
   requestId: z.string().nullable(),
   before: z.unknown(),
   after: z.unknown(),
+  reason: z.string().nullable().optional(),
 });
 export type AuditEventOutput = z.infer<typeof auditEventOutput>;

@@ -150,13 +150,8 @@ function EditForm({ initial, reload }: { initial: AutomationOutput; reload: () =
           )
         }
       />
-      {/* Who changed the automation, when, and which fields. */}
-      <HistoryTimeline
-        entity={{ entityType: "automation", entityId: base.id }}
-        transition={(e) => (
-          <span className="transition muted">{changedFields(e.before, e.after).join(", ") || "—"}</span>
-        )}
-      />
+      {/* Who changed the automation, when, and each field's values before and after. */}
+      <HistoryTimeline entity={{ entityType: "automation", entityId: base.id }} ignore={["enterpriseId"]} />
       {deleting && (
         <DeleteAutomationDialog
           automation={base}
@@ -166,13 +161,4 @@ function EditForm({ initial, reload }: { initial: AutomationOutput; reload: () =
       )}
     </>
   );
-}
-
-const BOOKKEEPING = new Set(["version", "updatedUtc", "createdUtc", "id", "enterpriseId"]);
-
-function changedFields(before: unknown, after: unknown): string[] {
-  if (!before || !after || typeof before !== "object" || typeof after !== "object") return [];
-  const b = before as Record<string, unknown>;
-  const a = after as Record<string, unknown>;
-  return Object.keys(a).filter((k) => !BOOKKEEPING.has(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k]));
 }

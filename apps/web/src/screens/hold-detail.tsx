@@ -228,18 +228,8 @@ function HoldView({ hold }: { hold: HoldOutput }) {
 
       <HistoryTimeline
         entity={{ entityType: "hold", entityId: hold.locator }}
-        transition={(e) => {
-          const before = stateOf(e.before);
-          const after = stateOf(e.after);
-          const changed = before === after ? changedFields(e.before, e.after) : [];
-          return (
-            <StateTransition
-              before={before}
-              after={after}
-              changes={changed.length ? `changed ${changed.join(", ")}` : ""}
-            />
-          );
-        }}
+        transition={(e) => <StateTransition before={stateOf(e.before)} after={stateOf(e.after)} changes="" />}
+        ignore={HISTORY_IGNORED}
       />
     </article>
   );
@@ -330,16 +320,5 @@ function stateOf(snapshot: unknown): string | null {
   return null;
 }
 
-/** Bookkeeping that changes with every move, left out of "what changed". */
-const BOOKKEEPING = new Set(["version", "updatedAt", "updatedBy", "allowedMoves", "schedule", "holdState"]);
-
-/** The fields an update or amend changed, e.g. "targets, comments". */
-function changedFields(before: unknown, after: unknown): string[] {
-  if (!before || !after || typeof before !== "object" || typeof after !== "object") return [];
-  const b = before as Record<string, unknown>;
-  const a = after as Record<string, unknown>;
-  return Object.keys(a).filter(
-    (k) =>
-      !BOOKKEEPING.has(k) && !k.endsWith("At") && !k.endsWith("By") && JSON.stringify(a[k]) !== JSON.stringify(b[k]),
-  );
-}
+/** Shown by the state transition, or derived from the state: not listed as changed fields. */
+const HISTORY_IGNORED = ["holdState", "schedule", "state"];

@@ -205,6 +205,7 @@ function SubscriptionView({ sub }: { sub: SubscriptionOutput }) {
             changes={describeSubscriptionChange(e.before, e.after).join("; ")}
           />
         )}
+        ignore={SUMMARISED_IN_HISTORY}
       />
 
       {confirmTerminate && (
@@ -239,6 +240,9 @@ function SubscriptionView({ sub }: { sub: SubscriptionOutput }) {
     </article>
   );
 }
+
+/** The state, and what describeSubscriptionChange says in words: not listed again as changed fields. */
+const SUMMARISED_IN_HISTORY = ["state", "grace", "nextBillingDate", "lapsedOn", "businessDate"];
 
 function GraceCard({ sub }: { sub: SubscriptionOutput }) {
   const g = sub.grace;

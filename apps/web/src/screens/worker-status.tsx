@@ -12,8 +12,6 @@ import { usePageTitle } from "../page-title.ts";
 export const WORKER_REFRESH_MS = 5_000;
 const TICKS = 20;
 
-const timeOfDay = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
-
 /** "42 s", "3 min 5 s", "2 h 10 min". */
 export function formatSeconds(seconds: number): string {
   const s = Math.round(seconds);
@@ -46,7 +44,7 @@ export function WorkerStatus() {
         <h1 id="worker-title">Worker</h1>
         <p className="muted small" aria-live="polite" data-testid="worker-refreshed">
           {status.dataUpdatedAt
-            ? `Refreshes every ${WORKER_REFRESH_MS / 1000} s; last at ${timeOfDay.format(status.dataUpdatedAt)}`
+            ? `Refreshes every ${WORKER_REFRESH_MS / 1000} s; last at ${formatInstant(new Date(status.dataUpdatedAt).toISOString())}`
             : ""}
           {status.isFetching ? " · refreshing…" : ""}
         </p>
