@@ -83,8 +83,7 @@ function FieldChanges({ changes }: { changes: FieldChange[] }) {
       {changes.map((c) => (
         <li key={c.field} data-field={c.field}>
           <span className="field-name">{c.label}</span> <del>{c.before}</del>
-          <span aria-hidden="true"> → </span>
-          <span className="visually-hidden"> changed to </span>
+          {" → "}
           <ins>{c.after}</ins>
         </li>
       ))}

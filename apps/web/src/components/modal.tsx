@@ -5,7 +5,6 @@ import { type ReactNode, type RefObject, useEffect, useId, useRef } from "react"
  * it goes, gives the focus back to what had it before (the button that opened it).
  */
 export function useModalDialog(dialog: RefObject<HTMLDialogElement | null>, focusFirst?: () => void) {
-  // biome-ignore lint/correctness/useExhaustiveDependencies: opened once, on mount; focusFirst is read then.
   useEffect(() => {
     const d = dialog.current;
     if (!d) return;

@@ -82,7 +82,6 @@ export function ExtendGraceDialog({
   const preview = today ? previewGraceExtension({ endBy, days, date, scheduledDate, today, currentEnd }) : null;
   // A refusal is about the values sent: once the end or the schedule changes, it no longer applies.
   const resetExtend = extend.reset;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the values are the trigger, not read.
   useEffect(() => resetExtend(), [endBy, days, date, scheduledDate, resetExtend]);
   const payBeforeBill = sub.paymentModel === "pay_before_bill";
   const serverFields = new Set(
