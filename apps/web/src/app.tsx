@@ -4,7 +4,6 @@ import { HoldDetail } from "./screens/hold-detail.tsx";
 import { HoldsList } from "./screens/holds-list.tsx";
 import { useCan, useSession } from "./session.tsx";
 import { useTenantZone } from "./tenant-zone.tsx";
-import "./layout.css";
 
 // The forms carry zod, react-hook-form and the domain's rules: loaded when first opened.
 const CreateHold = lazy(() => import("./screens/hold-editor.tsx").then((m) => ({ default: m.CreateHold })));

@@ -7,6 +7,8 @@ import { SessionGate } from "./session.tsx";
 import { TenantZoneGate } from "./tenant-zone.tsx";
 import { createApiClient, createQueryClient, TRPCProvider } from "./trpc.ts";
 import "./styles.css";
+// After styles.css: the layout across screens (header menu, narrow screens) refines it.
+import "./layout.css";
 
 // Reached from a set-password link, without a session.
 const SetPassword = lazy(() => import("./screens/set-password.tsx").then((m) => ({ default: m.SetPassword })));
