@@ -83,7 +83,11 @@ try {
     await page.screenshot({ path: file, ...opts });
     shots.push([file, statSync(file).size]);
   };
-  const settle = () => page.getByText(/^Loading/).first().waitFor({ state: "detached" });
+  const settle = () =>
+    page
+      .getByText(/^Loading/)
+      .first()
+      .waitFor({ state: "detached" });
 
   await page.goto("/");
   await page.getByLabel("Email").fill(DEMO.email);

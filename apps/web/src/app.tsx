@@ -41,6 +41,8 @@ const SessionsSettings = lazy(() =>
 
 export function App() {
   const isAdmin = useCan("admin");
+  // Read so that a new zone renders every screen again: their instants are formatted in it.
+  useTenantZone();
   return (
     <>
       <a className="skip-link" href="#main">

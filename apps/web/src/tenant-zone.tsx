@@ -14,7 +14,7 @@ export function useTenantZone(): string {
 /**
  * Reads the tenant's settings once the session is known and shows the screens
  * in its zone (UTC when the settings cannot be read). A tenant switch or a
- * settings change renders everything again in the new zone.
+ * settings change renders the screens again (App reads the zone) in the new zone.
  */
 export function TenantZoneGate({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
@@ -24,9 +24,5 @@ export function TenantZoneGate({ children }: { children: ReactNode }) {
   const zone = settings.data?.timeZone ?? "UTC";
   // Set before the screens below render, so every formatted instant is in this zone.
   setDisplayZone(zone);
-  return (
-    <TenantZoneContext.Provider key={zone} value={zone}>
-      {children}
-    </TenantZoneContext.Provider>
-  );
+  return <TenantZoneContext.Provider value={zone}>{children}</TenantZoneContext.Provider>;
 }
