@@ -38,6 +38,7 @@ const ROUTES: { path: string; heading: string | RegExp }[] = [
   { path: "/settings/users", heading: "Settings" },
   { path: "/settings/tokens", heading: "Settings" },
   { path: "/settings/sessions", heading: "Settings" },
+  { path: "/no-such-page", heading: "Page not found" },
 ];
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
@@ -191,6 +192,16 @@ describe("every screen at desktop width and at 390 px", () => {
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
     expect(await opener.evaluate((el) => el === document.activeElement)).toBe(true);
+    // A question before a destructive step, too.
+    const terminate = page.getByRole("button", { name: "Terminate" });
+    await terminate.focus();
+    await terminate.press("Enter");
+    const confirm = page.getByRole("dialog", { name: /^Terminate subscription/ });
+    await confirm.waitFor();
+    expect(await confirm.getAttribute("aria-modal")).toBe("true");
+    await confirm.getByRole("button", { name: "Keep it" }).click();
+    await confirm.waitFor({ state: "detached" });
+    expect(await terminate.evaluate((el) => el === document.activeElement)).toBe(true);
     expect(world?.pageErrors).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { lazy, Suspense, useState } from "react";
 import { Link, Redirect, Route, Switch, useLocation } from "wouter";
 import { HoldDetail } from "./screens/hold-detail.tsx";
 import { HoldsList } from "./screens/holds-list.tsx";
+import { NotFound } from "./screens/not-found.tsx";
 import { useCan, useSession } from "./session.tsx";
 import { useTenantZone } from "./tenant-zone.tsx";
 
@@ -77,12 +78,7 @@ export function App() {
             {isAdmin && <Route path="/settings/tenant" component={TenantSettings} />}
             {isAdmin && <Route path="/settings/users" component={UsersSettings} />}
             {isAdmin && <Route path="/settings/tokens" component={TokensSettings} />}
-            <Route>
-              <h1>Page not found</h1>
-              <p>
-                <Link href="/holds">Go to the holds</Link>
-              </p>
-            </Route>
+            <Route component={NotFound} />
           </Switch>
         </Suspense>
       </main>

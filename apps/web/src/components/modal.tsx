@@ -2,7 +2,8 @@ import { type ReactNode, type RefObject, useEffect, useId, useRef } from "react"
 
 /**
  * Opens the native <dialog> as a modal while the component is mounted and, when
- * it goes, gives the focus back to what had it before (the button that opened it).
+ * it goes, gives the focus back to what had it before (the button that opened
+ * it), or to the main content when that is no longer on the page.
  */
 export function useModalDialog(dialog: RefObject<HTMLDialogElement | null>, focusFirst?: () => void) {
   useEffect(() => {
@@ -13,7 +14,9 @@ export function useModalDialog(dialog: RefObject<HTMLDialogElement | null>, focu
     focusFirst?.();
     return () => {
       d.close();
-      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+      // The opener may be gone (a row's button after the row changed): the page's content takes the focus then.
+      const back = opener instanceof HTMLElement && opener.isConnected ? opener : document.getElementById("main");
+      back?.focus();
     };
   }, []);
 }
