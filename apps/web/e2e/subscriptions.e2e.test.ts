@@ -213,9 +213,21 @@ describe("subscriptions and the grace period in a real browser", () => {
       "the new end 2030-06-11 must be later than the current end 2030-06-14",
     );
     expect(await dialog.getByLabel("Days from the day it is applied").getAttribute("aria-invalid")).toBe("true");
+    // The preview said so before the call, with the server's today and its rule.
+    expect(await dialog.getByTestId("grace-preview-end").textContent()).toBe(
+      "New end 2030-06-11 (−3 days from the current end 2030-06-14)",
+    );
+    await shows(dialog.getByTestId("grace-preview"), `Days count from today, ${TODAY}.`);
+    await shows(dialog.getByTestId("grace-preview-problem"), "must be later than the current end 2030-06-14");
     await page.screenshot({ path: DIALOG_SCREENSHOT });
 
     await dialog.getByLabel("Days from the day it is applied").fill("30");
+    // Fixed: the refusal goes, and the preview shows the end the server will store.
+    await gone(dialog.getByTestId("error-endGracePeriodAfterDays"));
+    expect(await dialog.getByLabel("Days from the day it is applied").getAttribute("aria-invalid")).toBeNull();
+    expect(await dialog.getByTestId("grace-preview-problem").count()).toBe(0);
+    const previewed = await dialog.getByTestId("grace-preview-end").textContent();
+    expect(previewed).toBe("New end 2030-07-10 (+26 days from the current end 2030-06-14)");
     await dialog.getByLabel("Transaction reference number (optional)").fill("TRN-E2E-1");
     await dialog.getByText("Performer, billing dates and user-defined fields").click();
     await dialog.getByLabel("Performed by user (name)").fill("Olga at the front desk");
@@ -225,6 +237,7 @@ describe("subscriptions and the grace period in a real browser", () => {
 
     await shows(page.getByTestId("subscription-notice"), "Grace period extended: it now ends 2030-07-10.");
     await shows(page.getByTestId("grace-end"), "2030-07-10");
+    expect(previewed).toContain(`New end ${await page.getByTestId("grace-end").textContent()} `);
     expect(await page.getByTestId("grace-days-left").textContent()).toBe("30 days left");
     await actionRows().first().waitFor();
     const executed = actionRows().first();
@@ -251,6 +264,18 @@ describe("subscriptions and the grace period in a real browser", () => {
     await dialog.getByLabel("A date").check();
     await dialog.getByLabel("End the grace period on").fill("2030-08-01");
     await dialog.getByLabel("Scheduled date (optional)").fill("2030-06-20");
+    expect(await dialog.getByTestId("grace-preview-end").textContent()).toBe(
+      "New end 2030-08-01 (+22 days from the current end 2030-07-10)",
+    );
+    // Counted from the scheduled date, not today.
+    await dialog.getByLabel("A number of days").check();
+    await dialog.getByLabel("Days from the day it is applied").fill("30");
+    expect(await dialog.getByTestId("grace-preview-end").textContent()).toBe(
+      "New end 2030-07-20 (+10 days from the current end 2030-07-10)",
+    );
+    await shows(dialog.getByTestId("grace-preview"), "Days count from the scheduled date, 2030-06-20.");
+    await dialog.getByLabel("A date").check();
+    await dialog.getByLabel("End the grace period on").fill("2030-08-01");
     await dialog.getByRole("button", { name: "Extend grace period" }).click();
     await gone(dialog);
     await shows(page.getByTestId("subscription-notice"), "Extension scheduled for 2030-06-20.");

@@ -1,9 +1,11 @@
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, useState } from "react";
 import { Link, Redirect, Route, Switch, useLocation } from "wouter";
 import { GlobalSearch } from "./components/global-search.tsx";
 import { HoldDetail } from "./screens/hold-detail.tsx";
 import { HoldsList } from "./screens/holds-list.tsx";
+import { NotFound } from "./screens/not-found.tsx";
 import { useCan, useSession } from "./session.tsx";
+import { useTenantZone } from "./tenant-zone.tsx";
 
 // The forms carry zod, react-hook-form and the domain's rules: loaded when first opened.
 const CreateHold = lazy(() => import("./screens/hold-editor.tsx").then((m) => ({ default: m.CreateHold })));
@@ -47,10 +49,15 @@ const AuditLog = lazy(() => import("./screens/audit-log.tsx").then((m) => ({ def
 
 export function App() {
   const isAdmin = useCan("admin");
+  // Read so that a new zone renders every screen again: their instants are formatted in it.
+  useTenantZone();
   return (
     <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <Header />
-      <main className="page">
+      <main className="page" id="main" tabIndex={-1}>
         <Suspense fallback={<p className="page-status">Loading…</p>}>
           <Switch>
             <Route path="/" component={OverviewScreen} />
@@ -79,12 +86,7 @@ export function App() {
             {isAdmin && <Route path="/settings/tenant" component={TenantSettings} />}
             {isAdmin && <Route path="/settings/users" component={UsersSettings} />}
             {isAdmin && <Route path="/settings/tokens" component={TokensSettings} />}
-            <Route>
-              <h1>Page not found</h1>
-              <p>
-                <Link href="/holds">Go to the holds</Link>
-              </p>
-            </Route>
+            <Route component={NotFound} />
           </Switch>
         </Suspense>
       </main>
@@ -99,57 +101,76 @@ function Header() {
   const canReadSubscriptions = useCan("subscriptions:read");
   const isAdmin = useCan("admin");
   const canListAccounts = useCan("holds:list");
-  const [, navigate] = useLocation();
+  const zone = useTenantZone();
+  const [location, navigate] = useLocation();
+  // Below 720 px the navigation and the user's controls fold into a menu, open only on the page it was opened
+  // on: following a link folds it again.
+  const [menuOpenOn, setMenuOpenOn] = useState<string | null>(null);
+  const menuOpen = menuOpenOn === location;
   return (
     <header className="top-bar">
       <Link href="/holds" className="brand">
         Holdfast
       </Link>
-      <nav aria-label="Main">
-        <Link href="/">Overview</Link>
-        <Link href="/holds">Holds</Link>
-        {canWrite && <Link href="/holds/new">New hold</Link>}
-        {canReadAutomations && <Link href="/automations">Automations</Link>}
-        {canReadAutomations && <Link href="/automations/preview">Routing preview</Link>}
-        {canReadSubscriptions && <Link href="/subscriptions">Subscriptions</Link>}
-        {/* worker.status answers any member of the tenant: every signed-in user sees the worker. */}
-        <Link href="/worker">Worker</Link>
-        {canListAccounts && <Link href="/accounts">Accounts</Link>}
-        {/* audit.list answers any member, with the entity types they may read. */}
-        <Link href="/audit">Audit log</Link>
-        {isAdmin && <Link href="/settings">Settings</Link>}
-      </nav>
-      <GlobalSearch />
-      <div className="who">
-        {session.tenants.length > 1 ? (
-          <label className="tenant-switcher">
-            <span>Tenant</span>
-            <select
-              value={session.tenant.tenantLocator}
-              onChange={(e) => {
-                session.switchTenant(e.target.value);
-                navigate("/holds");
-              }}
-              data-testid="tenant-switcher"
-            >
-              {session.tenants.map((t) => (
-                <option key={t.tenantLocator} value={t.tenantLocator}>
-                  {t.name}
-                </option>
-              ))}
-            </select>
-          </label>
-        ) : (
-          <span className="tenant-name" data-testid="tenant-name">
-            {session.tenant.name}
+      <button
+        type="button"
+        className="menu-button"
+        aria-expanded={menuOpen}
+        aria-controls="top-menu"
+        onClick={() => setMenuOpenOn(menuOpen ? null : location)}
+      >
+        Menu
+      </button>
+      <div id="top-menu" className={menuOpen ? "top-menu open" : "top-menu"}>
+        <nav aria-label="Main">
+          <Link href="/">Overview</Link>
+          <Link href="/holds">Holds</Link>
+          {canWrite && <Link href="/holds/new">New hold</Link>}
+          {canReadAutomations && <Link href="/automations">Automations</Link>}
+          {canReadAutomations && <Link href="/automations/preview">Routing preview</Link>}
+          {canReadSubscriptions && <Link href="/subscriptions">Subscriptions</Link>}
+          {/* worker.status answers any member of the tenant: every signed-in user sees the worker. */}
+          <Link href="/worker">Worker</Link>
+          {canListAccounts && <Link href="/accounts">Accounts</Link>}
+          {/* audit.list answers any member, with the entity types they may read. */}
+          <Link href="/audit">Audit log</Link>
+          {isAdmin && <Link href="/settings">Settings</Link>}
+        </nav>
+        <GlobalSearch />
+        <div className="who">
+          {session.tenants.length > 1 ? (
+            <label className="tenant-switcher">
+              <span>Tenant</span>
+              <select
+                value={session.tenant.tenantLocator}
+                onChange={(e) => {
+                  session.switchTenant(e.target.value);
+                  navigate("/holds");
+                }}
+                data-testid="tenant-switcher"
+              >
+                {session.tenants.map((t) => (
+                  <option key={t.tenantLocator} value={t.tenantLocator}>
+                    {t.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : (
+            <span className="tenant-name" data-testid="tenant-name">
+              {session.tenant.name}
+            </span>
+          )}
+          <span className="tenant-zone" data-testid="tenant-zone">
+            Dates in {zone}
           </span>
-        )}
-        <Link href="/settings/sessions" className="user-name" title="My sessions">
-          {session.actorName}
-        </Link>
-        <button type="button" onClick={session.signOut} disabled={session.signingOut}>
-          Sign out
-        </button>
+          <Link href="/settings/sessions" className="user-name" title="My sessions">
+            {session.actorName}
+          </Link>
+          <button type="button" onClick={session.signOut} disabled={session.signingOut}>
+            Sign out
+          </button>
+        </div>
       </div>
     </header>
   );

@@ -1,16 +1,59 @@
 import type { HoldProcess } from "@holdfast/domain";
 import { ORMB_PROCESS_CODES } from "@holdfast/domain";
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+/*
+ * Dates and times, one way across the dashboard. A business date (YYYY-MM-DD)
+ * belongs to the tenant's time zone and is shown as written; an instant is
+ * shown in the tenant's zone too, ISO-ordered, with the zone's name:
+ * `2026-12-07 10:30 GMT+13`. So "activated" and "today" agree however far the
+ * viewer is from the tenant.
+ */
 
-/** An instant, in the viewer's own time zone. */
-export function formatInstant(iso: string | null | undefined): string {
-  if (!iso) return "—";
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : dateTime.format(ms);
+let displayZone = "UTC";
+
+/** The zone instants are shown in: the tenant's (TenantZoneGate sets it before the screens render). */
+export function setDisplayZone(timeZone: string): void {
+  displayZone = timeZone;
 }
 
-/** A business date is shown as written (YYYY-MM-DD): it has no time zone. */
+export function getDisplayZone(): string {
+  return displayZone;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZoneName: "short",
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** An instant in a time zone (the tenant's unless given): `2026-12-07 10:30 GMT+13`. */
+export function formatInstant(iso: string | null | undefined, timeZone: string = displayZone): string {
+  if (!iso) return "—";
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const parts = Object.fromEntries(
+    formatterFor(timeZone)
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+}
+
+/** A business date is shown as written (YYYY-MM-DD): it is a day in the tenant's zone. */
 export function formatDate(date: string | null | undefined, none = "—"): string {
   return date ?? none;
 }

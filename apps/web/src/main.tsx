@@ -4,8 +4,11 @@ import { createRoot } from "react-dom/client";
 import { Route, Switch } from "wouter";
 import { App } from "./app.tsx";
 import { SessionGate } from "./session.tsx";
+import { TenantZoneGate } from "./tenant-zone.tsx";
 import { createApiClient, createQueryClient, TRPCProvider } from "./trpc.ts";
 import "./styles.css";
+// After styles.css: the layout across screens (header menu, narrow screens) refines it.
+import "./layout.css";
 
 // Reached from a set-password link, without a session.
 const SetPassword = lazy(() => import("./screens/set-password.tsx").then((m) => ({ default: m.SetPassword })));
@@ -24,7 +27,9 @@ function Root() {
           </Route>
           <Route>
             <SessionGate>
-              <App />
+              <TenantZoneGate>
+                <App />
+              </TenantZoneGate>
             </SessionGate>
           </Route>
         </Switch>

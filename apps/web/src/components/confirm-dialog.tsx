@@ -1,5 +1,6 @@
-import { type ReactNode, useEffect, useId, useRef } from "react";
+import { type ReactNode, useId, useRef } from "react";
 import { ErrorBanner } from "./error-banner.tsx";
+import { useModalDialog } from "./modal.tsx";
 
 /**
  * A modal question before a destructive step (the native <dialog>: focus is
@@ -30,18 +31,13 @@ export function ConfirmDialog({
   const dialog = useRef<HTMLDialogElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
   const titleId = useId();
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (!d.open) d.showModal();
-    cancel.current?.focus();
-    return () => d.close();
-  }, []);
+  useModalDialog(dialog, () => cancel.current?.focus());
   return (
     <dialog
       ref={dialog}
       className="dialog"
       aria-labelledby={titleId}
+      aria-modal="true"
       onCancel={(e) => {
         e.preventDefault();
         if (!pending) onCancel();

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { ReactNode } from "react";
 import { formatInstant } from "../format.ts";
+import { type FieldChange, fieldChanges } from "../history-diff.ts";
 import { useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import { ErrorBanner } from "./error-banner.tsx";
@@ -23,14 +24,21 @@ export function useActorNames(entity: Entity) {
   return (label: string | null) => (label ? (names.get(label) ?? label) : "—");
 }
 
-/** What the history recorded for a record: each event's action, what it changed, who and when. */
+/**
+ * What the history recorded for a record: each event's action, each field it
+ * changed with its value before and after, who, when (with the zone), the
+ * request it came in, and the reason when one was given.
+ */
 export function HistoryTimeline({
   entity,
   transition,
+  ignore = [],
 }: {
   entity: Entity;
-  /** What the event changed: a `.transition` span, e.g. a `StateTransition`. */
-  transition: (event: AuditEvent) => ReactNode;
+  /** The state the event moved the record between: a `.transition` span, e.g. a `StateTransition`. */
+  transition?: (event: AuditEvent) => ReactNode;
+  /** Fields not to list as changes (the state, which `transition` shows; fields it describes itself). */
+  ignore?: readonly string[];
 }) {
   const history = useHistory(entity);
   return (
@@ -43,15 +51,43 @@ export function HistoryTimeline({
         {history.data?.map((e) => (
           <li key={e.id} data-testid="history-entry" data-action={e.action}>
             <span className="action">{e.action}</span>
-            {transition(e)}
+            <div className="what">
+              {transition?.(e)}
+              <FieldChanges changes={fieldChanges(e.before, e.after, ignore)} />
+              {e.reason && (
+                <p className="reason" data-testid="history-reason">
+                  Reason: {e.reason}
+                </p>
+              )}
+            </div>
             <span className="actor">
               {e.actorName} <span className="muted">({e.actorType})</span>
+              {e.requestId && (
+                <span className="muted small block request-id" title="Request id">
+                  request <span className="mono">{e.requestId}</span>
+                </span>
+              )}
             </span>
             <time dateTime={e.at}>{formatInstant(e.at)}</time>
           </li>
         ))}
       </ol>
     </section>
+  );
+}
+
+function FieldChanges({ changes }: { changes: FieldChange[] }) {
+  if (changes.length === 0) return null;
+  return (
+    <ul className="field-changes" data-testid="field-changes">
+      {changes.map((c) => (
+        <li key={c.field} data-field={c.field}>
+          <span className="field-name">{c.label}</span> <del>{c.before}</del>
+          {" → "}
+          <ins>{c.after}</ins>
+        </li>
+      ))}
+    </ul>
   );
 }
 

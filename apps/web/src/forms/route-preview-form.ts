@@ -4,8 +4,9 @@
  * what the server would, at the same paths (`orderItem.serviceId`,
  * `reservation.companyRelation`, …), which are also the form's field names.
  */
-import { ORDER_ITEM_TYPES, previewRouteInput } from "@holdfast/domain";
+import { businessDateAt, ORDER_ITEM_TYPES, previewRouteInput } from "@holdfast/domain";
 import { z } from "zod";
+import { getDisplayZone } from "../format.ts";
 
 const orNull = (s: string): string | null => (s.trim() === "" ? null : s.trim());
 
@@ -57,10 +58,9 @@ export const routePreviewForm = routePreviewShape
   .pipe(previewRouteInput);
 export type RoutePreviewInput = z.output<typeof routePreviewForm>;
 
-/** Today in the browser's zone, as a business date. */
+/** Today in the tenant's zone, as a business date (the server's "today" for the tenant). */
 function localToday(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  return businessDateAt(new Date(), getDisplayZone());
 }
 
 export function routePreviewDefaults(): RoutePreviewFormValues {

@@ -6,15 +6,17 @@ import { Link, useLocation } from "wouter";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { Field } from "../components/field.tsx";
 import { FieldError } from "../components/field-error.tsx";
-import { formatDate, processLabel } from "../format.ts";
+import { formatDate, processLabel, shortLocator } from "../format.ts";
 import { amendForm, amendFormDefaults, freeProcesses } from "../forms/hold-forms.ts";
 import { ServerIssues } from "../forms/server-issues.tsx";
 import { useZodForm } from "../forms/use-zod-form.ts";
+import { usePageTitle } from "../page-title.ts";
 import { useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import { useHoldChanged } from "./hold-detail.tsx";
 
 export function AmendHold({ locator }: { locator: string }) {
+  usePageTitle(`Amend hold ${shortLocator(locator)}`);
   const trpc = useTRPC();
   const scope = useScope();
   const hold = useQuery(trpc.holds.get.queryOptions({ ...scope, locator }));

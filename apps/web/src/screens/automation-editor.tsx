@@ -8,12 +8,14 @@ import { HistoryTimeline } from "../components/history-timeline.tsx";
 import { planAutomationEdit } from "../forms/automation-edit.ts";
 import { automationFormDefaults, type CheckedAutomation } from "../forms/automation-forms.ts";
 import { useIdempotencyKey } from "../forms/use-idempotency-key.ts";
+import { usePageTitle } from "../page-title.ts";
 import { useCan, useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import { AutomationForm, type ServerFailure } from "./automation-form.tsx";
 import { DeleteAutomationDialog } from "./delete-automation.tsx";
 
 export function CreateAutomation() {
+  usePageTitle("New billing automation");
   const trpc = useTRPC();
   const scope = useScope();
   const [, navigate] = useLocation();
@@ -42,6 +44,7 @@ export function CreateAutomation() {
 }
 
 export function EditAutomation({ id }: { id: string }) {
+  usePageTitle("Billing automation");
   const automation = useAutomation(id);
   const notFound = (
     <section>
@@ -147,13 +150,8 @@ function EditForm({ initial, reload }: { initial: AutomationOutput; reload: () =
           )
         }
       />
-      {/* Who changed the automation, when, and which fields. */}
-      <HistoryTimeline
-        entity={{ entityType: "automation", entityId: base.id }}
-        transition={(e) => (
-          <span className="transition muted">{changedFields(e.before, e.after).join(", ") || "—"}</span>
-        )}
-      />
+      {/* Who changed the automation, when, and each field's values before and after. */}
+      <HistoryTimeline entity={{ entityType: "automation", entityId: base.id }} ignore={["enterpriseId"]} />
       {deleting && (
         <DeleteAutomationDialog
           automation={base}
@@ -163,13 +161,4 @@ function EditForm({ initial, reload }: { initial: AutomationOutput; reload: () =
       )}
     </>
   );
-}
-
-const BOOKKEEPING = new Set(["version", "updatedUtc", "createdUtc", "id", "enterpriseId"]);
-
-function changedFields(before: unknown, after: unknown): string[] {
-  if (!before || !after || typeof before !== "object" || typeof after !== "object") return [];
-  const b = before as Record<string, unknown>;
-  const a = after as Record<string, unknown>;
-  return Object.keys(a).filter((k) => !BOOKKEEPING.has(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k]));
 }

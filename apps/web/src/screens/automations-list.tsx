@@ -8,9 +8,11 @@ import { formatInstant } from "../format.ts";
 import { useCan } from "../session.tsx";
 import { DeleteAutomationDialog } from "./delete-automation.tsx";
 import "../automations.css";
+import { usePageTitle } from "../page-title.ts";
 
 /** The tenant's billing automations, in creation order, optionally those naming one company. */
 export function AutomationsList() {
+  usePageTitle("Billing automations");
   const canWrite = useCan("automations:write");
   const [, navigate] = useLocation();
   const [params, setParams] = useSearchParams();
@@ -79,7 +81,7 @@ export function AutomationsList() {
 
       <ErrorBanner error={list.error} />
 
-      <table className="data-table" aria-busy={list.isFetching}>
+      <table className="data-table stack" aria-busy={list.isFetching}>
         <caption className="visually-hidden">Billing automations, in creation order</caption>
         <thead>
           <tr>
@@ -107,12 +109,12 @@ export function AutomationsList() {
               data-testid="automation-row"
               data-id={a.id}
             >
-              <td>
+              <td data-label="Name">
                 <Link href={`/automations/${a.id}`} onClick={(e) => e.stopPropagation()}>
                   {a.name}
                 </Link>
               </td>
-              <td>
+              <td data-label="Trigger">
                 {a.triggerType}
                 {a.triggerType === "Recurring" && (
                   <span className="muted small">
@@ -121,12 +123,18 @@ export function AutomationsList() {
                   </span>
                 )}
               </td>
-              <td>{a.assignmentTargetType}</td>
-              <td>{a.billAggregationType}</td>
-              <td>{a.prepayment}</td>
-              <td className="num">{a.companies.length}</td>
-              <td className="num">{a.assignments.length}</td>
-              <td className="nowrap">{formatInstant(a.createdUtc)}</td>
+              <td data-label="Target type">{a.assignmentTargetType}</td>
+              <td data-label="Aggregation">{a.billAggregationType}</td>
+              <td data-label="Prepayment">{a.prepayment}</td>
+              <td className="num" data-label="Companies">
+                {a.companies.length}
+              </td>
+              <td className="num" data-label="Assignments">
+                {a.assignments.length}
+              </td>
+              <td className="nowrap" data-label="Created">
+                {formatInstant(a.createdUtc)}
+              </td>
               {canWrite && (
                 <td>
                   <button

@@ -1,6 +1,6 @@
 import type { SubscriptionOutput } from "@holdfast/domain";
-import { useMutation } from "@tanstack/react-query";
-import { useMemo } from "react";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useEffect, useMemo } from "react";
 import type { FieldErrors, UseFormRegister } from "react-hook-form";
 import { DialogActions } from "../components/dialog-actions.tsx";
 import { Field } from "../components/field.tsx";
@@ -18,6 +18,7 @@ import {
   UDF_STRINGS,
 } from "../forms/subscription-forms.ts";
 import { useZodForm } from "../forms/use-zod-form.ts";
+import { describeGracePreview, previewGraceExtension } from "../grace-preview.ts";
 import { useScope } from "../session.tsx";
 import { useSubscriptionChanged } from "../subscriptions.ts";
 import { useTRPC } from "../trpc.ts";
@@ -73,6 +74,15 @@ export function ExtendGraceDialog({
     }),
   );
   const endBy = watch("endBy");
+  const [days, date, scheduledDate] = watch(["endGracePeriodAfterDays", "endGracePeriodOn", "scheduledDate"]);
+  // The tenant's today by the server's clock: the day "now" applies an extension.
+  const worker = useQuery(trpc.worker.status.queryOptions({ ...scope, limit: 1 }));
+  const today = worker.data?.today ?? null;
+  const currentEnd = sub.grace?.end ?? null;
+  const preview = today ? previewGraceExtension({ endBy, days, date, scheduledDate, today, currentEnd }) : null;
+  // A refusal is about the values sent: once the end or the schedule changes, it no longer applies.
+  const resetExtend = extend.reset;
+  useEffect(() => resetExtend(), [endBy, days, date, scheduledDate, resetExtend]);
   const payBeforeBill = sub.paymentModel === "pay_before_bill";
   const serverFields = new Set(
     (extend.error?.data?.issues ?? []).map((i) => extendFieldFor(i.path, endBy)).filter((f) => FIELDS.has(f)),
@@ -111,12 +121,7 @@ export function ExtendGraceDialog({
           </fieldset>
           <div className="row">
             {endBy === "days" ? (
-              <Field
-                name="endGracePeriodAfterDays"
-                label="Days from the day it is applied"
-                errors={errors}
-                hint="Counted from today, or from the scheduled date."
-              >
+              <Field name="endGracePeriodAfterDays" label="Days from the day it is applied" errors={errors}>
                 {(a11y) => (
                   <input
                     type="number"
@@ -173,6 +178,30 @@ export function ExtendGraceDialog({
               </Field>
             </div>
           )}
+          <p className="grace-preview" aria-live="polite" data-testid="grace-preview">
+            {preview ? (
+              <>
+                <strong data-testid="grace-preview-end">{describeGracePreview(preview, currentEnd)}</strong>
+                {endBy === "days" && (
+                  <span className="block muted small">
+                    Days count from {preview.countsFrom === "today" ? "today" : "the scheduled date"},{" "}
+                    {preview.appliedOn}.
+                  </span>
+                )}
+                {preview.problem && (
+                  <span className="block field-error" data-testid="grace-preview-problem">
+                    The new end {preview.problem}.
+                  </span>
+                )}
+              </>
+            ) : (
+              <span className="muted">
+                {endBy === "days"
+                  ? `Days count from the day the extension is applied: today${today ? ` (${today})` : ""}, or the scheduled date.`
+                  : "Choose the new end date."}
+              </span>
+            )}
+          </p>
           <MoreFields register={register} errors={errors} open={moreHasIssues} />
           <DialogActions
             pending={extend.isPending}

@@ -7,7 +7,8 @@ import { ErrorBanner } from "../components/error-banner.tsx";
 import { HistoryTimeline, StateTransition, useActorNames } from "../components/history-timeline.tsx";
 import { ReasonDialog } from "../components/reason-dialog.tsx";
 import { ScheduleBadge, StateBadge } from "../components/state-badge.tsx";
-import { formatDate, formatInstant, processLabel } from "../format.ts";
+import { formatDate, formatInstant, processLabel, shortLocator } from "../format.ts";
+import { usePageTitle } from "../page-title.ts";
 import { useCan, useScope } from "../session.tsx";
 import { type ApiError, useTRPC } from "../trpc.ts";
 
@@ -36,6 +37,7 @@ export function useHoldChanged() {
 }
 
 export function HoldDetail({ locator }: { locator: string }) {
+  usePageTitle(`Hold ${shortLocator(locator)}`);
   const trpc = useTRPC();
   const scope = useScope();
   const hold = useQuery(trpc.holds.get.queryOptions({ ...scope, locator }));
@@ -271,18 +273,8 @@ function HoldView({ hold }: { hold: HoldOutput }) {
 
       <HistoryTimeline
         entity={{ entityType: "hold", entityId: hold.locator }}
-        transition={(e) => {
-          const before = stateOf(e.before);
-          const after = stateOf(e.after);
-          const changed = before === after ? changedFields(e.before, e.after) : [];
-          return (
-            <StateTransition
-              before={before}
-              after={after}
-              changes={changed.length ? `changed ${changed.join(", ")}` : ""}
-            />
-          );
-        }}
+        transition={(e) => <StateTransition before={stateOf(e.before)} after={stateOf(e.after)} changes="" />}
+        ignore={HISTORY_IGNORED}
       />
     </article>
   );
@@ -373,16 +365,5 @@ function stateOf(snapshot: unknown): string | null {
   return null;
 }
 
-/** Bookkeeping that changes with every move, left out of "what changed". */
-const BOOKKEEPING = new Set(["version", "updatedAt", "updatedBy", "allowedMoves", "schedule", "holdState"]);
-
-/** The fields an update or amend changed, e.g. "targets, comments". */
-function changedFields(before: unknown, after: unknown): string[] {
-  if (!before || !after || typeof before !== "object" || typeof after !== "object") return [];
-  const b = before as Record<string, unknown>;
-  const a = after as Record<string, unknown>;
-  return Object.keys(a).filter(
-    (k) =>
-      !BOOKKEEPING.has(k) && !k.endsWith("At") && !k.endsWith("By") && JSON.stringify(a[k]) !== JSON.stringify(b[k]),
-  );
-}
+/** Shown by the state transition, or derived from the state: not listed as changed fields. */
+const HISTORY_IGNORED = ["holdState", "schedule", "state"];

@@ -8,7 +8,7 @@ import { AccountOptions } from "../components/account-options.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { Field } from "../components/field.tsx";
 import { FieldError } from "../components/field-error.tsx";
-import { processLabel } from "../format.ts";
+import { processLabel, shortLocator } from "../format.ts";
 import {
   emptyCharacteristicRow,
   emptyTargetRow,
@@ -19,6 +19,7 @@ import {
 import { ServerIssues } from "../forms/server-issues.tsx";
 import { useIdempotencyKey } from "../forms/use-idempotency-key.ts";
 import { useZodForm } from "../forms/use-zod-form.ts";
+import { usePageTitle } from "../page-title.ts";
 import { useScope } from "../session.tsx";
 import { type ApiError, useTRPC } from "../trpc.ts";
 import { useHoldChanged } from "./hold-detail.tsx";
@@ -26,6 +27,7 @@ import { useHoldChanged } from "./hold-detail.tsx";
 type HoldFormOutput = z.output<typeof holdForm>;
 
 export function CreateHold() {
+  usePageTitle("New hold");
   const trpc = useTRPC();
   const scope = useScope();
   const queryClient = useQueryClient();
@@ -60,6 +62,7 @@ export function CreateHold() {
 }
 
 export function EditHold({ locator }: { locator: string }) {
+  usePageTitle(`Edit hold ${shortLocator(locator)}`);
   const trpc = useTRPC();
   const scope = useScope();
   const hold = useQuery(trpc.holds.get.queryOptions({ ...scope, locator }));

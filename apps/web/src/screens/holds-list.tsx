@@ -21,6 +21,7 @@ import { ErrorBanner } from "../components/error-banner.tsx";
 import { LoadMore, type Pages, useFetchAhead } from "../components/paged-list.tsx";
 import { ScheduleBadge, StateBadge } from "../components/state-badge.tsx";
 import { formatInstant, formatRange, shortLocator } from "../format.ts";
+import { usePageTitle } from "../page-title.ts";
 import { useCan, useScope } from "../session.tsx";
 import { useTRPC, useTRPCClient } from "../trpc.ts";
 
@@ -38,6 +39,7 @@ const isProcess = (s: string): s is HoldProcess => (HOLD_PROCESSES as readonly s
 
 /** Every hold of the tenant, newest first, filtered by the URL (so a filtered list can be linked and survives "back"). */
 export function HoldsList() {
+  usePageTitle("Holds");
   const trpc = useTRPC();
   const scope = useScope();
   const accounts = useAccounts();

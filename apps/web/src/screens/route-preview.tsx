@@ -18,6 +18,7 @@ import { useScope } from "../session.tsx";
 import { type ApiError, useTRPC } from "../trpc.ts";
 import { randomUuid } from "../uuid.ts";
 import "../automations.css";
+import { usePageTitle } from "../page-title.ts";
 
 type Preview = inferRouterOutputs<AppRouter>["automations"]["previewRoute"];
 type Route = Preview["routes"][number];
@@ -28,6 +29,7 @@ type Name = FieldPath<RoutePreviewFormValues>;
  * which bill, with which owner and associated account; or why none does.
  */
 export function RoutePreview() {
+  usePageTitle("Routing preview");
   const trpc = useTRPC();
   const scope = useScope();
   const [asked, setAsked] = useState<RoutePreviewInput | null>(null);

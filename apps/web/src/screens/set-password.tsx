@@ -5,6 +5,7 @@ import { Field } from "../components/field.tsx";
 import { setPasswordForm } from "../forms/access-forms.ts";
 import { ServerIssues } from "../forms/server-issues.tsx";
 import { useZodForm } from "../forms/use-zod-form.ts";
+import { usePageTitle } from "../page-title.ts";
 import { useTRPC } from "../trpc.ts";
 
 /**
@@ -13,6 +14,7 @@ import { useTRPC } from "../trpc.ts";
  * the fragment, which the browser never sends to a server.
  */
 export function SetPassword() {
+  usePageTitle("Choose your password");
   const trpc = useTRPC();
   const [token] = useState(() => window.location.hash.slice(1));
   const {

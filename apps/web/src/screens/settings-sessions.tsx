@@ -4,15 +4,18 @@ import { useState } from "react";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { Field } from "../components/field.tsx";
+import { TableScroll } from "../components/table-scroll.tsx";
 import { formatInstant } from "../format.ts";
 import { ServerIssues } from "../forms/server-issues.tsx";
 import { useZodForm } from "../forms/use-zod-form.ts";
+import { usePageTitle } from "../page-title.ts";
 import { sessionStore } from "../session-store.ts";
 import { useTRPC } from "../trpc.ts";
 import { SettingsTabs } from "./settings-tabs.tsx";
 
 /** The signed-in user's own sessions (browsers and devices), and signing out of all of them at once. */
 export function SessionsSettings() {
+  usePageTitle("My sessions · Settings");
   const trpc = useTRPC();
   const sessions = useQuery(trpc.auth.sessions.queryOptions());
   const [confirming, setConfirming] = useState(false);
@@ -31,7 +34,7 @@ export function SessionsSettings() {
       <h2>My sessions</h2>
       <ErrorBanner error={sessions.error} />
       {sessions.isPending && <p className="page-status">Loading your sessions…</p>}
-      <div className="table-scroll">
+      <TableScroll label="Sessions">
         <table className="data-table">
           <caption className="visually-hidden">Your sessions</caption>
           <thead>
@@ -58,7 +61,7 @@ export function SessionsSettings() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <ChangePassword onChanged={() => void sessions.refetch()} />
       {confirming && (
         <ConfirmDialog

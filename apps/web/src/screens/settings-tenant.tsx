@@ -6,6 +6,7 @@ import { tenantSettingsForm } from "../forms/access-forms.ts";
 import { ServerIssues } from "../forms/server-issues.tsx";
 import { useIdempotencyKey } from "../forms/use-idempotency-key.ts";
 import { useZodForm } from "../forms/use-zod-form.ts";
+import { usePageTitle } from "../page-title.ts";
 import { useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import { SettingsTabs } from "./settings-tabs.tsx";
@@ -14,6 +15,7 @@ const FIELDS = new Set(["graceDays", "timeZone"]);
 
 /** The tenant's settings: the default grace period and the time zone its business dates are in. */
 export function TenantSettings() {
+  usePageTitle("Tenant · Settings");
   const trpc = useTRPC();
   const scope = useScope();
   const settings = useQuery(trpc.settings.get.queryOptions(scope));

@@ -5,7 +5,9 @@ import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { ListStates, LoadMore } from "../components/paged-list.tsx";
 import { SecretDialog } from "../components/secret-dialog.tsx";
+import { TableScroll } from "../components/table-scroll.tsx";
 import { formatInstant } from "../format.ts";
+import { usePageTitle } from "../page-title.ts";
 import { useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import { SettingsTabs } from "./settings-tabs.tsx";
@@ -19,6 +21,7 @@ type Dialog =
 
 /** The tenant's API tokens: create one (its secret shown once), see when each was last used, revoke or roll it. */
 export function TokensSettings() {
+  usePageTitle("API tokens · Settings");
   const trpc = useTRPC();
   const scope = useScope();
   const queryClient = useQueryClient();
@@ -54,7 +57,7 @@ export function TokensSettings() {
       </div>
       <SettingsTabs />
       <ErrorBanner error={list.error} />
-      <div className="table-scroll">
+      <TableScroll label="API tokens">
         <table className="data-table">
           <caption className="visually-hidden">API tokens, newest first</caption>
           <thead>
@@ -100,7 +103,7 @@ export function TokensSettings() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <ListStates pages={list} count={items.length} loading="Loading the tokens…" emptyTestId="tokens-empty">
         No API tokens yet.
       </ListStates>

@@ -5,8 +5,10 @@ import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { ListStates, LoadMore } from "../components/paged-list.tsx";
 import { SecretDialog } from "../components/secret-dialog.tsx";
+import { TableScroll } from "../components/table-scroll.tsx";
 import { formatInstant } from "../format.ts";
 import { useIdempotencyKey } from "../forms/use-idempotency-key.ts";
+import { usePageTitle } from "../page-title.ts";
 import { useScope, useSession } from "../session.tsx";
 import { useTRPC, useTRPCClient } from "../trpc.ts";
 import { SettingsTabs } from "./settings-tabs.tsx";
@@ -21,6 +23,7 @@ type Dialog =
 
 /** The tenant's dashboard users: create one (with a set-password link to hand over), change permissions, disable. */
 export function UsersSettings() {
+  usePageTitle("Users · Settings");
   const trpc = useTRPC();
   const client = useTRPCClient();
   const scope = useScope();
@@ -54,7 +57,7 @@ export function UsersSettings() {
       </div>
       <SettingsTabs />
       <ErrorBanner error={list.error ?? resetLink.error} />
-      <div className="table-scroll">
+      <TableScroll label="Users">
         <table className="data-table">
           <caption className="visually-hidden">Users of the tenant</caption>
           <thead>
@@ -112,7 +115,7 @@ export function UsersSettings() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <ListStates pages={list} count={items.length} loading="Loading the users…" emptyTestId="users-empty">
         No users yet.
       </ListStates>

@@ -1,9 +1,11 @@
 import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
+import { usePageTitle } from "../page-title.ts";
 import { sessionStore } from "../session-store.ts";
 import { useTRPC } from "../trpc.ts";
 
 export function SignIn() {
+  usePageTitle("Sign in");
   const trpc = useTRPC();
   const id = useId();
   const [email, setEmail] = useState("");

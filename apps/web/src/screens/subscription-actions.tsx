@@ -6,6 +6,7 @@ import { useActorNames } from "../components/history-timeline.tsx";
 import { ListStates, LoadMore } from "../components/paged-list.tsx";
 import { ReasonDialog } from "../components/reason-dialog.tsx";
 import { StatusBadge } from "../components/subscription-badges.tsx";
+import { TableScroll } from "../components/table-scroll.tsx";
 import { formatDate, formatInstant } from "../format.ts";
 import { useCan, useScope } from "../session.tsx";
 import { type ActionOutput, useActionPages, useSubscriptionChanged } from "../subscriptions.ts";
@@ -41,7 +42,7 @@ export function ActionsCard({ sub, onChanged }: { sub: SubscriptionOutput; onCha
         No grace period extensions yet.
       </ListStates>
       {items.length > 0 && (
-        <div className="table-scroll">
+        <TableScroll label="Scheduled and applied actions">
           <table aria-busy={actions.isFetching}>
             <thead>
               <tr>
@@ -106,7 +107,7 @@ export function ActionsCard({ sub, onChanged }: { sub: SubscriptionOutput; onCha
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       <LoadMore pages={actions} label="Load more actions" />
       {cancelling && (

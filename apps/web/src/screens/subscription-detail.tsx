@@ -22,6 +22,7 @@ import { type ApiError, useTRPC } from "../trpc.ts";
 import { ActionsCard } from "./subscription-actions.tsx";
 import { InvoicesCard } from "./subscription-invoices.tsx";
 import "../subscriptions.css";
+import { usePageTitle } from "../page-title.ts";
 
 // The dialog carries zod, react-hook-form and the API's input schemas: loaded when first opened.
 const ExtendGraceDialog = lazy(() =>
@@ -29,6 +30,7 @@ const ExtendGraceDialog = lazy(() =>
 );
 
 export function SubscriptionDetail({ locator }: { locator: string }) {
+  usePageTitle(`Subscription ${shortLocator(locator)}`);
   const trpc = useTRPC();
   const scope = useScope();
   const sub = useQuery(trpc.subscriptions.get.queryOptions({ ...scope, locator }));
@@ -209,6 +211,7 @@ function SubscriptionView({ sub }: { sub: SubscriptionOutput }) {
             changes={describeSubscriptionChange(e.before, e.after).join("; ")}
           />
         )}
+        ignore={SUMMARISED_IN_HISTORY}
       />
 
       {confirmTerminate && (
@@ -243,6 +246,9 @@ function SubscriptionView({ sub }: { sub: SubscriptionOutput }) {
     </article>
   );
 }
+
+/** The state, and what describeSubscriptionChange says in words: not listed again as changed fields. */
+const SUMMARISED_IN_HISTORY = ["state", "grace", "nextBillingDate", "lapsedOn", "businessDate"];
 
 function GraceCard({ sub }: { sub: SubscriptionOutput }) {
   const g = sub.grace;

@@ -20,11 +20,13 @@ import { useCan, useScope } from "../session.tsx";
 import { useSubscriptionChanged } from "../subscriptions.ts";
 import { useTRPC } from "../trpc.ts";
 import "../subscriptions.css";
+import { usePageTitle } from "../page-title.ts";
 
 const FIELDS = new Set(Object.keys(subscriptionFormDefaults()));
 
 /** A new subscription, in draft: activate it from its page once it is right. */
 export function CreateSubscription() {
+  usePageTitle("New subscription");
   const trpc = useTRPC();
   const scope = useScope();
   const accounts = useAccounts();

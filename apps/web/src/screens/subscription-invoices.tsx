@@ -3,6 +3,7 @@ import { lazy, Suspense, useState } from "react";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { ListStates, LoadMore } from "../components/paged-list.tsx";
 import { StatusBadge } from "../components/subscription-badges.tsx";
+import { TableScroll } from "../components/table-scroll.tsx";
 import { formatMoney } from "../money.ts";
 import { useCan } from "../session.tsx";
 import { type InvoiceOutput, useInvoicePages } from "../subscriptions.ts";
@@ -26,8 +27,8 @@ export function InvoicesCard({ sub, onPaid }: { sub: SubscriptionOutput; onPaid:
         No invoices yet: the worker issues one on each billing date of an effective subscription.
       </ListStates>
       {items.length > 0 && (
-        <div className="table-scroll">
-          <table aria-busy={invoices.isFetching}>
+        <TableScroll label="Invoices">
+          <table className="stack" aria-busy={invoices.isFetching}>
             <thead>
               <tr>
                 <th scope="col">Number</th>
@@ -54,18 +55,28 @@ export function InvoicesCard({ sub, onPaid }: { sub: SubscriptionOutput; onPaid:
             <tbody>
               {items.map((inv) => (
                 <tr key={inv.locator} data-testid="invoice-row" data-locator={inv.locator}>
-                  <td className="mono" title={inv.locator}>
+                  <td className="mono" title={inv.locator} data-label="Number">
                     {inv.number}
                   </td>
-                  <td className="nowrap">
+                  <td className="nowrap" data-label="Period">
                     {inv.periodStart} – {inv.periodEnd}
                   </td>
-                  <td className="amount">{inv.periods}</td>
-                  <td className="amount">{formatMoney(inv.amountMinor, inv.currency)}</td>
-                  <td className="amount">{formatMoney(inv.paidMinor, inv.currency)}</td>
-                  <td className="nowrap">{inv.issuedOn}</td>
-                  <td className="nowrap">{inv.dueOn}</td>
-                  <td>
+                  <td className="amount" data-label="Periods">
+                    {inv.periods}
+                  </td>
+                  <td className="amount" data-label="Amount">
+                    {formatMoney(inv.amountMinor, inv.currency)}
+                  </td>
+                  <td className="amount" data-label="Paid">
+                    {formatMoney(inv.paidMinor, inv.currency)}
+                  </td>
+                  <td className="nowrap" data-label="Issued">
+                    {inv.issuedOn}
+                  </td>
+                  <td className="nowrap" data-label="Due">
+                    {inv.dueOn}
+                  </td>
+                  <td data-label="Status">
                     <StatusBadge status={inv.status} testId="invoice-status" />
                     {inv.paidOn && <span className="muted small"> {inv.paidOn}</span>}
                   </td>
@@ -87,7 +98,7 @@ export function InvoicesCard({ sub, onPaid }: { sub: SubscriptionOutput; onPaid:
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       <LoadMore pages={invoices} label="Load more invoices" />
       {paying && (

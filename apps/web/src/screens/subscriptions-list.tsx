@@ -17,6 +17,8 @@ import { useCan, useScope } from "../session.tsx";
 import { daysLeftText, SUBSCRIPTION_VIEWS } from "../subscription-display.ts";
 import { useTRPC, useTRPCClient } from "../trpc.ts";
 import "../subscriptions.css";
+import { TableScroll } from "../components/table-scroll.tsx";
+import { usePageTitle } from "../page-title.ts";
 
 const PAGE_SIZE = 50;
 export const DEFAULT_LAPSING_DAYS = 7;
@@ -48,6 +50,7 @@ function parseDays(text: string): number | null {
 
 /** The tenant's subscriptions by view (all, in grace, lapsing soon, lapsed), newest first; the view lives in the URL. */
 export function SubscriptionsList() {
+  usePageTitle("Subscriptions");
   const trpc = useTRPC();
   const scope = useScope();
   const accounts = useAccounts();
@@ -203,8 +206,8 @@ export function SubscriptionsList() {
         />
       )}
 
-      <div className="table-scroll">
-        <table className="data-table" aria-busy={list.isFetching}>
+      <TableScroll label="Subscriptions">
+        <table className="data-table stack" aria-busy={list.isFetching}>
           <caption className="visually-hidden">
             Subscriptions ({VIEW_LABELS[view]}
             {view === "lapsing" ? `, within ${days} days` : ""}),{" "}
@@ -256,7 +259,7 @@ export function SubscriptionsList() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <ListStates pages={list} count={items.length} loading="Loading subscriptions…" emptyTestId="subscriptions-empty">
         {EMPTY_TEXT[view](days)}
       </ListStates>
@@ -281,7 +284,7 @@ function SubscriptionRow({
 }) {
   return (
     <tr className="clickable" onClick={onOpen} data-testid="subscription-row" data-locator={sub.locator}>
-      <td>
+      <td data-label="Number">
         {selected !== null && (
           <RowCheck locator={sub.locator} label={`subscription ${sub.number}`} checked={selected} onToggle={onToggle} />
         )}
@@ -294,14 +297,18 @@ function SubscriptionRow({
           {sub.number}
         </Link>
       </td>
-      <td>{accountName}</td>
-      <td>
+      <td data-label="Account">{accountName}</td>
+      <td data-label="State">
         <SubscriptionStateBadge state={sub.state} />
       </td>
-      <td className="amount">{formatMoney(sub.priceMinor, sub.currency)}</td>
-      <td>{sub.billingPeriod}</td>
-      <td className="nowrap">{formatDate(sub.nextBillingDate)}</td>
-      <td className="nowrap" data-testid="grace-end">
+      <td className="amount" data-label="Price">
+        {formatMoney(sub.priceMinor, sub.currency)}
+      </td>
+      <td data-label="Period">{sub.billingPeriod}</td>
+      <td className="nowrap" data-label="Next billing">
+        {formatDate(sub.nextBillingDate)}
+      </td>
+      <td className="nowrap" data-testid="grace-end" data-label="Grace ends">
         {sub.grace ? (
           <>
             {sub.grace.end}
@@ -313,7 +320,7 @@ function SubscriptionRow({
           <span className="muted">—</span>
         )}
       </td>
-      <td>
+      <td data-label="Held for">
         <HeldForBadges heldFor={sub.heldFor} none={<span className="muted">—</span>} />
       </td>
     </tr>

@@ -9,13 +9,13 @@ import { useScope } from "../session.tsx";
 import type { WorkerStatus as Status } from "../subscriptions.ts";
 import { useTRPC } from "../trpc.ts";
 import "../subscriptions.css";
+import { TableScroll } from "../components/table-scroll.tsx";
+import { usePageTitle } from "../page-title.ts";
 
 export const WORKER_REFRESH_MS = 5_000;
 const TICKS = 20;
 
 type Tick = Status["ticks"][number];
-
-const timeOfDay = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
 
 /** "42 s", "3 min 5 s", "2 h 10 min". */
 export function formatSeconds(seconds: number): string {
@@ -37,6 +37,7 @@ function duration(t: Tick): string {
  * to the audit events it wrote. Refreshes itself.
  */
 export function WorkerStatus() {
+  usePageTitle("Worker");
   const trpc = useTRPC();
   const scope = useScope();
   const refresh = { refetchInterval: WORKER_REFRESH_MS, refetchIntervalInBackground: false, staleTime: 0 };
@@ -56,7 +57,7 @@ export function WorkerStatus() {
         <h1 id="worker-title">Worker</h1>
         <p className="muted small" aria-live="polite" data-testid="worker-refreshed">
           {status.dataUpdatedAt
-            ? `Refreshes every ${WORKER_REFRESH_MS / 1000} s; last at ${timeOfDay.format(status.dataUpdatedAt)}`
+            ? `Refreshes every ${WORKER_REFRESH_MS / 1000} s; last at ${formatInstant(new Date(status.dataUpdatedAt).toISOString())}`
             : ""}
           {status.isFetching ? " · refreshing…" : ""}
         </p>
@@ -113,7 +114,7 @@ export function WorkerStatus() {
               No tick yet: is a worker running?
             </ListStates>
             {tickRows.length > 0 && (
-              <div className="table-scroll">
+              <TableScroll label="Worker ticks">
                 <table>
                   <thead>
                     <tr>
@@ -132,7 +133,7 @@ export function WorkerStatus() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableScroll>
             )}
             <LoadMore pages={ticks} label="Older ticks" />
           </section>

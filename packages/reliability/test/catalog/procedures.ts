@@ -348,7 +348,11 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     foreignStatus: 404,
   },
 
-  "settings.get": { kind: "query", access: p("subscriptions:read"), input: () => ({}) },
+  "settings.get": {
+    kind: "query",
+    access: { type: "member", why: "any member reads the tenant's settings: the dashboard formats dates in its zone" },
+    input: () => ({}),
+  },
   "settings.update": { kind: "mutation", access: p("admin"), input: () => ({ graceDays: 21 }) },
 
   "audit.history": {
