@@ -28,3 +28,4 @@ export * from "./tenancy/tenant-settings.ts";
 export * from "./tenancy/tenants.ts";
 export * from "./worker/release-ended-holds.ts";
 export * from "./worker/run-tick.ts";
+export * from "./worker/tick-pages.ts";

@@ -285,7 +285,7 @@ export async function workerStatus(ctx: ServiceContext, input: { limit?: number 
 }
 
 /** A tick's counts for one tenant (its `tenant:<id>:` keys, unprefixed); the totals over every tenant are left out. */
-function ownCounts(counts: Record<string, number>, tenantId: string): Record<string, number> {
+export function ownCounts(counts: Record<string, number>, tenantId: string): Record<string, number> {
   const prefix = `${TENANT_COUNT_PREFIX}${tenantId}:`;
   const out: Record<string, number> = {};
   for (const [key, value] of Object.entries(counts)) {
