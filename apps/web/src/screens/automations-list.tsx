@@ -8,6 +8,7 @@ import { formatInstant } from "../format.ts";
 import { useCan } from "../session.tsx";
 import { DeleteAutomationDialog } from "./delete-automation.tsx";
 import "../automations.css";
+import { ExportButton } from "../components/export-button.tsx";
 
 /** The tenant's billing automations, in creation order, optionally those naming one company. */
 export function AutomationsList() {
@@ -38,6 +39,10 @@ export function AutomationsList() {
       <div className="page-head">
         <h1 id="automations-title">Billing automations</h1>
         <div className="badges">
+          <ExportButton
+            list="automations"
+            filters={companyValid && company ? { companyIds: [company.toLowerCase()] } : {}}
+          />
           <Link href="/automations/preview" className="button">
             Routing preview
           </Link>

@@ -5,6 +5,7 @@ import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from "r
 import { Link, useLocation, useSearchParams } from "wouter";
 import { useAccounts } from "../accounts.ts";
 import { ErrorBanner } from "../components/error-banner.tsx";
+import { ExportButton } from "../components/export-button.tsx";
 import { LoadMore, type Pages, useFetchAhead } from "../components/paged-list.tsx";
 import { ScheduleBadge, StateBadge } from "../components/state-badge.tsx";
 import { formatInstant, formatRange, shortLocator } from "../format.ts";
@@ -80,6 +81,7 @@ export function HoldsList() {
     <section aria-labelledby="holds-title">
       <div className="page-head">
         <h1 id="holds-title">Holds</h1>
+        <ExportButton list="holds" filters={input} />
         {canWrite && (
           <Link href="/holds/new" className="button primary">
             New hold

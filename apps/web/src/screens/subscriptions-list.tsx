@@ -12,6 +12,7 @@ import { useCan, useScope } from "../session.tsx";
 import { daysLeftText, SUBSCRIPTION_VIEWS } from "../subscription-display.ts";
 import { useTRPC } from "../trpc.ts";
 import "../subscriptions.css";
+import { ExportButton } from "../components/export-button.tsx";
 
 const PAGE_SIZE = 50;
 export const DEFAULT_LAPSING_DAYS = 7;
@@ -104,6 +105,7 @@ export function SubscriptionsList() {
     <section aria-labelledby="subscriptions-title">
       <div className="page-head">
         <h1 id="subscriptions-title">Subscriptions</h1>
+        <ExportButton list="subscriptions" filters={input} />
         {canWrite && (
           <Link href="/subscriptions/new" className="button primary">
             New subscription
