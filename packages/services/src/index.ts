@@ -9,6 +9,7 @@ export * from "./audit.ts";
 export * from "./automations/automation-commands.ts";
 export * from "./automations/automation-queries.ts";
 export * from "./automations/automation-store.ts";
+export * from "./automations/directory.ts";
 export * from "./automations/save-automation.ts";
 export * from "./clock.ts";
 export * from "./context.ts";
