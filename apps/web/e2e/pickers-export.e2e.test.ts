@@ -140,6 +140,36 @@ describe("pickers, not GUIDs", () => {
   });
 });
 
+describe("the automations list", () => {
+  const names = async () =>
+    (await page.getByTestId("automation-row").locator("td:first-child").allTextContents()).map((t) => t.trim());
+  const header = (name: string) => page.getByRole("columnheader", { name: new RegExp(`^${name}`) });
+
+  it("sorts by name from its header, both ways, with aria-sort; filters by a company's name", async () => {
+    await page.goto("/automations");
+    await page.getByTestId("automation-row").nth(1).waitFor();
+    expect(await header("Created").getAttribute("aria-sort")).toBe("ascending");
+    expect(await header("Name").getAttribute("aria-sort")).toBe("none");
+    await header("Name").getByRole("button").click();
+    await page.waitForURL(/sort=name/);
+    await expect.poll(names).toEqual(["Existing", "Initech breakfasts"]);
+    expect(await header("Name").getAttribute("aria-sort")).toBe("ascending");
+    expect(await header("Created").getAttribute("aria-sort")).toBe("none");
+    await header("Name").getByRole("button").click();
+    await page.waitForURL(/order=desc/);
+    await expect.poll(names).toEqual(["Initech breakfasts", "Existing"]);
+    expect(await header("Name").getAttribute("aria-sort")).toBe("descending");
+
+    await page.getByLabel("Company", { exact: true }).selectOption({ label: "Initech" });
+    await expect.poll(names).toEqual(["Initech breakfasts"]);
+    const exported = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+    expect(JSON.parse(new URL(exported ?? "", "http://x").searchParams.get("input") ?? "{}")).toEqual({
+      companyIds: [COMPANY_INITECH],
+      tenantLocator: tenantId,
+    });
+  });
+});
+
 describe("CSV export", () => {
   it("exports every hold of the filtered list, not just the loaded page, and the CSV parses", async () => {
     await page.goto(`/holds?account=${heldAccount}&state=draft`);
