@@ -191,6 +191,16 @@ describe("refusals, before anything streams", () => {
   });
 });
 
+describe("the request's route label", () => {
+  it("is the export's path for a known list, and unknown for any other", async () => {
+    await exportOf("holds", { externalTransactionId: "label" });
+    await exportOf("made-up");
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('route="/export/holds.csv"');
+    expect(metrics).not.toContain("made-up");
+  });
+});
+
 describe("the other lists", () => {
   it("subscriptions: money in integer minor units with its currency", async () => {
     const rows = rowsOf(await (await exportOf("subscriptions", { accountLocator: accountA2 })).text());
