@@ -180,8 +180,10 @@ describe("refusals, before anything streams", () => {
     expect((await exportOf("subscriptions", {}, token)).status).toBe(200);
   });
 
-  it("an unknown list: 404; another method: 405", async () => {
+  it("an unknown list: 404 (401 without a credential); another method: 405", async () => {
     expect((await exportOf("secrets")).status).toBe(404);
+    expect((await exportOf("constructor")).status).toBe(404);
+    expect((await exportOf("secrets", {}, null)).status).toBe(401);
     const post = await fetch(`${base}/export/holds.csv`, {
       method: "POST",
       headers: { authorization: `Bearer ${tokenA}` },

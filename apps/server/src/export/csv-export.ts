@@ -41,10 +41,10 @@ export function neutraliseCell(value: string): string {
 }
 
 /**
- * The CSV export of the registered lists, in this order: the list must exist
- * (404) and be read with GET (405); the credential (bearer token, else the
- * dashboard's session cookie) is checked (401) and the request admitted by
- * the limiter (429); the tenant is resolved and the permission checked
+ * The CSV export of the registered lists, in this order: the credential
+ * (bearer token, else the dashboard's session cookie) is checked (401) and
+ * the request admitted by the limiter (429); the list must exist (404) and be
+ * read with GET (405); the tenant is resolved and the permission checked
  * (404 for a tenant not the caller's, 403); the filters are parsed with the
  * list's own schema (400 naming the field and rule). The first page is read
  * before the 200 goes out, so a failing database still answers with a status;
@@ -57,14 +57,9 @@ export function createCsvExport(opts: CsvExportOptions) {
   return async (req: http.IncomingMessage, res: http.ServerResponse, requestId: string) => {
     const url = new URL(req.url ?? "/", "http://holdfast");
     const name = /^\/export\/([a-z-]+)\.csv$/.exec(url.pathname)?.[1];
-    const entry = name ? EXPORT_LISTS[name] : undefined;
-    const path = `export.${name ?? "unknown"}`;
+    const entry = name && Object.hasOwn(EXPORT_LISTS, name) ? EXPORT_LISTS[name] : undefined;
+    const path = `export.${entry ? name : "unknown"}`;
     const refuse = (e: unknown) => refuseExport(res, e, { requestId, path, logger: opts.logger });
-    if (!entry) return refuse(new AppError("NOT_FOUND", `no list is exported at ${url.pathname}`));
-    if (req.method !== "GET") {
-      res.setHeader("Allow", "GET");
-      return refuse(new AppError("METHOD_NOT_ALLOWED", "an export is read with GET"));
-    }
     try {
       const context = await createContext(opts.deps, {
         authorization: req.headers.authorization,
@@ -87,6 +82,11 @@ export function createCsvExport(opts: CsvExportOptions) {
         res.once("close", admission.release);
       }
       if (!principal) return refuse(new AppError("UNAUTHORIZED", "a valid bearer token or session is required"));
+      if (!entry) return refuse(new AppError("NOT_FOUND", `no list is exported at ${url.pathname}`));
+      if (req.method !== "GET") {
+        res.setHeader("Allow", "GET");
+        return refuse(new AppError("METHOD_NOT_ALLOWED", "an export is read with GET"));
+      }
 
       const raw = readInput(url.searchParams.get("input"));
       const grant = resolveTenantGrant(principal, raw.tenantLocator as string | undefined, entry.permission);
