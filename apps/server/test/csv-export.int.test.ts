@@ -5,8 +5,8 @@
  */
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Permission } from "@holdfast/domain";
-import { createHold, createSubscription, forTenant } from "@holdfast/services";
+import { type Permission, zAutomationInput } from "@holdfast/domain";
+import { addAutomations, createHold, createSubscription, forTenant } from "@holdfast/services";
 import { createTestWorld, seededHoldLocator, seedHolds, type TestWorld } from "@holdfast/testing";
 import { parse } from "csv-parse/sync";
 import pino from "pino";
@@ -54,6 +54,31 @@ beforeAll(async () => {
     billingPeriod: "monthly",
     startDate: "2030-06-01",
     paymentTermDays: 14,
+  });
+  await addAutomations(a, {
+    automations: ["b second", "a first", "c third"].map((name) =>
+      zAutomationInput.parse({
+        name,
+        companies: [],
+        prepayment: "All",
+        assignmentTargetType: "NoCompany",
+        triggerType: "Continuous",
+        billAggregationType: "AggregateByCustomer",
+        assignments: [
+          {
+            serviceId: "bd26d8db-86da-4f96-9efc-e5a4654a4a94",
+            routedItemTypes: {
+              spaceOrder: true,
+              cityTax: false,
+              allProducts: false,
+              deposits: false,
+              additionalExpenses: false,
+              allCustomItems: false,
+            },
+          },
+        ],
+      }),
+    ),
   });
   bHold = (
     await createHold(forTenant(w.system, tenantB), { accountLocator: accountB, targets: [{ process: "invoicing" }] })
@@ -222,6 +247,10 @@ describe("the other lists", () => {
       expect(res.status, list).toBe(200);
       expect(await res.text(), list).toMatch(new RegExp(`^${header}`));
     }
+    const names = async (input: unknown) =>
+      rowsOf(await (await exportOf("automations", input)).text()).map((r) => r.name);
+    expect(await names({})).toEqual(["b second", "a first", "c third"]);
+    expect(await names({ sort: "name", order: "desc" })).toEqual(["c third", "b second", "a first"]);
     const accounts = rowsOf(await (await exportOf("accounts")).text());
     expect(accounts.map((a) => a.name).sort()).toEqual(["Bulk", "Formulas"]);
   });

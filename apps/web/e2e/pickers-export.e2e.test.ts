@@ -165,6 +165,8 @@ describe("the automations list", () => {
     const exported = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
     expect(JSON.parse(new URL(exported ?? "", "http://x").searchParams.get("input") ?? "{}")).toEqual({
       companyIds: [COMPANY_INITECH],
+      sort: "name",
+      order: "desc",
       tenantLocator: tenantId,
     });
   });

@@ -126,7 +126,9 @@ export const EXPORT_LISTS: Record<string, ExportList> = Object.fromEntries(
       name: "automations",
       permission: "automations:read",
       // The first-party list's filters; the tenant is the export's own (no portfolio).
-      filters: getAllAutomationsInput.pick({ companyIds: true, automationIds: true }).extend(zScope),
+      filters: getAllAutomationsInput
+        .pick({ companyIds: true, automationIds: true, sort: true, order: true })
+        .extend(zScope),
       pagingKeys: ["limitation", "enterpriseIds"],
       page: async (ctx, input, cursor, limit) => {
         const { tenantLocator: _scope, ...filters } = input;

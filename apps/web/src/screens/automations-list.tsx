@@ -27,11 +27,12 @@ export function AutomationsList() {
   };
   const directory = useDirectory();
   const companies = (directory.data?.entries ?? []).filter((e) => e.kind === "company");
-  const list = useAutomationPages({
+  const filters = {
     ...(company ? { companyIds: [company] } : {}),
     ...(sort.key !== "created" ? { sort: sort.key } : {}),
     ...(sort.order === "desc" ? { order: "desc" as const } : {}),
-  });
+  };
+  const list = useAutomationPages(filters);
   const items = list.data?.pages.flatMap((p) => p.automations) ?? [];
   const [deleting, setDeleting] = useState<AutomationOutput | null>(null);
 
@@ -65,7 +66,7 @@ export function AutomationsList() {
       <div className="page-head">
         <h1 id="automations-title">Billing automations</h1>
         <div className="badges">
-          <ExportButton list="automations" filters={company ? { companyIds: [company] } : {}} />
+          <ExportButton list="automations" filters={filters} />
           <Link href="/automations/preview" className="button">
             Routing preview
           </Link>
