@@ -2,6 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type http from "node:http";
 import { appRouter } from "@holdfast/api";
 import { REQUEST_ID_RE } from "@holdfast/compat";
+import { EXPORT_LISTS, exportPath } from "./export/lists.ts";
 import { compatPaths } from "./openapi.ts";
 
 /**
@@ -53,11 +54,12 @@ const COMPAT_ROUTES = Object.keys(compatPaths()).map((template) => ({
 }));
 
 const OPS = new Set(["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"]);
+const EXPORTS = new Set(Object.keys(EXPORT_LISTS).map(exportPath));
 
 /**
  * The /metrics route label of a request: a known tRPC procedure (or
  * `trpc:batch` for a batch of known ones), a compatibility route's template,
- * an ops endpoint, `docs`, `web` for the dashboard, else `unknown`. The
+ * a list's CSV export, an ops endpoint, `docs`, `web` for the dashboard, else `unknown`. The
  * label set is fixed by the code, whatever paths clients send.
  */
 export function routeLabel(pathname: string, servedByWeb: boolean): string {
@@ -73,7 +75,7 @@ export function routeLabel(pathname: string, servedByWeb: boolean): string {
   }
   const route = COMPAT_ROUTES.find((r) => r.re.test(pathname));
   if (route) return route.template;
-  if (OPS.has(pathname)) return pathname;
+  if (OPS.has(pathname) || EXPORTS.has(pathname)) return pathname;
   if (pathname.startsWith("/docs/")) return "docs";
   return servedByWeb ? "web" : "unknown";
 }

@@ -9,6 +9,8 @@ import type { Logger } from "pino";
 import sirv from "sirv";
 import { createApiDocs } from "./api-docs.ts";
 import { bearerMatches, clientIpOf, requestIdOf, routeLabel, setSecurityHeaders } from "./edge.ts";
+import { createCsvExport } from "./export/csv-export.ts";
+import { EXPORT_PREFIX } from "./export/lists.ts";
 import { createRequestLimiter, type RateLimits } from "./limits.ts";
 import { createMetrics } from "./metrics.ts";
 import { createTrpcEdge } from "./trpc-edge.ts";
@@ -56,6 +58,13 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     onPrincipal,
     sessionCookie: (req, res) => sessionCookieOf(req, res, { secure: isSecureUrl(opts.publicUrl ?? edge.publicUrl) }),
   });
+  const csvExport = createCsvExport({
+    deps: opts,
+    logger,
+    limiter,
+    onPrincipal,
+    sessionCookie: (req, res) => sessionCookieOf(req, res, { secure: isSecureUrl(opts.publicUrl ?? edge.publicUrl) }),
+  });
   const web =
     opts.webDist && existsSync(opts.webDist) ? sirv(opts.webDist, { single: true, etag: true, gzip: true }) : null;
 
@@ -91,8 +100,9 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       const pathname = url.split("?")[0] ?? "/";
       const isTrpc = url.startsWith("/trpc/");
       const isCompat = !isTrpc && COMPAT_PREFIXES.some((p) => url.startsWith(p));
+      const isExport = url.startsWith(EXPORT_PREFIX);
       setSecurityHeaders(res, {
-        api: isTrpc || isCompat || ["/healthz", "/readyz", "/metrics"].includes(pathname),
+        api: isTrpc || isCompat || isExport || ["/healthz", "/readyz", "/metrics"].includes(pathname),
         https,
       });
       const started = performance.now();
@@ -129,6 +139,13 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
         return;
       }
       if (isCompat) return void compat(req, res);
+      if (isExport) {
+        csvExport(req, res, requestId).catch((err: unknown) => {
+          logger.warn({ err, requestId }, "request aborted");
+          res.destroy();
+        });
+        return;
+      }
       if (docs(req, res)) return;
       if (url === "/healthz") return json(res, 200, { ok: true });
       if (pathname === "/metrics") {

@@ -43,6 +43,23 @@ describe("the OpenAPI document", () => {
     for (const [path, method] of expected) expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
   });
 
+  it("describes the CSV export of each list: GET, its filters without the paging keys, text/csv", () => {
+    for (const list of ["holds", "subscriptions", "invoices", "automations", "accounts", "worker-ticks", "audit"]) {
+      const get = doc.paths[`/export/${list}.csv`]?.get as {
+        operationId: string;
+        parameters: { name: string; content: { "application/json": { schema: { properties: object } } } }[];
+        responses: Record<string, { content?: Record<string, unknown> }>;
+      };
+      expect(get?.operationId, list).toBe(`export.${list}`);
+      const filters = Object.keys(get.parameters[0]?.content["application/json"].schema.properties ?? {});
+      expect(filters).toContain("tenantLocator");
+      for (const paging of ["cursor", "limit", "direction", "limitation"]) expect(filters).not.toContain(paging);
+      expect(Object.keys(get.responses["200"]?.content ?? {})).toEqual(["text/csv"]);
+    }
+    const holds = doc.paths["/export/holds.csv"]?.get as { parameters: { content: object }[] };
+    expect(JSON.stringify(holds.parameters[0]?.content)).toContain("externalTransactionId");
+  });
+
   it("is plain JSON (serialisable) and OpenAPI 3.1", () => {
     const round = JSON.parse(JSON.stringify(doc));
     expect(round.openapi).toBe("3.1.0");

@@ -1,5 +1,6 @@
 import { appRouter } from "@holdfast/api";
 import { z } from "zod";
+import { EXPORT_LISTS, exportPath } from "./export/lists.ts";
 
 type JsonSchema = Record<string, unknown>;
 type Operation = Record<string, unknown>;
@@ -191,6 +192,37 @@ export function compatPaths(): Record<string, Record<string, Operation>> {
   };
 }
 
+/** Each list's CSV export: the list's filters as JSON in `input` (without paging), every matching row streamed. */
+export function exportPaths(): Record<string, Record<string, Operation>> {
+  return Object.fromEntries(
+    Object.values(EXPORT_LISTS).map((entry) => {
+      const schema = toSchema(entry.filters, "input");
+      const properties = { ...(schema.properties as Record<string, unknown> | undefined) };
+      for (const key of entry.pagingKeys) delete properties[key];
+      const get = {
+        tags: ["CSV export"],
+        operationId: `export.${entry.name}`,
+        summary: `Every ${entry.name} row matching the filters, as CSV`,
+        description: `Needs ${entry.permission ?? "any role"} in the tenant. A bearer token, or the dashboard's session cookie. Streamed in pages; money in integer minor units with its currency; dates ISO 8601; a text cell starting with = + - @ is prefixed with '.`,
+        security: bearer,
+        parameters: [
+          {
+            name: "input",
+            in: "query",
+            description: "The list's filters as JSON (its paging keys are refused)",
+            content: { "application/json": { schema: { ...schema, properties } } },
+          },
+        ],
+        responses: {
+          "200": { description: "CSV with a header row", content: { "text/csv": { schema: { type: "string" } } } },
+          ...errors,
+        },
+      };
+      return [exportPath(entry.name), { get }];
+    }),
+  );
+}
+
 /** The OpenAPI 3.1 document served at /openapi.json. */
 export function buildOpenApiDocument(serverUrl?: string) {
   return {
@@ -199,10 +231,10 @@ export function buildOpenApiDocument(serverUrl?: string) {
       title: "Holdfast API",
       version: "1.0.0",
       description:
-        "Typed tRPC procedures (holds, automations, subscriptions, invoices, settings, audit, worker, auth) and drop-in compatibility routes for Socotra, Mews, ORMB-style hold requests and CRM.COM. Authenticate with `Authorization: Bearer <token>`.",
+        "Typed tRPC procedures (holds, automations, subscriptions, invoices, settings, audit, worker, auth) drop-in compatibility routes for Socotra, Mews, ORMB-style hold requests and CRM.COM, and CSV exports of the lists. Authenticate with `Authorization: Bearer <token>`.",
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-    paths: { ...trpcPaths(), ...compatPaths() },
+    paths: { ...trpcPaths(), ...compatPaths(), ...exportPaths() },
   };
 }

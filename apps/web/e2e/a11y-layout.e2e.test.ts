@@ -21,6 +21,10 @@ import { ensureBuilt } from "./build-dashboard.ts";
  * locator. New screens add a line here.
  */
 const ROUTES: { path: string; heading: string | RegExp }[] = [
+  { path: "/", heading: "Overview" },
+  { path: "/accounts", heading: "Accounts" },
+  { path: "/accounts/:account", heading: /\S/ },
+  { path: "/audit", heading: "Audit log" },
   { path: "/holds", heading: "Holds" },
   { path: "/holds/:hold", heading: /^Hold / },
   { path: "/holds/new", heading: "New hold" },
@@ -38,6 +42,7 @@ const ROUTES: { path: string; heading: string | RegExp }[] = [
   { path: "/settings/users", heading: "Settings" },
   { path: "/settings/tokens", heading: "Settings" },
   { path: "/settings/sessions", heading: "Settings" },
+  { path: "/settings/directory", heading: "Settings" },
   { path: "/no-such-page", heading: "Page not found" },
 ];
 const PHONE = { width: 390, height: 844 };
@@ -76,7 +81,7 @@ beforeAll(async () => {
   await page.getByRole("heading", { name: "Sign in" }).waitFor();
   await check("/ (sign-in)", "sign-in");
   await signIn(page, DEMO_EMAIL, DEMO_PASSWORD);
-  await page.getByRole("heading", { name: "Holds", exact: true }).waitFor();
+  await page.getByRole("heading", { name: "Overview", exact: true }).waitFor();
 });
 
 afterAll(async () => {

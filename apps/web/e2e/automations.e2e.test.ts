@@ -12,6 +12,7 @@ import {
   forTenant,
   provisionTenant,
   type ServiceContext,
+  setDirectoryName,
   updateAutomations,
 } from "@holdfast/services";
 import type { Page } from "playwright-core";
@@ -36,6 +37,7 @@ const SERVICE_SPA = "0b8e6a4e-2f0f-4c55-9d3e-6c1f0a6b7e21";
 const RATE_STANDARD = "ab3682ba-4493-4eb0-bcdc-8d000f5bad65";
 const RATE_OTHER = "5e7c0b59-3f2a-4f0e-8a53-2c0d6f1b9a77";
 const PRODUCT_BREAKFAST = "507d93e6-9fb5-4734-a6d1-977afc4dfdff";
+const ACCOUNTING_FOOD = "7d1e4f0a-9b8c-4d2e-a1f3-5c6b7a8d9e0f";
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let testDb: TestDatabase | undefined;
@@ -78,6 +80,15 @@ beforeAll(async () => {
       }),
     ),
   });
+
+  // The names the pickers show (Settings › Directory).
+  for (const [kind, id, name] of [
+    ["company", COMPANY_A, "Company A"],
+    ["service", SERVICE_ROOMS, "Rooms"],
+    ["service", SERVICE_SPA, "Spa"],
+  ] as const) {
+    await setDirectoryName(system, { kind, id, name });
+  }
 
   world = await startBrowserWorld(db, clock);
   page = world.page;
@@ -143,13 +154,18 @@ describe("billing automations in a real browser", () => {
     await field("Bill aggregation type").selectOption("AggregateAll");
     await shows(
       page.getByTestId("error-assignmentTargetType"),
-      "BillAggregationType AggregateAll requires AssignmentTargetType CompanyAsOwner",
+      "Aggregating all items on one bill needs the company as the bill owner",
+    );
+    // The rule code, for support, as a small note beside the message.
+    await shows(
+      page.getByTestId("error-assignmentTargetType").locator(".rule-note"),
+      "rule: aggregation_requires_company_as_owner",
     );
     // NoCompany with AggregateAll: both sides of the rule, before any submit.
     await field("Assignment target type").selectOption("NoCompany");
     await shows(
       page.getByTestId("error-billAggregationType"),
-      "with AssignmentTargetType NoCompany the BillAggregationType must be AggregateByCustomer",
+      "Without a company, items can only be aggregated by customer",
     );
     expect(await field("Bill aggregation type").getAttribute("aria-invalid")).toBe("true");
     expect(new URL(page.url()).pathname).toBe("/automations/new");
@@ -165,16 +181,16 @@ describe("billing automations in a real browser", () => {
     // Company as owner of one bill for everything: then it needs its companies.
     await field("Assignment target type").selectOption("CompanyAsOwner");
     await field("Bill aggregation type").selectOption("AggregateAll");
-    await shows(page.getByTestId("error-companies"), "companies may be empty only with");
+    await shows(page.getByTestId("error-companies"), "Choose at least one company");
     await page.getByRole("button", { name: "Add company" }).click();
-    await field("Company 1 id").fill(COMPANY_A);
+    await field("Company 1").selectOption({ label: "Company A" });
     await gone(page.getByTestId("error-companies"));
     await expect
       .poll(() => page.getByRole("group", { name: "Company 1 relations" }).getByLabel("Partner company").isChecked())
       .toBe(true);
 
     // Assignment 1: rooms and city tax at the standard rate; a mistyped rate id is named.
-    await field("Assignment 1 service id").fill(SERVICE_ROOMS);
+    await field("Assignment 1 service").selectOption({ label: "Rooms" });
     await itemTypes(1).getByLabel("Space order").check();
     await itemTypes(1).getByLabel("City tax").check();
     await field("Assignment 1 rate ids").fill(`${RATE_STANDARD}, standrad`);
@@ -183,18 +199,15 @@ describe("billing automations in a real browser", () => {
     await field("Assignment 1 rate ids").fill(RATE_STANDARD);
     await gone(page.getByTestId("error-assignments.0.rateIds"));
 
-    // Assignment 2: a generated service id; routing nothing is a rule, until a product is named.
+    // Assignment 2: routing nothing is a rule, until a product is named.
     await page.getByRole("button", { name: "Add assignment" }).click();
-    await page.getByRole("button", { name: "Generate assignment 2 service id" }).click();
-    expect(await field("Assignment 2 service id").inputValue()).toMatch(UUID_RE);
-    await field("Assignment 2 service id").fill(SERVICE_ROOMS);
+    await field("Assignment 2 service").selectOption({ label: "Rooms" });
     await field("Assignment 2 product ids").focus();
-    await shows(page.getByTestId("error-assignments.1.routedItemTypes"), "the assignment routes no item type");
+    await shows(page.getByTestId("error-assignments.1.routedItemTypes"), "This assignment routes nothing");
     await field("Assignment 2 product ids").fill(PRODUCT_BREAKFAST);
     await gone(page.getByTestId("error-assignments.1.routedItemTypes"));
     await assignment(2).getByRole("button", { name: "Add accounting category" }).click();
-    await assignment(2).getByRole("button", { name: "Generate assignment 2 accounting category 1 id" }).click();
-    expect(await field("Assignment 2 accounting category 1 id").inputValue()).toMatch(UUID_RE);
+    await field("Assignment 2 accounting category 1 id").fill(ACCOUNTING_FOOD);
 
     await page.getByRole("button", { name: "Create automation" }).click();
     await page.waitForURL("**/automations");
@@ -220,7 +233,7 @@ describe("billing automations in a real browser", () => {
     await itemTypes(1).getByLabel("City tax").uncheck();
     await page.getByRole("button", { name: "Remove assignment 2", exact: true }).click();
     await page.getByRole("button", { name: "Add assignment" }).click();
-    await field("Assignment 2 service id").fill(SERVICE_SPA);
+    await field("Assignment 2 service").selectOption({ label: "Spa" });
     await itemTypes(2).getByLabel("Additional expenses").check();
     await page.getByRole("button", { name: "Save changes" }).click();
     await page.waitForURL("**/automations");
@@ -230,7 +243,7 @@ describe("billing automations in a real browser", () => {
     await page.getByRole("heading", { name: `Billing automation ${NAME}` }).waitFor();
     expect(await page.getByTestId("assignment-id").first().textContent()).toBe(firstAssignmentId);
     expect(await itemTypes(1).getByLabel("City tax").isChecked()).toBe(false);
-    expect(await field("Assignment 2 service id").inputValue()).toBe(SERVICE_SPA);
+    expect(await field("Assignment 2 service").inputValue()).toBe(SERVICE_SPA);
     await shows(page.getByTestId("history-entry").last(), "save");
     const actions = await page
       .getByTestId("history-entry")

@@ -1,4 +1,4 @@
-import type { AutomationOutput } from "@holdfast/domain";
+import type { AutomationOutput, AutomationSort } from "@holdfast/domain";
 import { keepPreviousData, skipToken, useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useScope } from "./session.tsx";
 import { useTRPC, useTRPCClient } from "./trpc.ts";
@@ -12,13 +12,17 @@ export const AUTOMATIONS_PAGE_SIZE = 50;
  * then the input without the cursor, type "infinite"), so invalidating
  * `trpc.automations.getAll.pathFilter()` refreshes it like any other query.
  */
-export function useAutomationPages(filters: { companyIds?: string[] } = {}) {
+export function useAutomationPages(
+  filters: { companyIds?: string[]; sort?: AutomationSort; order?: "asc" | "desc" } = {},
+) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const { tenantLocator } = useScope();
   const input = {
     enterpriseIds: [tenantLocator],
     ...(filters.companyIds?.length ? { companyIds: filters.companyIds } : {}),
+    ...(filters.sort ? { sort: filters.sort } : {}),
+    ...(filters.order ? { order: filters.order } : {}),
     limitation: { count: AUTOMATIONS_PAGE_SIZE },
   };
   const [path] = trpc.automations.getAll.queryKey();

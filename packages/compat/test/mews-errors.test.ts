@@ -383,10 +383,16 @@ describe("add", () => {
           automation({ AssignmentTargetType: "NoCompany", BillAggregationType: "AggregateAll" }),
         ],
       },
-      bad([
-        ["BillingAutomations[3].BillAggregationType", "no_company_requires_aggregate_by_customer"],
-        ["BillingAutomations[3].AssignmentTargetType", "aggregation_requires_company_as_owner"],
-      ]),
+      {
+        ...bad([
+          ["BillingAutomations[3].BillAggregationType", "no_company_requires_aggregate_by_customer"],
+          ["BillingAutomations[3].AssignmentTargetType", "aggregation_requires_company_as_owner"],
+        ]),
+        // Mews' own enum names, not the dashboard's words.
+        message:
+          "BillingAutomations[3].BillAggregationType: with AssignmentTargetType NoCompany the BillAggregationType must be AggregateByCustomer; " +
+          "BillingAutomations[3].AssignmentTargetType: a BillAggregationType other than AggregateByCustomer requires AssignmentTargetType CompanyAsOwner",
+      },
     ],
     [
       "an unknown Prepayment",

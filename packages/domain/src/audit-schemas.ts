@@ -11,6 +11,7 @@ export const AUDITED_ENTITIES = [
   "tenant",
   "user",
   "token",
+  "directory_name",
 ] as const;
 
 export const auditHistoryInput = z.strictObject({

@@ -3,6 +3,7 @@ export * from "./access-schemas.ts";
 export * from "./account-schemas.ts";
 export * from "./audit-schemas.ts";
 export * from "./automations/automation.ts";
+export * from "./automations/directory-schemas.ts";
 export * from "./automations/routing.ts";
 export * from "./automations/schemas.ts";
 export * from "./bulk-schemas.ts";

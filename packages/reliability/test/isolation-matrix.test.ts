@@ -24,6 +24,8 @@ import {
   type Checksums,
   type CompatRequest,
   changedTables,
+  EXPORTS,
+  type ExportEntry,
   expectCatalogComplete,
   FIXTURE_NOW,
   type Fixture,
@@ -406,6 +408,78 @@ describe.each(Object.keys(ROUTES).sort())("compatibility route %s", (id) => {
     expect(res.status, res.text).toBe(200);
     if (v === "ormb") expect(vendorCode(v, res), res.text).toBe("Success");
     for (const other of [fx.A, fx.B]) expectNothingOf(other, res, "");
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+describe.each(Object.keys(EXPORTS).sort())("CSV export %s", (id) => {
+  const entry = EXPORTS[id] as ExportEntry;
+  let before: Checksums;
+
+  beforeAll(async () => {
+    before = await allTableChecksums(w.db);
+  });
+
+  const get = async (input: unknown, authorization?: string) =>
+    withJson(
+      await client.send({
+        method: "GET",
+        path: `${entry.path}?input=${encodeURIComponent(JSON.stringify(input))}`,
+        headers: authorization === undefined ? {} : { authorization },
+      }),
+    );
+
+  it("A's token with B's identifiers: exactly like unknown identifiers, nothing of B", async () => {
+    const foreign = await get(entry.filters(fx.B), bearer(fx.A.token));
+    const unknown = await get(entry.filters(unknownObjects(fx.B)), bearer(fx.A.token));
+    expect(foreign.status, foreign.text).toBe(200);
+    expect(unknown.status).toBe(200);
+    expect(masked(foreign.text, idsOf(fx.B))).toBe(masked(unknown.text, idsOf(fx.B)));
+    expectNothingOf(fx.B, foreign, JSON.stringify(entry.filters(fx.B)));
+  });
+
+  it("A's token and a portfolio token (A+C) naming tenant B: 404, exactly like an unknown tenant", async () => {
+    for (const token of [fx.A.token, fx.portfolioToken]) {
+      const foreign = await get({ ...entry.filters(fx.A), tenantLocator: fx.B.tenantId }, bearer(token));
+      const unknown = await get({ ...entry.filters(fx.A), tenantLocator: UNKNOWN.tenant }, bearer(token));
+      expect(foreign.status, foreign.text).toBe(404);
+      expect(trpcCode(foreign)).toBe("NOT_FOUND");
+      expect(masked(foreign.text, [fx.B.tenantId, UNKNOWN.tenant])).toBe(
+        masked(unknown.text, [fx.B.tenantId, UNKNOWN.tenant]),
+      );
+      expectNothingOf(fx.B, foreign, fx.B.tenantId);
+    }
+  });
+
+  const permission = entry.permission;
+  if (permission) {
+    it(`a token with every permission but ${permission} (and admin): 403`, async () => {
+      const res = await get(entry.filters(fx.A), bearer(fx.lacking(permission)));
+      expect(res.status, res.text).toBe(403);
+      expect(trpcCode(res)).toBe("FORBIDDEN");
+      expect(res.text).toContain(permission);
+    });
+  }
+
+  it("no token, an unknown token and malformed Authorization headers: 401 before any CSV", async () => {
+    for (const authorization of [undefined, bearer(UNKNOWN_TOKEN), ...MALFORMED_AUTHORIZATION]) {
+      const res = await get(entry.filters(fx.A), authorization);
+      expect(res.status, `${authorization} ${res.text}`).toBe(401);
+      expect(res.headers["content-type"]).toBe("application/json");
+      expect(trpcCode(res)).toBe("UNAUTHORIZED");
+    }
+  });
+
+  it("changed no row of any table", async () => {
+    expect(changedTables(before, await allTableChecksums(w.db))).toEqual([]);
+  });
+
+  it("the catalog's filters are valid: B's own token gets B's CSV, and nothing of A or C", async () => {
+    const res = await get(entry.filters(fx.B), bearer(fx.B.token));
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers["content-type"]).toBe("text/csv; charset=utf-8");
+    for (const other of [fx.A, fx.C]) expectNothingOf(other, res, "");
   });
 });
 

@@ -10,6 +10,7 @@ export * from "./audit-log.ts";
 export * from "./automations/automation-commands.ts";
 export * from "./automations/automation-queries.ts";
 export * from "./automations/automation-store.ts";
+export * from "./automations/directory.ts";
 export * from "./automations/save-automation.ts";
 export * from "./bulk.ts";
 export * from "./clock.ts";

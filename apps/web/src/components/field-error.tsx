@@ -4,6 +4,14 @@ import { type FieldErrors, get } from "react-hook-form";
 /** Issues the server reported, keyed by form field name. */
 export const ServerIssuesContext = createContext<Record<string, string[]>>({});
 
+/** Where a message's rule code starts (see withRuleNote): FieldError shows it as a small "rule: …" note. */
+export const RULE_NOTE = "\u2002rule: ";
+
+/** A rule's message for people, with its rule code kept for support. */
+export function withRuleNote(message: string, rule: string | null | undefined): string {
+  return rule ? `${message}${RULE_NOTE}${rule}` : message;
+}
+
 export function fieldErrorId(name: string): string {
   return `error-${name.replaceAll(".", "-")}`;
 }
@@ -24,7 +32,16 @@ export function FieldError({ errors, name }: { errors: FieldErrors; name: string
   if (messages.length === 0) return null;
   return (
     <p className="field-error" id={fieldErrorId(name)} data-testid={`error-${name}`}>
-      {messages.join(" ")}
+      {messages.map((message, i) => {
+        const [text, rule] = message.split(RULE_NOTE);
+        return (
+          <span key={i}>
+            {i > 0 && " "}
+            {text}
+            {rule && <small className="rule-note"> rule: {rule}</small>}
+          </span>
+        );
+      })}
     </p>
   );
 }

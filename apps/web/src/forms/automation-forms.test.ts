@@ -1,6 +1,7 @@
 import { type AutomationOutput, issueRule } from "@holdfast/domain";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { describe, expect, it } from "vitest";
+import { withRuleNote } from "../components/field-error.tsx";
 import { planAutomationEdit, serverIssueName } from "./automation-edit.ts";
 import {
   type AutomationFormValues,
@@ -48,7 +49,7 @@ describe("the automation form, checked by the server's schema", () => {
         name: "assignments.0.routedItemTypes",
         code: "custom",
         rule: "routes_nothing",
-        message: "the assignment routes no item type and has no product or accounting condition",
+        message: "This assignment routes nothing: choose an item type, a product or an accounting category",
       },
     ]);
   });
@@ -73,9 +74,7 @@ describe("the automation form, checked by the server's schema", () => {
       ["billAggregationType", "no_company_requires_aggregate_by_customer"],
       ["assignmentTargetType", "aggregation_requires_company_as_owner"],
     ]);
-    expect(issues[0]?.message).toBe(
-      "with AssignmentTargetType NoCompany the BillAggregationType must be AggregateByCustomer",
-    );
+    expect(issues[0]?.message).toBe("Without a company, items can only be aggregated by customer");
     expect(issuesOf({ ...v, billAggregationType: "AggregateByCustomer" })).toEqual([]);
   });
 
@@ -85,26 +84,24 @@ describe("the automation form, checked by the server's schema", () => {
       assignmentTargetType: "CompanyAsOwner" as const,
       billAggregationType: "AggregateAll" as const,
     };
-    expect(issuesOf(v)).toEqual([
-      "companies: companies may be empty only with AssignmentTargetType CompanyAsDetails or NoCompany",
-    ]);
+    expect(issuesOf(v)).toEqual(["companies: Choose at least one company: the company owns the bill"]);
     const withCompany = {
       ...v,
       companies: [{ companyId: COMPANY.toUpperCase(), relations: { partnerCompany: false, travelAgency: false } }],
     };
     expect(issuesOf(withCompany)).toEqual([
-      "companies.0.relations: at least one of partnerCompany or travelAgency must be true",
+      "companies.0.relations: Say how the company relates: partner company, travel agency, or both",
     ]);
   });
 
   it("asks a Recurring automation for its period and offset, and ignores them otherwise", () => {
     const recurring = { ...valid(), triggerType: "Recurring" as const };
     expect(issuesOf(recurring)).toEqual([
-      "orderItemConsumptionPeriod: a Recurring automation needs an order item consumption period",
-      "processingStartOffset: a Recurring automation needs a processing start offset",
+      "orderItemConsumptionPeriod: A recurring automation needs a consumption period",
+      "processingStartOffset: A recurring automation needs a processing start offset",
     ]);
     expect(issuesOf({ ...recurring, orderItemConsumptionPeriod: "SameMonth", processingStartOffset: "1 day" })).toEqual(
-      ["processingStartOffset: must be an ISO 8601 duration such as P1D or P0M5DT0H"],
+      ["processingStartOffset: Write an ISO 8601 duration, such as P1D (a day) or P0M5DT0H"],
     );
     const hidden = { ...valid(), orderItemConsumptionPeriod: "SameMonth" as const, processingStartOffset: "P1D" };
     expect(checkAutomationForm(hidden).data).toMatchObject({
@@ -298,7 +295,11 @@ describe("the form's schema, through react-hook-form's zod resolver", () => {
       assignments: [{ ...emptyAssignmentRow(), rateIds: `${RATE}, x`, productIds: `${PRODUCT}\n${PRODUCT}` }],
     };
     const { errors } = await resolve(v);
-    const expected = checkAutomationForm(v).issues.map(({ rule: _rule, ...i }) => i);
+    // A rule's message reaches the form with its rule code, for the "rule: …" note.
+    const expected = checkAutomationForm(v).issues.map(({ rule, ...i }) => ({
+      ...i,
+      message: i.code === "custom" ? withRuleNote(i.message, rule) : i.message,
+    }));
     expect(expected.length).toBeGreaterThan(5);
     const byName = (a: { name: string; message: string }, b: { name: string; message: string }) =>
       `${a.name} ${a.message}`.localeCompare(`${b.name} ${b.message}`);

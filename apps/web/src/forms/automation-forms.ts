@@ -19,6 +19,7 @@ import {
 } from "@holdfast/domain";
 import type { FieldErrors } from "react-hook-form";
 import { z } from "zod";
+import { withRuleNote } from "../components/field-error.tsx";
 
 export type AutomationInputValues = z.input<typeof zAutomationInput>;
 export type AutomationInputData = z.output<typeof zAutomationInput>;
@@ -272,7 +273,9 @@ export const automationForm = z.custom<AutomationFormValues>().transform((values
   // A parent's error first: the resolver nests a row's or a list's field errors inside it.
   const byDepth = [...checked.issues].sort((a, b) => a.name.split(".").length - b.name.split(".").length);
   for (const { code, name, rule, message } of byDepth) {
-    const issue = { code, path: name.split("."), message, input: values, params: { rule } };
+    // A domain rule's message carries its rule code, shown beside it as a small note.
+    const text = code === "custom" ? withRuleNote(message, rule) : message;
+    const issue = { code, path: name.split("."), message: text, input: values, params: { rule } };
     ctx.addIssue(issue as z.core.$ZodRawIssue);
   }
   return z.NEVER;

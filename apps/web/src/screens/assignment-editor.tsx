@@ -1,5 +1,6 @@
 import { ROUTED_ITEM_TYPE_KEYS } from "@holdfast/domain";
-import { type Control, type FieldErrors, type FieldPath, type UseFormRegister, useFieldArray } from "react-hook-form";
+import { type Control, type FieldErrors, type UseFormRegister, useFieldArray } from "react-hook-form";
+import { DirectorySelect } from "../components/directory-picker.tsx";
 import { Field } from "../components/field.tsx";
 import { FieldError } from "../components/field-error.tsx";
 import {
@@ -21,7 +22,6 @@ export function AssignmentEditor({
   control,
   register,
   errors,
-  generate,
   onRemove,
 }: {
   index: number;
@@ -29,7 +29,6 @@ export function AssignmentEditor({
   control: Control<AutomationFormValues, unknown, CheckedAutomation>;
   register: UseFormRegister<AutomationFormValues>;
   errors: FieldErrors<AutomationFormValues>;
-  generate: (name: FieldPath<AutomationFormValues>) => () => void;
   onRemove: () => void;
 }) {
   const categories = useFieldArray({ control, name: `assignments.${i}.accountingCategoryAssignments` });
@@ -51,20 +50,19 @@ export function AssignmentEditor({
       </div>
       <Field
         name={`assignments.${i}.serviceId`}
-        label={`Assignment ${n} service id`}
+        label={`Assignment ${n} service`}
         errors={errors}
         {...(assignmentId ? { hint: "An assignment keeps its service: to change it, remove it and add another." } : {})}
       >
-        {(a11y) =>
-          assignmentId ? (
-            <input {...a11y} className="guid" readOnly {...register(`assignments.${i}.serviceId`)} />
-          ) : (
-            <span className="with-action">
-              <input {...a11y} className="guid" {...register(`assignments.${i}.serviceId`)} />
-              <GenerateButton label={`assignment ${n} service id`} onClick={generate(`assignments.${i}.serviceId`)} />
-            </span>
-          )
-        }
+        {(a11y) => (
+          <DirectorySelect
+            kind="service"
+            name={`assignments.${i}.serviceId`}
+            control={control}
+            a11y={a11y}
+            disabled={assignmentId !== ""}
+          />
+        )}
       </Field>
       <fieldset className="checks" data-field={`assignments.${i}.routedItemTypes`}>
         <legend>Assignment {n} routed item types</legend>
@@ -106,17 +104,11 @@ export function AssignmentEditor({
               errors={errors}
             >
               {(a11y) => (
-                <span className="with-action">
-                  <input
-                    {...a11y}
-                    className="guid"
-                    {...register(`assignments.${i}.accountingCategoryAssignments.${j}.accountingCategoryId`)}
-                  />
-                  <GenerateButton
-                    label={`assignment ${n} accounting category ${j + 1} id`}
-                    onClick={generate(`assignments.${i}.accountingCategoryAssignments.${j}.accountingCategoryId`)}
-                  />
-                </span>
+                <input
+                  {...a11y}
+                  className="guid"
+                  {...register(`assignments.${i}.accountingCategoryAssignments.${j}.accountingCategoryId`)}
+                />
               )}
             </Field>
             <fieldset className="checks">
@@ -155,20 +147,5 @@ export function AssignmentEditor({
       </fieldset>
       <FieldError errors={errors} name={`assignments.${i}`} />
     </div>
-  );
-}
-
-/** Fills a random UUID into the field it names. */
-export function GenerateButton({ label, onClick }: { label: string; onClick: () => void }) {
-  return (
-    <button
-      type="button"
-      className="small"
-      onClick={onClick}
-      aria-label={`Generate ${label}`}
-      title="Fill a random UUID"
-    >
-      Generate
-    </button>
   );
 }

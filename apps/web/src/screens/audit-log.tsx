@@ -6,7 +6,9 @@ import type { FormEvent, ReactNode } from "react";
 import { Link, useSearchParams } from "wouter";
 import { changedFields, entityHref } from "../components/audit-diff.ts";
 import { ErrorBanner } from "../components/error-banner.tsx";
+import { ExportButton } from "../components/export-button.tsx";
 import { ListStates, LoadMore } from "../components/paged-list.tsx";
+import { formatInstant } from "../format.ts";
 import { useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import "../overview.css";
@@ -17,17 +19,6 @@ const PAGE_SIZE = 50;
 /** The filters, as named in the URL's query string and in audit.list's input. */
 const FILTERS = ["entityType", "entityId", "actor", "action", "from", "to", "requestId"] as const;
 type Filter = (typeof FILTERS)[number];
-
-// dateStyle/timeStyle cannot be combined with timeZoneName: the parts are spelt out.
-const withZone = new Intl.DateTimeFormat(undefined, {
-  year: "numeric",
-  month: "short",
-  day: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  timeZoneName: "short",
-});
 
 /** The tenant-wide audit log: newest first, filtered by the URL's query string, a page at a time. */
 export function AuditLog() {
@@ -66,8 +57,9 @@ export function AuditLog() {
     <section aria-labelledby="audit-title">
       <div className="page-head">
         <h1 id="audit-title">Audit log</h1>
-        {/* CSV export of the filtered log goes here (the export mechanism is wired by the integrator). */}
-        <div className="page-actions" data-testid="audit-export-slot" />
+        <div className="page-actions">
+          <ExportButton list="audit" filters={filters} />
+        </div>
       </div>
       <form
         className="filters audit-filters"
@@ -140,7 +132,6 @@ function FilterField({
 function AuditRowItem({ row }: { row: AuditRow }) {
   const href = entityHref(row.entityType, row.entityId);
   const changes = changedFields(row.before, row.after);
-  const at = Date.parse(row.at);
   return (
     <li className="card audit-row" data-testid="audit-row" data-action={row.action}>
       <div className="audit-row-head">
@@ -157,7 +148,7 @@ function AuditRowItem({ row }: { row: AuditRow }) {
       </div>
       <p className="small muted audit-meta">
         <time dateTime={row.at} title={row.at}>
-          {Number.isNaN(at) ? row.at : withZone.format(at)}
+          {formatInstant(row.at)}
         </time>{" "}
         · by <span data-testid="audit-actor">{row.actorName}</span> ({row.actorType}) · request{" "}
         <span className="mono" data-testid="audit-request">

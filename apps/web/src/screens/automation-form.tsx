@@ -8,8 +8,9 @@ import {
   TRIGGER_TYPES,
 } from "@holdfast/domain";
 import { type ReactNode, useEffect, useState } from "react";
-import { type FieldErrors, type FieldPath, get, set, useFieldArray } from "react-hook-form";
+import { type FieldErrors, get, set, useFieldArray } from "react-hook-form";
 import { Link } from "wouter";
+import { DirectorySelect } from "../components/directory-picker.tsx";
 import { Field } from "../components/field.tsx";
 import { FieldError } from "../components/field-error.tsx";
 import { type IssueSource, serverIssueName } from "../forms/automation-edit.ts";
@@ -28,8 +29,7 @@ import {
 import { ServerIssues } from "../forms/server-issues.tsx";
 import { useZodForm } from "../forms/use-zod-form.ts";
 import type { ApiError } from "../trpc.ts";
-import { randomUuid } from "../uuid.ts";
-import { AssignmentEditor, GenerateButton } from "./assignment-editor.tsx";
+import { AssignmentEditor } from "./assignment-editor.tsx";
 import "../automations.css";
 
 /** The shown issues as react-hook-form errors, so <Field> and <FieldError> show them beside their fields. */
@@ -75,7 +75,7 @@ export function AutomationForm(props: {
   onSave: (automation: CheckedAutomation) => void;
 }) {
   const editing = props.automation !== undefined;
-  const { register, control, handleSubmit, watch, setValue, trigger, formState } = useZodForm(automationForm, {
+  const { register, control, handleSubmit, watch, trigger, formState } = useZodForm(automationForm, {
     defaultValues: props.defaults,
     // The form checks itself on every change (below); every message of a field is kept.
     mode: "onSubmit",
@@ -123,9 +123,6 @@ export function AutomationForm(props: {
     setBlocked(false);
     props.onSave(automation);
   }
-
-  const generate = (name: FieldPath<AutomationFormValues>) => () =>
-    setValue(name, randomUuid() as never, { shouldDirty: true, shouldTouch: true });
 
   return (
     <section aria-labelledby="form-title">
@@ -259,12 +256,9 @@ export function AutomationForm(props: {
               </p>
               {companies.fields.map((row, i) => (
                 <div className="row" key={row.id} data-testid="company-row">
-                  <Field name={`companies.${i}.companyId`} label={`Company ${i + 1} id`} errors={errors}>
+                  <Field name={`companies.${i}.companyId`} label={`Company ${i + 1}`} errors={errors}>
                     {(a11y) => (
-                      <span className="with-action">
-                        <input {...a11y} className="guid" {...register(`companies.${i}.companyId`)} />
-                        <GenerateButton label={`Company ${i + 1} id`} onClick={generate(`companies.${i}.companyId`)} />
-                      </span>
+                      <DirectorySelect kind="company" name={`companies.${i}.companyId`} control={control} a11y={a11y} />
                     )}
                   </Field>
                   <fieldset className="checks" data-field={`companies.${i}.relations`}>
@@ -308,7 +302,6 @@ export function AutomationForm(props: {
                   control={control}
                   register={register}
                   errors={errors}
-                  generate={generate}
                   onRemove={() => assignments.remove(i)}
                 />
               ))}

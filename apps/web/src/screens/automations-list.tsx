@@ -1,35 +1,63 @@
-import type { AutomationOutput } from "@holdfast/domain";
+import { AUTOMATION_SORTS, type AutomationOutput, type AutomationSort } from "@holdfast/domain";
 import { useState } from "react";
 import { Link, useLocation, useSearchParams } from "wouter";
-import { GUID_RE, useAutomationPages } from "../automations.ts";
+import { useAutomationPages } from "../automations.ts";
+import { directoryLabel, useDirectory } from "../components/directory-picker.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { ListStates, LoadMore } from "../components/paged-list.tsx";
+import { SortHeader, type SortState } from "../components/sort-header.tsx";
 import { formatInstant } from "../format.ts";
 import { useCan } from "../session.tsx";
 import { DeleteAutomationDialog } from "./delete-automation.tsx";
 import "../automations.css";
+import { ExportButton } from "../components/export-button.tsx";
 import { usePageTitle } from "../page-title.ts";
 
-/** The tenant's billing automations, in creation order, optionally those naming one company. */
+const isSort = (s: string | null): s is AutomationSort => AUTOMATION_SORTS.includes(s as AutomationSort);
+
+/** The tenant's billing automations, in creation order or sorted by name, optionally those naming one company. */
 export function AutomationsList() {
   usePageTitle("Billing automations");
   const canWrite = useCan("automations:write");
   const [, navigate] = useLocation();
   const [params, setParams] = useSearchParams();
-  const company = params.get("company") ?? "";
-  const [companyText, setCompanyText] = useState(company);
-  const companyValid = company === "" || GUID_RE.test(company);
-  const list = useAutomationPages(companyValid && company ? { companyIds: [company.toLowerCase()] } : {});
+  const company = (params.get("company") ?? "").toLowerCase();
+  const sortParam = params.get("sort");
+  const sort: SortState<AutomationSort> = {
+    key: isSort(sortParam) ? sortParam : "created",
+    order: params.get("order") === "desc" ? "desc" : "asc",
+  };
+  const directory = useDirectory();
+  const companies = (directory.data?.entries ?? []).filter((e) => e.kind === "company");
+  const filters = {
+    ...(company ? { companyIds: [company] } : {}),
+    ...(sort.key !== "created" ? { sort: sort.key } : {}),
+    ...(sort.order === "desc" ? { order: "desc" as const } : {}),
+  };
+  const list = useAutomationPages(filters);
   const items = list.data?.pages.flatMap((p) => p.automations) ?? [];
   const [deleting, setDeleting] = useState<AutomationOutput | null>(null);
 
-  function applyCompany(value: string) {
+  function setParam(name: string, value: string | null) {
     setParams(
       (prev) => {
         const next = new URLSearchParams(prev);
-        if (value.trim()) next.set("company", value.trim());
-        else next.delete("company");
+        if (value) next.set(name, value);
+        else next.delete(name);
         return next;
+      },
+      { replace: true },
+    );
+  }
+  function applySort(next: SortState<AutomationSort>) {
+    setParams(
+      (prev) => {
+        const p = new URLSearchParams(prev);
+        if (next.key === "created") p.delete("sort");
+        else p.set("sort", next.key);
+        if (next.order === "desc") p.set("order", "desc");
+        else p.delete("order");
+        return p;
       },
       { replace: true },
     );
@@ -40,6 +68,7 @@ export function AutomationsList() {
       <div className="page-head">
         <h1 id="automations-title">Billing automations</h1>
         <div className="badges">
+          <ExportButton list="automations" filters={filters} />
           <Link href="/automations/preview" className="button">
             Routing preview
           </Link>
@@ -51,48 +80,38 @@ export function AutomationsList() {
         </div>
       </div>
 
-      <form
-        className="filters"
-        aria-label="Filter automations"
-        onSubmit={(e) => {
-          e.preventDefault();
-          applyCompany(companyText);
-        }}
-      >
+      <form className="filters" aria-label="Filter automations" onSubmit={(e) => e.preventDefault()}>
         <div className="field">
-          <label htmlFor="filter-company">Company id</label>
-          <input
-            id="filter-company"
-            className="guid"
-            value={companyText}
-            placeholder="any company"
-            onChange={(e) => setCompanyText(e.target.value)}
-            onBlur={() => applyCompany(companyText)}
-            aria-invalid={!companyValid || undefined}
-            aria-describedby={companyValid ? undefined : "filter-company-error"}
-          />
-          {!companyValid && (
-            <p className="field-error" id="filter-company-error">
-              must be a GUID
-            </p>
-          )}
+          <label htmlFor="filter-company">Company</label>
+          <select id="filter-company" value={company} onChange={(e) => setParam("company", e.target.value || null)}>
+            <option value="">Any company</option>
+            {companies.map((c) => (
+              <option key={c.id} value={c.id}>
+                {directoryLabel(c)}
+              </option>
+            ))}
+            {company && !companies.some((c) => c.id === company) && <option value={company}>{company}</option>}
+          </select>
         </div>
       </form>
 
       <ErrorBanner error={list.error} />
 
       <table className="data-table stack" aria-busy={list.isFetching}>
-        <caption className="visually-hidden">Billing automations, in creation order</caption>
+        <caption className="visually-hidden">
+          Billing automations, sorted by {sort.key === "name" ? "name" : "creation"}
+          {sort.order === "desc" ? ", descending" : ""}
+        </caption>
         <thead>
           <tr>
-            <th scope="col">Name</th>
+            <SortHeader label="Name" sortKey="name" current={sort} onSort={applySort} />
             <th scope="col">Trigger</th>
             <th scope="col">Target type</th>
             <th scope="col">Aggregation</th>
             <th scope="col">Prepayment</th>
             <th scope="col">Companies</th>
             <th scope="col">Assignments</th>
-            <th scope="col">Created</th>
+            <SortHeader label="Created" sortKey="created" current={sort} onSort={applySort} />
             {canWrite && (
               <th scope="col">
                 <span className="visually-hidden">Actions</span>

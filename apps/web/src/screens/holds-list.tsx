@@ -18,6 +18,7 @@ import { ariaSort, type ListSort, useListSort } from "../bulk/list-sort.ts";
 import { gatherLocators, type Selection, useSelection } from "../bulk/selection.ts";
 import { SortButton } from "../bulk/sort-header.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
+import { ExportButton } from "../components/export-button.tsx";
 import { LoadMore, type Pages, useFetchAhead } from "../components/paged-list.tsx";
 import { ScheduleBadge, StateBadge } from "../components/state-badge.tsx";
 import { formatInstant, formatRange, shortLocator } from "../format.ts";
@@ -100,6 +101,7 @@ export function HoldsList() {
     <section aria-labelledby="holds-title">
       <div className="page-head">
         <h1 id="holds-title">Holds</h1>
+        <ExportButton list="holds" filters={input} />
         {canWrite && (
           <Link href="/holds/new" className="button primary">
             New hold

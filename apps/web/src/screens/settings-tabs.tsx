@@ -5,6 +5,7 @@ const ADMIN_TABS = [
   ["/settings/tenant", "Tenant"],
   ["/settings/users", "Users"],
   ["/settings/tokens", "API tokens"],
+  ["/settings/directory", "Directory"],
 ] as const;
 
 /** The Settings area's own navigation: the admin screens for admins, "My sessions" for everyone. */

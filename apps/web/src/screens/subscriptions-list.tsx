@@ -17,6 +17,7 @@ import { useCan, useScope } from "../session.tsx";
 import { daysLeftText, SUBSCRIPTION_VIEWS } from "../subscription-display.ts";
 import { useTRPC, useTRPCClient } from "../trpc.ts";
 import "../subscriptions.css";
+import { ExportButton } from "../components/export-button.tsx";
 import { TableScroll } from "../components/table-scroll.tsx";
 import { usePageTitle } from "../page-title.ts";
 
@@ -117,6 +118,7 @@ export function SubscriptionsList() {
     <section aria-labelledby="subscriptions-title">
       <div className="page-head">
         <h1 id="subscriptions-title">Subscriptions</h1>
+        <ExportButton list="subscriptions" filters={input} />
         {canWrite && (
           <Link href="/subscriptions/new" className="button primary">
             New subscription

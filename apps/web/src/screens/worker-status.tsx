@@ -9,6 +9,7 @@ import { useScope } from "../session.tsx";
 import type { WorkerStatus as Status } from "../subscriptions.ts";
 import { useTRPC } from "../trpc.ts";
 import "../subscriptions.css";
+import { ExportButton } from "../components/export-button.tsx";
 import { TableScroll } from "../components/table-scroll.tsx";
 import { usePageTitle } from "../page-title.ts";
 
@@ -55,6 +56,7 @@ export function WorkerStatus() {
     <section aria-labelledby="worker-title">
       <div className="page-head">
         <h1 id="worker-title">Worker</h1>
+        <ExportButton list="worker-ticks" />
         <p className="muted small" aria-live="polite" data-testid="worker-refreshed">
           {status.dataUpdatedAt
             ? `Refreshes every ${WORKER_REFRESH_MS / 1000} s; last at ${formatInstant(new Date(status.dataUpdatedAt).toISOString())}`

@@ -3,7 +3,9 @@ import {
   automationListOutput,
   automationOutput,
   deleteAutomationsInput,
+  directoryOutput,
   getAllAutomationsInput,
+  listDirectoryInput,
   previewRouteInput,
   routePreviewOutput,
   saveAutomationInput,
@@ -14,6 +16,7 @@ import {
   addAutomations,
   deleteAutomations,
   getAllAutomations,
+  listDirectory,
   previewOrderItemRoute,
   saveAutomation,
   updateAutomationAssignments,
@@ -56,4 +59,9 @@ export const automationsRouter = router({
     .input(previewRouteInput)
     .output(routePreviewOutput)
     .query(({ ctx, input }) => previewOrderItemRoute(ctx.service, input)),
+  /** The services and companies the tenant knows (used by its automations, or named by an admin), with names. */
+  directory: scopedProcedure("automations:read")
+    .input(listDirectoryInput)
+    .output(directoryOutput)
+    .query(({ ctx, input }) => listDirectory(ctx.service, input)),
 });

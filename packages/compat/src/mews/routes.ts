@@ -33,6 +33,7 @@ import {
 import { type CompatDeps, portfolioFor, principalFrom, serviceFor } from "../context.ts";
 import { type HttpErrorCode, toHttpProblem } from "../http-errors.ts";
 import { toMewsAutomation } from "./output.ts";
+import { mewsRuleMessage } from "./rule-messages.ts";
 import { ENVELOPE_KEYS, type MewsIssue, REQUESTS, toMewsPath, translate } from "./shape.ts";
 
 /**
@@ -174,7 +175,10 @@ export function mewsRoutes(deps: CompatDeps) {
       if (call?.enterpriseIdAsFilter && /^enterpriseIds(\[0\])?$/.test(path)) return "EnterpriseId";
       return backToRequest?.(path) ?? toMewsPath(path, REQUESTS[op]);
     };
-    let issues: MewsIssue[] = problem.issues.map((i) => ({ path: rename(i.path), rule: i.rule, message: i.message }));
+    let issues: MewsIssue[] = problem.issues.map((i) => {
+      const path = rename(i.path);
+      return { path, rule: i.rule, message: mewsRuleMessage({ path, rule: i.rule, message: i.message }) };
+    });
     if (issues.length === 0 && isAppError(e) && e.code === "NOT_FOUND" && e.details.entity === "tenant") {
       issues = [{ path: "EnterpriseId", rule: "not_found", message: e.message }];
     }

@@ -93,20 +93,30 @@ export interface AutomationFields {
   assignments: Omit<AutomationAssignment, "id">[];
 }
 
+/** Each bill aggregation in words, for the rule messages. */
+const AGGREGATION_WORDS: Record<BillAggregationType, string> = {
+  OnePerReservation: "One bill per reservation",
+  AggregateByCustomer: "Aggregating by customer",
+  AggregateAll: "Aggregating all items on one bill",
+  AggregatePerReservationGroup: "One bill per reservation group",
+};
+
 /** ISO 8601 duration, e.g. P1D or P0M5DT2H; Mews' processing start offset. */
 export const ISO_DURATION_RE = /^-?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
 
 /**
  * Every rule an automation must meet, on create and on the merged result of
  * every update. Returns every problem found, not just the first. Paths are
- * relative to the automation (the caller prefixes the batch index).
+ * relative to the automation (the caller prefixes the batch index). Messages
+ * are written for people; the rule code names the rule for support and code
+ * (the Mews routes answer in Mews' enum names instead, by rule code).
  */
 export function checkAutomation(a: AutomationFields): FieldIssue[] {
   const problems: FieldIssue[] = [];
   const add = (path: string, rule: string, message: string) => problems.push({ path, rule, message });
   const L = AUTOMATION_LIMITS;
 
-  if (a.name.trim().length === 0) add("name", "required", "name must not be empty");
+  if (a.name.trim().length === 0) add("name", "required", "Give the automation a name");
   if (a.name.length > L.nameLength) add("name", "max_length", `name must be at most ${L.nameLength} characters`);
   if (a.description !== null && a.description.length > L.descriptionLength) {
     add("description", "max_length", `description must be at most ${L.descriptionLength} characters`);
@@ -116,61 +126,54 @@ export function checkAutomation(a: AutomationFields): FieldIssue[] {
     add(
       "billAggregationType",
       "no_company_requires_aggregate_by_customer",
-      "with AssignmentTargetType NoCompany the BillAggregationType must be AggregateByCustomer",
+      "Without a company, items can only be aggregated by customer",
     );
   }
   if (a.billAggregationType !== "AggregateByCustomer" && a.assignmentTargetType !== "CompanyAsOwner") {
     add(
       "assignmentTargetType",
       "aggregation_requires_company_as_owner",
-      `BillAggregationType ${a.billAggregationType} requires AssignmentTargetType CompanyAsOwner`,
+      `${AGGREGATION_WORDS[a.billAggregationType]} needs the company as the bill owner`,
     );
   }
   if (a.companies.length === 0 && a.assignmentTargetType === "CompanyAsOwner") {
-    add(
-      "companies",
-      "companies_required",
-      "companies may be empty only with AssignmentTargetType CompanyAsDetails or NoCompany",
-    );
+    add("companies", "companies_required", "Choose at least one company: the company owns the bill");
   }
   if (a.companies.length > L.companies) add("companies", "max_items", `at most ${L.companies} companies`);
   const seenCompanies = new Set<string>();
   a.companies.forEach((c, i) => {
-    if (seenCompanies.has(c.companyId)) add(`companies[${i}].companyId`, "duplicate_company", "company listed twice");
+    if (seenCompanies.has(c.companyId))
+      add(`companies[${i}].companyId`, "duplicate_company", "This company is listed twice");
     seenCompanies.add(c.companyId);
     if (!c.relations.partnerCompany && !c.relations.travelAgency) {
       add(
         `companies[${i}].relations`,
         "relation_required",
-        "at least one of partnerCompany or travelAgency must be true",
+        "Say how the company relates: partner company, travel agency, or both",
       );
     }
   });
 
   if (a.triggerType === "Recurring") {
     if (a.orderItemConsumptionPeriod === null) {
-      add(
-        "orderItemConsumptionPeriod",
-        "required_for_recurring",
-        "a Recurring automation needs an order item consumption period",
-      );
+      add("orderItemConsumptionPeriod", "required_for_recurring", "A recurring automation needs a consumption period");
     }
     if (a.processingStartOffset === null) {
-      add("processingStartOffset", "required_for_recurring", "a Recurring automation needs a processing start offset");
+      add("processingStartOffset", "required_for_recurring", "A recurring automation needs a processing start offset");
     }
   } else {
     if (a.orderItemConsumptionPeriod !== null) {
-      add("orderItemConsumptionPeriod", "only_for_recurring", "applies only to Recurring automations");
+      add("orderItemConsumptionPeriod", "only_for_recurring", "Only a recurring automation has a consumption period");
     }
     if (a.processingStartOffset !== null) {
-      add("processingStartOffset", "only_for_recurring", "applies only to Recurring automations");
+      add("processingStartOffset", "only_for_recurring", "Only a recurring automation has a processing start offset");
     }
   }
   if (a.processingStartOffset !== null) {
     if (a.processingStartOffset.length > L.processingStartOffsetLength) {
       add("processingStartOffset", "max_length", `at most ${L.processingStartOffsetLength} characters`);
     } else if (!ISO_DURATION_RE.test(a.processingStartOffset)) {
-      add("processingStartOffset", "iso_duration", "must be an ISO 8601 duration such as P1D or P0M5DT0H");
+      add("processingStartOffset", "iso_duration", "Write an ISO 8601 duration, such as P1D (a day) or P0M5DT0H");
     }
   }
 
@@ -199,7 +202,7 @@ export function checkAutomation(a: AutomationFields): FieldIssue[] {
       add(
         `${p}.routedItemTypes`,
         "routes_nothing",
-        "the assignment routes no item type and has no product or accounting condition",
+        "This assignment routes nothing: choose an item type, a product or an accounting category",
       );
     }
   });

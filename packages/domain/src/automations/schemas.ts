@@ -194,6 +194,10 @@ export const deleteAutomationsInput = z.strictObject({
   automationIds: zGuids(L.batch).min(1, { error: "at least one item" }),
 });
 
+/** How the first-party automations list can be sorted. */
+export const AUTOMATION_SORTS = ["created", "name", "updated"] as const;
+export type AutomationSort = (typeof AUTOMATION_SORTS)[number];
+
 export const getAllAutomationsInput = z.strictObject({
   enterpriseIds: z
     .array(zTenantLocator)
@@ -205,6 +209,9 @@ export const getAllAutomationsInput = z.strictObject({
     count: z.number().int().min(L.pageCountMin).max(L.pageCountMax),
     cursor: zGuid.nullish(),
   }),
+  /** The list's order (first-party only; Mews' getAll has none): creation (the default), name or last change. */
+  sort: z.enum(AUTOMATION_SORTS).optional(),
+  order: z.enum(["asc", "desc"]).optional(),
 });
 export type GetAllAutomationsInput = z.output<typeof getAllAutomationsInput>;
 

@@ -45,12 +45,23 @@ export function listCompatRoutes(): EnumeratedRoute[] {
   const doc = buildOpenApiDocument() as { paths: Record<string, Record<string, { operationId?: string }>> };
   const out: EnumeratedRoute[] = [];
   for (const [path, ops] of Object.entries(doc.paths)) {
-    if (path.startsWith("/trpc/")) continue;
+    if (path.startsWith("/trpc/") || path.startsWith("/export/")) continue;
     for (const [method, op] of Object.entries(ops)) {
       out.push({ operationId: op.operationId ?? `${method} ${path}`, method, path });
     }
   }
   return out.sort((a, b) => a.operationId.localeCompare(b.operationId));
+}
+
+/** Every CSV export of the OpenAPI document, by operationId (`export.<list>`). */
+export function listExportRoutes(): EnumeratedRoute[] {
+  const doc = buildOpenApiDocument() as { paths: Record<string, Record<string, { operationId?: string }>> };
+  return Object.entries(doc.paths)
+    .filter(([path]) => path.startsWith("/export/"))
+    .flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ operationId: op.operationId ?? `${method} ${path}`, method, path })),
+    )
+    .sort((a, b) => a.operationId.localeCompare(b.operationId));
 }
 
 /** `/billing/:tenant/holds/:locator` and `/billing/{tenantLocator}/holds/{locator}` → `/billing/{}/holds/{}`. */

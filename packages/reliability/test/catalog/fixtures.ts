@@ -6,6 +6,7 @@
  * a dashboard user; and a third tenant C for portfolio tokens. Built through
  * the real router (in process, on the same database the server process uses).
  */
+import { randomUUID } from "node:crypto";
 import type { Caller, World } from "@holdfast/api/testing";
 import { ALL_PERMISSIONS, PERMISSIONS, type Permission } from "@holdfast/domain";
 import { authenticate, createApiToken, createUser, runTick } from "@holdfast/services";
@@ -66,6 +67,8 @@ export interface TenantObjects {
   };
   readonly invoice: string;
   readonly scheduledAction: string;
+  /** A company an admin named in the tenant's directory (for settings.removeDirectoryName). */
+  readonly directory: { named: string };
   readonly user: { email: string; password: string };
   /** Other members, made by users.create: one per procedure that changes them, and the secret of a set-password link. */
   readonly users: { toUpdate: string; toDisable: string; toReset: string; link: string };
@@ -177,6 +180,9 @@ async function tenantObjects(w: World, label: string): Promise<TenantObjects> {
   });
   if (!scheduled.locator) throw new Error("the scheduled action has no locator");
 
+  const named = randomUUID();
+  await api.settings.setDirectoryName({ kind: "company", id: named, name: `${label} named company` });
+
   const user = { email: `ops-${slug}@reliability.test`, password: `password of ${label}` };
   await createUser(w.db, {
     email: user.email,
@@ -221,6 +227,7 @@ async function tenantObjects(w: World, label: string): Promise<TenantObjects> {
     subscriptions,
     invoice: "", // set after the worker's tick below
     scheduledAction: scheduled.locator,
+    directory: { named },
     user,
     users,
     token,
@@ -308,6 +315,7 @@ export function unknownObjects(t: TenantObjects): TenantObjects {
     },
     invoice: u.ulid,
     scheduledAction: u.ulid,
+    directory: { named: u.guid },
     user: { email: "nobody@reliability.test", password: t.user.password },
     tokens: { revoke: u.ulid, roll: u.ulid },
     users: {
@@ -330,6 +338,8 @@ export function secretsOf(t: TenantObjects): string[] {
     ...Object.values(t.subscriptions),
     t.invoice,
     t.scheduledAction,
+    t.directory.named,
+    `${t.label} named company`,
     t.user.email,
     ...Object.values(t.tokens),
     ...Object.values(t.users),

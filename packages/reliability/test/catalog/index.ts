@@ -5,12 +5,14 @@
  * actually has; each suite asserts it is exact before anything else.
  */
 import { expect } from "vitest";
-import { listCompatRoutes, listHonoRoutes, listProcedures, normalisePath } from "./enumerate.ts";
+import { listCompatRoutes, listExportRoutes, listHonoRoutes, listProcedures, normalisePath } from "./enumerate.ts";
+import { EXPORTS } from "./exports.ts";
 import { PROCEDURES } from "./procedures.ts";
 import { ROUTES } from "./routes.ts";
 
 export * from "./checksum.ts";
 export * from "./enumerate.ts";
+export * from "./exports.ts";
 export * from "./fixtures.ts";
 export * from "./malformed.ts";
 export * from "./procedures.ts";
@@ -31,6 +33,9 @@ export interface Coverage {
   wrongRoutes: string[];
   /** Hono routes that no OpenAPI compatibility operation documents. */
   undocumentedHonoRoutes: string[];
+  /** CSV exports of the OpenAPI document without a catalog entry (or at another path), and entries for none. */
+  missingExports: string[];
+  staleExports: string[];
 }
 
 export function coverage(): Coverage {
@@ -52,6 +57,10 @@ export function coverage(): Coverage {
       })
       .map((r) => r.operationId),
     undocumentedHonoRoutes: listHonoRoutes().filter((r) => !documented.has(r)),
+    missingExports: listExportRoutes()
+      .filter((r) => r.method !== "get" || EXPORTS[r.operationId]?.path !== r.path)
+      .map((r) => r.operationId),
+    staleExports: Object.keys(EXPORTS).filter((id) => !listExportRoutes().some((r) => r.operationId === id)),
   };
 }
 
@@ -65,6 +74,8 @@ export function expectCatalogComplete(): Coverage {
   expect(c.staleRoutes, "catalog entries for routes the OpenAPI document no longer has").toEqual([]);
   expect(c.wrongRoutes, "catalog method/path differs from the OpenAPI document").toEqual([]);
   expect(c.undocumentedHonoRoutes, "Hono compatibility routes missing from the OpenAPI document").toEqual([]);
+  expect(c.missingExports, "CSV exports with no catalog entry (add them to catalog/exports.ts)").toEqual([]);
+  expect(c.staleExports, "catalog entries for CSV exports that no longer exist").toEqual([]);
   expect(c.procedures.length).toBeGreaterThan(30);
   expect(c.routes.length).toBeGreaterThan(15);
   return c;

@@ -354,6 +354,18 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     input: () => ({}),
   },
   "settings.update": { kind: "mutation", access: p("admin"), input: () => ({ graceDays: 21 }) },
+  "settings.setDirectoryName": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ kind: "company", id: t.directory.named, name: `${t.label} named company` }),
+  },
+  "settings.removeDirectoryName": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ kind: "company", id: t.directory.named }),
+    foreignStatus: 404,
+  },
+  "automations.directory": { kind: "query", access: p("automations:read"), input: () => ({ kind: "company" }) },
 
   "audit.history": {
     kind: "query",

@@ -1,6 +1,6 @@
 import { schema } from "@holdfast/db";
 import { AppError, type GetAllAutomationsInput, previewRoute, type previewRouteInput } from "@holdfast/domain";
-import { and, asc, eq, exists, gt, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, exists, gt, inArray, lt, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { PortfolioContext, ServiceContext } from "../context.ts";
 import { splitPage } from "../paging.ts";
@@ -10,6 +10,7 @@ import { loadAutomationRecords, toAutomationOutput } from "./automation-store.ts
 /**
  * Mews getAll: filters by enterprise (tenant), company and automation ids,
  * paged by a cursor (the last returned id; ids are UUIDv7 so the order is creation order).
+ * The dashboard may sort by name or last change instead (`sort`, `order`); the cursor is still the last id.
  * The context's `tenantIds` are the tenants the caller may read; asking for another is NOT_FOUND.
  */
 export async function getAllAutomations(ctx: PortfolioContext, input: GetAllAutomationsInput) {
@@ -49,14 +50,37 @@ export async function getAllAutomations(ctx: PortfolioContext, input: GetAllAuto
                 ),
             )
           : undefined,
-        input.limitation.cursor ? gt(a.id, input.limitation.cursor) : undefined,
+        input.limitation.cursor ? afterCursor(input, input.limitation.cursor) : undefined,
       ),
     )
-    .orderBy(asc(a.id))
+    .orderBy(...orderOf(input))
     .limit(input.limitation.count + 1);
   const { page, nextCursor } = splitPage(rows, input.limitation.count);
   const records = await loadAutomationRecords(db, page);
   return { automations: records.map(toAutomationOutput), cursor: nextCursor };
+}
+
+const SORT_COLUMNS = { name: "name", updated: "updated_at" } as const;
+
+/** The sort's order: its column, then the id (unique), both ascending or both descending. */
+function orderOf(input: GetAllAutomationsInput) {
+  const a = schema.automations;
+  const dir = input.order === "desc" ? desc : asc;
+  if (!input.sort || input.sort === "created") return [dir(a.id)];
+  return [dir(input.sort === "name" ? a.name : a.updatedAt), dir(a.id)];
+}
+
+/**
+ * The keyset condition after the cursor (the last id of the previous page):
+ * past that automation's sort key and id, in the sort's direction. A cursor
+ * whose automation was deleted meanwhile ends the list.
+ */
+function afterCursor(input: GetAllAutomationsInput, cursor: string) {
+  const a = schema.automations;
+  const op = input.order === "desc" ? sql.raw("<") : sql.raw(">");
+  if (!input.sort || input.sort === "created") return input.order === "desc" ? lt(a.id, cursor) : gt(a.id, cursor);
+  const column = sql.raw(SORT_COLUMNS[input.sort]);
+  return sql`(${a[input.sort === "name" ? "name" : "updatedAt"]}, ${a.id}) ${op} (select c.${column}, c.id from automations c where c.id = ${cursor})`;
 }
 
 /** The routing preview over the tenant's automations. */
