@@ -18,7 +18,7 @@ const COLOURS = ["#1f5fbf", "#b42318", "#1a7f37", "#9a6700", "#6e40c9", "#0a7b83
 export default function DailyChart({ label, rows, series }: DailyChartProps) {
   const data = rows.map((r) => ({ day: r.day.slice(5), ...r.values }));
   return (
-    <div className="daily-chart" aria-hidden="true" data-testid="daily-chart" data-label={label}>
+    <div className="daily-chart" aria-hidden="true" inert data-testid="daily-chart" data-label={label}>
       <ResponsiveContainer width="100%" height={220}>
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />

@@ -26,29 +26,32 @@ export function DailyFigures({
       <Suspense fallback={<div className="daily-chart loading">Loading the chart…</div>}>
         <DailyChart label={label} rows={rows} series={series} />
       </Suspense>
-      <table className="visually-hidden">
-        <caption>{label}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Day</th>
-            {series.map((s) => (
-              <th scope="col" key={s}>
-                {s}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.day}>
-              <th scope="row">{r.day}</th>
+      {/* A table ignores overflow: the hidden box is a div around it, so the figures never widen the page. */}
+      <div className="visually-hidden">
+        <table>
+          <caption>{label}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Day</th>
               {series.map((s) => (
-                <td key={s}>{cell(r.day, s, r.values[s] ?? 0)}</td>
+                <th scope="col" key={s}>
+                  {s}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.day}>
+                <th scope="row">{r.day}</th>
+                {series.map((s) => (
+                  <td key={s}>{cell(r.day, s, r.values[s] ?? 0)}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

@@ -1,10 +1,11 @@
 import { zReason } from "@holdfast/domain";
-import { type ReactNode, useEffect, useId, useRef } from "react";
+import { type ReactNode, useId, useRef } from "react";
 import { z } from "zod";
 import { useIdempotencyKey } from "../forms/use-idempotency-key.ts";
 import { useZodForm } from "../forms/use-zod-form.ts";
 import { ErrorBanner } from "./error-banner.tsx";
 import { Field } from "./field.tsx";
+import { useModalDialog } from "./modal.tsx";
 
 /** The dashboard asks a reason for every final move (the API takes one optionally). */
 export const reasonForm = z.strictObject({ reason: zReason });
@@ -46,20 +47,12 @@ export function ReasonDialog({
     handleSubmit,
     formState: { errors },
   } = useZodForm(reasonForm, { defaultValues: { reason: "" } });
-  useEffect(() => {
-    const trigger = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    const d = dialog.current;
-    if (d && !d.open) d.showModal();
-    d?.querySelector("textarea")?.focus();
-    return () => {
-      d?.close();
-      if (trigger?.isConnected) trigger.focus();
-    };
-  }, []);
+  useModalDialog(dialog, () => dialog.current?.querySelector("textarea")?.focus());
   return (
     <dialog
       ref={dialog}
       className="dialog"
+      aria-modal="true"
       aria-labelledby={titleId}
       onCancel={(e) => {
         e.preventDefault();

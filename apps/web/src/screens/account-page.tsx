@@ -13,9 +13,11 @@ import { formatMoney } from "../money.ts";
 import { useCan, useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import "../accounts.css";
+import { usePageTitle } from "../page-title.ts";
 
 /** An account's page, by locator or external id (`/accounts/CRM-1001`). */
 export function AccountPage({ account }: { account: string }) {
+  usePageTitle(`Account ${account}`);
   const trpc = useTRPC();
   const scope = useScope();
   const summary = useQuery(trpc.accounts.get.queryOptions({ ...scope, account }));

@@ -15,6 +15,7 @@ import { useZodForm } from "../forms/use-zod-form.ts";
 import { useCan, useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import "../accounts.css";
+import { usePageTitle } from "../page-title.ts";
 
 const PAGE_SIZE = 50;
 const isProcess = (s: string): s is HoldProcess => (HOLD_PROCESSES as readonly string[]).includes(s);
@@ -32,6 +33,7 @@ const COLUMNS: { sort: AccountSort; title: string }[] = [
  * (`/accounts?heldFor=invoicing` is the overview's link). Admins create accounts here.
  */
 export function AccountsList() {
+  usePageTitle("Accounts");
   const trpc = useTRPC();
   const scope = useScope();
   const isAdmin = useCan("admin");

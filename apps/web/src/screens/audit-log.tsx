@@ -12,6 +12,7 @@ import { formatInstant } from "../format.ts";
 import { useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import "../overview.css";
+import { usePageTitle } from "../page-title.ts";
 
 type AuditRow = inferRouterOutputs<AppRouter>["audit"]["list"]["items"][number];
 
@@ -22,6 +23,7 @@ type Filter = (typeof FILTERS)[number];
 
 /** The tenant-wide audit log: newest first, filtered by the URL's query string, a page at a time. */
 export function AuditLog() {
+  usePageTitle("Audit log");
   const trpc = useTRPC();
   const scope = useScope();
   const [params, setParams] = useSearchParams();

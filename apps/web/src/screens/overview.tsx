@@ -9,6 +9,7 @@ import { useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import { formatSeconds } from "./worker-status.tsx";
 import "../overview.css";
+import { usePageTitle } from "../page-title.ts";
 
 type Overview = inferRouterOutputs<AppRouter>["overview"]["get"];
 
@@ -19,6 +20,7 @@ const IN_GRACE_HREF = "/subscriptions?view=in_grace";
 
 /** The first screen after sign-in: the tenant's figures for today, each linking to the list behind it. */
 export function OverviewScreen() {
+  usePageTitle("Overview");
   const trpc = useTRPC();
   const scope = useScope();
   const overview = useQuery(trpc.overview.get.queryOptions({ ...scope }, { staleTime: 10_000 }));

@@ -8,6 +8,7 @@ import { Field } from "../components/field.tsx";
 import { ServerIssues } from "../forms/server-issues.tsx";
 import { useIdempotencyKey } from "../forms/use-idempotency-key.ts";
 import { useZodForm } from "../forms/use-zod-form.ts";
+import { usePageTitle } from "../page-title.ts";
 import { useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import { SettingsTabs } from "./settings-tabs.tsx";
@@ -22,6 +23,7 @@ const KIND_LABEL = { service: "Service", company: "Company" } as const;
  * here. An admin adds one by its id and name, renames, or removes a name.
  */
 export function DirectorySettings() {
+  usePageTitle("Directory · Settings");
   const trpc = useTRPC();
   const scope = useScope();
   const queryClient = useQueryClient();
