@@ -55,6 +55,16 @@ describe("fieldChanges: what an audit event changed, with the values", () => {
     expect(fieldChanges(null, { endDate: "2026-12-11" })).toEqual([]);
     expect(fieldChanges({ endDate: "2026-12-11" }, null)).toEqual([]);
   });
+
+  it("lists a created or deleted record's fields from or to none when asked for whole records", () => {
+    expect(fieldChanges(null, { name: "Acme", externalId: null, version: 1 }, [], { whole: true })).toEqual([
+      { field: "name", label: "name", before: "—", after: "Acme" },
+    ]);
+    expect(fieldChanges({ endDate: "2026-12-11" }, null, [], { whole: true })).toEqual([
+      { field: "endDate", label: "end date", before: "2026-12-11", after: "—" },
+    ]);
+    expect(fieldChanges(null, null, [], { whole: true })).toEqual([]);
+  });
 });
 
 describe("labels and values", () => {

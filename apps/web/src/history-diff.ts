@@ -2,6 +2,7 @@
  * What one audit event changed, field by field, with the values before and
  * after: `end date 2026-12-11 → 2026-12-21`, not "changed endDate". Nested
  * objects are compared leaf by leaf (`grace end`); lists are compared whole.
+ * The history timeline and the audit log both show changes this way.
  */
 
 export interface FieldChange {
@@ -17,11 +18,21 @@ export interface FieldChange {
 const ALWAYS_IGNORED = /^(version|id|tenantId|allowedMoves)$|(At|By|Utc)$/;
 const MAX_VALUE_LENGTH = 160;
 
-/** The fields whose values differ between the two snapshots, in the order the later one lists them. */
-export function fieldChanges(before: unknown, after: unknown, ignore: readonly string[] = []): FieldChange[] {
-  if (!isRecord(before) || !isRecord(after)) return [];
-  const b = flatten(before);
-  const a = flatten(after);
+/**
+ * The fields whose values differ between the two snapshots, in the order the
+ * later one lists them. A creation or deletion (one side not a record) has
+ * nothing to compare, unless `whole` asks for its fields as set from or to none.
+ */
+export function fieldChanges(
+  before: unknown,
+  after: unknown,
+  ignore: readonly string[] = [],
+  { whole = false }: { whole?: boolean } = {},
+): FieldChange[] {
+  if (!isRecord(before) && !isRecord(after)) return [];
+  if ((!isRecord(before) || !isRecord(after)) && !whole) return [];
+  const b = flatten(isRecord(before) ? before : {});
+  const a = flatten(isRecord(after) ? after : {});
   const skip = new Set(ignore);
   const fields = [...new Set([...a.keys(), ...b.keys()])];
   return fields

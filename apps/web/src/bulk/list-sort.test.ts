@@ -9,10 +9,15 @@ describe("column sort", () => {
     expect(nextSort({ sort: "state", order: "desc" }, "account")).toEqual({ sort: "account", order: "asc" });
   });
 
-  it("aria-sort names the order on the sorted column's header only", () => {
+  it("a list with a fallback column flips between ascending and descending, never unsorted", () => {
+    expect(nextSort({ sort: "name", order: "desc" }, "name", false)).toEqual({ sort: "name", order: "asc" });
+    expect(nextSort({ sort: "name", order: "asc" }, "created", false)).toEqual({ sort: "created", order: "asc" });
+  });
+
+  it('aria-sort names the order on the sorted column\'s header, "none" on the others', () => {
     expect(ariaSort({ sort: "state", order: "asc" }, ["state"])).toBe("ascending");
     expect(ariaSort({ sort: "endDate", order: "desc" }, ["startDate", "endDate"])).toBe("descending");
-    expect(ariaSort({ sort: "state", order: "asc" }, ["account"])).toBeUndefined();
-    expect(ariaSort({ sort: undefined, order: "asc" }, ["account"])).toBeUndefined();
+    expect(ariaSort({ sort: "state", order: "asc" }, ["account"])).toBe("none");
+    expect(ariaSort({ sort: undefined, order: "asc" }, ["account"])).toBe("none");
   });
 });

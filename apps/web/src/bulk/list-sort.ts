@@ -4,6 +4,7 @@ export type SortOrder = "asc" | "desc";
 
 /** The list's sort as the URL says it (`?sort=startDate&order=desc`); unknown values mean the default order. */
 export interface ListSort<S extends string> {
+  /** The column sorted by: the URL's, else the list's fallback column, else none (the list's own order). */
   sort: S | undefined;
   order: SortOrder;
   /** What to send: nothing for the default order, so existing queries keep their keys. */
@@ -12,26 +13,33 @@ export interface ListSort<S extends string> {
   toggle: (column: S) => void;
 }
 
-/** The next sort after a header press: asc → desc → none. */
+/**
+ * The next sort after a header press: asc → desc → none. A list with a
+ * fallback column is always sorted by something: there desc flips back to asc.
+ */
 export function nextSort<S extends string>(
   current: { sort: S | undefined; order: SortOrder },
   column: S,
+  clearable = true,
 ): { sort: S; order: SortOrder } | null {
   if (current.sort !== column) return { sort: column, order: "asc" };
-  return current.order === "asc" ? { sort: column, order: "desc" } : null;
+  if (current.order === "asc") return { sort: column, order: "desc" };
+  return clearable ? null : { sort: column, order: "asc" };
 }
 
-export function useListSort<S extends string>(columns: readonly S[]): ListSort<S> {
+/** The sort of a list kept in the URL; `fallback` is the column it is sorted by when the URL names none. */
+export function useListSort<S extends string>(columns: readonly S[], fallback?: S): ListSort<S> {
   const [params, setParams] = useSearchParams();
   const raw = params.get("sort") ?? "";
-  const sort = (columns as readonly string[]).includes(raw) ? (raw as S) : undefined;
+  const named = (columns as readonly string[]).includes(raw) ? (raw as S) : undefined;
+  const sort = named ?? fallback;
   const order: SortOrder = params.get("order") === "desc" ? "desc" : "asc";
   return {
     sort,
     order,
-    input: sort ? { sort, order } : {},
+    input: named ? { sort: named, order } : {},
     toggle: (column) => {
-      const next = nextSort({ sort, order }, column);
+      const next = nextSort({ sort, order }, column, fallback === undefined);
       setParams(
         (prev) => {
           const q = new URLSearchParams(prev);
@@ -49,8 +57,8 @@ export function useListSort<S extends string>(columns: readonly S[]): ListSort<S
   };
 }
 
-/** `aria-sort` of a column's header. */
+/** `aria-sort` of a sortable column's header: its order when the list is sorted by one of its columns, else "none". */
 export function ariaSort<S extends string>(s: { sort: S | undefined; order: SortOrder }, columns: readonly S[]) {
-  if (!s.sort || !columns.includes(s.sort)) return undefined;
+  if (!s.sort || !columns.includes(s.sort)) return "none" as const;
   return s.order === "asc" ? ("ascending" as const) : ("descending" as const);
 }

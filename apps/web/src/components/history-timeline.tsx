@@ -76,7 +76,8 @@ export function HistoryTimeline({
   );
 }
 
-function FieldChanges({ changes }: { changes: FieldChange[] }) {
+/** Each changed field on its own line, `label before → after`: the history timeline's and the audit log's. */
+export function FieldChanges({ changes }: { changes: FieldChange[] }) {
   if (changes.length === 0) return null;
   return (
     <ul className="field-changes" data-testid="field-changes">

@@ -15,11 +15,12 @@ import { useZodForm } from "../forms/use-zod-form.ts";
 import { useCan, useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import "../accounts.css";
+import { useListSort } from "../bulk/list-sort.ts";
+import { SortHeader } from "../bulk/sort-header.tsx";
 import { usePageTitle } from "../page-title.ts";
 
 const PAGE_SIZE = 50;
 const isProcess = (s: string): s is HoldProcess => (HOLD_PROCESSES as readonly string[]).includes(s);
-const isSort = (s: string): s is AccountSort => (ACCOUNT_SORTS as readonly string[]).includes(s);
 
 const COLUMNS: { sort: AccountSort; title: string }[] = [
   { sort: "name", title: "Name" },
@@ -44,9 +45,9 @@ export function AccountsList() {
   const search = params.get("q") ?? "";
   const heldForParam = params.get("heldFor") ?? "";
   const heldFor = isProcess(heldForParam) ? heldForParam : undefined;
-  const sortParam = params.get("sort") ?? "";
-  const sort: AccountSort = isSort(sortParam) ? sortParam : "name";
-  const order = params.get("order") === "desc" ? "desc" : "asc";
+  const listSort = useListSort(ACCOUNT_SORTS, "name");
+  const sort: AccountSort = listSort.sort ?? "name";
+  const order = listSort.order;
 
   const [text, setText] = useState(search);
   useEffect(() => {
@@ -82,19 +83,6 @@ export function AccountsList() {
     }),
   );
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
-
-  function sortBy(column: AccountSort) {
-    const nextOrder = column === sort && order === "asc" ? "desc" : "asc";
-    setParams(
-      (prev) => {
-        const next = new URLSearchParams(prev);
-        next.set("sort", column);
-        next.set("order", nextOrder);
-        return next;
-      },
-      { replace: true },
-    );
-  }
 
   return (
     <section aria-labelledby="accounts-title">
@@ -142,16 +130,7 @@ export function AccountsList() {
             <thead>
               <tr>
                 {COLUMNS.map((c) => (
-                  <th
-                    key={c.sort}
-                    scope="col"
-                    aria-sort={c.sort === sort ? (order === "asc" ? "ascending" : "descending") : "none"}
-                  >
-                    <button type="button" className="sort" onClick={() => sortBy(c.sort)}>
-                      {c.title}
-                      {c.sort === sort ? (order === "asc" ? " ▲" : " ▼") : ""}
-                    </button>
-                  </th>
+                  <SortHeader key={c.sort} column={c.sort} label={c.title} sort={listSort} />
                 ))}
                 <th scope="col">Status</th>
               </tr>

@@ -4,11 +4,13 @@ import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { FormEvent, ReactNode } from "react";
 import { Link, useSearchParams } from "wouter";
-import { changedFields, entityHref } from "../components/audit-diff.ts";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { ExportButton } from "../components/export-button.tsx";
+import { FieldChanges } from "../components/history-timeline.tsx";
 import { ListStates, LoadMore } from "../components/paged-list.tsx";
+import { entityHref } from "../entity-href.ts";
 import { formatInstant } from "../format.ts";
+import { fieldChanges } from "../history-diff.ts";
 import { useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
 import "../overview.css";
@@ -133,7 +135,7 @@ function FilterField({
 
 function AuditRowItem({ row }: { row: AuditRow }) {
   const href = entityHref(row.entityType, row.entityId);
-  const changes = changedFields(row.before, row.after);
+  const changes = fieldChanges(row.before, row.after, [], { whole: true });
   return (
     <li className="card audit-row" data-testid="audit-row" data-action={row.action}>
       <div className="audit-row-head">
@@ -162,28 +164,7 @@ function AuditRowItem({ row }: { row: AuditRow }) {
           Reason: {row.reason}
         </p>
       )}
-      {changes.length > 0 && (
-        <table className="audit-diff" data-testid="audit-diff">
-          <thead>
-            <tr>
-              <th scope="col">Field</th>
-              <th scope="col">Before</th>
-              <th scope="col">After</th>
-            </tr>
-          </thead>
-          <tbody>
-            {changes.map((c) => (
-              <tr key={c.field}>
-                <th scope="row" className="mono">
-                  {c.field}
-                </th>
-                <td>{c.before}</td>
-                <td>→ {c.after}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <FieldChanges changes={changes} />
     </li>
   );
 }

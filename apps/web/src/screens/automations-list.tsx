@@ -1,11 +1,12 @@
-import { AUTOMATION_SORTS, type AutomationOutput, type AutomationSort } from "@holdfast/domain";
+import type { AutomationOutput, AutomationSort } from "@holdfast/domain";
 import { useState } from "react";
 import { Link, useLocation, useSearchParams } from "wouter";
 import { useAutomationPages } from "../automations.ts";
+import { useListSort } from "../bulk/list-sort.ts";
+import { SortHeader } from "../bulk/sort-header.tsx";
 import { directoryLabel, useDirectory } from "../components/directory-picker.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { ListStates, LoadMore } from "../components/paged-list.tsx";
-import { SortHeader, type SortState } from "../components/sort-header.tsx";
 import { formatInstant } from "../format.ts";
 import { useCan } from "../session.tsx";
 import { DeleteAutomationDialog } from "./delete-automation.tsx";
@@ -13,7 +14,8 @@ import "../automations.css";
 import { ExportButton } from "../components/export-button.tsx";
 import { usePageTitle } from "../page-title.ts";
 
-const isSort = (s: string | null): s is AutomationSort => AUTOMATION_SORTS.includes(s as AutomationSort);
+/** The columns the list sorts by from their headers; by creation unless the URL says otherwise. */
+const SORT_COLUMNS: readonly AutomationSort[] = ["name", "created"];
 
 /** The tenant's billing automations, in creation order or sorted by name, optionally those naming one company. */
 export function AutomationsList() {
@@ -22,16 +24,12 @@ export function AutomationsList() {
   const [, navigate] = useLocation();
   const [params, setParams] = useSearchParams();
   const company = (params.get("company") ?? "").toLowerCase();
-  const sortParam = params.get("sort");
-  const sort: SortState<AutomationSort> = {
-    key: isSort(sortParam) ? sortParam : "created",
-    order: params.get("order") === "desc" ? "desc" : "asc",
-  };
+  const sort = useListSort(SORT_COLUMNS, "created");
   const directory = useDirectory();
   const companies = (directory.data?.entries ?? []).filter((e) => e.kind === "company");
   const filters = {
     ...(company ? { companyIds: [company] } : {}),
-    ...(sort.key !== "created" ? { sort: sort.key } : {}),
+    ...(sort.sort !== "created" ? { sort: sort.sort } : {}),
     ...(sort.order === "desc" ? { order: "desc" as const } : {}),
   };
   const list = useAutomationPages(filters);
@@ -45,19 +43,6 @@ export function AutomationsList() {
         if (value) next.set(name, value);
         else next.delete(name);
         return next;
-      },
-      { replace: true },
-    );
-  }
-  function applySort(next: SortState<AutomationSort>) {
-    setParams(
-      (prev) => {
-        const p = new URLSearchParams(prev);
-        if (next.key === "created") p.delete("sort");
-        else p.set("sort", next.key);
-        if (next.order === "desc") p.set("order", "desc");
-        else p.delete("order");
-        return p;
       },
       { replace: true },
     );
@@ -99,19 +84,19 @@ export function AutomationsList() {
 
       <table className="data-table stack" aria-busy={list.isFetching}>
         <caption className="visually-hidden">
-          Billing automations, sorted by {sort.key === "name" ? "name" : "creation"}
+          Billing automations, sorted by {sort.sort === "name" ? "name" : "creation"}
           {sort.order === "desc" ? ", descending" : ""}
         </caption>
         <thead>
           <tr>
-            <SortHeader label="Name" sortKey="name" current={sort} onSort={applySort} />
+            <SortHeader column="name" label="Name" sort={sort} />
             <th scope="col">Trigger</th>
             <th scope="col">Target type</th>
             <th scope="col">Aggregation</th>
             <th scope="col">Prepayment</th>
             <th scope="col">Companies</th>
             <th scope="col">Assignments</th>
-            <SortHeader label="Created" sortKey="created" current={sort} onSort={applySort} />
+            <SortHeader column="created" label="Created" sort={sort} />
             {canWrite && (
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
