@@ -164,6 +164,21 @@ describe("every screen at desktop width and at 390 px", () => {
     });
   }
 
+  it("the hold editor's account picker, open on its matches, at 390 px: no axe violation, no sideways scroll", async () => {
+    await page.setViewportSize(PHONE);
+    await visit("/holds/new", "New hold");
+    const picker = page.getByRole("combobox", { name: "Account", exact: true });
+    await picker.fill("a");
+    await page.getByRole("listbox", { name: "Matching accounts" }).getByRole("option").first().waitFor();
+    expect(await picker.getAttribute("aria-expanded")).toBe("true");
+    await picker.press("ArrowDown");
+    expect(await picker.getAttribute("aria-activedescendant")).toBeTruthy();
+    await check("/holds/new (account picker open)", "phone");
+    expect({ tooWide: await tooWide() }).toEqual({ tooWide: [] });
+    await picker.press("Escape");
+    expect(await picker.getAttribute("aria-expanded")).toBe("false");
+  });
+
   it("collapses the header into a menu button at 390 px", async () => {
     await page.setViewportSize(PHONE);
     await visit("/holds", "Holds");

@@ -90,7 +90,10 @@ describe("accounts and global search in a real browser", () => {
     await page.getByRole("link", { name: "Place hold" }).click();
     await page.waitForURL(`**/holds/new?account=${acmeLocator}`);
     await page.getByRole("heading", { name: "New hold" }).waitFor();
-    expect(await page.getByLabel("Account", { exact: true }).inputValue()).toBe(acmeLocator);
+    // The picker shows the account the page named, fetched by its locator, and holds its locator.
+    const picker = page.getByRole("combobox", { name: "Account", exact: true });
+    await expect.poll(() => picker.inputValue()).toBe("Acme Widgets GmbH");
+    expect(await picker.getAttribute("data-value")).toBe(acmeLocator);
     expect(await page.getByLabel("Target 1 process").inputValue()).toBe("invoicing");
     await page.getByLabel("Comments").fill("Disputed invoice");
     await page.getByRole("button", { name: "Create hold" }).click();

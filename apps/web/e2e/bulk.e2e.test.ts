@@ -109,6 +109,10 @@ describe("final moves, bulk actions and sorting in a real browser", () => {
     await shows(entries.last(), "release");
     const actions = await entries.evaluateAll((els) => els.map((el) => el.getAttribute("data-action")));
     expect(actions).toEqual(["create", "validate", "activate", "amend", "release"]);
+    // The timeline shows the reason on the release, and on no other entry.
+    const released = page.locator('[data-testid="history-entry"][data-action="release"]');
+    await shows(released.getByTestId("history-reason"), "Reason: Paid in full at the front desk");
+    expect(await page.getByTestId("history-reason").count()).toBe(1);
     const history = await listEntityHistory(system, { entityType: "hold", entityId: amendLocator });
     expect(history.at(-1)).toMatchObject({ action: "release", reason: "Paid in full at the front desk" });
   });

@@ -101,7 +101,13 @@ describe("dashboard in a real browser", () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "New hold" }).click();
     await page.getByRole("heading", { name: "New hold" }).waitFor();
 
-    await page.getByLabel("Account", { exact: true }).selectOption({ label: "Acme Hotels" });
+    // The account picker searches as you type: part of the name, then the match.
+    await page.getByLabel("Account", { exact: true }).fill("hotels");
+    await page
+      .getByRole("listbox", { name: "Matching accounts" })
+      .getByRole("option", { name: /^Acme Hotels/ })
+      .click();
+    expect(await page.getByLabel("Account", { exact: true }).inputValue()).toBe("Acme Hotels");
     expect(await page.getByLabel("Target 1 process").inputValue()).toBe("invoicing");
     await page.getByLabel("Hold start date").fill("2030-06-20");
     await page.getByLabel("Hold end date").fill("2030-06-15");
@@ -203,7 +209,12 @@ describe("dashboard in a real browser", () => {
 
   it("lists every problem of a failed validation, and validates once fixed with Edit", async () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "New hold" }).click();
-    await page.getByLabel("Account", { exact: true }).selectOption({ label: "Acme Resorts" });
+    // By keyboard: the only match is the active option, Enter chooses it.
+    await page.getByLabel("Account", { exact: true }).fill("Resorts");
+    const matches = page.getByRole("listbox", { name: "Matching accounts" }).getByRole("option");
+    await expect.poll(() => matches.allTextContents()).toEqual([expect.stringMatching(/^Acme Resorts/)]);
+    await page.getByLabel("Account", { exact: true }).press("Enter");
+    expect(await page.getByLabel("Account", { exact: true }).inputValue()).toBe("Acme Resorts");
     await page.getByLabel("Target 1 process").selectOption("funding");
     await page.getByLabel("Hold start date").fill("2030-06-01");
     await page.getByRole("button", { name: "Create hold" }).click();

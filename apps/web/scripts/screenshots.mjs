@@ -93,6 +93,12 @@ try {
   await page.getByLabel("Email").fill(DEMO.email);
   await page.getByLabel("Password").fill(DEMO.password);
   await page.getByRole("button", { name: "Sign in" }).click();
+  // Sign-in lands on the overview; the worker's first tick fills its figures.
+  await page.getByTestId("overview-figures").waitFor();
+  await settle();
+  await shot("overview", { fullPage: true });
+
+  await page.goto("/holds");
   await page.getByTestId("hold-row").first().waitFor();
   await settle();
   await shot("holds");
@@ -136,6 +142,17 @@ try {
   await page.getByTestId("worker-today").waitFor();
   await settle();
   await shot("worker");
+
+  await page.goto("/accounts");
+  await page.getByTestId("account-row").first().getByRole("link").first().click();
+  await page.getByTestId("account-status").waitFor();
+  await settle();
+  await shot("account", { fullPage: true });
+
+  await page.goto("/audit");
+  await page.getByTestId("audit-row").nth(2).waitFor();
+  await settle();
+  await shot("audit");
 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto("/subscriptions");

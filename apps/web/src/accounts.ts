@@ -4,8 +4,8 @@ import { useTRPC } from "./trpc.ts";
 
 /**
  * The tenant's accounts, for pickers and for naming accounts in tables.
- * First cut: the first 500 (the procedure's page limit); a search-as-you-type
- * picker is the next step for tenants with more.
+ * The first 500 (the procedure's page limit). The hold editor chooses its
+ * account with the search-as-you-type AccountPicker instead, which reaches every account.
  */
 export function useAccounts() {
   const trpc = useTRPC();

@@ -1,10 +1,9 @@
 import { HOLD_PROCESSES, type HoldOutput } from "@holdfast/domain";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useFieldArray } from "react-hook-form";
+import { Controller, useFieldArray } from "react-hook-form";
 import { Link, useLocation, useSearchParams } from "wouter";
 import type { z } from "zod";
-import { useAccounts } from "../accounts.ts";
-import { AccountOptions } from "../components/account-options.tsx";
+import { AccountPicker } from "../components/account-picker.tsx";
 import { ErrorBanner } from "../components/error-banner.tsx";
 import { Field } from "../components/field.tsx";
 import { FieldError } from "../components/field-error.tsx";
@@ -36,7 +35,6 @@ export function CreateHold() {
   // `/holds/new?account=<locator>` (an account page's "Place hold") starts with that account chosen.
   const [params] = useSearchParams();
   const account = params.get("account") ?? "";
-  const accounts = useAccounts();
   const create = useMutation(
     trpc.holds.create.mutationOptions({
       onSuccess: (hold) => {
@@ -46,8 +44,6 @@ export function CreateHold() {
       },
     }),
   );
-  // The select must have the account's option before the form sets its value.
-  if (account && accounts.isPending) return <p className="page-status">Loading accounts…</p>;
   return (
     <HoldForm
       title="New hold"
@@ -120,7 +116,6 @@ function HoldForm(props: {
   cancelHref: string;
   onSubmit: (values: HoldFormOutput) => void;
 }) {
-  const accounts = useAccounts();
   const {
     register,
     control,
@@ -140,9 +135,13 @@ function HoldForm(props: {
         <ServerIssues error={props.error} slotFor={(name) => (getValues(name as never) !== undefined ? name : null)}>
           <Field name="accountLocator" label="Account" errors={errors}>
             {(a11y) => (
-              <select {...a11y} {...register("accountLocator")}>
-                <AccountOptions accounts={accounts} />
-              </select>
+              <Controller
+                control={control}
+                name="accountLocator"
+                render={({ field }) => (
+                  <AccountPicker a11y={a11y} value={field.value} onChange={field.onChange} onBlur={field.onBlur} />
+                )}
+              />
             )}
           </Field>
 
