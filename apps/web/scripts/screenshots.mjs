@@ -93,10 +93,8 @@ try {
   await page.getByLabel("Email").fill(DEMO.email);
   await page.getByLabel("Password").fill(DEMO.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  // Sign-in lands on the overview; the worker's first tick fills its figures.
+  // Sign-in lands on the overview (taken below, once the worker has caught up).
   await page.getByTestId("overview-figures").waitFor();
-  await settle();
-  await shot("overview", { fullPage: true });
 
   await page.goto("/holds");
   await page.getByTestId("hold-row").first().waitFor();
@@ -118,6 +116,14 @@ try {
   }, "the worker to start a grace period");
   await settle();
   await shot("subscriptions");
+
+  await page.goto("/");
+  await page.getByTestId("overview-figures").waitFor();
+  await settle();
+  await shot("overview", { fullPage: true });
+  await page.goto("/subscriptions");
+  await page.getByTestId("subscription-row").first().waitFor();
+  await settle();
 
   await page.getByTestId("grace-end").filter({ hasText: "days left" }).first().click();
   await page.getByRole("heading", { name: /^Subscription / }).waitFor();
