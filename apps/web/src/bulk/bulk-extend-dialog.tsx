@@ -1,15 +1,12 @@
 import { zBusinessDate } from "@holdfast/domain";
 import { useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
 import { z } from "zod";
 import { Field } from "../components/field.tsx";
 import { Modal } from "../components/modal.tsx";
-import { useIdempotencyKey } from "../forms/use-idempotency-key.ts";
 import { useZodForm } from "../forms/use-zod-form.ts";
 import { useScope } from "../session.tsx";
 import { useTRPC, useTRPCClient } from "../trpc.ts";
-import { BulkProgress } from "./bulk-bar.tsx";
-import { type BulkOutcome, runInChunks } from "./run-in-chunks.ts";
+import { BulkRunResults, useBulkRun } from "./use-bulk-run.tsx";
 
 /** Days, or a new end date: what the single extension takes, one of the two. */
 export const extendManyForm = z.discriminatedUnion("by", [
@@ -33,9 +30,7 @@ export function BulkExtendDialog({
   const trpc = useTRPC();
   const scope = useScope();
   const queryClient = useQueryClient();
-  const operationKey = useIdempotencyKey();
-  const [outcomes, setOutcomes] = useState<BulkOutcome[] | null>(null);
-  const [done, setDone] = useState(false);
+  const bulk = useBulkRun(locators);
   const {
     register,
     handleSubmit,
@@ -43,14 +38,10 @@ export function BulkExtendDialog({
     formState: { errors },
   } = useZodForm(extendManyForm, { defaultValues: { by: "days", days: "" }, shouldUnregister: true });
   const by = watch("by");
-  const running = outcomes !== null && !done;
 
   const run = handleSubmit(async (v) => {
     const end = v.by === "days" ? { endGracePeriodAfterDays: v.days } : { endGracePeriodOn: v.date };
-    setOutcomes([]);
-    await runInChunks(
-      locators,
-      operationKey,
+    await bulk.start(
       (chunk, idempotencyKey) =>
         client.subscriptions.extendGraceMany.mutate({
           ...scope,
@@ -59,20 +50,18 @@ export function BulkExtendDialog({
           expectedCount: chunk.length,
           selection: { locators: chunk },
         }),
-      setOutcomes,
+      () => void queryClient.invalidateQueries(trpc.subscriptions.pathFilter()),
     );
-    setDone(true);
-    void queryClient.invalidateQueries(trpc.subscriptions.pathFilter());
   });
 
   const n = locators.length;
   return (
     <Modal
       title={`Extend the grace of ${n} ${n === 1 ? "subscription" : "subscriptions"}`}
-      busy={running}
-      onClose={() => onClose(done)}
+      busy={bulk.running}
+      onClose={() => onClose(bulk.done)}
     >
-      {outcomes === null ? (
+      {bulk.outcomes === null ? (
         <form noValidate onSubmit={run} data-testid="bulk-extend-form">
           <fieldset className="radio-row">
             <legend>Extend</legend>
@@ -107,14 +96,7 @@ export function BulkExtendDialog({
           </div>
         </form>
       ) : (
-        <>
-          <BulkProgress total={n} outcomes={outcomes} done={done} okText="extended" />
-          <div className="form-actions">
-            <button type="button" onClick={() => onClose(done)} disabled={running}>
-              Close
-            </button>
-          </div>
-        </>
+        <BulkRunResults run={{ ...bulk, outcomes: bulk.outcomes }} total={n} okText="extended" onClose={onClose} />
       )}
     </Modal>
   );

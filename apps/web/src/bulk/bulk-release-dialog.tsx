@@ -1,14 +1,11 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
 import { Field } from "../components/field.tsx";
 import { Modal } from "../components/modal.tsx";
 import { reasonForm } from "../components/reason-dialog.tsx";
-import { useIdempotencyKey } from "../forms/use-idempotency-key.ts";
 import { useZodForm } from "../forms/use-zod-form.ts";
 import { useScope } from "../session.tsx";
 import { useTRPC, useTRPCClient } from "../trpc.ts";
-import { BulkProgress } from "./bulk-bar.tsx";
-import { type BulkOutcome, runInChunks } from "./run-in-chunks.ts";
+import { BulkRunResults, useBulkRun } from "./use-bulk-run.tsx";
 
 /**
  * Releases the selected holds with one reason (required): asks it, then sends
@@ -26,21 +23,15 @@ export function BulkReleaseDialog({
   const trpc = useTRPC();
   const scope = useScope();
   const queryClient = useQueryClient();
-  const operationKey = useIdempotencyKey();
-  const [outcomes, setOutcomes] = useState<BulkOutcome[] | null>(null);
-  const [done, setDone] = useState(false);
+  const bulk = useBulkRun(locators);
   const {
     register,
     handleSubmit,
     formState: { errors },
   } = useZodForm(reasonForm, { defaultValues: { reason: "" } });
-  const running = outcomes !== null && !done;
 
   const run = handleSubmit(async ({ reason }) => {
-    setOutcomes([]);
-    await runInChunks(
-      locators,
-      operationKey,
+    await bulk.start(
       (chunk, idempotencyKey) =>
         client.holds.releaseMany.mutate({
           ...scope,
@@ -49,19 +40,17 @@ export function BulkReleaseDialog({
           expectedCount: chunk.length,
           selection: { locators: chunk },
         }),
-      setOutcomes,
+      () => void queryClient.invalidateQueries(trpc.holds.pathFilter()),
     );
-    setDone(true);
-    void queryClient.invalidateQueries(trpc.holds.pathFilter());
   });
 
   return (
     <Modal
       title={`Release ${locators.length} ${locators.length === 1 ? "hold" : "holds"}`}
-      busy={running}
-      onClose={() => onClose(done)}
+      busy={bulk.running}
+      onClose={() => onClose(bulk.done)}
     >
-      {outcomes === null ? (
+      {bulk.outcomes === null ? (
         <form noValidate onSubmit={run} data-testid="bulk-release-form">
           <p>Released is final: each account is no longer held for that hold's processes.</p>
           <Field name="reason" label="Reason" errors={errors} hint="Required: kept on every hold and in its history.">
@@ -77,14 +66,12 @@ export function BulkReleaseDialog({
           </div>
         </form>
       ) : (
-        <>
-          <BulkProgress total={locators.length} outcomes={outcomes} done={done} okText="released" />
-          <div className="form-actions">
-            <button type="button" onClick={() => onClose(done)} disabled={running}>
-              Close
-            </button>
-          </div>
-        </>
+        <BulkRunResults
+          run={{ ...bulk, outcomes: bulk.outcomes }}
+          total={locators.length}
+          okText="released"
+          onClose={onClose}
+        />
       )}
     </Modal>
   );
