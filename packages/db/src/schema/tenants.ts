@@ -28,9 +28,8 @@ export const accounts = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    // Search: by name (trigram, any part, within the tenant: btree_gin makes tenant_id a GIN key, so only the
-    // tenant's matches are fetched) and by external id (prefix).
-    index("accounts_name_trgm_idx").using("gin", t.tenantId, sql`lower(${t.name}) gin_trgm_ops`),
+    // Search: by name (trigram, any part) and by external id (prefix).
+    index("accounts_name_trgm_idx").using("gin", sql`lower(${t.name}) gin_trgm_ops`),
     index("accounts_external_id_prefix_idx").on(t.tenantId, t.externalId.op("text_pattern_ops")),
     uniqueIndex("accounts_tenant_external_id_uq").on(t.tenantId, t.externalId).where(sql`${t.externalId} is not null`),
   ],
