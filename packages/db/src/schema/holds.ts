@@ -98,7 +98,7 @@ export const holdClaims = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.holdId, t.process] }),
-    // The overview: accounts held today, by process.
-    index("hold_claims_tenant_process_idx").on(t.tenantId, t.process, t.startDate, t.endDate),
+    // The overview: accounts held today, by process; the hold is a key column too, so the count is index-only.
+    index("hold_claims_tenant_process_idx").on(t.tenantId, t.process, t.startDate, t.endDate, t.holdId),
   ],
 );

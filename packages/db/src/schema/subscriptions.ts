@@ -63,8 +63,10 @@ export const subscriptions = pgTable(
     index("subscriptions_account_idx").on(t.tenantId, t.accountId),
     // When a row is due, for the worker's claims:
     index("subscriptions_due_invoice_idx").on(t.tenantId, t.nextBillingDate).where(sql`${t.state} = 'effective'`),
+    // Grace periods by their end; the paused day is a key column too, so the overview's running and paused counts
+    // are index-only.
     index("subscriptions_grace_end_idx")
-      .on(t.tenantId, t.graceEnd)
+      .on(t.tenantId, t.graceEnd, t.gracePausedOn)
       .where(sql`${t.state} = 'effective' and ${t.graceEnd} is not null`),
   ],
 );
@@ -101,7 +103,11 @@ export const invoices = pgTable(
     index("invoices_tenant_id_idx").on(t.tenantId, t.id),
     // Search: an invoice by its number (prefix).
     index("invoices_number_prefix_idx").on(t.tenantId, t.number.op("text_pattern_ops")),
-    index("invoices_open_due_idx").on(t.tenantId, t.dueOn).where(sql`${t.status} = 'open'`),
+    // Open invoices by due date; currency and amounts are key columns too, so the overview's overdue totals are
+    // index-only.
+    index("invoices_open_due_idx")
+      .on(t.tenantId, t.dueOn, t.currency, t.amountMinor, t.paidMinor)
+      .where(sql`${t.status} = 'open'`),
   ],
 );
 

@@ -11,11 +11,12 @@ const c = schema.holdClaims;
 const h = schema.holds;
 
 /**
- * The tenant's overview for its business date today, each figure one indexed
- * aggregate: grace periods running and paused by their end
- * (subscriptions_grace_end_idx; the lapses due are the running ones ending
- * in the next 30 days), holds in effect today by
- * process (hold_claims_tenant_process_idx), overdue invoices by age
+ * The tenant's overview for its business date today, each figure one
+ * index-only aggregate (the indexes carry every column read): grace periods
+ * running and paused by their end (subscriptions_grace_end_idx; the lapses due
+ * are the running ones ending in the next 30 days), holds in effect today by
+ * process (hold_claims_tenant_process_idx, the holds' states from
+ * holds_tenant_state_idx), overdue invoices by age and currency
  * (invoices_open_due_idx), and the worker's daily effects and lag.
  */
 export async function getOverview(ctx: ServiceContext): Promise<OverviewOutput> {
@@ -23,8 +24,8 @@ export async function getOverview(ctx: ServiceContext): Promise<OverviewOutput> 
   const tenant = await getTenant(db, tenantId);
   const today = businessDateAt(clock.now(), tenant.timeZone);
   const [grace, held, overdue, effects, lag] = await Promise.all([
-    // Every running grace period by its end (one pass over subscriptions_grace_end_idx): the lapses due per day
-    // and the running and paused totals come from it.
+    // Every running grace period by its end (one index-only pass over subscriptions_grace_end_idx): the lapses
+    // due per day and the running and paused totals come from it.
     db
       .select({
         day: sql<string>`${s.graceEnd}::text`,
@@ -43,7 +44,8 @@ export async function getOverview(ctx: ServiceContext): Promise<OverviewOutput> 
         sql`${c.tenantId} = ${tenantId}
             and (${c.startDate} is null or ${c.startDate} <= ${today})
             and (${c.endDate} is null or ${c.endDate} >= ${today})
-            and exists (select 1 from ${h} where ${h.id} = ${c.holdId} and ${h.state} = 'active')`,
+            and exists (select 1 from ${h} where ${h.tenantId} = ${tenantId} and ${h.state} = 'active'
+                                               and ${h.id} = ${c.holdId})`,
       )
       .groupBy(c.process)
       .orderBy(c.process),
