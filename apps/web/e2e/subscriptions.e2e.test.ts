@@ -342,7 +342,13 @@ describe("subscriptions and the grace period in a real browser", () => {
     await shows(page.getByTestId("error-price"), "enter an amount");
     await shows(page.getByTestId("error-startDate"), "required");
 
-    await page.getByLabel("Account", { exact: true }).selectOption({ label: OTHER_ACCOUNT });
+    // The account picker searches as you type: part of the name, then the match.
+    await page.getByLabel("Account", { exact: true }).fill("riverside");
+    await page
+      .getByRole("listbox", { name: "Matching accounts" })
+      .getByRole("option", { name: new RegExp(`^${OTHER_ACCOUNT}`) })
+      .click();
+    expect(await page.getByLabel("Account", { exact: true }).inputValue()).toBe(OTHER_ACCOUNT);
     await page.getByLabel("Price per period").fill("49.999");
     await page.getByLabel("Start date").fill("2030-07-01");
     await page.getByRole("button", { name: "Create subscription" }).click();

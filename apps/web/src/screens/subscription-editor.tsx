@@ -1,8 +1,8 @@
 import { BILLING_PERIOD_NAMES, PAYMENT_MODELS } from "@holdfast/domain";
 import { useMutation } from "@tanstack/react-query";
+import { Controller } from "react-hook-form";
 import { Link, useLocation } from "wouter";
-import { useAccounts } from "../accounts.ts";
-import { AccountOptions } from "../components/account-options.tsx";
+import { AccountPicker } from "../components/account-picker.tsx";
 import { Field } from "../components/field.tsx";
 import { ServerIssues } from "../forms/server-issues.tsx";
 import {
@@ -29,7 +29,6 @@ export function CreateSubscription() {
   usePageTitle("New subscription");
   const trpc = useTRPC();
   const scope = useScope();
-  const accounts = useAccounts();
   const canWrite = useCan("subscriptions:write");
   const changed = useSubscriptionChanged();
   const [, navigate] = useLocation();
@@ -44,6 +43,7 @@ export function CreateSubscription() {
   );
   const {
     register,
+    control,
     handleSubmit,
     watch,
     formState: { errors },
@@ -83,9 +83,13 @@ export function CreateSubscription() {
         >
           <Field name="accountLocator" label="Account" errors={errors} hint="The accounts receivable that pays.">
             {(a11y) => (
-              <select {...a11y} {...register("accountLocator")}>
-                <AccountOptions accounts={accounts} />
-              </select>
+              <Controller
+                control={control}
+                name="accountLocator"
+                render={({ field }) => (
+                  <AccountPicker a11y={a11y} value={field.value} onChange={field.onChange} onBlur={field.onBlur} />
+                )}
+              />
             )}
           </Field>
 
