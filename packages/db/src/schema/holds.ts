@@ -1,10 +1,27 @@
 import { HOLD_PROCESSES, HOLD_STATES, type ValidationResult } from "@holdfast/domain";
 import { sql } from "drizzle-orm";
-import { date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgSequence,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { accounts, tenants } from "./tenants.ts";
 
 export const holdState = pgEnum("hold_state", HOLD_STATES);
 export const holdProcess = pgEnum("hold_process", HOLD_PROCESSES);
+
+/** ORMB-style numeric hold request ids (`10000252262623`), handed out to holds created without one. */
+export const holdsOrmbIdSeq = pgSequence("holds_ormb_id_seq", { startWith: 10000000000001 });
 
 export const holds = pgTable(
   "holds",
@@ -23,6 +40,10 @@ export const holds = pgTable(
     sourceSystem: text("source_system"),
     externalSourceId: text("external_source_id"),
     externalTransactionId: text("external_transaction_id"),
+    /** The ORMB hold request id: numeric, unique in the tenant; given on create (a migrated hold) or from the sequence. */
+    ormbId: bigint("ormb_id", { mode: "number" }).notNull().default(sql`nextval('holds_ormb_id_seq')`),
+    /** ORMB `entityEndDate`, as the client sent it. */
+    entityEndDate: date("entity_end_date"),
     validationResult: jsonb("validation_result").$type<ValidationResult>(),
     releaseReason: text("release_reason"),
     discardReason: text("discard_reason"),
@@ -47,6 +68,7 @@ export const holds = pgTable(
     index("holds_tenant_id_idx").on(t.tenantId, t.id),
     // The worker's claim: active holds whose end date is due.
     // Search: a hold by its external transaction id (exact or prefix).
+    uniqueIndex("holds_tenant_ormb_id_uq").on(t.tenantId, t.ormbId),
     index("holds_external_transaction_idx").on(t.tenantId, t.externalTransactionId.op("text_pattern_ops")),
     index("holds_due_release_idx").on(t.endDate).where(sql`${t.state} = 'active' and ${t.endDate} is not null`),
   ],

@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, json, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /** Stripe-style idempotency keys, scoped to a tenant. Kept at least 24 hours. */
 export const idempotencyKeys = pgTable(
@@ -8,7 +8,8 @@ export const idempotencyKeys = pgTable(
     key: text("key").notNull(),
     operation: text("operation").notNull(),
     requestHash: text("request_hash").notNull(),
-    response: jsonb("response"),
+    /** The first answer as it was written (`json`, not `jsonb`: a replay returns its keys in the same order). */
+    response: json("response"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },
