@@ -131,23 +131,30 @@ const zIdentifier = (idSchema: z.ZodType<string>) =>
       ruleCheck("exactly_one", "give exactly one of id or number"),
     );
 
-/** A free-form reference (user, unit, business unit, card): one of id, number, name. */
-const zReference = z
-  .strictObject({
-    id: zText(64).min(1).optional(),
-    number: zText(64).min(1).optional(),
-    name: zText(200).min(1).optional(),
-  })
-  .refine(
-    (v) => v.id !== undefined || v.number !== undefined || v.name !== undefined,
-    ruleCheck("required", "give an id, number or name"),
-  );
+/** The keys CRM.COM identifies most kinds of entity by (card, unit, business unit, action type, …). */
+export const REFERENCE_KEYS = ["id", "name", "code", "alternativeCode", "number"] as const;
+/** Users are identified by these too, and by username or email. */
+export const USER_REFERENCE_KEYS = [...REFERENCE_KEYS, "username", "email"] as const;
+
+/** A free-form reference stored as given: at least one of `keys`, each a non-empty text. */
+const zReferenceOf = (keys: readonly string[]) =>
+  z
+    .strictObject(Object.fromEntries(keys.map((k) => [k, zText(200).min(1).optional()])))
+    .refine(
+      (v) => keys.some((k) => v[k] !== undefined),
+      ruleCheck("required", `give at least one of ${keys.join(", ")}`),
+    );
+const zReference = zReferenceOf(REFERENCE_KEYS);
+const zUserReference = zReferenceOf(USER_REFERENCE_KEYS);
 
 export const ACTION_FIELDS = [
   "locator",
   "subscriptionLocator",
   "accountLocator",
   "type",
+  "actionTypeIdentifier",
+  "subActionTypeIdentifier",
+  "classificationIdentifier",
   "status",
   "scheduledDate",
   "appliedOn",
@@ -191,8 +198,12 @@ export const extendGracePeriodInput = z
     scheduledDate: zBusinessDate.optional(),
     /** Unique per tenant; also the call's idempotency key. */
     transactionReferenceNumber: zText(100).min(1).optional(),
+    /** CRM.COM's action type, sub action type and classification: stored on the action as given and answered back. */
+    actionTypeIdentifier: zReference.optional(),
+    subActionTypeIdentifier: zReference.optional(),
+    classificationIdentifier: zReference.optional(),
     paymentGatewayCardIdentifier: zReference.optional(),
-    performedByUserIdentifier: zReference.optional(),
+    performedByUserIdentifier: zUserReference.optional(),
     performedByUnitIdentifier: zReference.optional(),
     performedByBusinessUnitIdentifier: zReference.optional(),
     performedOn: zBusinessDate.optional(),
@@ -235,14 +246,15 @@ export const cancelActionInput = z.strictObject({
   reason: zReason.optional(),
 });
 
-const zRef = z
-  .object({ id: z.string().optional(), number: z.string().optional(), name: z.string().optional() })
-  .nullable();
+const zRef = z.record(z.string(), z.string()).nullable();
 export const actionOutput = z.object({
   locator: z.string(),
   subscriptionLocator: z.string(),
   accountLocator: z.string(),
   type: z.literal("extend_grace_period"),
+  actionTypeIdentifier: zRef,
+  subActionTypeIdentifier: zRef,
+  classificationIdentifier: zRef,
   status: z.enum(["scheduled", "executed", "cancelled", "failed"]),
   scheduledDate: z.string().nullable(),
   appliedOn: z.string().nullable(),

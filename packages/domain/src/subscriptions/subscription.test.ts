@@ -16,6 +16,7 @@ import {
   checkGraceExtension,
   EXTENDABLE_STATES,
   extendedGraceEnd,
+  extendGracePeriodTo,
   type GracePeriod,
   graceDaysLeft,
   hasGraceEnded,
@@ -738,5 +739,46 @@ describe("assertSubscriptionMove: every state × move", () => {
     expect(e.message).toContain(move);
     if (allowed[state].length) expect(e.message).toContain(`allowed moves: ${allowed[state].join(", ")}`);
     else expect(e.message).toContain("final state");
+  });
+});
+
+describe("extendGracePeriodTo: a pause pushes an extended end out only by the days held after it was applied", () => {
+  const paused: GracePeriod = { start: "2027-02-11", end: "2027-02-25", pausedOn: "2027-02-15" };
+
+  it("an explicit end given on 2027-02-18 while paused since 2027-02-15, resumed on 2027-02-18: the end stays as requested", () => {
+    const extended = extendGracePeriodTo(paused, "2027-02-20", "2027-02-18");
+    expect(extended).toEqual({ start: "2027-02-11", end: "2027-02-20", pausedOn: "2027-02-18" });
+    expect(resumeGracePeriod(extended, "2027-02-18").end).toBe("2027-02-20");
+  });
+
+  it("resumed later: only the days held after the extension count (2 days, not the 5 of the whole pause)", () => {
+    const extended = extendGracePeriodTo(paused, "2027-02-20", "2027-02-18");
+    expect(resumeGracePeriod(extended, "2027-02-20").end).toBe("2027-02-22");
+    // The whole pause would have made it 2027-02-25.
+    expect(resumeGracePeriod({ ...paused, end: "2027-02-20" }, "2027-02-20").end).toBe("2027-02-25");
+  });
+
+  it("days left while paused count from the day the extension was applied", () => {
+    const extended = extendGracePeriodTo(paused, "2027-02-20", "2027-02-18");
+    expect(graceDaysLeft(extended, "2027-02-19")).toBe(2);
+  });
+
+  it("a grace period that is not paused keeps running; none yet starts on the day applied", () => {
+    expect(extendGracePeriodTo({ ...paused, pausedOn: null }, "2027-03-01", "2027-02-18")).toEqual({
+      start: "2027-02-11",
+      end: "2027-03-01",
+      pausedOn: null,
+    });
+    expect(extendGracePeriodTo(null, "2027-03-01", "2027-02-18")).toEqual({
+      start: "2027-02-18",
+      end: "2027-03-01",
+      pausedOn: null,
+    });
+  });
+
+  it("a pause that starts after the day applied keeps its own start", () => {
+    expect(extendGracePeriodTo({ ...paused, pausedOn: "2027-02-19" }, "2027-03-01", "2027-02-18").pausedOn).toBe(
+      "2027-02-19",
+    );
   });
 });

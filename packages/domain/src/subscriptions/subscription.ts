@@ -127,6 +127,17 @@ export function extendedGraceEnd(
   return addDays(appliedOn, req.endGracePeriodAfterDays ?? 0);
 }
 
+/**
+ * The grace period once an extension to `newEnd` is applied on `appliedOn`.
+ * While a delinquency hold pauses it, the pause counts from the later of its
+ * own start and `appliedOn`: on resume the new end moves out only by the days
+ * held after the extension was applied, never by days held before it.
+ */
+export function extendGracePeriodTo(g: GracePeriod | null, newEnd: BusinessDate, appliedOn: BusinessDate): GracePeriod {
+  const pausedOn = g?.pausedOn ? (g.pausedOn < appliedOn ? appliedOn : g.pausedOn) : null;
+  return { start: g?.start ?? appliedOn, end: newEnd, pausedOn };
+}
+
 export const EXTENDABLE_STATES: readonly SubscriptionState[] = ["draft", "effective", "not_effective"];
 
 /** The rules an extension must meet when it is applied. */

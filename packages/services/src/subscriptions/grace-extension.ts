@@ -9,6 +9,7 @@ import {
   EXTENDABLE_STATES,
   type ExtendGracePeriodInput,
   extendedGraceEnd,
+  extendGracePeriodTo,
   type FieldIssue,
   isAppError,
 } from "@holdfast/domain";
@@ -119,11 +120,14 @@ export async function applyGraceExtension(
   if (problems.length) return { ok: false, problems };
   const reactivate =
     sub.state === "not_effective" && ((await accountSettled(tx, sub.id, appliedOn)) || newEnd > appliedOn);
+  // While paused, the pause now counts from appliedOn: on resume only the days held after it push the new end out.
+  const extended = extendGracePeriodTo(grace, newEnd, appliedOn);
   const [row] = await tx
     .update(schema.subscriptions)
     .set({
-      graceStart: sub.graceStart ?? appliedOn,
-      graceEnd: newEnd,
+      graceStart: extended.start,
+      graceEnd: extended.end,
+      gracePausedOn: extended.pausedOn,
       ...(reactivate ? { state: "effective" as const, lapsedOn: null, lapseReason: null } : {}),
       version: sub.version + 1,
       updatedAt: ctx.clock.now(),
@@ -218,6 +222,17 @@ export function extendGracePeriod(ctx: ServiceContext, input: ExtendGracePeriodI
           path: "endGracePeriodOn",
           rule: "not_before_scheduled_date",
           message: "the new end is before the scheduled date",
+        });
+      }
+      // A grace end only moves later until the action runs (a pause pushes it out), so an end that is not later
+      // than the current one now would fail then too: refused when it is scheduled.
+      const current = graceOf(sub)?.end ?? null;
+      const newEnd = extendedGraceEnd(req, req.scheduledDate ?? today);
+      if (current !== null && newEnd <= current) {
+        problems.push({
+          path: req.endGracePeriodOn !== undefined ? "endGracePeriodOn" : "endGracePeriodAfterDays",
+          rule: "not_later_than_current",
+          message: `the new end ${newEnd} must be later than the current end ${current}`,
         });
       }
       if (problems.length) throw AppError.badRequest(problems);

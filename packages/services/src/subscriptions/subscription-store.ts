@@ -113,7 +113,7 @@ export function toInvoiceOutput(i: InvoiceRow): InvoiceOutput {
   };
 }
 
-type Ref = { id?: string; number?: string; name?: string } | null;
+type Ref = Record<string, string> | null;
 
 export function toActionOutput(a: ActionRow, accountLocator: string): ActionOutput {
   const r = a.request;
@@ -127,6 +127,9 @@ export function toActionOutput(a: ActionRow, accountLocator: string): ActionOutp
     subscriptionLocator: a.subscriptionId,
     accountLocator,
     type: a.type,
+    actionTypeIdentifier: ref("actionTypeIdentifier"),
+    subActionTypeIdentifier: ref("subActionTypeIdentifier"),
+    classificationIdentifier: ref("classificationIdentifier"),
     status: a.status,
     scheduledDate: a.scheduledDate,
     appliedOn: a.appliedOn,
