@@ -189,14 +189,30 @@ describe("parameters", () => {
     ],
     ["udf_string_9 (there are 8)", () => v({ udf_string_9: "x" }), bad([["udf_string_9", "unrecognized_parameter"]])],
     [
-      "action_type_identifier (no action types here)",
-      () => v({ action_type_identifier: { name: "GOODWILL" } }),
-      bad([["action_type_identifier", "not_supported"]]),
+      "an action_type_identifier with a key action types do not have",
+      () => v({ action_type_identifier: { username: "GOODWILL" } }),
+      bad([
+        ["action_type_identifier", "unrecognized_keys"],
+        ["action_type_identifier", "required"],
+      ]),
     ],
     [
-      "classification_identifier",
-      () => v({ classification_identifier: { id: "X" } }),
-      bad([["classification_identifier", "not_supported"]]),
+      "an empty classification_identifier",
+      () => v({ classification_identifier: {} }),
+      bad([["classification_identifier", "required"]]),
+    ],
+    [
+      "an empty alternative_code of a unit (named as sent)",
+      () => v({ performed_by_unit_identifier: { alternative_code: "" } }),
+      bad([["performed_by_unit_identifier.alternative_code", "too_small"]]),
+    ],
+    [
+      "an email for a card (only users have one)",
+      () => v({ payment_gateway_card_identifier: { email: "a@b.example" } }),
+      bad([
+        ["payment_gateway_card_identifier", "unrecognized_keys"],
+        ["payment_gateway_card_identifier", "required"],
+      ]),
     ],
     [
       "neither identifier",
@@ -316,8 +332,26 @@ describe("parameters", () => {
       bad([["fields_set[1]", "invalid_value"]]),
     );
     expect(res.status.description[0]?.message).toMatch(
-      /^must be one of: locator, subscription_locator, account_locator, .*new_grace_end/,
+      /^must be one of: id, locator, subscription_locator, account_locator, .*new_grace_end.*, udf_string_1, .*udf_date_4$/,
     );
+  });
+
+  it("names the parameters as the client sent them in every message", async () => {
+    const neither = await expectRefused(
+      { token, subscription_identifier: { id: sub.locator } },
+      bad([["end_grace_period_on", "exactly_one_end"]]),
+    );
+    expect(neither.status.description[0]?.message).toBe(
+      "give exactly one of end_grace_period_on or end_grace_period_after_specific_days",
+    );
+    const both = await expectRefused(
+      { ...valid(), accounts_receivable_identifier: { number: "AR-TWO" } },
+      bad([["subscription_identifier", "exactly_one_identifier"]]),
+    );
+    expect(both.status.message).toBe(
+      "subscription_identifier: give exactly one of subscription_identifier or accounts_receivable_identifier",
+    );
+    expect(JSON.stringify([neither, both])).not.toMatch(/[a-z][A-Z]/);
   });
 });
 
@@ -372,6 +406,26 @@ describe("rules", () => {
         scheduled_date: "2027-03-30",
       }),
       bad([["end_grace_period_on", "not_before_scheduled_date"]]),
+    ],
+    [
+      "a scheduled end not later than the current one, when it is scheduled",
+      () => ({
+        token,
+        subscription_identifier: { id: sub.locator },
+        end_grace_period_on: "2027-03-18",
+        scheduled_date: "2027-03-15",
+      }),
+      bad([["end_grace_period_on", "not_later_than_current"]]),
+    ],
+    [
+      "scheduled days that end on the current end, when it is scheduled",
+      () => ({
+        token,
+        subscription_identifier: { id: sub.locator },
+        end_grace_period_after_specific_days: 5,
+        scheduled_date: "2027-03-15",
+      }),
+      bad([["end_grace_period_after_specific_days", "not_later_than_current"]]),
     ],
     [
       "an accounts receivable that owns two subscriptions",

@@ -31,20 +31,22 @@ export const PARAMS: ReadonlyMap<string, string> = new Map(
     .map((k) => [toSnake(k), k]),
 );
 
-/** CRM.COM parameters Holdfast has no model for: refused by name rather than silently dropped. */
-export const NOT_SUPPORTED = new Set([
-  "action_type_identifier",
-  "sub_action_type_identifier",
-  "classification_identifier",
-]);
-
 /** Numbers CRM.COM clients may send as strings ("10"). */
 const isNumberField = (field: string) => field === "endGracePeriodAfterDays" || field.startsWith("udfFloat");
 const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
 
-/** fields_set names (snake_case action fields) → our action field names. */
-const ACTION_FIELD_BY_PARAM: ReadonlyMap<string, string> = new Map(ACTION_FIELDS.map((f) => [toSnake(f), f]));
-export const FIELDS_SET_NAMES = ACTION_FIELDS.map(toSnake);
+/** A nested parameter's snake_case key → our name: alternative_code → alternativeCode. */
+const toCamel = (snake: string) => snake.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** The user-defined fields' names, each a fields_set name of its own. */
+const UDF_PARAMS = [...PARAMS.keys()].filter((p) => p.startsWith("udf_"));
+
+/**
+ * fields_set names, as CRM.COM names them: `id` (the action's locator), each
+ * action field in snake_case, and each `udf_*` on its own (`udf` is all of them).
+ */
+export const FIELDS_SET_NAMES = ["id", ...ACTION_FIELDS.map(toSnake), ...UDF_PARAMS];
+const FIELDS_SET_KNOWN = new Set(FIELDS_SET_NAMES);
 
 export interface CrmIssue {
   field: string;
@@ -62,14 +64,6 @@ export function toExtendInput(body: Record<string, unknown>, issues: CrmIssue[])
   const out: Record<string, unknown> = {};
   for (const [param, value] of Object.entries(body)) {
     if (param === "token") continue;
-    if (NOT_SUPPORTED.has(param)) {
-      issues.push({
-        field: param,
-        rule: "not_supported",
-        message: "subscription action types and classifications are not supported; leave it out",
-      });
-      continue;
-    }
     const field = PARAMS.get(param);
     if (!field) {
       issues.push({
@@ -81,17 +75,13 @@ export function toExtendInput(body: Record<string, unknown>, issues: CrmIssue[])
     }
     if (value === null || value === undefined) continue;
     if (field === "fieldsSet") {
-      const names =
-        typeof value === "string"
-          ? value
-              .split(",")
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : value;
-      if (Array.isArray(names) && names.length === 0) continue;
-      out.fieldsSet = Array.isArray(names)
-        ? names.map((n) => (typeof n === "string" ? (ACTION_FIELD_BY_PARAM.get(n.trim()) ?? n) : n))
-        : names;
+      const names = fieldsSetNames(value, issues);
+      if (names && names.length) out.fieldsSet = names;
+      continue;
+    }
+    if (param.endsWith("_identifier") && isPlainObject(value)) {
+      // Identifier keys as CRM.COM spells them (alternative_code); ours are camelCase.
+      out[field] = Object.fromEntries(Object.entries(value).map(([k, v]) => [toCamel(k), v]));
       continue;
     }
     out[field] = isNumberField(field) && typeof value === "string" && NUMERIC.test(value) ? Number(value) : value;
@@ -99,20 +89,71 @@ export function toExtendInput(body: Record<string, unknown>, issues: CrmIssue[])
   return out;
 }
 
-/** Our field path (`subscriptionIdentifier.id`, `fieldsSet[2]`) in CRM.COM's names. */
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** fields_set as a list of names: a comma-separated string or a list; every name known, else an issue each. */
+function fieldsSetNames(value: unknown, issues: CrmIssue[]): string[] | undefined {
+  const names =
+    typeof value === "string"
+      ? value
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : value;
+  if (!Array.isArray(names)) {
+    issues.push({ field: "fields_set", rule: "invalid_type", message: "must be a comma-separated string or a list" });
+    return undefined;
+  }
+  if (names.length > FIELDS_SET_NAMES.length) {
+    issues.push({ field: "fields_set", rule: "too_big", message: `at most ${FIELDS_SET_NAMES.length} names` });
+    return undefined;
+  }
+  const out: string[] = [];
+  names.forEach((n, i) => {
+    const name = typeof n === "string" ? n.trim() : n;
+    if (typeof name === "string" && FIELDS_SET_KNOWN.has(name)) out.push(name);
+    else
+      issues.push({
+        field: `fields_set[${i}]`,
+        rule: "invalid_value",
+        message: `must be one of: ${FIELDS_SET_NAMES.join(", ")}`,
+      });
+  });
+  return out;
+}
+
+/** Our field path (`performedByUserIdentifier.alternativeCode`, `fieldsSet[2]`) in CRM.COM's names. */
 export function toCrmField(ourPath: string): string {
   if (ourPath === "(input)" || ourPath === "") return "";
-  return ourPath.replace(/^[A-Za-z0-9]+/, (head) => toSnake(head));
+  return ourPath.replace(/[A-Za-z][A-Za-z0-9]*/g, (part) => toSnake(part));
+}
+
+/** Our field names in a message (`endGracePeriodOn`) as the client sent them (`end_grace_period_on`). */
+export function toCrmText(message: string): string {
+  return message.replace(/\b[a-z]+(?:[A-Z][a-z0-9]*)+\b/g, (word) =>
+    PARAMS_BY_FIELD.has(word) ? toSnake(word) : word,
+  );
+}
+const PARAMS_BY_FIELD = new Set(PARAMS.values());
+
+/** The CRM.COM data projected by fields_set names: `id` is the locator, a `udf_*` its value (null when not given). */
+export function projectCrmData(data: Record<string, unknown>, names: readonly string[] | undefined) {
+  if (!names) return data;
+  const udf = (data.udf ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(
+    names.map((n) => [n, n === "id" ? data.locator : n.startsWith("udf_") ? (udf[n] ?? null) : data[n]]),
+  );
 }
 
 /** The action as CRM.COM-style data: snake_case keys (user-defined fields too), projected as the service projected it. */
 export function toCrmData(action: Partial<ActionOutput>): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(action)) {
-    data[toSnake(key)] =
-      key === "udf" && value && typeof value === "object"
-        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [toSnake(k), v]))
-        : value;
+    // The user-defined fields and the identifiers have their keys in snake_case too (alternative_code).
+    data[toSnake(key)] = isPlainObject(value)
+      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [toSnake(k), v]))
+      : value;
   }
   return data;
 }

@@ -6,7 +6,7 @@ import type { CompatEnv } from "../app.ts";
 import { type BodyRefusal, MAX_JSON_DEPTH, readJsonObject, scanStringField } from "../body.ts";
 import { type CompatDeps, principalFrom, serviceFor } from "../context.ts";
 import { type HttpErrorCode, toHttpProblem } from "../http-errors.ts";
-import { type CrmIssue, FIELDS_SET_NAMES, toCrmData, toCrmField, toExtendInput } from "./params.ts";
+import { type CrmIssue, projectCrmData, toCrmData, toCrmField, toCrmText, toExtendInput } from "./params.ts";
 
 /**
  * CRM.COM-style subscription actions (seed 003), mounted at /crm/subscriptions:
@@ -17,7 +17,9 @@ import { type CrmIssue, FIELDS_SET_NAMES, toCrmData, toCrmField, toExtendInput }
  * bearer token (in the body, as CRM.COM sends it; else the Authorization
  * header). `tenant_locator` names the tenant when the token is bound to
  * several. `fields_set` is a comma-separated string or a list of the
- * snake_case names of the answer's fields. An `Idempotency-Key` header is
+ * snake_case names of the answer's fields, `id` (the locator) and each
+ * `udf_*` on its own; the data then has exactly those keys. Identifier keys
+ * are CRM.COM's (`alternative_code`); messages name parameters as sent. An `Idempotency-Key` header is
  * accepted; `transaction_reference_number`, when given, is the key.
  *
  * Answer: `{ "status": { "code", "message", "description" }, "data" }`.
@@ -62,12 +64,18 @@ export function crmRoutes(deps: CompatDeps) {
       const issues: CrmIssue[] = [];
       const raw = toExtendInput(body, issues);
       if (issues.length) throw new CrmFailure(400, "BAD_REQUEST", issues);
+      // fields_set is CRM.COM's projection (`id`, each `udf_*`): applied here to the whole action.
+      const fieldsSet = raw.fieldsSet as string[] | undefined;
+      delete raw.fieldsSet;
       if (idempotencyHeader !== undefined) raw.idempotencyKey = idempotencyHeader;
       const input = extendGracePeriodInput.parse(raw);
       trnIsTheKey = input.transactionReferenceNumber !== undefined;
       const action = await extendGracePeriod(service, input);
       return c.json(
-        { status: { code: "OK", message: successMessage(action), description: null }, data: toCrmData(action) },
+        {
+          status: { code: "OK", message: successMessage(action), description: null },
+          data: projectCrmData(toCrmData(action), fieldsSet),
+        },
         200,
       );
     } catch (e) {
@@ -95,18 +103,17 @@ function crmProblem(e: unknown, trnIsTheKey: boolean) {
           : "Idempotency-Key"
         : toCrmField(i.path),
     rule: i.rule,
-    message:
-      i.path.startsWith("fieldsSet[") && i.rule === "invalid_value"
-        ? `must be one of: ${FIELDS_SET_NAMES.join(", ")}`
-        : i.message,
+    message: toCrmText(i.message),
   }));
   if (issues.length === 0 && isAppError(e) && e.code === "NOT_FOUND") {
-    issues = [{ field: NOT_FOUND_FIELD[String(e.details.entity)] ?? "", rule: "not_found", message: e.message }];
+    issues = [
+      { field: NOT_FOUND_FIELD[String(e.details.entity)] ?? "", rule: "not_found", message: toCrmText(e.message) },
+    ];
   }
   if (issues.length === 0 && problem.code === "UNAUTHORIZED") {
     issues = [{ field: "token", rule: "invalid_token", message: "missing, unknown, revoked or expired" }];
   }
-  const message = problem.issues.length ? describeIssues(issues) : problem.message;
+  const message = problem.issues.length ? describeIssues(issues) : toCrmText(problem.message);
   return { status: problem.status, code: problem.code, message, issues };
 }
 
