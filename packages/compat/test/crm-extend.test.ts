@@ -7,6 +7,8 @@
  * first answer, another body is refused), fields_set projection, and the same
  * data seen through the services both ways.
  */
+
+import { schema } from "@holdfast/db";
 import { ALL_PERMISSIONS } from "@holdfast/domain";
 import { runTick } from "@holdfast/services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +27,9 @@ const DATA_FIELDS = [
   "subscription_locator",
   "account_locator",
   "type",
+  "action_type_identifier",
+  "sub_action_type_identifier",
+  "classification_identifier",
   "status",
   "scheduled_date",
   "applied_on",
@@ -137,6 +142,9 @@ describe("an immediate extension", () => {
       subscription_locator: sub.locator,
       account_locator: sub.accountLocator,
       type: "extend_grace_period",
+      action_type_identifier: null,
+      sub_action_type_identifier: null,
+      classification_identifier: null,
       status: "executed",
       scheduled_date: null,
       applied_on: TODAY,
@@ -246,6 +254,63 @@ describe("an immediate extension", () => {
     });
     expect(Object.keys(await extend("2027-03-22", ""))).toEqual(DATA_FIELDS);
     expect(Object.keys(await extend("2027-03-23", null))).toEqual(DATA_FIELDS);
+  });
+
+  it("action type, sub action type and classification are stored on the action as given and answered back; identifiers take CRM.COM's keys", async () => {
+    const { token, api, sub } = await setup(w, "Classified");
+    const given = {
+      action_type_identifier: { code: "GOODWILL", alternative_code: "GW" },
+      sub_action_type_identifier: { name: "Courtesy" },
+      classification_identifier: { id: "CLS-1", number: "7" },
+      performed_by_user_identifier: { username: "jane.doe", email: "jane@example.com" },
+      performed_by_unit_identifier: { alternative_code: "U-7" },
+      performed_by_business_unit_identifier: { code: "BU" },
+    };
+    const res = await w.request(PATH, {
+      method: "POST",
+      body: { token, subscription_identifier: { id: sub.locator }, end_grace_period_on: "2027-03-25", ...given },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.data).toMatchObject(given);
+    const [action] = (await api.subscriptions.listActions({ subscriptionLocator: sub.locator })).items;
+    expect(action).toMatchObject({
+      actionTypeIdentifier: { code: "GOODWILL", alternativeCode: "GW" },
+      subActionTypeIdentifier: { name: "Courtesy" },
+      classificationIdentifier: { id: "CLS-1", number: "7" },
+      performedByUserIdentifier: { username: "jane.doe", email: "jane@example.com" },
+    });
+    const rows = await w.db.select().from(schema.subscriptionActions);
+    const row = rows.find((r) => r.id === (res.json.data as Json).locator);
+    expect(row?.request).toMatchObject({
+      actionTypeIdentifier: { code: "GOODWILL", alternativeCode: "GW" },
+      subActionTypeIdentifier: { name: "Courtesy" },
+      classificationIdentifier: { id: "CLS-1", number: "7" },
+    });
+  });
+
+  it("fields_set takes id (the locator) and each udf_* on its own, answered under the names asked for", async () => {
+    const { token, sub } = await setup(w, "Projection by CRM.COM names");
+    const res = await w.request(PATH, {
+      method: "POST",
+      body: {
+        token,
+        subscription_identifier: { id: sub.locator },
+        end_grace_period_on: "2027-03-20",
+        udf_string_2: "two",
+        udf_float_1: 1.5,
+        fields_set: "id,udf_string_2,udf_float_1,udf_date_1,status",
+      },
+    });
+    expect(res.status, res.text).toBe(200);
+    const data = res.json.data as Json;
+    expect(Object.keys(data)).toEqual(["id", "udf_string_2", "udf_float_1", "udf_date_1", "status"]);
+    expect(data).toEqual({
+      id: expect.stringMatching(ULID),
+      udf_string_2: "two",
+      udf_float_1: 1.5,
+      udf_date_1: null,
+      status: "executed",
+    });
   });
 
   it("a duplicate transaction_reference_number: the same body answers the first answer; another body is refused with 422", async () => {
@@ -453,5 +518,52 @@ describe("a scheduled extension", () => {
     });
     expect(res.status, res.text).toBe(200);
     expect(res.json.data).toMatchObject({ status: "executed", scheduled_date: today, applied_on: today });
+  });
+});
+
+describe("an explicit end given while a delinquency hold pauses the grace period", () => {
+  let w: CompatWorld;
+  beforeAll(async () => {
+    w = await createCompatWorld({ now: `${TODAY}T09:00:00Z` });
+  });
+  afterAll(async () => {
+    await w.close();
+  });
+
+  const tickOn = async (date: string) => {
+    w.clock.set(`${date}T09:00:00Z`);
+    expect((await runTick(w.db, w.clock, "crm-worker")).errors).toEqual([]);
+  };
+
+  it("is pushed out on release only by the days held after the extension was applied", async () => {
+    const { token, api, account, sub } = await setup(w, "Paused");
+    // Invoiced 03-10, due 03-20: the grace period starts on 03-21.
+    for (let d = 10; d <= 21; d++) await tickOn(`2027-03-${d}`);
+    const started = (await api.subscriptions.get({ locator: sub.locator })).grace;
+    expect(started).toMatchObject({ start: "2027-03-21", pausedOn: null });
+    const hold = await api.holds.create({ accountLocator: account.locator, targets: [{ process: "delinquency" }] });
+    await api.holds.validate({ locator: hold.locator });
+    await api.holds.activate({ locator: hold.locator });
+    await tickOn("2027-03-22");
+    expect((await api.subscriptions.get({ locator: sub.locator })).grace?.pausedOn).toBe("2027-03-21");
+
+    // Paused since 03-21; on 03-25 the end is set to 04-20.
+    w.clock.set("2027-03-25T09:00:00Z");
+    const res = await w.request(PATH, {
+      method: "POST",
+      body: { token, subscription_identifier: { id: sub.locator }, end_grace_period_on: "2027-04-20" },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.data).toMatchObject({ new_grace_end: "2027-04-20", applied_on: "2027-03-25" });
+
+    // Released on 03-27 and resumed by that day's tick: held 2 days after the extension (not the 6 since 03-21).
+    w.clock.set("2027-03-27T09:00:00Z");
+    await api.holds.release({ locator: hold.locator });
+    await tickOn("2027-03-27");
+    expect((await api.subscriptions.get({ locator: sub.locator })).grace).toMatchObject({
+      start: "2027-03-21",
+      end: "2027-04-22",
+      pausedOn: null,
+    });
   });
 });
