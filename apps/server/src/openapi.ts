@@ -179,7 +179,7 @@ export function compatPaths(): Record<string, Record<string, Operation>> {
         operationId: "crm.extendGracePeriod",
         summary: "Extend a subscription's grace period, now or on a scheduled date",
         description:
-          "snake_case parameters of CRM.COM; `token` in the body or an Authorization header; `tenant_locator` names the tenant for portfolio tokens; `fields_set` is a comma-separated list.",
+          "snake_case parameters of CRM.COM; `token` in the body or an Authorization header; `tenant_locator` names the tenant for portfolio tokens; `fields_set` is a comma-separated list of answer fields, `id` (the locator) and each `udf_*`.",
         requestBody: { content: { "application/json": { schema: { type: "object" } } } },
         responses: {
           "200": problem("{ status: { code: OK, message, description: null }, data }"),
