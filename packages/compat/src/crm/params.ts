@@ -76,7 +76,7 @@ export function toExtendInput(body: Record<string, unknown>, issues: CrmIssue[])
     if (value === null || value === undefined) continue;
     if (field === "fieldsSet") {
       const names = fieldsSetNames(value, issues);
-      if (names && names.length) out.fieldsSet = names;
+      if (names?.length) out.fieldsSet = names;
       continue;
     }
     if (param.endsWith("_identifier") && isPlainObject(value)) {
