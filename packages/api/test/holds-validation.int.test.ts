@@ -384,25 +384,27 @@ describe("input checks before any rule", () => {
 });
 
 describe("activate checks every rule again", () => {
-  it("closing the account after validation: activate gives PRECONDITION_FAILED and the hold stays validated", async () => {
+  it("closing the account after validation: activate gives PRECONDITION_FAILED; the hold stays validated and keeps the failed result", async () => {
     const account = await w.newAccount();
     const hold = await validated(account);
+    expect(hold.validationResult?.success).toBe(true);
     await w.api.accounts.close({ locator: account });
-    const before = await databaseChecksum(w.db);
 
     const err = await expectTrpcError(w.api.holds.activate({ locator: hold.locator }), "PRECONDITION_FAILED");
     const app = appErrorOf(err);
     expect(app.code).toBe("HOLD_INVALID");
     expect(sortRules(app.issues)).toEqual([{ path: "accountLocator", rule: "account_closed" }]);
 
-    expect(await databaseChecksum(w.db)).toBe(before);
+    // The re-check's result replaces the stale success, audited as its own change.
     const stored = await w.api.holds.get({ locator: hold.locator });
     expect(stored).toMatchObject({
       holdState: "validated",
-      version: hold.version,
+      version: hold.version + 1,
       activatedAt: null,
-      validationResult: hold.validationResult,
+      validationResult: { success: false, problems: [expect.objectContaining({ rule: "account_closed" })] },
     });
+    const history = await w.api.audit.history({ entityType: "hold", entityId: hold.locator });
+    expect(history.map((e) => e.action)).toEqual(["create", "validate", "activate_refused"]);
   });
 
   it("a start date that has passed since validation: PRECONDITION_FAILED startDate / not_in_past", async () => {
@@ -420,8 +422,9 @@ describe("activate checks every rule again", () => {
     await w.api.accounts.close({ locator: account });
     await expectTrpcError(w.api.holds.activate({ locator: hold.locator }), "PRECONDITION_FAILED");
     await w.api.accounts.reopen({ locator: account });
-    const activated = await w.api.holds.activate({ locator: hold.locator, expectedVersion: hold.version });
-    expect(activated).toMatchObject({ holdState: "active", version: hold.version + 1 });
+    const activated = await w.api.holds.activate({ locator: hold.locator, expectedVersion: hold.version + 1 });
+    expect(activated).toMatchObject({ holdState: "active", version: hold.version + 2 });
+    expect(activated.validationResult?.success).toBe(true);
   });
 });
 

@@ -13,8 +13,8 @@
  * After every command: the answer (or the refusal's tRPC and application
  * codes, and the failed rules) is the model's; a refused call changed no row
  * (database checksum); and the whole tenant matches the model: states,
- * versions (+1 per applied move), targets, claims, the audit trail of each
- * hold (exactly the moves that applied, in order, from the table and from
+ * versions (+1 per applied move or refused activation), targets, claims, the audit trail of each
+ * hold (exactly the moves that applied and the refused activations, in order, from the table and from
  * `audit.history`), and no two validated or active holds of one account hold
  * one process over overlapping dates.
  */
@@ -143,8 +143,12 @@ async function runPredicted<T>(
   if (outcome.ok && predicted.next) {
     Object.assign(hold, predicted.next);
     expectAnswerMatches(outcome.value as Parameters<typeof expectAnswerMatches>[0], hold, model);
+  } else if (label === "activate" && !outcome.ok && outcome.appCode === "HOLD_INVALID") {
+    // An activation whose re-check fails keeps the hold validated with the new result: one version, one audit event.
+    hold.version += 1;
+    hold.audit.push("activate_refused");
   } else {
-    // A refused move changes nothing: no row in any table, not even an idempotency key.
+    // Any other refused move changes nothing: no row in any table, not even an idempotency key.
     expect(await checksum(real), `${label} was refused but changed the database`).toBe(before);
   }
   await expectTenantMatchesModel(model, real);

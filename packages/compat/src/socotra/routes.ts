@@ -27,7 +27,16 @@ import type { CompatEnv } from "../app.ts";
 import { jsonTooDeepAt, MAX_JSON_DEPTH, readBodyText } from "../body.ts";
 import { type CompatDeps, principalFrom, serviceFor } from "../context.ts";
 import { type HttpProblem, toHttpProblem } from "../http-errors.ts";
-import { toSocotraHold, toSocotraList, zHoldCreateRequest, zHoldListQuery, zHoldUpdateRequest } from "./shapes.ts";
+import {
+  retargeted,
+  SOCOTRA_TARGET_TYPES,
+  toSocotraHold,
+  toSocotraList,
+  visibleToSocotra,
+  zHoldCreateRequest,
+  zHoldListQuery,
+  zHoldUpdateRequest,
+} from "./shapes.ts";
 
 /**
  * Socotra's Billing Holds API (seeds/000), mounted at `/billing`:
@@ -61,7 +70,10 @@ import { toSocotraHold, toSocotraList, zHoldCreateRequest, zHoldListQuery, zHold
  * (BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, INVALID_TRANSITION,
  * HOLD_ENDED, HOLD_INVALID, VERSION_CONFLICT, CONCURRENT_MODIFICATION,
  * IDEMPOTENCY_KEY_REUSED, PAYLOAD_TOO_LARGE, METHOD_NOT_ALLOWED, INTERNAL);
- * `issues` lists field problems (empty when none). Statuses: 400 bad input,
+ * `issues` lists field problems (empty when none).
+ *
+ * Only holds of invoicing or delinquency exist here (see shapes.ts): any
+ * other hold is 404 on every route and left out of the list. Statuses: 400 bad input,
  * 401 no or bad token, 403 missing permission, 404 unknown or foreign hold,
  * account or tenant (and unknown route), 405 wrong method on a known path,
  * 409 a move the state does not allow (or a hold past its end date, or a
@@ -124,8 +136,9 @@ export function socotraRoutes(deps: CompatDeps) {
       const input = listAccountHoldsInput.parse({
         accountLocator: locatorParam(c, "accountLocator", "accountLocator"),
         ...query,
+        processes: SOCOTRA_TARGET_TYPES,
       });
-      return toSocotraList(await listAccountHolds(service, input));
+      return toSocotraList(await listAccountHolds(service, input), input.extended);
     }),
   );
 
@@ -155,10 +168,11 @@ export function socotraRoutes(deps: CompatDeps) {
     route("holds:write", async (c, service) => {
       const locator = locatorParam(c);
       const body = zHoldUpdateRequest.parse(await jsonBody(c, { required: false }));
+      const current = visibleToSocotra(await getHold(service, { locator }));
       const input = updateHoldInput.parse({
         locator,
         accountLocator: body.accountLocator,
-        targets: body.targetType ? [{ process: body.targetType }] : undefined,
+        targets: body.targetType ? retargeted(current, body.targetType) : undefined,
         idempotencyKey: idempotencyKey(c),
       });
       return toSocotraHold(await updateHold(service, input));
@@ -171,6 +185,7 @@ export function socotraRoutes(deps: CompatDeps) {
       route("holds:write", async (c, service) => {
         // Socotra's moves take no body; one sent is not read.
         const input = moveHoldInput.parse({ locator: locatorParam(c), idempotencyKey: idempotencyKey(c) });
+        visibleToSocotra(await getHold(service, { locator: input.locator }));
         return toSocotraHold(await run(service, input));
       }),
     );

@@ -1,4 +1,5 @@
 import {
+  AppError,
   type HoldOutput,
   ruleCheck,
   type ValidationResult,
@@ -93,46 +94,80 @@ export function toSocotraValidationResult(locator: string, result: ValidationRes
   };
 }
 
-/** HoldResponse, in the seed's member order. */
+/** HoldResponse, in the seed's member order, then Holdfast's extra fields (a Socotra client ignores them). */
 export interface SocotraHoldResponse {
   locator: string;
   accountLocator: string;
   holdState: HoldOutput["holdState"];
-  targetType: SocotraTargetType | null;
+  targetType: SocotraTargetType;
   createdAt: string;
   updatedAt: string;
   validationResult?: SocotraValidationResult;
+  /** Every process the hold holds, with its dates: only when it holds more than its `targetType`. */
+  targets?: HoldOutput["targets"];
+  /** `extended=true` only: the hold's own dates, comments and characteristics. */
+  startDate?: string | null;
+  endDate?: string | null;
+  comments?: string | null;
+  characteristics?: HoldOutput["characteristics"];
 }
 
 /**
- * A Socotra hold has one target. A hold made elsewhere (an ORMB hold request,
- * the dashboard) may hold several processes: its `targetType` is then
- * `invoicing` when it holds invoicing, else `delinquency` when it holds
- * delinquency, and `null` only for a hold of neither (e.g. funding alone),
- * which Socotra cannot name. Such holds are still listed: hiding them would
- * make the two interfaces disagree about what exists.
+ * The one Socotra target type of a hold: `invoicing` when it holds invoicing,
+ * else `delinquency` when it holds delinquency, else none. A hold of neither
+ * (say funding alone, an ORMB hold request) does not exist for the Socotra
+ * routes: 404, and left out of their lists.
  */
-export function socotraTargetTypeOf(hold: Pick<HoldOutput, "targetType" | "targets">): SocotraTargetType | null {
-  if (hold.targetType) return hold.targetType;
+export function socotraTargetTypeOf(hold: Pick<HoldOutput, "targets">): SocotraTargetType | null {
   const processes = hold.targets.map((t) => t.process);
   return SOCOTRA_TARGET_TYPES.find((p) => processes.includes(p)) ?? null;
 }
 
+/** The hold as a Socotra client sees it, or NOT_FOUND when it holds neither invoicing nor delinquency. */
+export function visibleToSocotra(hold: HoldOutput): HoldOutput & { targetType: SocotraTargetType } {
+  const targetType = socotraTargetTypeOf(hold);
+  if (!targetType) throw AppError.notFound("hold", hold.locator);
+  return { ...hold, targetType };
+}
+
+/**
+ * The targets after a HoldUpdateRequest's `targetType`: only the Socotra-visible
+ * target changes process (keeping its dates); the hold's other targets and
+ * their dates stay. A process the hold already holds is not added twice: the
+ * visible target is then dropped and the existing one kept.
+ */
+export function retargeted(hold: HoldOutput, targetType: SocotraTargetType) {
+  const visible = socotraTargetTypeOf(hold);
+  const already = hold.targets.some((t) => t.process === targetType);
+  return hold.targets.flatMap((t) => {
+    if (t.process !== visible || t.process === targetType) return [t];
+    return already ? [] : [{ ...t, process: targetType }];
+  });
+}
+
 /** `validationResult` is present once the hold has been validated (and kept through later moves). */
-export function toSocotraHold(hold: HoldOutput): SocotraHoldResponse {
+export function toSocotraHold(hold: HoldOutput, opts: { extended?: boolean } = {}): SocotraHoldResponse {
+  const seen = visibleToSocotra(hold);
   const out: SocotraHoldResponse = {
     locator: hold.locator,
     accountLocator: hold.accountLocator,
     holdState: hold.holdState,
-    targetType: socotraTargetTypeOf(hold),
+    targetType: seen.targetType,
     createdAt: hold.createdAt,
     updatedAt: hold.updatedAt,
   };
   if (hold.validationResult) out.validationResult = toSocotraValidationResult(hold.locator, hold.validationResult);
+  if (hold.targets.length > 1 || opts.extended) out.targets = hold.targets;
+  if (opts.extended) {
+    out.startDate = hold.startDate;
+    out.endDate = hold.endDate;
+    out.comments = hold.comments;
+    out.characteristics = hold.characteristics;
+  }
   return out;
 }
 
-/** HoldListResponse. */
-export function toSocotraList(list: { listCompleted: boolean; items: HoldOutput[] }) {
-  return { listCompleted: list.listCompleted, items: list.items.map(toSocotraHold) };
+/** HoldListResponse; `extended` items are whole holds (see {@link toSocotraHold}). */
+export function toSocotraList(list: { listCompleted: boolean; items: HoldOutput[] }, extended: boolean) {
+  return { listCompleted: list.listCompleted, items: list.items.map((h) => toSocotraHold(h, { extended })) };
 }

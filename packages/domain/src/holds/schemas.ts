@@ -137,6 +137,8 @@ export const listAccountHoldsInput = z.strictObject({
   offset: z.number().int().min(0).max(1_000_000).default(0),
   count: z.number().int().min(1).max(1000).default(100),
   extended: z.boolean().default(false),
+  /** Only holds that hold any of these processes (the Socotra routes: invoicing or delinquency). */
+  processes: z.array(zHoldProcess).min(1).max(6).optional(),
 });
 export type ListAccountHoldsInput = z.infer<typeof listAccountHoldsInput>;
 

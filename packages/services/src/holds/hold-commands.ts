@@ -252,12 +252,26 @@ const clashProblem = (hold: HoldRecord) => ({
   message: `another validated or active hold of account ${hold.accountLocator} holds one of these processes over overlapping dates`,
 });
 
-function refuseInvalid(what: string, hold: string, result: Pick<ValidationResult, "problems">): never {
-  throw new AppError(
+function invalid(what: string, hold: string, result: Pick<ValidationResult, "problems">): AppError {
+  return new AppError(
     "HOLD_INVALID",
     `Cannot ${what} ${hold}: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
     { issues: result.problems },
   );
+}
+
+function refuseInvalid(what: string, hold: string, result: Pick<ValidationResult, "problems">): never {
+  throw invalid(what, hold, result);
+}
+
+/** An activation refused by its re-check: the refusal, and the result the hold keeps. */
+class RecheckFailed extends Error {
+  constructor(
+    readonly refusal: AppError,
+    readonly result: ValidationResult,
+  ) {
+    super(refusal.message);
+  }
 }
 
 /** Edits a draft; only the fields sent change. A stale validation result is cleared. */
@@ -317,7 +331,7 @@ const activation =
   (ctx: ServiceContext): Decide =>
   async (current, { tx, today }) => {
     const result = await runChecks(tx, ctx.tenantId, current, today);
-    if (!result.success) refuseInvalid("activate", `hold ${current.locator}`, result);
+    if (!result.success) throw new RecheckFailed(invalid("activate", `hold ${current.locator}`, result), result);
     return {
       patch: {
         state: "active",
@@ -335,9 +349,40 @@ export function validateHold(ctx: ServiceContext, input: MoveHoldInput) {
   return changeHold(ctx, input, "validate", strip(input), validation(ctx));
 }
 
-/** validated → active, checking every rule again. */
-export function activateHold(ctx: ServiceContext, input: MoveHoldInput) {
-  return changeHold(ctx, input, "activate", strip(input), activation(ctx));
+/**
+ * validated → active, checking every rule again. When the re-check fails the
+ * answer is HOLD_INVALID and the hold, still validated, keeps the new result
+ * (audited as `activate_refused`), so it no longer shows a stale success.
+ */
+export async function activateHold(ctx: ServiceContext, input: MoveHoldInput) {
+  try {
+    return await changeHold(ctx, input, "activate", strip(input), activation(ctx));
+  } catch (e) {
+    if (!(e instanceof RecheckFailed)) throw e;
+    await ctx.db.transaction((tx) => storeRecheck(tx, ctx, input.locator, e.result));
+    throw e.refusal;
+  }
+}
+
+/** Stores a failed re-check's result on a hold still validated at the version it was checked at. */
+async function storeRecheck(tx: Transaction, ctx: ServiceContext, locator: string, result: ValidationResult) {
+  const { today, record: current } = await getHoldForMove(tx, ctx.clock, ctx.tenantId, locator);
+  if (current.state !== "validated") return;
+  const row = await updateHoldAtVersion(tx, current.row.id, current.row.version, {
+    validationResult: result,
+    version: current.row.version + 1,
+    updatedAt: ctx.clock.now(),
+    updatedBy: actorLabel(ctx.actor),
+  });
+  if (!row) return;
+  await recordAudit(tx, ctx, {
+    tenantId: ctx.tenantId,
+    entityType: "hold",
+    entityId: row.id,
+    action: "activate_refused",
+    before: toHoldOutput(current, today),
+    after: toHoldOutput(toRecord(row, current.targets, current.characteristics), today),
+  });
 }
 
 /** active → released; the reason given is stored as the release reason ("released" when none is given). */

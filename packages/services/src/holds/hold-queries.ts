@@ -35,8 +35,9 @@ async function requireAccountInTenant(db: DatabaseOrTransaction, tenantId: strin
 
 /**
  * Socotra's per-account listing: state filter, offset and count, and
- * `listCompleted` when no more items follow. Without `extended`, items leave
- * out characteristics and the validation result (one query fewer).
+ * `listCompleted` when no more items follow; `processes` keeps only holds that
+ * hold one of them. Without `extended`, items leave out characteristics and
+ * the validation result (one query fewer).
  */
 export async function listAccountHolds(ctx: ServiceContext, input: ListAccountHoldsInput) {
   const { db, clock, tenantId } = ctx;
@@ -53,6 +54,19 @@ export async function listAccountHolds(ctx: ServiceContext, input: ListAccountHo
           eq(schema.holds.tenantId, tenantId),
           eq(schema.holds.accountId, input.accountLocator),
           input.state ? eq(schema.holds.state, input.state) : undefined,
+          input.processes
+            ? exists(
+                db
+                  .select({ one: schema.holdTargets.holdId })
+                  .from(schema.holdTargets)
+                  .where(
+                    and(
+                      eq(schema.holdTargets.holdId, schema.holds.id),
+                      inArray(schema.holdTargets.process, input.processes),
+                    ),
+                  ),
+              )
+            : undefined,
         ),
       )
       .orderBy(asc(schema.holds.id))
