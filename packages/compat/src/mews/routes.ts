@@ -44,33 +44,34 @@ import { ENVELOPE_KEYS, type MewsIssue, REQUESTS, toMewsPath, translate } from "
  * Requests: POST, a JSON object with the Mews envelope — ClientToken and
  * Client (required strings, accepted as they are), AccessToken (our bearer
  * token, in the body as Mews sends it), optional LanguageCode/CultureCode
- * (accepted, unused) and EnterpriseId (our tenantLocator; required on writes
- * when the token is bound to several tenants; when given it must be one of
- * the token's tenants, unlike Mews which ignores it for single-enterprise
- * tokens) — and the operation's PascalCase parameters. Writes also accept an
+ * (accepted, unused) and EnterpriseId (our tenantLocator; ignored, as Mews
+ * does, for a token bound to one enterprise; required on writes for a token
+ * bound to several, and then one of its tenants) — and the operation's
+ * PascalCase parameters. Writes run under the `mews` automation rule set. Writes also accept an
  * `Idempotency-Key` header (Stripe semantics, as on tRPC). Deviations kept
  * deliberately small and lenient:
- * - getAll without Limitation (as in the seed's own sample) returns up to
- *   1000 automations; Cursor is the id of the last automation returned (null
- *   when none is), as Mews pages: ask again with it until fewer than Count come.
- * - getAll's EnterpriseId, when EnterpriseIds is not given, narrows to that enterprise.
+ * - getAll's Limitation is required (the seed's table); Cursor is the id of the last
+ *   automation returned (null when none is), as Mews pages: ask again with it until fewer than Count come.
+ * - getAll's EnterpriseId, when EnterpriseIds is not given and the token is a portfolio one, narrows to that enterprise.
  * - `null` on an optional parameter means "not sent"; `{ "Value": null }` on a
  *   list in an update clears the list. Unknown parameters are refused.
  *
  * Errors: `{ "Message", "RequestId", "Details": { "Code", "Errors": [{ "Path",
  * "Rule", "Message" }] } }`, every path in Mews' names
  * (`BillingAutomations[3].BillAggregationType`), with
- * - 400 invalid JSON, a missing or malformed parameter, a broken rule, and an
- *   unknown or foreign id (Mews answers an invalid identifier with 400, so do
- *   we: unknown and foreign look the same);
+ * - 400 invalid JSON, a missing or malformed parameter, and an unknown or
+ *   foreign id (Mews answers an invalid identifier with 400, so do we: unknown
+ *   and foreign look the same);
  * - 401 a missing, unknown, revoked or expired AccessToken;
- * - 403 the token lacks automations:read (getAll) or automations:write;
+ * - 403 a broken business rule (only such; see `mewsStatus`), or the token
+ *   lacks automations:read (getAll) or automations:write;
  * - 409 the automation was changed by a concurrent request (retry);
  * - 413 a body over 16 MB; a body over 8 KB is read past its first 8 KB
  *   only once the AccessToken found there has authenticated (else 401);
  * - 429 too many requests for the token (or, without a valid one, the client
  *   address), with `Retry-After`; 422 an Idempotency-Key reused with another body;
- * - 500 a generic Message; the cause is logged, never sent.
+ * - 500 a generic Message; the cause is logged, never sent;
+ * - 405 (`Allow: POST`) another method on an operation, 404 an unknown path.
  */
 export function mewsRoutes(deps: CompatDeps) {
   const app = new Hono<CompatEnv>();
