@@ -3,7 +3,7 @@ import type { Principal } from "@holdfast/services";
 import { Hono } from "hono";
 import type { CompatDeps } from "./context.ts";
 import { crmRoutes } from "./crm/routes.ts";
-import { mewsRoutes } from "./mews/routes.ts";
+import { MEWS_PREFIX, mewsNoSuchOperation, mewsRoutes } from "./mews/routes.ts";
 import { ormbRoutes } from "./ormb/routes.ts";
 import { socotraRoutes } from "./socotra/routes.ts";
 
@@ -44,7 +44,8 @@ export function createCompatApp(deps: CompatDeps) {
     if (c.req.raw.body !== null && !c.get("bodyRead")) c.header("Connection", "close");
   });
   app.route("/billing", socotraRoutes(deps));
-  app.route("/api/connector/v1/billingAutomations", mewsRoutes(deps));
+  app.route(MEWS_PREFIX, mewsRoutes(deps));
+  app.all("/api/connector/*", mewsNoSuchOperation);
   app.route("/ormb/hold-requests", ormbRoutes(deps));
   app.route("/crm/subscriptions", crmRoutes(deps));
   return app;

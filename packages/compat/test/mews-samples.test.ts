@@ -31,6 +31,9 @@ const GET_ALL_REQUEST = `{
 ]
 }`;
 
+/** The getAll sample with the Limitation its parameter table requires (the sample itself omits it). */
+const GET_ALL_WITH_LIMITATION = GET_ALL_REQUEST.replace(/\n}$/, ',\n"Limitation": { "Count": 10 }\n}');
+
 const GET_ALL_RESPONSE = `{
 "BillingAutomations": [
 {
@@ -393,15 +396,23 @@ describe("seed 001 samples, sent as they are", () => {
     second = other;
   });
 
-  it("getAll: the sample as it is (its enterprises are ours; its automation ids are not) answers an empty page", async () => {
+  it("getAll: the sample as it is lacks the Limitation the seed requires, and is told so (400, in Mews' shape)", async () => {
     const res = await send("getAll", GET_ALL_REQUEST, portfolioToken);
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({
+      Details: { Code: "BAD_REQUEST", Errors: [{ Path: "Limitation", Rule: "invalid_type" }] },
+    });
+  });
+
+  it("getAll: the sample with a Limitation (its enterprises are ours; its automation ids are not) answers an empty page", async () => {
+    const res = await send("getAll", GET_ALL_WITH_LIMITATION, portfolioToken);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ BillingAutomations: [], Cursor: null });
   });
 
   it("getAll: the sample naming our automation ids answers them, in the documented shape, with a Cursor", async () => {
     const ids = { [SAMPLE_AUTOMATION_ID]: first.Id, [SAMPLE_AUTOMATION_ID_2]: second.Id };
-    const res = await send("getAll", GET_ALL_REQUEST, portfolioToken, ids);
+    const res = await send("getAll", GET_ALL_WITH_LIMITATION, portfolioToken, ids);
     expect(res.status).toBe(200);
     expectSameShape(res.json, JSON.parse(GET_ALL_RESPONSE));
     expect(automationsOf(res.json).map((a) => a.Id)).toEqual([first.Id, second.Id]);

@@ -350,7 +350,9 @@ describe.each(Object.keys(ROUTES).sort())("compatibility route %s", (id) => {
   }
 
   it("A's token and a portfolio token (A+C) naming tenant B: exactly like an unknown tenant, the vendor's not-found", async () => {
-    for (const token of [fx.A.token, fx.portfolioToken]) {
+    // Mews ignores EnterpriseId for a token bound to one enterprise (it then acts in A, its own; see
+    // packages/compat/test/mews-errors.test.ts): only the portfolio token names a tenant there.
+    for (const token of v === "mews" ? [fx.portfolioToken] : [fx.A.token, fx.portfolioToken]) {
       const foreign = await compat(withToken(v, withTenant(v, entry.request(fx.A), fx.B.tenantId), token));
       const unknown = await compat(withToken(v, withTenant(v, entry.request(fx.A), UNKNOWN.tenant), token));
       // Mews answers an unknown identifier (the enterprise too) with 400; the others with 404.

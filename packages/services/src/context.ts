@@ -1,4 +1,5 @@
 import type { Database } from "@holdfast/db";
+import type { AutomationRuleSet } from "@holdfast/domain";
 import type { Clock } from "./clock.ts";
 
 export interface Actor {
@@ -23,6 +24,8 @@ export interface ActingContext {
    * on its own authority (provisioning, the worker, seeds).
    */
   grants?: readonly { tenantId: string; permissions: readonly string[] }[];
+  /** Which automation rules the request is held to (see `AutomationRuleSet`); `holdfast` when absent, `mews` on the Mews routes. */
+  automationRules?: AutomationRuleSet;
 }
 
 /**

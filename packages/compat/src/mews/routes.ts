@@ -1,9 +1,8 @@
 import {
-  AUTOMATION_LIMITS,
-  addAutomationsInput,
   deleteAutomationsInput,
   getAllAutomationsInput,
   isAppError,
+  mewsAddAutomationsInput,
   type Permission,
   type UpdateAssignmentsInput,
   updateAssignmentsInput,
@@ -33,7 +32,7 @@ import {
 import { type CompatDeps, portfolioFor, principalFrom, serviceFor } from "../context.ts";
 import { type HttpErrorCode, toHttpProblem } from "../http-errors.ts";
 import { toMewsAutomation } from "./output.ts";
-import { mewsRuleMessage } from "./rule-messages.ts";
+import { mewsRuleMessage, mewsStatus } from "./rule-messages.ts";
 import { ENVELOPE_KEYS, type MewsIssue, REQUESTS, toMewsPath, translate } from "./shape.ts";
 
 /**
@@ -45,33 +44,34 @@ import { ENVELOPE_KEYS, type MewsIssue, REQUESTS, toMewsPath, translate } from "
  * Requests: POST, a JSON object with the Mews envelope — ClientToken and
  * Client (required strings, accepted as they are), AccessToken (our bearer
  * token, in the body as Mews sends it), optional LanguageCode/CultureCode
- * (accepted, unused) and EnterpriseId (our tenantLocator; required on writes
- * when the token is bound to several tenants; when given it must be one of
- * the token's tenants, unlike Mews which ignores it for single-enterprise
- * tokens) — and the operation's PascalCase parameters. Writes also accept an
+ * (accepted, unused) and EnterpriseId (our tenantLocator; ignored, as Mews
+ * does, for a token bound to one enterprise; required on writes for a token
+ * bound to several, and then one of its tenants) — and the operation's
+ * PascalCase parameters. Writes run under the `mews` automation rule set. Writes also accept an
  * `Idempotency-Key` header (Stripe semantics, as on tRPC). Deviations kept
  * deliberately small and lenient:
- * - getAll without Limitation (as in the seed's own sample) returns up to
- *   1000 automations; Cursor is the id of the last automation returned (null
- *   when none is), as Mews pages: ask again with it until fewer than Count come.
- * - getAll's EnterpriseId, when EnterpriseIds is not given, narrows to that enterprise.
+ * - getAll's Limitation is required (the seed's table); Cursor is the id of the last
+ *   automation returned (null when none is), as Mews pages: ask again with it until fewer than Count come.
+ * - getAll's EnterpriseId, when EnterpriseIds is not given and the token is a portfolio one, narrows to that enterprise.
  * - `null` on an optional parameter means "not sent"; `{ "Value": null }` on a
  *   list in an update clears the list. Unknown parameters are refused.
  *
  * Errors: `{ "Message", "RequestId", "Details": { "Code", "Errors": [{ "Path",
  * "Rule", "Message" }] } }`, every path in Mews' names
  * (`BillingAutomations[3].BillAggregationType`), with
- * - 400 invalid JSON, a missing or malformed parameter, a broken rule, and an
- *   unknown or foreign id (Mews answers an invalid identifier with 400, so do
- *   we: unknown and foreign look the same);
+ * - 400 invalid JSON, a missing or malformed parameter, and an unknown or
+ *   foreign id (Mews answers an invalid identifier with 400, so do we: unknown
+ *   and foreign look the same);
  * - 401 a missing, unknown, revoked or expired AccessToken;
- * - 403 the token lacks automations:read (getAll) or automations:write;
+ * - 403 a broken business rule (only such; see `mewsStatus`), or the token
+ *   lacks automations:read (getAll) or automations:write;
  * - 409 the automation was changed by a concurrent request (retry);
  * - 413 a body over 16 MB; a body over 8 KB is read past its first 8 KB
  *   only once the AccessToken found there has authenticated (else 401);
  * - 429 too many requests for the token (or, without a valid one, the client
  *   address), with `Retry-After`; 422 an Idempotency-Key reused with another body;
- * - 500 a generic Message; the cause is logged, never sent.
+ * - 500 a generic Message; the cause is logged, never sent;
+ * - 405 (`Allow: POST`) another method on an operation, 404 an unknown path.
  */
 export function mewsRoutes(deps: CompatDeps) {
   const app = new Hono<CompatEnv>();
@@ -79,9 +79,7 @@ export function mewsRoutes(deps: CompatDeps) {
     run(c, "getAll", async (call) => {
       const portfolio = portfolioFor(deps, call.principal, "automations:read", call.requestId);
       const raw = call.translate();
-      // The seed's own getAll sample has no Limitation: the largest page, then.
-      raw.limitation ??= { count: AUTOMATION_LIMITS.pageCountMax };
-      if (raw.enterpriseIds === undefined && call.body.EnterpriseId != null) {
+      if (raw.enterpriseIds === undefined && call.body.EnterpriseId != null && !call.singleEnterprise) {
         raw.enterpriseIds = [call.body.EnterpriseId];
         call.enterpriseIdAsFilter = true;
       }
@@ -96,7 +94,7 @@ export function mewsRoutes(deps: CompatDeps) {
   app.post("/add", (c) =>
     run(c, "add", async (call) => {
       const service = call.scope("automations:write");
-      const input = addAutomationsInput.parse(call.translateWrite());
+      const input = mewsAddAutomationsInput.parse(call.translateWrite());
       const automations = await addAutomations(service, input);
       return { BillingAutomations: automations.map(toMewsAutomation) };
     }),
@@ -182,8 +180,7 @@ export function mewsRoutes(deps: CompatDeps) {
     if (issues.length === 0 && isAppError(e) && e.code === "NOT_FOUND" && e.details.entity === "tenant") {
       issues = [{ path: "EnterpriseId", rule: "not_found", message: e.message }];
     }
-    // Mews answers an unknown (or foreign) identifier with 400, not 404.
-    const status = problem.code === "NOT_FOUND" ? 400 : problem.status;
+    const status = mewsStatus(problem.code, problem.status, issues);
     return { status, code: problem.code, issues, message: issues.length ? describeIssues(issues) : problem.message };
   }
 
@@ -220,8 +217,30 @@ export function mewsRoutes(deps: CompatDeps) {
     };
   }
 
+  app.all("/:operation{.+}", (c) => mewsNoSuchOperation(c));
   return app;
 }
+
+const OPERATIONS = new Set(Object.keys(REQUESTS));
+
+/**
+ * Anything under the Mews prefix that is not a POST to an operation, in the
+ * Mews error shape: 405 (with `Allow: POST`) for another method on an
+ * operation, 404 for an unknown path. Nothing is authenticated or read.
+ */
+export function mewsNoSuchOperation(c: Context<CompatEnv>) {
+  const operation = c.req.path.split("/").pop() ?? "";
+  if (c.req.path.startsWith(MEWS_PREFIX) && OPERATIONS.has(operation) && c.req.method !== "POST") {
+    c.header("Allow", "POST");
+    const message = `${c.req.method} is not allowed: Mews operations accept only POST.`;
+    return c.json(errorBody(c, "METHOD_NOT_ALLOWED", message, []), 405);
+  }
+  const message = `${c.req.method} ${c.req.path}: no such operation; the billing automation operations are POST ${MEWS_PREFIX}/{${[...OPERATIONS].join(",")}}.`;
+  return c.json(errorBody(c, "NOT_FOUND", message, []), 404);
+}
+
+/** Where the billing automation operations are mounted. */
+export const MEWS_PREFIX = "/api/connector/v1/billingAutomations";
 
 /** Generous enough for a batch of 100 automations at their documented limits. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -301,7 +320,8 @@ class MewsCall {
 
   /** The tenant a write acts on (EnterpriseId, or the token's only one), with the same rules as tRPC. */
   scope(permission: Permission) {
-    const wanted = this.body.EnterpriseId ?? undefined;
+    // Mews: "Required when using Portfolio Access Tokens, ignored otherwise."
+    const wanted = this.singleEnterprise ? undefined : (this.body.EnterpriseId ?? undefined);
     let tenantLocator: string | undefined;
     if (wanted !== undefined) {
       const parsed = zTenantLocator.safeParse(wanted);
@@ -310,7 +330,15 @@ class MewsCall {
       }
       tenantLocator = parsed.data;
     }
-    return serviceFor(this.deps, this.principal, tenantLocator, permission, this.requestId);
+    return {
+      ...serviceFor(this.deps, this.principal, tenantLocator, permission, this.requestId),
+      automationRules: "mews" as const,
+    };
+  }
+
+  /** The token is bound to one enterprise: EnterpriseId is then ignored, as Mews ignores it. */
+  get singleEnterprise() {
+    return this.principal.grants.length === 1;
   }
 
   /** The operation's parameters in our names; unknown parameters and malformed wrappers are refused here. */

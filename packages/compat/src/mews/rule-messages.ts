@@ -23,3 +23,31 @@ const MEWS_RULE_MESSAGES: Record<string, (path: string) => string> = {
 export function mewsRuleMessage(issue: { path: string; rule: string; message: string }): string {
   return MEWS_RULE_MESSAGES[issue.rule]?.(issue.path) ?? issue.message;
 }
+
+/**
+ * Rules that a well-formed request breaks (a business rule, or validation
+ * against other fields or the stored automation): Mews answers these with 403.
+ * A malformed request (JSON, types, formats, lengths, counts of one list,
+ * unknown parameters) and an invalid identifier answer 400.
+ */
+export const MEWS_BUSINESS_RULES: ReadonlySet<string> = new Set([
+  "no_company_requires_aggregate_by_customer",
+  "aggregation_requires_company_as_owner",
+  "companies_required",
+  "duplicate_company",
+  "duplicate_id",
+  "required_for_recurring",
+  "trigger_type_fixed",
+  "max_items",
+]);
+
+/**
+ * The status of a refusal by Mews' published convention: 400 a malformed
+ * request or an invalid identifier (unknown and foreign ids alike, never 404);
+ * 403 only business rules broken (or a missing permission); the others as mapped.
+ */
+export function mewsStatus(code: string, status: number, issues: readonly { path: string; rule: string }[]): number {
+  if (code === "NOT_FOUND") return 400;
+  if (code === "BAD_REQUEST" && issues.length > 0 && issues.every((i) => MEWS_BUSINESS_RULES.has(i.rule))) return 403;
+  return status;
+}

@@ -105,15 +105,36 @@ const AGGREGATION_WORDS: Record<BillAggregationType, string> = {
 export const ISO_DURATION_RE = /^-?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
 
 /**
+ * Which rules apply: `holdfast` (the first-party API and the dashboard) is
+ * every rule below; `mews` (the Mews compatibility routes) is only what Mews
+ * documents: it leaves out HOLDFAST_ONLY_RULES, and treats the fields Mews
+ * calls "applicable only" to Recurring automations as not sent on the others.
+ */
+export type AutomationRuleSet = "holdfast" | "mews";
+
+/** Holdfast's own rules, which Mews does not document: only the `holdfast` rule set has them. */
+export const HOLDFAST_ONLY_RULES: ReadonlySet<string> = new Set(["relation_required", "routes_nothing"]);
+
+/** The automation with the Recurring-only fields (processing start offset, consumption period) cleared unless it is Recurring. */
+export function withoutNotApplicable<A extends AutomationFields>(a: A): A {
+  if (a.triggerType === "Recurring") return a;
+  return { ...a, processingStartOffset: null, orderItemConsumptionPeriod: null };
+}
+
+/**
  * Every rule an automation must meet, on create and on the merged result of
  * every update. Returns every problem found, not just the first. Paths are
  * relative to the automation (the caller prefixes the batch index). Messages
  * are written for people; the rule code names the rule for support and code
  * (the Mews routes answer in Mews' enum names instead, by rule code).
  */
-export function checkAutomation(a: AutomationFields): FieldIssue[] {
+export function checkAutomation(fields: AutomationFields, rules: AutomationRuleSet = "holdfast"): FieldIssue[] {
   const problems: FieldIssue[] = [];
-  const add = (path: string, rule: string, message: string) => problems.push({ path, rule, message });
+  const a = rules === "mews" ? withoutNotApplicable(fields) : fields;
+  const add = (path: string, rule: string, message: string) => {
+    if (rules === "mews" && HOLDFAST_ONLY_RULES.has(rule)) return;
+    problems.push({ path, rule, message });
+  };
   const L = AUTOMATION_LIMITS;
 
   if (a.name.trim().length === 0) add("name", "required", "Give the automation a name");

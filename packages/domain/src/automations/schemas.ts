@@ -4,12 +4,14 @@ import { ruleCheck, ruleIssue } from "../rule-issues.ts";
 import {
   ASSIGNMENT_TARGET_TYPES,
   type AutomationFields,
+  type AutomationRuleSet,
   BILL_AGGREGATION_TYPES,
   CONSUMPTION_PERIODS,
   checkAutomation,
   AUTOMATION_LIMITS as L,
   PREPAYMENT_TYPES,
   TRIGGER_TYPES,
+  withoutNotApplicable,
 } from "./automation.ts";
 import { NO_ROUTE_REASONS, ORDER_ITEM_TYPES } from "./routing.ts";
 
@@ -72,35 +74,40 @@ export function pathSegments(path: string): (string | number)[] {
 export const FIELD_SCHEMA_RULES: ReadonlySet<string> = new Set(["max_length", "max_items"]);
 
 /** The cross-field rules as zod issues (the rule in params), so forms and server share them. */
-function refineWithRules(a: AutomationFields, ctx: z.RefinementCtx) {
-  for (const p of checkAutomation(a)) {
+const refineWithRules = (rules: AutomationRuleSet) => (a: AutomationFields, ctx: z.RefinementCtx) => {
+  for (const p of checkAutomation(a, rules)) {
     if (FIELD_SCHEMA_RULES.has(p.rule)) continue;
     ruleIssue(ctx, { path: pathSegments(p.path), rule: p.rule, message: p.message });
   }
-}
+};
 
-export const zAutomationInput = z
-  .strictObject({
-    name: zText(L.nameLength).min(1, { error: "must not be empty" }),
-    description: zText(L.descriptionLength)
-      .nullish()
-      .transform((v) => v ?? null),
-    companies: z
-      .array(zCompanyWithRelations)
-      .max(L.companies, { error: `at most ${L.companies} items` })
-      .default([]),
-    prepayment: zPrepayment,
-    assignmentTargetType: zAssignmentTargetType,
-    triggerType: zTriggerType,
-    billAggregationType: zBillAggregationType,
-    processingStartOffset: zText(L.processingStartOffsetLength)
-      .nullish()
-      .transform((v) => v ?? null),
-    orderItemConsumptionPeriod: zConsumptionPeriod.nullish().transform((v) => v ?? null),
-    assignments: z.array(zAssignmentInput).max(L.assignments, { error: `at most ${L.assignments} items` }),
-  })
-  .superRefine(refineWithRules);
+const automationFields = z.strictObject({
+  name: zText(L.nameLength).min(1, { error: "must not be empty" }),
+  description: zText(L.descriptionLength)
+    .nullish()
+    .transform((v) => v ?? null),
+  companies: z
+    .array(zCompanyWithRelations)
+    .max(L.companies, { error: `at most ${L.companies} items` })
+    .default([]),
+  prepayment: zPrepayment,
+  assignmentTargetType: zAssignmentTargetType,
+  triggerType: zTriggerType,
+  billAggregationType: zBillAggregationType,
+  processingStartOffset: zText(L.processingStartOffsetLength)
+    .nullish()
+    .transform((v) => v ?? null),
+  orderItemConsumptionPeriod: zConsumptionPeriod.nullish().transform((v) => v ?? null),
+  assignments: z.array(zAssignmentInput).max(L.assignments, { error: `at most ${L.assignments} items` }),
+});
+
+export const zAutomationInput = automationFields.superRefine(refineWithRules("holdfast"));
 export type AutomationInput = z.input<typeof zAutomationInput>;
+
+/** An automation as the Mews routes take it: the `mews` rule set, the Recurring-only fields dropped on other trigger types. */
+export const zMewsAutomationInput = automationFields
+  .superRefine(refineWithRules("mews"))
+  .transform((a) => withoutNotApplicable(a));
 
 const zBatch = <T extends z.ZodType>(item: T) =>
   z
@@ -109,6 +116,7 @@ const zBatch = <T extends z.ZodType>(item: T) =>
     .max(L.batch, { error: `at most ${L.batch} items` });
 
 export const addAutomationsInput = z.strictObject({ ...zMutation, automations: zBatch(zAutomationInput) });
+export const mewsAddAutomationsInput = z.strictObject({ ...zMutation, automations: zBatch(zMewsAutomationInput) });
 
 /** An automation's own fields that an edit may change; null clears a nullable field. */
 const automationPatch = {

@@ -21,11 +21,11 @@ import {
   zHoldUpdateRequest,
 } from "@holdfast/compat/shapes";
 import {
-  addAutomationsInput,
   deleteAutomationsInput,
   extendGracePeriodInput,
   getAllAutomationsInput,
   listAccountHoldsInput,
+  mewsAddAutomationsInput,
   type Permission,
   updateAssignmentsInput,
   updateAutomationsInput,
@@ -223,7 +223,7 @@ const SOCOTRA: [string, RouteEntry][] = [
 type MewsOp = keyof typeof REQUESTS;
 const MEWS_SCHEMAS: Record<MewsOp, z.ZodType> = {
   getAll: getAllAutomationsInput,
-  add: addAutomationsInput,
+  add: mewsAddAutomationsInput,
   update: updateAutomationsInput,
   updateAssignments: updateAssignmentsInput,
   delete: deleteAutomationsInput,
@@ -244,7 +244,6 @@ function mewsAccepts(op: MewsOp, req: CompatRequest): boolean {
   const raw = translate(body, REQUESTS[op], "", issues, ENVELOPE_KEYS) as Record<string, unknown>;
   if (issues.length) return false;
   if (op === "getAll") {
-    raw.limitation ??= { count: 1000 };
     if (raw.enterpriseIds === undefined && body.EnterpriseId != null) raw.enterpriseIds = [body.EnterpriseId];
   } else if (!idempotencyOk(req)) {
     return false;

@@ -4,12 +4,14 @@ import {
   AUTOMATION_LIMITS,
   type AutomationFields,
   type AutomationOutput,
+  type AutomationRuleSet,
   type AutomationUpdate,
   applyAssignmentChanges,
   checkAutomation,
   type FieldIssue,
   mergeAutomation,
   type UpdateAssignmentsInput,
+  withoutNotApplicable,
 } from "@holdfast/domain";
 import { and, eq, inArray } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
@@ -105,7 +107,9 @@ export function addAutomations(
   const { tenantId } = ctx;
   const { idempotencyKey, ...request } = input;
   return runMutation(ctx, { operation: "automations.add", idempotencyKey, request }, async (tx) => {
-    const problems = input.automations.flatMap((a, i) => prefix(`automations[${i}]`, checkAutomation(a)));
+    const problems = input.automations.flatMap((a, i) =>
+      prefix(`automations[${i}]`, checkAutomation(a, ctx.automationRules)),
+    );
     if (problems.length) throw AppError.badRequest(problems);
     const now = ctx.clock.now();
     const out: AutomationOutput[] = [];
@@ -174,9 +178,12 @@ export function updateAutomations(
       const current = found.get(u.automationId) as AutomationRecord;
       checkVersion(current, u.expectedVersion, `updates[${i}]`);
       const { automationId: _id, expectedVersion: _v, triggerType: _t, ...patch } = u;
-      return { current, next: mergeAutomation(current, patch) };
+      const next = mergeAutomation(current, patch);
+      return { current, next: ctx.automationRules === "mews" ? withoutNotApplicable(next) : next };
     });
-    const problems = merged.flatMap(({ next }, i) => prefix(`updates[${i}]`, checkAutomation(next)));
+    const problems = merged.flatMap(({ next }, i) =>
+      prefix(`updates[${i}]`, checkAutomation(next, ctx.automationRules)),
+    );
     if (problems.length) throw AppError.badRequest(problems);
     const out: AutomationOutput[] = [];
     for (const { current, next } of merged) {
@@ -199,7 +206,7 @@ export function updateAutomationAssignments(
     const found = await loadForChange(tx, tenantId, [input.automationId], () => "automationId");
     const current = found.get(input.automationId) as AutomationRecord;
     checkVersion(current, input.expectedVersion, "automationId");
-    const { next, problems } = changeAssignments(current, input);
+    const { next, problems } = changeAssignments(current, input, ctx.automationRules);
     if (problems.length) throw AppError.badRequest(problems);
     return saveChanged(tx, ctx, current, next, "updateAssignments");
   });
@@ -213,6 +220,7 @@ export function updateAutomationAssignments(
 export function changeAssignments(
   automation: AutomationRecord,
   changes: Pick<UpdateAssignmentsInput, "assignmentsToAdd" | "assignmentsToUpdate" | "assignmentIdsToRemove">,
+  rules: AutomationRuleSet = "holdfast",
 ): { next: AutomationRecord; problems: FieldIssue[] } {
   const { assignments, problems } = applyAssignmentChanges(
     automation.assignments,
@@ -220,7 +228,7 @@ export function changeAssignments(
     uuidv7,
   );
   const next = { ...automation, assignments };
-  const all = [...problems, ...checkAutomation(next)];
+  const all = [...problems, ...checkAutomation(next, rules)];
   if (assignments.length > AUTOMATION_LIMITS.assignments && !all.some((p) => p.path === "assignments")) {
     all.push({
       path: "assignments",
