@@ -1095,7 +1095,13 @@ describe("socotraTargetType", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("allowedHoldMoves on a date", () => {
-  const PAST_END = { locator: "HOLD-7", state: "active" as const, startDate: "2026-03-01", endDate: "2026-03-09" };
+  const PAST_END = {
+    locator: "HOLD-7",
+    accountLocator: "ACC-1",
+    state: "active" as const,
+    startDate: "2026-03-01",
+    endDate: "2026-03-09",
+  };
   const pastEnd = { ...PAST_END, targets: [target("invoicing")] };
 
   it("an active hold past its end date advertises no move; release and amend are refused with HOLD_ENDED", () => {

@@ -166,7 +166,7 @@ function changeHold(
 
 /**
  * The one mechanism behind every hold move: load within the tenant, check the
- * expected version and the state machine, apply, write with a version
+ * expected version, the state machine and the end date (assertHoldMove), apply, write with a version
  * predicate (a concurrent move gets CONFLICT), keep claims in step, and audit.
  */
 async function moveInTransaction(
@@ -341,7 +341,7 @@ export function activateHold(ctx: ServiceContext, input: MoveHoldInput) {
 
 /** active → released; the reason given is stored as the release reason ("released" when none is given). */
 export function releaseHold(ctx: ServiceContext, input: FinalMoveHoldInput) {
-  return changeHold(ctx, input, "release", strip(input), async (current, { today }) => {
+  return changeHold(ctx, input, "release", strip(input), async () => {
     return {
       reason: input.reason,
       patch: {
