@@ -464,6 +464,48 @@ describe("a hold whose end date has passed", () => {
   });
 });
 
+describe("allowedMoves of a hold on the tenant's today", () => {
+  it("an active hold past its end date advertises no move (release and amend are refused with HOLD_ENDED); on its last day it advertises both", async () => {
+    const hold = await activeHold(await w.newAccount(), {
+      startDate: TODAY,
+      endDate: "2027-03-20",
+      targets: [{ process: "invoicing" }],
+    });
+    w.clock.set("2027-03-20T23:00:00Z");
+    expect((await w.api.holds.get({ locator: hold.locator })).allowedMoves).toEqual(["release", "amend"]);
+
+    w.clock.set("2027-03-21T00:00:00Z");
+    const ended = await w.api.holds.get({ locator: hold.locator });
+    expect(ended).toMatchObject({ holdState: "active", schedule: "ended", allowedMoves: [] });
+    const listed = await w.api.holds.list({ accountLocator: hold.accountLocator });
+    expect(listed.items.find((h) => h.locator === hold.locator)?.allowedMoves).toEqual([]);
+    for (const move of ["release", "amend"] as const) {
+      const err = await expectTrpcError(w.api.holds[move]({ locator: hold.locator }), "CONFLICT");
+      expect(appErrorOf(err).code, move).toBe("HOLD_ENDED");
+    }
+    // Any other move is refused naming the moves allowed today: none.
+    const discardErr = await expectTrpcError(w.api.holds.discard({ locator: hold.locator }), "CONFLICT");
+    expect(appErrorOf(discardErr)).toMatchObject({
+      code: "INVALID_TRANSITION",
+      details: { state: "active", move: "discard", allowedMoves: [] },
+    });
+  });
+
+  it("a validated hold whose start date has passed advertises reset and discard, not activate (refused with HOLD_INVALID)", async () => {
+    const hold = await holdInState(w.api, await w.newAccount(), "validated", {
+      startDate: TODAY,
+      endDate: "2027-06-30",
+      targets: [{ process: "invoicing" }],
+    });
+    expect(hold.allowedMoves).toEqual(["activate", "reset", "discard"]);
+    w.clock.set("2027-03-11T12:00:00Z");
+    expect((await w.api.holds.get({ locator: hold.locator })).allowedMoves).toEqual(["reset", "discard"]);
+    const err = await expectTrpcError(w.api.holds.activate({ locator: hold.locator }), "PRECONDITION_FAILED");
+    expect(appErrorOf(err).code).toBe("HOLD_INVALID");
+    expect(appErrorOf(err).issues).toEqual([expect.objectContaining({ path: "startDate", rule: "not_in_past" })]);
+  });
+});
+
 describe("an active hold that started in the past", () => {
   it("can still be amended: its old start dates are not refused", async () => {
     const hold = await activeHold(await w.newAccount(), {

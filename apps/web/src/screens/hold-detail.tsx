@@ -134,7 +134,12 @@ function HoldView({ hold }: { hold: HoldOutput }) {
             </button>
           );
         })}
-        {hold.allowedMoves.length === 0 && <p className="muted">{hold.holdState} is final: no moves are left.</p>}
+        {hold.allowedMoves.length === 0 &&
+          (hold.schedule === "ended" ? (
+            <p className="muted">Its end date {hold.endDate} has passed: no moves are left; the worker releases it.</p>
+          ) : (
+            <p className="muted">{hold.holdState} is final: no moves are left.</p>
+          ))}
         {hold.allowedMoves.length > 0 && !canWrite && (
           <p className="muted">You may read this tenant's holds but not change them.</p>
         )}

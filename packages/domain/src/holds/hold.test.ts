@@ -39,6 +39,11 @@ function thrownBy(fn: () => unknown): AppError {
   throw new Error("expected the call to throw");
 }
 
+/** A hold in a state with no dates: only the state machine decides its moves. */
+function holdIn(state: HoldState) {
+  return { locator: "HOLD-1", state, startDate: null, endDate: null, targets: [] as HoldTarget[] };
+}
+
 function target(process: HoldProcess, startDate: BusinessDate | null = null, endDate: BusinessDate | null = null) {
   return { process, startDate, endDate } satisfies HoldTarget;
 }
@@ -106,11 +111,11 @@ describe("hold state machine", () => {
   });
 
   it.each(allowedCases)("$state --$move--> $outcome", ({ state, move, outcome }) => {
-    expect(assertHoldMove(state, move)).toBe(outcome);
+    expect(assertHoldMove(holdIn(state), move, TODAY)).toBe(outcome);
   });
 
   it.each(refusedCases)("$state refuses $move with INVALID_TRANSITION", ({ state, move }) => {
-    const err = thrownBy(() => assertHoldMove(state, move));
+    const err = thrownBy(() => assertHoldMove(holdIn(state), move, TODAY));
     expect(err.code).toBe("INVALID_TRANSITION");
     expect(err.message).toBe(`Cannot ${move} a hold in state ${state}; ${EXPECTED_REFUSAL_TAIL[state]}.`);
     expect(err.message).toContain(`state ${state}`);
@@ -118,7 +123,7 @@ describe("hold state machine", () => {
   });
 
   it.each(notActiveCases)("amend on $state fails with the exact ORMB message", ({ state, move }) => {
-    const err = thrownBy(() => assertHoldMove(state, move));
+    const err = thrownBy(() => assertHoldMove(holdIn(state), move, TODAY));
     expect(err.code).toBe("HOLD_NOT_ACTIVE");
     expect(err.message).toBe("The hold request is not in the active status.");
     expect(HOLD_NOT_ACTIVE_MESSAGE).toBe("The hold request is not in the active status.");
@@ -126,18 +131,18 @@ describe("hold state machine", () => {
   });
 
   it.each(HOLD_STATES.map((state) => ({ state, allowed: EXPECTED_ALLOWED[state] })))(
-    "allowedHoldMoves($state) is $allowed",
+    "allowedHoldMoves of an undated $state hold is $allowed",
     ({ state, allowed }) => {
-      expect(allowedHoldMoves(state)).toEqual(allowed);
+      expect(allowedHoldMoves(holdIn(state), TODAY)).toEqual(allowed);
     },
   );
 
   it("allowedHoldMoves agrees with assertHoldMove for every pair", () => {
     for (const state of HOLD_STATES) {
       for (const move of HOLD_MOVES) {
-        const allowed = allowedHoldMoves(state).includes(move);
-        if (allowed) expect(() => assertHoldMove(state, move)).not.toThrow();
-        else expect(() => assertHoldMove(state, move)).toThrow(AppError);
+        const allowed = allowedHoldMoves(holdIn(state), TODAY).includes(move);
+        if (allowed) expect(() => assertHoldMove(holdIn(state), move, TODAY)).not.toThrow();
+        else expect(() => assertHoldMove(holdIn(state), move, TODAY)).toThrow(AppError);
       }
     }
   });
@@ -1082,5 +1087,121 @@ describe("socotraTargetType", () => {
     { targets: [target("invoicing"), target("funding")], want: null },
   ])("$targets.length target(s) $targets.0.process -> $want", ({ targets, want }) => {
     expect(socotraTargetType(targets)).toBe(want);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// allowedHoldMoves on a date: exactly the moves that succeed
+// ---------------------------------------------------------------------------------------------
+
+describe("allowedHoldMoves on a date", () => {
+  const PAST_END = {
+    locator: "HOLD-7",
+    accountLocator: "ACC-1",
+    state: "active" as const,
+    startDate: "2026-03-01",
+    endDate: "2026-03-09",
+  };
+  const pastEnd = { ...PAST_END, targets: [target("invoicing")] };
+
+  it("an active hold past its end date advertises no move; release and amend are refused with HOLD_ENDED", () => {
+    expect(allowedHoldMoves(pastEnd, TODAY)).toEqual([]);
+    for (const move of ["release", "amend"] as const) {
+      const err = thrownBy(() => assertHoldMove(pastEnd, move, TODAY));
+      expect(err.code).toBe("HOLD_ENDED");
+      expect(err.details).toEqual({ endDate: "2026-03-09", today: TODAY });
+    }
+    // On its last day it still may be released and amended.
+    expect(allowedHoldMoves(pastEnd, "2026-03-09")).toEqual(["release", "amend"]);
+  });
+
+  it("a refused move on an ended active hold lists the moves allowed today: none", () => {
+    const err = thrownBy(() => assertHoldMove(pastEnd, "validate", TODAY));
+    expect(err.code).toBe("INVALID_TRANSITION");
+    expect(err.details).toEqual({ state: "active", move: "validate", allowedMoves: [] });
+    expect(err.message).toBe(
+      "Cannot validate a hold in state active; no move is allowed today: its end date 2026-03-09 has passed.",
+    );
+  });
+
+  it("a validated hold whose start date has passed does not advertise activate (the re-check refuses it)", () => {
+    const hold = { ...pastEnd, state: "validated" as const, endDate: null };
+    expect(allowedHoldMoves(hold, TODAY)).toEqual(["reset", "discard"]);
+    expect(checkHold(hold, { today: TODAY, account: { status: "open" }, otherHolds: [] }).problems).toEqual([
+      expect.objectContaining({ path: "startDate", rule: "not_in_past" }),
+    ]);
+    expect(allowedHoldMoves(hold, "2026-03-01")).toEqual(["activate", "reset", "discard"]);
+  });
+
+  /**
+   * A hold that met every rule on the day it was validated (its dates on or after that day, each
+   * target inside the hold), in any state, seen on any later or earlier day.
+   */
+  const arbMovable = fc
+    .record({
+      state: arbState,
+      validatedOn: fc.integer({ min: 0, max: 20 }),
+      start: fc.option(fc.integer({ min: 0, max: 10 }), { nil: null }),
+      length: fc.option(fc.integer({ min: 0, max: 10 }), { nil: null }),
+      targets: fc.uniqueArray(
+        fc.record({
+          process: fc.constantFrom("invoicing", "funding", "refund") as fc.Arbitrary<HoldProcess>,
+          from: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null }),
+          length: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null }),
+        }),
+        { selector: (t) => t.process, minLength: 1, maxLength: 3 },
+      ),
+      today: fc.integer({ min: 0, max: 40 }),
+    })
+    .map((g) => {
+      const start = g.start === null ? null : g.validatedOn + g.start;
+      const base = start ?? g.validatedOn;
+      const end = g.length === null ? null : base + g.length;
+      const clip = (n: number) => (end === null ? n : Math.min(n, end));
+      const targets = g.targets.map((t) => {
+        const tStart = t.from === null ? null : clip(base + t.from);
+        const tEnd = t.length === null ? null : clip((tStart ?? base) + t.length);
+        return target(t.process, tStart === null ? null : dayToDate(tStart), tEnd === null ? null : dayToDate(tEnd));
+      });
+      const hold: AmendableHold = {
+        locator: "HOLD-P",
+        accountLocator: "ACC-1",
+        state: g.state,
+        startDate: start === null ? null : dayToDate(start),
+        endDate: end === null ? null : dayToDate(end),
+        targets,
+        comments: null,
+        characteristics: [],
+      };
+      return { hold, validatedOn: dayToDate(g.validatedOn), today: dayToDate(g.today) };
+    });
+
+  /** Whether the move succeeds through the domain's rules: the state machine, then the move's own checks. */
+  function succeeds(hold: AmendableHold, move: HoldMove, today: BusinessDate): boolean {
+    try {
+      assertHoldMove(hold, move, today);
+    } catch (e) {
+      if (e instanceof AppError) return false;
+      throw e;
+    }
+    const ctx: HoldValidationContext = { today, account: { status: "open" }, otherHolds: [] };
+    if (move === "activate") return checkHold(hold, ctx).success;
+    if (move === "amend") return checkHold(amendHold(hold, {}), ctx, { unchanged: hold }).success;
+    return true;
+  }
+
+  it("for every state and date, each advertised move succeeds and each other move is refused", () => {
+    fc.assert(
+      fc.property(arbMovable, ({ hold, validatedOn, today }) => {
+        // The generator's holds are valid on their validation day.
+        const onValidation = checkHold(hold, { today: validatedOn, account: { status: "open" }, otherHolds: [] });
+        expect(onValidation.problems).toEqual([]);
+        const advertised = allowedHoldMoves(hold, today);
+        for (const move of HOLD_MOVES) {
+          expect(succeeds(hold, move, today), `${hold.state} ${move} on ${today}`).toBe(advertised.includes(move));
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -39,21 +39,55 @@ export const HOLD_TRANSITIONS: Record<HoldMove, { from: readonly HoldState[]; to
 /** The exact ORMB message for an amend on a hold that is not active. */
 export const HOLD_NOT_ACTIVE_MESSAGE = "The hold request is not in the active status.";
 
-export function allowedHoldMoves(state: HoldState): HoldMove[] {
+/** The state machine's moves from a state, whatever the date. */
+export function holdMovesFrom(state: HoldState): HoldMove[] {
   return HOLD_MOVES.filter((m) => HOLD_TRANSITIONS[m].from.includes(state));
 }
 
-/** Refuses a move the current state does not allow, naming the state and the allowed moves. */
-export function assertHoldMove(state: HoldState, move: HoldMove): HoldState {
+/** What deciding whether a move can succeed needs: the hold's state and dates. */
+export type HoldMoveFacts = Pick<HoldFacts, "state" | "startDate" | "endDate" | "targets">;
+
+/**
+ * The moves that succeed on `today` (the tenant's business date): the state
+ * machine's moves from the hold's state, less `release` and `amend` once its
+ * end date has passed (HOLD_ENDED), less `activate` once a date of the hold
+ * or of a target lies before today (activating checks every rule again and
+ * refuses a past date, `not_in_past`).
+ */
+export function allowedHoldMoves(hold: HoldMoveFacts, today: BusinessDate): HoldMove[] {
+  return holdMovesFrom(hold.state).filter((m) => {
+    if (m === "release" || m === "amend") return !hasHoldEnded(hold, today);
+    if (m === "activate") return !hasPastDates(hold, today);
+    return true;
+  });
+}
+
+/**
+ * Refuses a move the hold's state does not allow (INVALID_TRANSITION naming
+ * the moves allowed today; HOLD_NOT_ACTIVE for an amend), and a release or
+ * amend after the hold's end date (HOLD_ENDED). Returns the state the move
+ * goes to. Activation's rules (past dates among them) are checkHold's.
+ */
+export function assertHoldMove(
+  hold: HoldMoveFacts & Pick<HoldFacts, "locator">,
+  move: HoldMove,
+  today: BusinessDate,
+): HoldState {
+  const { state } = hold;
   const t = HOLD_TRANSITIONS[move];
-  if (t.from.includes(state)) return t.to;
+  if (t.from.includes(state)) {
+    if (move === "release" || move === "amend") assertHoldNotEnded(hold, today, move);
+    return t.to;
+  }
   if (move === "amend") {
     throw new AppError("HOLD_NOT_ACTIVE", HOLD_NOT_ACTIVE_MESSAGE, { details: { state, move } });
   }
-  const allowed = allowedHoldMoves(state);
+  const allowed = allowedHoldMoves(hold, today);
   const tail = allowed.length
     ? `allowed moves: ${allowed.join(", ")}`
-    : `${state} is a final state and allows no moves`;
+    : FINAL_HOLD_STATES.includes(state)
+      ? `${state} is a final state and allows no moves`
+      : `no move is allowed today: its end date ${hold.endDate} has passed`;
   throw new AppError("INVALID_TRANSITION", `Cannot ${move} a hold in state ${state}; ${tail}.`, {
     details: { state, move, allowedMoves: allowed },
   });
@@ -187,6 +221,13 @@ function checkDates(
   if (d.startDate !== null && d.endDate !== null && d.endDate < d.startDate) {
     add(`${prefix}endDate`, "not_before_start", "end date must not be before start date");
   }
+}
+
+/** Whether a start or end date of the hold or of one of its targets lies before today. */
+export function hasPastDates(hold: Pick<HoldFacts, "startDate" | "endDate" | "targets">, today: BusinessDate): boolean {
+  return [hold, ...hold.targets].some(
+    (d) => (d.startDate !== null && d.startDate < today) || (d.endDate !== null && d.endDate < today),
+  );
 }
 
 /** A hold whose end date has passed can no longer be released or amended: the worker ends it. */

@@ -43,6 +43,21 @@ export function movesAllowedIn(state: ModelHoldState): ModelMove[] {
   return ALL_MOVES.filter((m) => MOVES_FROM[m].includes(state));
 }
 
+/**
+ * The moves a hold advertises today: exactly those that succeed. Past its end
+ * date an active hold can be neither released nor amended; a validated hold
+ * with a date before today fails activation's re-check (not_in_past).
+ */
+export function movesAllowedOn(hold: ModelHold, today: string): ModelMove[] {
+  const ended = hold.endDate !== null && hold.endDate < today;
+  const past = [hold, ...hold.targets].some(
+    (d) => (d.startDate !== null && d.startDate < today) || (d.endDate !== null && d.endDate < today),
+  );
+  return movesAllowedIn(hold.state).filter((m) =>
+    m === "release" || m === "amend" ? !ended : m === "activate" ? !past : true,
+  );
+}
+
 export interface ModelTarget {
   process: ModelProcess;
   startDate: string | null;

@@ -8,7 +8,7 @@ import { databaseChecksum } from "@holdfast/api/testing";
 import { schema } from "@holdfast/db";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { expect } from "vitest";
-import { type HoldsModel, type ModelHold, movesAllowedIn, overlaps, periodOf, scheduleOf } from "./holds-model.ts";
+import { type HoldsModel, type ModelHold, movesAllowedOn, overlaps, periodOf, scheduleOf } from "./holds-model.ts";
 import { plusDays } from "./outcome.ts";
 
 export interface HoldsReal {
@@ -82,7 +82,7 @@ export function expectAnswerMatches(
     startDate: hold.startDate,
     endDate: hold.endDate,
     targets: sortTargets(hold.targets),
-    allowedMoves: movesAllowedIn(hold.state).sort(),
+    allowedMoves: movesAllowedOn(hold, model.today).sort(),
     schedule: scheduleOf(hold, model.today),
     comments: hold.comments,
   });

@@ -4,7 +4,6 @@ import {
   AppError,
   amendHold as applyAmendment,
   assertHoldMove,
-  assertHoldNotEnded,
   type BusinessDate,
   type CreateHoldInput,
   checkHold,
@@ -167,7 +166,7 @@ function changeHold(
 
 /**
  * The one mechanism behind every hold move: load within the tenant, check the
- * expected version and the state machine, apply, write with a version
+ * expected version, the state machine and the end date (assertHoldMove), apply, write with a version
  * predicate (a concurrent move gets CONFLICT), keep claims in step, and audit.
  */
 async function moveInTransaction(
@@ -190,7 +189,7 @@ async function moveInTransaction(
       expectedVersion: input.expectedVersion,
     });
   }
-  const to = assertHoldMove(current.state, move);
+  const to = assertHoldMove(current, move, today);
   let change = await decide(current, { tx, today, to });
   const now = ctx.clock.now();
   const row = await updateHoldAtVersion(tx, current.row.id, current.row.version, {
@@ -387,8 +386,7 @@ async function storeRecheck(tx: Transaction, ctx: ServiceContext, locator: strin
 
 /** active → released; the reason given is stored as the release reason ("released" when none is given). */
 export function releaseHold(ctx: ServiceContext, input: FinalMoveHoldInput) {
-  return changeHold(ctx, input, "release", strip(input), async (current, { today }) => {
-    assertHoldNotEnded(current, today, "release");
+  return changeHold(ctx, input, "release", strip(input), async () => {
     return {
       reason: input.reason,
       patch: {
@@ -428,7 +426,6 @@ export function discardHold(ctx: ServiceContext, input: FinalMoveHoldInput) {
  */
 export function amendHold(ctx: ServiceContext, input: AmendHoldInput) {
   return changeHold(ctx, input, "amend", strip(input), async (current, { tx, today }) => {
-    assertHoldNotEnded(current, today, "amend");
     const amended = applyAmendment(current, input);
     // Re-read through toRecord so problem paths index the targets in answer order.
     const next = toRecord(

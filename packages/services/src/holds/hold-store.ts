@@ -404,7 +404,7 @@ export function toHoldOutput(h: HoldRecord, today: BusinessDate): HoldOutput {
     releaseReason: r.releaseReason,
     discardReason: r.discardReason,
     schedule: holdSchedule(h, today),
-    allowedMoves: allowedHoldMoves(r.state),
+    allowedMoves: allowedHoldMoves(h, today),
     version: r.version,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
