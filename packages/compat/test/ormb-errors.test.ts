@@ -17,7 +17,7 @@ let w: CompatWorld;
 let tenant: string;
 let foreignTenant: string;
 let token: string;
-let hold: { locator: string; version: number };
+let hold: { locator: string; version: number; ormbId: number };
 let foreignHold: string;
 
 const UNKNOWN_ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
