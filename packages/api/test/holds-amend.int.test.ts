@@ -196,7 +196,7 @@ describe("amend an active hold", () => {
     expect(stored.characteristics).toHaveLength(3);
   });
 
-  it("characteristics Delete removes one; deleting an absent type is a no-op", async () => {
+  it("characteristics Delete removes one; deleting an absent one is refused, nothing changed", async () => {
     const hold = await activeHold(await w.newAccount());
     const deleted = await w.api.holds.amend({
       locator: hold.locator,
@@ -204,14 +204,40 @@ describe("amend an active hold", () => {
     });
     expect(byType(deleted.characteristics)).toEqual({ INVOICE_TYPE: { value: "STD", effectiveDate: "2027-03-10" } });
 
-    const noop = await w.api.holds.amend({
-      locator: hold.locator,
-      characteristics: [{ action: "Delete", type: "NEVER_THERE" }],
-    });
-    expect(noop.holdState).toBe("active");
-    expect(byType(noop.characteristics)).toEqual(byType(deleted.characteristics));
+    for (const absent of [
+      { action: "Delete" as const, type: "NEVER_THERE" },
+      { action: "Delete" as const, type: "INVOICE_TYPE", value: "CMR" },
+      { action: "Delete" as const, type: "INVOICE_TYPE", effectiveDate: "2027-03-11" },
+    ]) {
+      const err = await expectTrpcError(
+        w.api.holds.amend({ locator: hold.locator, characteristics: [absent] }),
+        "BAD_REQUEST",
+      );
+      expect(appErrorOf(err).issues.map((i) => [i.path, i.rule])).toEqual([
+        ["characteristics[0]", "characteristic_not_found"],
+      ]);
+    }
     const stored = await w.api.holds.get({ locator: hold.locator });
+    expect(stored.version).toBe(deleted.version);
     expect(byType(stored.characteristics)).toEqual({ INVOICE_TYPE: { value: "STD", effectiveDate: "2027-03-10" } });
+  });
+
+  it("entityEndDate, sourceSystem and externalSourceId are stored; the ORMB id is on the output", async () => {
+    const hold = await activeHold(await w.newAccount());
+    expect(hold.ormbId).toBeGreaterThan(10_000_000_000_000);
+    const amended = await w.api.holds.amend({
+      locator: hold.locator,
+      entityEndDate: "2027-06-20",
+      sourceSystem: "BIG_NSC",
+      externalSourceId: "ESI100",
+    });
+    expect(amended).toMatchObject({ entityEndDate: "2027-06-20", sourceSystem: "BIG_NSC", externalSourceId: "ESI100" });
+    expect(await w.api.holds.get({ locator: hold.locator })).toMatchObject({
+      ormbId: hold.ormbId,
+      entityEndDate: "2027-06-20",
+      sourceSystem: "BIG_NSC",
+      externalSourceId: "ESI100",
+    });
   });
 
   it("an Update without a value is refused at input", async () => {

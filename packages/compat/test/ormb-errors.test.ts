@@ -17,7 +17,7 @@ let w: CompatWorld;
 let tenant: string;
 let foreignTenant: string;
 let token: string;
-let hold: { locator: string; version: number };
+let hold: { locator: string; version: number; ormbId: number };
 let foreignHold: string;
 
 const UNKNOWN_ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
@@ -149,7 +149,7 @@ describe("the tenant: the token's only one, or X-Tenant-Locator", () => {
       headers: { "X-Tenant-Locator": tenant.toUpperCase() },
     });
     expect(named.status).toBe(200);
-    expect((named.json as Envelope).ReadHoldRequest?.holdRequestId).toBe(hold.locator);
+    expect((named.json as Envelope).ReadHoldRequest?.holdRequestId).toBe(String(hold.ormbId));
     const elsewhere = await post("read", valid().read, {
       token: portfolio,
       headers: { "X-Tenant-Locator": foreignTenant },
@@ -354,10 +354,10 @@ describe("400: the envelope and its fields", () => {
       [{ path: "holdProcessData", rule: "invalid_type" }],
     ],
     [
-      "create: a holdRequestId (it is assigned)",
+      "create: a holdRequestId that is no ORMB id (a locator is assigned, never given)",
       "create",
       create({ holdRequestId: UNKNOWN_ULID }),
-      [{ path: "(input)", rule: "unrecognized_keys" }],
+      [{ path: "holdRequestId", rule: "ormb_id" }],
     ],
     [
       "create: a Delete characteristic",

@@ -368,19 +368,73 @@ describe("amend: a success and the failures an ORMB client meets", () => {
     }
   });
 
-  it("Delete of a characteristic the hold does not have changes nothing of it, and is not echoed", async () => {
+  it("Delete of a characteristic the hold does not have: Failure naming it, nothing changed", async () => {
     const hold = await activeHold((await newEntity()).locator);
     const res = await update(hold.locator, {
+      externalTransactionId: "ETI-del-missing",
       characteristics: [
-        { action: "Delete", characteristicType: "NOT_THERE" },
         { action: "Delete", characteristicType: "INVOICE_TYPE" },
+        { action: "Delete", characteristicType: "NOT_THERE" },
       ],
     });
-    expect(res.json).toEqual({ UpdateHoldRequest: { requestProcessStatus: "Success", holdRequestId: hold.locator } });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      UpdateHoldRequest: {
+        requestProcessStatus: "Failure",
+        externalTransactionId: "ETI-del-missing",
+        holdRequestId: hold.locator,
+        characteristics: [
+          { action: "Delete", characteristicType: "INVOICE_TYPE" },
+          { action: "Delete", characteristicType: "NOT_THERE" },
+        ],
+        errormsg: "characteristics[1]: the hold has no characteristic NOT_THERE to delete",
+        issues: [
+          {
+            path: "characteristics[1]",
+            rule: "characteristic_not_found",
+            message: "the hold has no characteristic NOT_THERE to delete",
+          },
+        ],
+      },
+    });
     const api = await w.api(token);
-    expect((await api.holds.get({ locator: hold.locator })).characteristics.map((c) => c.type)).toEqual([
-      "INVOICE_HOLD_REASON",
-    ]);
+    const after = await api.holds.get({ locator: hold.locator });
+    expect(after.version).toBe(hold.version);
+    expect(after.characteristics.map((c) => c.type)).toEqual(["INVOICE_HOLD_REASON", "INVOICE_TYPE"]);
+  });
+
+  it("a Delete matches by type, and by value and effective date when it sends them", async () => {
+    const hold = await activeHold((await newEntity()).locator);
+    const wrong = await update(hold.locator, {
+      characteristics: [
+        { action: "Delete", characteristicType: "INVOICE_TYPE", characteristicValue: "CMR" },
+        { action: "Delete", characteristicType: "INVOICE_HOLD_REASON", effectiveDate: "2022-01-02" },
+      ],
+    });
+    expect((wrong.json as Envelope).UpdateHoldRequest).toMatchObject({
+      requestProcessStatus: "Failure",
+      issues: [
+        {
+          path: "characteristics[0]",
+          rule: "characteristic_not_found",
+          message: "the hold has no characteristic INVOICE_TYPE (CMR) to delete",
+        },
+        {
+          path: "characteristics[1]",
+          rule: "characteristic_not_found",
+          message: "the hold has no characteristic INVOICE_HOLD_REASON (2022-01-02) to delete",
+        },
+      ],
+    });
+    const right = await update(hold.locator, {
+      characteristics: [
+        { action: "Delete", characteristicType: "INVOICE_TYPE", characteristicValue: "STD" },
+        { action: "Delete", characteristicType: "INVOICE_HOLD_REASON", effectiveDate: "2022-01-01" },
+      ],
+    });
+    expect((right.json as Envelope).UpdateHoldRequest?.requestProcessStatus).toBe("Success");
+    const api = await w.api(token);
+    expect((await api.holds.get({ locator: hold.locator })).characteristics).toEqual([]);
   });
 });
 
@@ -424,7 +478,7 @@ describe("create: an active hold request in one call", () => {
       sourceSystem: "SMALL_NSC_PRIME",
       externalTransactionId: "ETI-create-1",
       externalSourceId: "ESI99",
-      holdRequestId: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
+      holdRequestId: expect.stringMatching(/^[1-9][0-9]{13}$/),
       holdRequestStatus: "active",
       holdComments: "New hold request",
       holdStartDate: "2022-01-12",
@@ -438,8 +492,10 @@ describe("create: an active hold request in one call", () => {
         effectiveDate: "2022-01-12",
       },
     });
-    const locator = body.holdRequestId as string;
     const api = await w.api(token);
+    const [created] = (await api.holds.listByAccount({ accountLocator: account })).items;
+    const locator = created?.locator as string;
+    expect(created?.ormbId).toBe(Number(body.holdRequestId));
     expect(await api.holds.get({ locator })).toMatchObject({
       accountLocator: account,
       holdState: "active",
@@ -621,8 +677,12 @@ describe("read, and the same holds through the services both ways", () => {
         holdProcessData: [{ holdProcess: "OVDU" }, { holdProcess: "BILL", holdProcessStartDate: "2022-02-01" }],
       },
     });
-    const locator = (created.json as Envelope).CreateHoldRequest?.holdRequestId as string;
+    const ormbId = (created.json as Envelope).CreateHoldRequest?.holdRequestId as string;
     const api = await w.api(token);
+    const readBack = await post("read", { ReadHoldRequest: { holdRequestId: ormbId } });
+    expect((readBack.json as Envelope).ReadHoldRequest).toMatchObject({ holdRequestId: ormbId, entityId: "READ-1" });
+    const [viaOrmb] = (await api.holds.list({ limit: 500 })).items.filter((h) => String(h.ormbId) === ormbId);
+    const locator = viaOrmb?.locator as string;
     expect(await api.holds.get({ locator })).toMatchObject({
       holdState: "active",
       endDate: "2022-05-31",
@@ -641,7 +701,7 @@ describe("read, and the same holds through the services both ways", () => {
         requestProcessStatus: "Success",
         sourceSystem: "SMALL_NSC_PRIME",
         externalSourceId: "ESI99",
-        holdRequestId: viaTrpc.locator,
+        holdRequestId: String(viaTrpc.ormbId),
         holdRequestStatus: "active",
         holdComments: "Initial hold",
         holdEndDate: "2022-02-28",
@@ -688,7 +748,7 @@ describe("read, and the same holds through the services both ways", () => {
     expect(read.json).toEqual({
       ReadHoldRequest: {
         requestProcessStatus: "Success",
-        holdRequestId: hold.locator,
+        holdRequestId: String(hold.ormbId),
         holdRequestStatus: "active",
         holdEndDate: "2022-02-28",
         entityId: account,

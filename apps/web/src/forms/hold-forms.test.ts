@@ -71,6 +71,7 @@ describe("the create form's schema (createHoldInput behind form values)", () => 
 
 const active: HoldOutput = {
   locator: "01HZY0HD000000000000000000",
+  ormbId: 10000000000001,
   tenantLocator: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
   accountLocator: ACCOUNT,
   holdState: "active",
@@ -86,6 +87,7 @@ const active: HoldOutput = {
   sourceSystem: null,
   externalSourceId: null,
   externalTransactionId: null,
+  entityEndDate: null,
   validationResult: null,
   releaseReason: null,
   discardReason: null,

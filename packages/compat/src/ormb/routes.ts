@@ -10,7 +10,14 @@ import {
   ULID_RE,
   zTenantLocator,
 } from "@holdfast/domain";
-import { amendHold, createActiveHold, findAccount, getHold, type ServiceContext } from "@holdfast/services";
+import {
+  amendHold,
+  createActiveHold,
+  findAccount,
+  getHold,
+  getHoldByOrmbId,
+  type ServiceContext,
+} from "@holdfast/services";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { CompatEnv } from "../app.ts";
@@ -25,6 +32,7 @@ import {
   type EnvelopeKind,
   envelope,
   holdEnvelopeFields,
+  ORMB_ID_RE,
   ormbIssues,
   processOf,
   processOrder,
@@ -51,19 +59,22 @@ import {
  *
  *  - 200 Success: the request's fields echoed (update, as the seed's sample:
  *    characteristics it deleted are left out) or the hold's (create, read),
- *    with `holdRequestId` and, for create and read, `holdRequestStatus` (our
+ *    with `holdRequestId` (create and read: the hold's ORMB id; update: as
+ *    sent) and, for create and read, `holdRequestStatus` (our
  *    state: draft, validated, active, released, discarded);
  *  - 200 Failure: a business refusal of a well-formed request, with the
  *    request echoed and `errormsg`: "The hold request is not in the active
  *    status." for a hold that is not active, an `entityId` that is not the
  *    hold's account, a rule the result would break (dates, overlaps; then
  *    `issues` lists each), a hold past its end date, a reused
- *    `externalTransactionId`, a concurrent change;
+ *    `externalTransactionId` with another body, a `create` whose
+ *    `holdRequestId` the tenant already has, a characteristic Delete of one
+ *    the hold does not have, a concurrent change;
  *  - 400 malformed input (not readable, wrong envelope, a field's type or
  *    format), 401 no or bad token, 403 missing permission, 413 a body over
  *    1 MiB: Failure with `errormsg` and `issues`, nothing echoed;
- *  - 404 an unknown `holdRequestId` (a non-ULID id, like the sample's
- *    numeric one, is simply unknown): Failure with the request echoed;
+ *  - 404 an unknown `holdRequestId` (digits: an ORMB id; a ULID: a locator;
+ *    anything else is simply unknown): Failure with the request echoed;
  *  - 405 another method, 404 another path; 500 never with a stack or SQL.
  *
  * `create` makes an ACTIVE hold: one use case creates, validates and
@@ -212,7 +223,11 @@ export function ormbRoutes(deps: CompatDeps) {
       const input = { ...creation, accountLocator: account.id };
       const processes = processOrder(input.targets.map((t) => t.process));
       const hold = await business(() => createActiveHold(service, input), processes);
-      return envelope("create", "Success", { ...echo, holdRequestId: hold.locator, holdRequestStatus: hold.holdState });
+      return envelope("create", "Success", {
+        ...echo,
+        holdRequestId: String(hold.ormbId),
+        holdRequestStatus: hold.holdState,
+      });
     }),
   );
 
@@ -278,11 +293,16 @@ function readEnvelope<K extends EnvelopeKind>(kind: K, text: string): z.output<(
   return schema.parse(outer.data[key]) as z.output<(typeof ENVELOPES)[K]["schema"]>;
 }
 
-/** A hold of the tenant by its locator; an id that cannot be a locator is simply not found. */
+/** A hold of the tenant by its ORMB id (digits) or its locator (a ULID); any other id is simply not found. */
 async function holdByRequestId(service: ServiceContext, holdRequestId: string): Promise<HoldOutput> {
   const notFound = AppError.notFound("hold request", holdRequestId);
-  if (!ULID_RE.test(holdRequestId)) throw notFound;
+  const ormbId = ORMB_ID_RE.test(holdRequestId) ? Number(holdRequestId) : undefined;
+  if (ormbId === undefined && !ULID_RE.test(holdRequestId)) throw notFound;
   try {
+    if (ormbId !== undefined) {
+      if (ormbId > Number.MAX_SAFE_INTEGER) throw notFound;
+      return await getHoldByOrmbId(service, { ormbId });
+    }
     return await getHold(service, { locator: holdRequestId });
   } catch (e) {
     throw isAppError(e) && e.code === "NOT_FOUND" ? notFound : e;
@@ -303,6 +323,9 @@ function amendmentOf(req: UpdateHoldRequest) {
   return {
     idempotencyKey: req.externalTransactionId,
     endDate: req.holdEndDate ?? req.entityEndDate,
+    entityEndDate: req.entityEndDate,
+    sourceSystem: req.sourceSystem,
+    externalSourceId: req.externalSourceId,
     comments: req.holdComments,
     targets: req.holdProcessData?.map((p) => ({
       process: processOf(p.holdProcess),
@@ -328,6 +351,8 @@ function creationOf(req: CreateHoldRequest) {
     })),
     startDate: req.holdStartDate,
     endDate: req.holdEndDate ?? req.entityEndDate,
+    entityEndDate: req.entityEndDate,
+    ormbId: req.holdRequestId === undefined ? undefined : Number(req.holdRequestId),
     comments: req.holdComments,
     characteristics: req.characteristics?.map((ch) => ({
       type: ch.characteristicType,

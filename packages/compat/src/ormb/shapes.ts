@@ -15,7 +15,10 @@ import { z } from "zod";
 /**
  * The ORMB hold-request envelope (seeds/002) and its mapping onto our hold.
  *
- *  - `holdRequestId` is the hold's locator.
+ *  - `holdRequestId` is the hold's ORMB id: digits, unique in the tenant
+ *    (`10000252262623`), given by `create` or taken from a sequence; the
+ *    hold's locator (a ULID) is accepted too wherever one is sent. `create`
+ *    may send one: a client migrating its open holds keeps their ids.
  *  - `entityId` is the hold's account: its external id or its locator.
  *  - `holdProcessData` (one object, or several: the lenient reader turns the
  *    repeated key into an array, and an array is accepted as such) are the
@@ -28,10 +31,14 @@ import { z } from "zod";
  *  - `holdComments` are the comments; `holdStartDate`/`holdEndDate` the hold's dates.
  *  - `entityEndDate`: the date the entity's hold ends. Our hold has one
  *    entity, so it is the hold's end date when `holdEndDate` is not sent;
- *    when both are sent `holdEndDate` wins and `entityEndDate` is only echoed.
- *  - `sourceSystem`, `externalSourceId`, `externalTransactionId` are stored
- *    on create and echoed on update; `externalTransactionId` is the
- *    idempotency key of the create or update it comes with.
+ *    when both are sent `holdEndDate` wins. Either way it is stored as sent
+ *    and read back.
+ *  - `sourceSystem`, `externalSourceId` are stored on create and on update;
+ *    `externalTransactionId` is stored on create, and is the idempotency key
+ *    of the create or update it comes with: every field the request applies
+ *    is bound to it, so the same id with another body is a Failure.
+ *  - A characteristic Delete names one the hold has (by type, and by value
+ *    and effective date when sent); one it does not have is a Failure.
  *
  * Every field is a string (ids too, as in the samples); `null` is refused,
  * and so are fields not listed here (400 naming them).
@@ -85,8 +92,17 @@ const externalIds = {
   externalSourceId: zText(120).optional(),
 };
 
-/** An ORMB id we look up: any bounded text (a numeric ORMB id is simply not found). */
+/** An ORMB id we look up: any bounded text (digits: the ORMB id; a ULID: the locator; else not found). */
 const zRequestId = zText(120).min(1);
+
+/** An ORMB id `create` may carry: digits, a whole number up to 2^53 - 1. */
+export const ORMB_ID_RE = /^[1-9][0-9]{0,15}$/;
+const zNewRequestId = z
+  .string()
+  .refine(
+    (v) => ORMB_ID_RE.test(v) && Number(v) <= Number.MAX_SAFE_INTEGER,
+    ruleCheck("ormb_id", "must be a numeric hold request id: digits, no leading zero, at most 9007199254740991"),
+  );
 
 export const zUpdateHoldRequest = z.strictObject({
   ...externalIds,
@@ -102,6 +118,7 @@ export type UpdateHoldRequest = z.infer<typeof zUpdateHoldRequest>;
 
 export const zCreateHoldRequest = z.strictObject({
   ...externalIds,
+  holdRequestId: zNewRequestId.optional(),
   holdComments: zText(2000).optional(),
   holdStartDate: zBusinessDate.optional(),
   holdEndDate: zBusinessDate.optional(),
@@ -187,12 +204,13 @@ export function holdEnvelopeFields(hold: HoldOutput, entityId: string): Envelope
     sourceSystem: hold.sourceSystem,
     externalTransactionId: hold.externalTransactionId,
     externalSourceId: hold.externalSourceId,
-    holdRequestId: hold.locator,
+    holdRequestId: String(hold.ormbId),
     holdRequestStatus: hold.holdState,
     holdComments: hold.comments,
     holdStartDate: hold.startDate,
     holdEndDate: hold.endDate,
     entityId,
+    entityEndDate: hold.entityEndDate,
     holdProcessData: hold.targets.map((t) =>
       dropNulls({ holdProcess: codeOf(t.process), holdProcessStartDate: t.startDate, holdProcessEndDate: t.endDate }),
     ),
@@ -215,6 +233,7 @@ function dropNulls<T extends Record<string, unknown>>(o: T): Partial<T> {
 export function ormbPath(path: string, processes?: readonly HoldProcess[]): string {
   const renamed = path
     .replace(/^idempotencyKey/, "externalTransactionId")
+    .replace(/^ormbId/, "holdRequestId")
     .replace(/^tenantLocator/, "X-Tenant-Locator")
     .replace(/^accountLocator/, "entityId")
     .replace(/^startDate/, "holdStartDate")

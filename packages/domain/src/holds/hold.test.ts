@@ -23,6 +23,7 @@ import {
   hasHoldEnded,
   holdSchedule,
   holdsInEffect,
+  missingCharacteristicDeletes,
   ORMB_PROCESS_CODES,
   socotraTargetType,
   targetPeriod,
@@ -1203,5 +1204,65 @@ describe("allowedHoldMoves on a date", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("missingCharacteristicDeletes", () => {
+  const hold: AmendableHold = {
+    locator: "HOLD-1",
+    accountLocator: "ACC-1",
+    state: "active",
+    startDate: null,
+    endDate: null,
+    targets: [target("invoicing", null, null)],
+    comments: null,
+    characteristics: [
+      { type: "REASON", value: "dispute", effectiveDate: "2026-03-15" },
+      { type: "TICKET", value: "T-1", effectiveDate: null },
+    ],
+  };
+  const del = (type: string, value?: string, effectiveDate?: string | null) => ({
+    action: "Delete" as const,
+    type,
+    ...(value === undefined ? {} : { value }),
+    ...(effectiveDate === undefined ? {} : { effectiveDate }),
+  });
+
+  it.each([
+    ["by type", del("REASON")],
+    ["by type and value", del("REASON", "dispute")],
+    ["by type, value and effective date", del("REASON", "dispute", "2026-03-15")],
+    ["with a null effective date (not sent)", del("TICKET", "T-1", null)],
+  ])("a Delete that names one the hold has: no issue (%s)", (_name, d) => {
+    expect(missingCharacteristicDeletes(hold, { characteristics: [d] })).toEqual([]);
+  });
+
+  it("each Delete naming none the hold has is an issue at its index; Updates are never one", () => {
+    expect(
+      missingCharacteristicDeletes(hold, {
+        characteristics: [
+          { action: "Update", type: "NEW", value: "x" },
+          del("NOPE"),
+          del("REASON", "other"),
+          del("REASON", "dispute", "2026-03-16"),
+        ],
+      }),
+    ).toEqual([
+      {
+        path: "characteristics[1]",
+        rule: "characteristic_not_found",
+        message: "the hold has no characteristic NOPE to delete",
+      },
+      {
+        path: "characteristics[2]",
+        rule: "characteristic_not_found",
+        message: "the hold has no characteristic REASON (other) to delete",
+      },
+      {
+        path: "characteristics[3]",
+        rule: "characteristic_not_found",
+        message: "the hold has no characteristic REASON (dispute, 2026-03-16) to delete",
+      },
+    ]);
   });
 });

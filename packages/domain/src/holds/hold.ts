@@ -329,3 +329,30 @@ export function socotraTargetType(targets: readonly HoldTarget[]): "invoicing" |
   const only = targets.length === 1 ? targets[0] : undefined;
   return only && (only.process === "invoicing" || only.process === "delinquency") ? only.process : null;
 }
+
+/**
+ * An amendment's Deletes that name no characteristic of the hold: a Delete
+ * matches by type, and by value and effective date when it sends them (what
+ * ORMB keeps of a characteristic). Each is an issue at `characteristics[i]`.
+ */
+export function missingCharacteristicDeletes(hold: AmendableHold, a: HoldAmendment): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  (a.characteristics ?? []).forEach((c, i) => {
+    if (c.action !== "Delete") return;
+    const found = hold.characteristics.some(
+      (x) =>
+        x.type === c.type &&
+        (c.value === undefined || x.value === c.value) &&
+        (c.effectiveDate === undefined || c.effectiveDate === null || x.effectiveDate === c.effectiveDate),
+    );
+    if (!found) {
+      const sent = [c.value, c.effectiveDate].filter((v) => v !== undefined && v !== null);
+      issues.push({
+        path: `characteristics[${i}]`,
+        rule: "characteristic_not_found",
+        message: `the hold has no characteristic ${c.type}${sent.length ? ` (${sent.join(", ")})` : ""} to delete`,
+      });
+    }
+  });
+  return issues;
+}

@@ -63,13 +63,20 @@ const holdFields = {
   sourceSystem: zText(60).nullish(),
   externalSourceId: zText(120).nullish(),
   externalTransactionId: zText(120).nullish(),
+  /** ORMB `entityEndDate`, stored as sent. */
+  entityEndDate: zBusinessDate.nullish(),
 };
+
+/** An ORMB hold request id: a positive whole number, unique in the tenant. */
+export const zOrmbId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 export const createHoldInput = z.strictObject({
   ...zMutation,
   accountLocator: zLocator,
   targets: zTargets,
   ...holdFields,
+  /** An existing ORMB id (a migrated hold); without it the next free one is given. */
+  ormbId: zOrmbId.optional(),
 });
 export type CreateHoldInput = z.infer<typeof createHoldInput>;
 
@@ -125,6 +132,10 @@ export const amendHoldInput = z.strictObject({
     .optional(),
   comments: zText(2000).nullish(),
   characteristics: z.array(zAmendCharacteristic).max(50).optional(),
+  /** Stored as sent (ORMB's "update all the fields"). */
+  entityEndDate: zBusinessDate.nullish(),
+  sourceSystem: zText(60).nullish(),
+  externalSourceId: zText(120).nullish(),
 });
 export type AmendHoldInput = z.infer<typeof amendHoldInput>;
 
@@ -188,6 +199,8 @@ export const zValidationResult = z.object({
 
 export const holdOutput = z.object({
   locator: z.string(),
+  /** The ORMB hold request id: numeric, unique in the tenant. */
+  ormbId: z.number().int(),
   tenantLocator: zTenantLocator,
   accountLocator: z.string(),
   holdState: zHoldState,
@@ -203,6 +216,7 @@ export const holdOutput = z.object({
   sourceSystem: z.string().nullable(),
   externalSourceId: z.string().nullable(),
   externalTransactionId: z.string().nullable(),
+  entityEndDate: z.string().nullable(),
   validationResult: zValidationResult.nullable(),
   /** The reason given on release; "released" when none was given, "end_date_reached" when the worker released it. */
   releaseReason: z.string().nullable(),

@@ -12,6 +12,7 @@ import {
   type HoldOutput,
   type HoldState,
   type MoveHoldInput,
+  missingCharacteristicDeletes,
   type UpdateHoldInput,
   type ValidationResult,
 } from "@holdfast/domain";
@@ -92,26 +93,24 @@ async function insertDraft(tx: Transaction, ctx: ServiceContext, input: CreateHo
   const today = await tenantToday(tx, ctx.clock, tenantId);
   const now = ctx.clock.now();
   const by = actorLabel(ctx.actor);
-  const [row] = await tx
-    .insert(schema.holds)
-    .values({
-      id: newLocator(),
-      tenantId,
-      accountId: input.accountLocator,
-      state: "draft",
-      startDate: input.startDate ?? null,
-      endDate: input.endDate ?? null,
-      comments: input.comments ?? null,
-      sourceSystem: input.sourceSystem ?? null,
-      externalSourceId: input.externalSourceId ?? null,
-      externalTransactionId: input.externalTransactionId ?? null,
-      createdAt: now,
-      updatedAt: now,
-      createdBy: by,
-      updatedBy: by,
-    })
-    .returning();
-  if (!row) throw new Error("insert returned nothing");
+  const values = {
+    id: newLocator(),
+    tenantId,
+    accountId: input.accountLocator,
+    state: "draft" as const,
+    startDate: input.startDate ?? null,
+    endDate: input.endDate ?? null,
+    comments: input.comments ?? null,
+    sourceSystem: input.sourceSystem ?? null,
+    externalSourceId: input.externalSourceId ?? null,
+    externalTransactionId: input.externalTransactionId ?? null,
+    entityEndDate: input.entityEndDate ?? null,
+    createdAt: now,
+    updatedAt: now,
+    createdBy: by,
+    updatedBy: by,
+  };
+  const row = await insertWithOrmbId(tx, values, input.ormbId);
   const targets = input.targets.map((t) => ({
     process: t.process,
     startDate: t.startDate ?? null,
@@ -132,6 +131,36 @@ async function insertDraft(tx: Transaction, ctx: ServiceContext, input: CreateHo
     after: out,
   });
   return out;
+}
+
+/**
+ * Inserts the hold with the ORMB id given, or else the sequence's next one.
+ * A given id the tenant already has is refused (`ormbId`, `ormb_id_taken`);
+ * a sequence value a migrated hold already took is skipped.
+ */
+async function insertWithOrmbId(
+  tx: Transaction,
+  values: typeof schema.holds.$inferInsert,
+  ormbId: number | undefined,
+): Promise<HoldRow> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const [row] = await tx
+      .insert(schema.holds)
+      .values(ormbId === undefined ? values : { ...values, ormbId })
+      .onConflictDoNothing({ target: [schema.holds.tenantId, schema.holds.ormbId] })
+      .returning();
+    if (row) return row;
+    if (ormbId !== undefined) {
+      throw AppError.badRequest([
+        {
+          path: "ormbId",
+          rule: "ormb_id_taken",
+          message: `hold request id ${ormbId} is already a hold of this tenant`,
+        },
+      ]);
+    }
+  }
+  throw new Error("no free ORMB id after 20 sequence values");
 }
 
 /** What a move changes: the row's columns and, when given, its children and claims. */
@@ -286,6 +315,7 @@ export function updateHold(ctx: ServiceContext, input: UpdateHoldInput) {
       "sourceSystem",
       "externalSourceId",
       "externalTransactionId",
+      "entityEndDate",
     ] as const) {
       if (input[k] !== undefined) patch[k] = input[k] ?? null;
     }
@@ -426,6 +456,8 @@ export function discardHold(ctx: ServiceContext, input: FinalMoveHoldInput) {
  */
 export function amendHold(ctx: ServiceContext, input: AmendHoldInput) {
   return changeHold(ctx, input, "amend", strip(input), async (current, { tx, today }) => {
+    const missing = missingCharacteristicDeletes(current, input);
+    if (missing.length) throw AppError.badRequest(missing);
     const amended = applyAmendment(current, input);
     // Re-read through toRecord so problem paths index the targets in answer order.
     const next = toRecord(
@@ -436,7 +468,14 @@ export function amendHold(ctx: ServiceContext, input: AmendHoldInput) {
     const result = await runChecks(tx, ctx.tenantId, next, today, current);
     if (!result.success) throw AppError.badRequest(result.problems);
     return {
-      patch: { endDate: next.endDate, comments: next.comments, validationResult: result },
+      patch: {
+        endDate: next.endDate,
+        comments: next.comments,
+        validationResult: result,
+        entityEndDate: input.entityEndDate,
+        sourceSystem: input.sourceSystem,
+        externalSourceId: input.externalSourceId,
+      },
       next,
       claims: "replace",
       onClash: () => {

@@ -27,6 +27,16 @@ export async function getHold(ctx: ServiceContext, input: z.output<typeof getHol
   return toHoldOutput(record, today);
 }
 
+/** A hold of the context's tenant by its ORMB hold request id; NOT_FOUND when the tenant has none. */
+export async function getHoldByOrmbId(ctx: ServiceContext, input: { ormbId: number }): Promise<HoldOutput> {
+  const [found] = await ctx.db
+    .select({ id: schema.holds.id })
+    .from(schema.holds)
+    .where(and(eq(schema.holds.tenantId, ctx.tenantId), eq(schema.holds.ormbId, input.ormbId)));
+  if (!found) throw AppError.notFound("hold request", String(input.ormbId));
+  return getHold(ctx, { locator: found.id });
+}
+
 async function requireAccountInTenant(db: DatabaseOrTransaction, tenantId: string, accountLocator: string) {
   const account = await findAccount(db, tenantId, accountLocator);
   if (!account || account.id !== accountLocator) throw AppError.notFound("account", accountLocator);

@@ -388,6 +388,7 @@ export function toHoldOutput(h: HoldRecord, today: BusinessDate): HoldOutput {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     locator: r.id,
+    ormbId: r.ormbId,
     tenantLocator: r.tenantId,
     accountLocator: r.accountId,
     holdState: r.state,
@@ -400,6 +401,7 @@ export function toHoldOutput(h: HoldRecord, today: BusinessDate): HoldOutput {
     sourceSystem: r.sourceSystem,
     externalSourceId: r.externalSourceId,
     externalTransactionId: r.externalTransactionId,
+    entityEndDate: r.entityEndDate,
     validationResult: r.validationResult ?? null,
     releaseReason: r.releaseReason,
     discardReason: r.discardReason,
