@@ -81,7 +81,7 @@ describe("a replayed idempotent request returns the first answer's bytes", () =>
     expectReplayedExactly(r);
     const data = (o: Record<string, unknown>) => (o.result as { data: unknown }).data;
     // Not alphabetical: jsonb would have answered accountLocator, activatedAt, … first.
-    expect(keysOf(r.first.text, data).slice(0, 4)).toEqual(["locator", "tenantLocator", "accountLocator", "holdState"]);
+    expect(keysOf(r.first.text, data).slice(0, 4)).toEqual(["locator", "ormbId", "tenantLocator", "accountLocator"]);
     expect(keysOf(await storedText(key))).toEqual(keysOf(r.first.text, data));
     expect(JSON.stringify(JSON.parse(await storedText(key)))).toBe(JSON.stringify(data(JSON.parse(r.first.text))));
   });

@@ -113,12 +113,13 @@ async function tenantObjects(w: World, label: string): Promise<TenantObjects> {
   const closed = (await w.account(tenantId, `${label} closed account`)).locator;
   await api.accounts.close({ locator: closed });
 
-  // One account per hold, so no two validated or active holds can overlap.
+  // One account per hold, so no two validated or active holds can overlap. Each also holds delinquency, so the
+  // Socotra routes (which show only holds of invoicing or delinquency) see every fixture hold.
   const holdIn = async (state: "draft" | "validated" | "active" | "released" | "discarded", process = "funding") => {
     const accountLocator = (await w.account(tenantId, `${label} ${state} hold account`)).locator;
     const draft = await api.holds.create({
       accountLocator,
-      targets: [{ process: process as "funding" }],
+      targets: [{ process: process as "funding" }, { process: "delinquency" }],
       endDate: "2027-12-31",
       comments: `${label} ${state}`,
       characteristics: [{ type: "reason", value: `${label} secret reason` }],

@@ -301,5 +301,8 @@ export function schedulingProblems(sub: ModelSub, req: ExtensionRequest, schedul
   if (sub.state === "terminated") rules.push("state_not_extendable");
   if (sub.paymentModel === "pay_before_bill" && !req.card) rules.push("required_for_pay_before_bill");
   if (req.endOn !== undefined && req.endOn < scheduledDate) rules.push("not_before_scheduled_date");
+  // An end that is not later than the current one is refused when it is scheduled (it would fail when it runs).
+  const current = sub.graceStart !== null ? sub.graceEnd : null;
+  if (current !== null && requestedEnd(req, scheduledDate) <= current) rules.push("not_later_than_current");
   return rules.sort();
 }
