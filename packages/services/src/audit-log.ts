@@ -1,7 +1,8 @@
 import { schema } from "@holdfast/db";
-import { type AuditListInput, type AuditLogRow, HISTORY_READ_PERMISSION, hasPermission } from "@holdfast/domain";
+import { type AuditListInput, type AuditLogRow, HISTORY_READ_PERMISSION } from "@holdfast/domain";
 import { and, desc, eq, inArray, lt, or, type SQL, sql } from "drizzle-orm";
-import type { ServiceContext } from "./context.ts";
+import { callerMay, type ServiceContext } from "./context.ts";
+import { escapeLike } from "./like.ts";
 import { splitPage } from "./paging.ts";
 import { getTenant } from "./tenancy/tenants.ts";
 
@@ -11,16 +12,10 @@ import { getTenant } from "./tenancy/tenants.ts";
  * authority (no grants: the worker, seeds) reads every type.
  */
 export function readableEntityTypes(ctx: ServiceContext): string[] {
-  const types = Object.keys(HISTORY_READ_PERMISSION);
-  if (!ctx.grants) return types;
-  const granted = ctx.grants.find((g) => g.tenantId === ctx.tenantId)?.permissions ?? [];
-  return types.filter((t) => {
-    const wanted = HISTORY_READ_PERMISSION[t];
-    return wanted !== undefined && hasPermission(granted, wanted);
-  });
+  return Object.entries(HISTORY_READ_PERMISSION)
+    .filter(([, wanted]) => callerMay(ctx, wanted))
+    .map(([type]) => type);
 }
-
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * The tenant-wide audit log, newest first, keyset-paged by event id (ULIDs,
@@ -40,7 +35,7 @@ export async function listAuditLog(ctx: ServiceContext, input: AuditListInput) {
     types.length === 1 ? eq(a.entityType, types[0] as string) : inArray(a.entityType, types),
     input.entityId ? eq(a.entityId, input.entityId) : undefined,
     input.actor
-      ? or(eq(a.actorId, input.actor), sql`${a.actorName} ilike ${`%${likeEscape(input.actor)}%`}`)
+      ? or(eq(a.actorId, input.actor), sql`${a.actorName} ilike ${`%${escapeLike(input.actor)}%`}`)
       : undefined,
     input.action ? eq(a.action, input.action) : undefined,
     input.from ? sql`${a.at} >= (${input.from}::date)::timestamp at time zone ${zone}` : undefined,

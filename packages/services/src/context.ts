@@ -1,5 +1,5 @@
 import type { Database } from "@holdfast/db";
-import type { AutomationRuleSet } from "@holdfast/domain";
+import { type AutomationRuleSet, hasPermission, type Permission } from "@holdfast/domain";
 import type { Clock } from "./clock.ts";
 
 export interface Actor {
@@ -51,4 +51,11 @@ export function forTenant(acting: ActingContext, tenantId: string): ServiceConte
 /** The label stored in `createdBy`, `releasedBy` and friends. */
 export function actorLabel(actor: Actor): string {
   return `${actor.type}:${actor.id}`;
+}
+
+/** May the caller do what `permission` allows in the context's tenant? Code acting on its own authority (no grants) may. */
+export function callerMay(ctx: ServiceContext, permission: Permission): boolean {
+  if (!ctx.grants) return true;
+  const grant = ctx.grants.find((g) => g.tenantId === ctx.tenantId);
+  return grant !== undefined && hasPermission(grant.permissions, permission);
 }

@@ -1,19 +1,8 @@
 import { schema } from "@holdfast/db";
-import { type GlobalSearchInput, type GlobalSearchOutput, hasPermission, type Permission } from "@holdfast/domain";
+import type { GlobalSearchInput, GlobalSearchOutput } from "@holdfast/domain";
 import { and, asc, desc, eq, like, or, sql } from "drizzle-orm";
-import type { ServiceContext } from "../context.ts";
-
-/** `q` as a literal inside a LIKE pattern: its wildcards and the escape character match themselves. */
-export function escapeLike(q: string): string {
-  return q.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-/** May the caller read this group? Code acting on its own authority (no grants) may. */
-export function callerMay(ctx: ServiceContext, permission: Permission): boolean {
-  if (!ctx.grants) return true;
-  const grant = ctx.grants.find((g) => g.tenantId === ctx.tenantId);
-  return grant !== undefined && hasPermission(grant.permissions, permission);
-}
+import { callerMay, type ServiceContext } from "../context.ts";
+import { escapeLike } from "../like.ts";
 
 /** The same prefix as typed and in upper case (numbers are usually written upper case): both served by one index. */
 function prefixes(q: string): string[] {

@@ -8,10 +8,11 @@ import {
   type ListAccountsInput,
 } from "@holdfast/domain";
 import { and, desc, eq, like, or, type SQL, sql } from "drizzle-orm";
-import type { ServiceContext } from "../context.ts";
+import { callerMay, type ServiceContext } from "../context.ts";
 import { accountHeldSql } from "../holds/held-sql.ts";
 import { loadHoldRecords, toHoldOutput } from "../holds/hold-store.ts";
-import { callerMay, escapeLike } from "../search/global-search.ts";
+import { escapeLike } from "../like.ts";
+import { splitPage } from "../paging.ts";
 import { holdStatus, toInvoiceOutput, toSubscriptionOutput } from "../subscriptions/subscription-store.ts";
 import { findAccount, toAccountOutput } from "./accounts.ts";
 import { tenantToday } from "./tenants.ts";
@@ -82,12 +83,8 @@ export async function listAccounts(ctx: ServiceContext, input: ListAccountsInput
     )
     .orderBy(sql`${sort.key} ${direction}`, sql`${a.id} ${direction}`)
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((r) => toAccountOutput(r.account)),
-    nextCursor: rows.length > input.limit && last ? encodeCursor(last.cursorValue, last.account.id) : null,
-  };
+  const { page, nextCursor } = splitPage(rows, input.limit, (r) => encodeCursor(r.cursorValue, r.account.id));
+  return { items: page.map((r) => toAccountOutput(r.account)), nextCursor };
 }
 
 /**
