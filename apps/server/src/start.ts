@@ -12,6 +12,7 @@ import { openDatabase, serverPool, supervisePool } from "./database.ts";
 import { edgeOptions, REPO_ROOT, readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
+import { workerArgs } from "./worker-command.ts";
 
 const env = readEnv();
 const logger = createLogger("holdfast", env.LOG_LEVEL);
@@ -39,7 +40,7 @@ const base = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PO
 
 let worker: ChildProcess | null = null;
 if (env.HOLDFAST_NO_WORKER !== "1") {
-  worker = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "apps/worker/src/main.ts")], {
+  worker = spawn(process.execPath, workerArgs(), {
     cwd: path.join(REPO_ROOT, "apps/worker"),
     env: { ...process.env, DATABASE_URL: database.url },
     stdio: "inherit",

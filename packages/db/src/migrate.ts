@@ -1,10 +1,15 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../migrations");
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** packages/db/migrations; a bundle from `pnpm build` (apps/…/dist/*.js) carries its copy in dist/migrations. */
+export const MIGRATIONS_DIR = existsSync(path.join(here, "migrations"))
+  ? path.join(here, "migrations")
+  : path.resolve(here, "../migrations");
 
 /** Arbitrary constant: the advisory lock every Holdfast process takes to migrate. */
 const MIGRATION_LOCK_ID = 724_611_001;
