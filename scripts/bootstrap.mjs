@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Sets up a fresh machine (Node 20 + npm only) and runs the product or its tests.
 //   npm start   → pnpm, dependencies, the dashboard build, then server + worker + embedded PostgreSQL
-//   npm test    → pnpm, dependencies, Chromium (Debian package) when missing, then every suite
+//   npm test    → pnpm, dependencies, Chromium and postgresql-15 (Debian packages) when missing, then every suite
 // Uses only Node built-ins: nothing is installed when it starts.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -52,6 +52,23 @@ function ensureChromium() {
   });
 }
 
+// The API and worker suites also run against Debian's PostgreSQL 15 (scripts/pg15.mjs).
+function ensurePostgres15() {
+  const bin = process.env.HOLDFAST_PG15_BIN ?? "/usr/lib/postgresql/15/bin";
+  if (existsSync(path.join(bin, "initdb"))) return;
+  if (process.getuid?.() !== 0) {
+    console.error(
+      `✗ PostgreSQL 15 is missing at ${bin}. Install Debian's postgresql-15 package (apt-get install postgresql-15) or set HOLDFAST_PG15_BIN to its bin directory.`,
+    );
+    process.exit(1);
+  }
+  console.log("→ installing Debian's postgresql-15 for the second PostgreSQL version of the API and worker suites");
+  run("apt-get", ["update", "-qq"]);
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "postgresql-15"], {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+}
+
 ensurePnpm();
 run("pnpm", ["install", "--frozen-lockfile", "--prefer-offline"]);
 
@@ -67,6 +84,7 @@ if (mode === "start") {
   child.on("exit", (code) => process.exit(code ?? 0));
 } else if (mode === "test") {
   ensureChromium();
+  ensurePostgres15();
   run("node", ["scripts/run-tests.mjs"]);
 } else {
   console.error("usage: node scripts/bootstrap.mjs start|test");

@@ -4,7 +4,7 @@
 // It listens on 127.0.0.1 only, on a free port, with trust authentication for
 // loopback; its data directory is a mkdtemp directory under os.tmpdir().
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -76,4 +76,58 @@ export async function startPg15() {
     stop();
     throw e;
   }
+}
+
+/**
+ * Runs these packages' vitest suites (one after another: each one's global setup
+ * rebuilds the same template database) against a throwaway PostgreSQL 15 cluster,
+ * which is always stopped and removed. Answers the totals and one line per suite,
+ * labelled "<package> (pg15)", in run-tests.mjs's format.
+ */
+export async function runSuitesOnPg15(root, packages) {
+  const result = { passed: 0, failed: 0, lines: [] };
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const started = Date.now();
+  let cluster;
+  try {
+    cluster = await startPg15();
+    console.log(`\n→ PostgreSQL 15 at ${cluster.url}: ${packages.join(", ")}`);
+    for (const pkg of packages) {
+      if (interrupted) break;
+      const report = path.join(root, pkg, ".vitest", "results-pg15.json");
+      rmSync(report, { force: true });
+      const run = spawnSync(
+        "pnpm",
+        ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+        { cwd: path.join(root, pkg), stdio: "inherit", env: { ...process.env, DATABASE_URL: cluster.url } },
+      );
+      const label = `${pkg} (pg15)`;
+      if (!existsSync(report)) {
+        result.failed += 1;
+        result.lines.push(`  ${label}: 0 passed, 1 failed (no report; vitest exit ${run.status ?? run.signal})`);
+        continue;
+      }
+      const json = JSON.parse(readFileSync(report, "utf8"));
+      const broken = json.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+      result.passed += json.numPassedTests;
+      result.failed += json.numFailedTests + broken;
+      result.lines.push(`  ${label}: ${json.numPassedTests} passed, ${json.numFailedTests + broken} failed`);
+    }
+  } catch (e) {
+    console.error(`✗ ${e instanceof Error ? e.message : String(e)}`);
+    result.failed += 1;
+    result.lines.push("  PostgreSQL 15: 0 passed, 1 failed (the cluster did not start)");
+  } finally {
+    cluster?.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  if (interrupted) process.exit(130);
+  console.log(`→ PostgreSQL 15 suites took ${Math.round((Date.now() - started) / 1000)} s`);
+  return result;
 }

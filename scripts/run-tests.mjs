@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Runs the lint checks, then typecheck and every test suite through turbo, then
 // totals vitest's JSON reports (and the lint checks) into one line: "N passed, N failed".
+// The API and worker suites run a second time against Debian's PostgreSQL 15 (pg15.mjs).
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { runSuitesOnPg15 } from "./pg15.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const reports = ["apps", "packages"].flatMap((dir) =>
@@ -36,6 +38,9 @@ const turbo = spawnSync(
   { stdio: "inherit", cwd: ROOT },
 );
 
+// The embedded PostgreSQL is 18; production may run an older one.
+const pg15 = await runSuitesOnPg15(ROOT, ["packages/api", "apps/worker"]);
+
 let passed = 0;
 let failed = 0;
 const lines = [];
@@ -51,6 +56,9 @@ for (const r of reports) {
     `  ${path.relative(ROOT, path.dirname(path.dirname(r)))}: ${json.numPassedTests} passed, ${json.numFailedTests + brokenFiles} failed`,
   );
 }
+passed += pg15.passed;
+failed += pg15.failed;
+lines.push(...pg15.lines);
 for (const l of lint) {
   if (l.ok) passed += 1;
   else failed += 1;
