@@ -10,6 +10,7 @@ export const requestLogsWanted = (setting: string | undefined, tty = process.std
 
 export function createLogger(name: string, level = "info") {
   // Written synchronously, so lines keep their order with console output (the start banner).
-  if (prettyLogs()) return pino({ name, level }, pretty({ colorize: true, ignore: "pid,hostname", sync: true }));
+  if (prettyLogs())
+    return pino({ name, level }, pretty({ colorize: true, ignore: "pid,hostname", singleLine: true, sync: true }));
   return pino({ name, level });
 }

@@ -80,8 +80,14 @@ export function portFree(host: string, port: number): Promise<boolean> {
   });
 }
 
-export const portInUse = (port: number, variable: string, what: string) =>
-  `Port ${port} (${what}) is in use: set ${variable} to a free port, e.g. ${variable}=${port + 1} npm start.`;
+export const portInUse = (port: number, variable: string, what: string, free = port + 1) =>
+  `Port ${port} (${what}) is in use: set ${variable} to a free port, e.g. ${variable}=${free} npm start.`;
+
+/** The first port after `port` that is free on `host` (for the suggestion in the message). */
+export async function nextFreePort(host: string, port: number): Promise<number> {
+  for (let p = port + 1; p < Math.min(port + 100, 65536); p++) if (await portFree(host, p)) return p;
+  return port + 1;
+}
 
 /** Stops the start with one line on standard error and exit code 1. */
 export function refuse(line: string): never {
@@ -101,9 +107,12 @@ export async function guardStart(env: Env): Promise<void> {
   const url = baseUrl(env);
   const running = runningHoldfast(env.HOLDFAST_DATA_DIR);
   if (running) refuse(`Holdfast is already running at ${running.url} (pid ${running.pid}).`);
-  if (env.PORT !== 0 && !(await portFree(env.HOST, env.PORT))) refuse(portInUse(env.PORT, "PORT", "HTTP"));
-  if (!env.DATABASE_URL && !(await portFree("127.0.0.1", env.HOLDFAST_PG_PORT))) {
-    refuse(portInUse(env.HOLDFAST_PG_PORT, "HOLDFAST_PG_PORT", "the embedded PostgreSQL"));
+  if (env.PORT !== 0 && !(await portFree(env.HOST, env.PORT))) {
+    refuse(portInUse(env.PORT, "PORT", "HTTP", await nextFreePort(env.HOST, env.PORT)));
+  }
+  const pgPort = env.HOLDFAST_PG_PORT;
+  if (!env.DATABASE_URL && !(await portFree("127.0.0.1", pgPort))) {
+    refuse(portInUse(pgPort, "HOLDFAST_PG_PORT", "the embedded PostgreSQL", await nextFreePort("127.0.0.1", pgPort)));
   }
   claimPidFile(env.HOLDFAST_DATA_DIR, url);
 }

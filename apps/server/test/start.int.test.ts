@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@holdfast/db/embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pidFilePath } from "../src/start-guard.ts";
+import { pidFilePath, portFree } from "../src/start-guard.ts";
 
 const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -126,9 +126,14 @@ describe("npm start", () => {
     dirs.push(other);
     const s = start({ HOLDFAST_DATA_DIR: other, PORT: String(port), HOLDFAST_PG_PORT: String(await freePort()) });
     expect(await s.exited).toBe(1);
+    const [, free] = /^Port \d+ \(HTTP\) is in use: set PORT to a free port, e\.g\. PORT=(\d+) npm start\.$/.exec(
+      s.output().trim(),
+    ) ?? [s.output()];
     expect(s.output().trim()).toBe(
-      `Port ${port} (HTTP) is in use: set PORT to a free port, e.g. PORT=${port + 1} npm start.`,
+      `Port ${port} (HTTP) is in use: set PORT to a free port, e.g. PORT=${free} npm start.`,
     );
+    // The suggested port is one a server can listen on.
+    expect(await portFree("127.0.0.1", Number(free))).toBe(true);
   });
 
   it("names a taken PostgreSQL port and the variable to change, exit 1", async () => {
@@ -136,8 +141,10 @@ describe("npm start", () => {
     dirs.push(other);
     const s = start({ HOLDFAST_DATA_DIR: other, PORT: String(await freePort()), HOLDFAST_PG_PORT: String(pgPort) });
     expect(await s.exited).toBe(1);
-    expect(s.output().trim()).toBe(
-      `Port ${pgPort} (the embedded PostgreSQL) is in use: set HOLDFAST_PG_PORT to a free port, e.g. HOLDFAST_PG_PORT=${pgPort + 1} npm start.`,
+    expect(s.output().trim()).toMatch(
+      new RegExp(
+        `^Port ${pgPort} \\(the embedded PostgreSQL\\) is in use: set HOLDFAST_PG_PORT to a free port, e\\.g\\. HOLDFAST_PG_PORT=\\d+ npm start\\.$`,
+      ),
     );
   });
 
