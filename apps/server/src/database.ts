@@ -24,6 +24,7 @@ export async function openDatabase(env: Env, log: (msg: string) => void) {
     dataDir: path.join(env.HOLDFAST_DATA_DIR, "pg"),
     port: env.HOLDFAST_PG_PORT,
   });
+  for (const note of pg.notes) log(note);
   const admin = postgres(pg.url("postgres"), { max: 1, onnotice: () => undefined });
   const [exists] = await admin`select 1 from pg_database where datname = 'holdfast'`;
   if (!exists) await admin.unsafe("create database holdfast");

@@ -42,6 +42,8 @@ const schema = z.object({
   HOLDFAST_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   HOLDFAST_MAX_CONNECTIONS: z.coerce.number().int().min(16).default(1024),
   WEB_DIST: z.string().default(path.join(REPO_ROOT, "apps/web/dist")),
+  /** A log line per HTTP request: 1 on, 0 off; unset, off on a terminal and on otherwise. */
+  HOLDFAST_LOG_REQUESTS: z.enum(["0", "1"]).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

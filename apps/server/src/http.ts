@@ -39,6 +39,8 @@ export interface HttpServerOptions extends ApiDeps {
   edge?: EdgeOptions;
   /** The URL users reach the server at; https marks the session cookie Secure. */
   publicUrl?: string | undefined;
+  /** Write a log line per request (default true); see requestLogsWanted. */
+  logRequests?: boolean;
 }
 
 /** The HTTP surface: /trpc, the compatibility routes, /healthz, /readyz, /metrics, the docs and the dashboard. */
@@ -114,7 +116,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
           (performance.now() - started) / 1000,
         );
         // At LOG_LEVEL=warn (production) the request line is not written: do not build it either.
-        if (!logger.isLevelEnabled("info")) return;
+        if (!logger.isLevelEnabled("info") || opts.logRequests === false) return;
         const principal = principals.get(req);
         logger.info(
           {

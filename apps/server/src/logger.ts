@@ -1,10 +1,16 @@
 import pino from "pino";
+import pretty from "pino-pretty";
+
+/** Readable lines on a terminal (not under CI); JSON lines otherwise. */
+export const prettyLogs = (tty = process.stdout.isTTY === true, ci = process.env.CI) => tty && !ci;
+
+/** Per-request log lines: as HOLDFAST_LOG_REQUESTS says (1 or 0); unset, on except on a terminal. */
+export const requestLogsWanted = (setting: string | undefined, tty = process.stdout.isTTY === true) =>
+  setting === undefined ? !tty : setting === "1";
 
 export function createLogger(name: string, level = "info") {
-  const pretty = process.stdout.isTTY && !process.env.CI;
-  return pino({
-    name,
-    level,
-    ...(pretty ? { transport: { target: "pino-pretty", options: { colorize: true, ignore: "pid,hostname" } } } : {}),
-  });
+  // Written synchronously, so lines keep their order with console output (the start banner).
+  if (prettyLogs())
+    return pino({ name, level }, pretty({ colorize: true, ignore: "pid,hostname", singleLine: true, sync: true }));
+  return pino({ name, level });
 }

@@ -11,13 +11,16 @@ import { clockFromEnv, seedDemo } from "@holdfast/services";
 import { openDatabase, serverPool, supervisePool } from "./database.ts";
 import { edgeOptions, REPO_ROOT, readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
-import { createLogger } from "./logger.ts";
 import { workerArgs } from "./worker-command.ts";
+import { createLogger, requestLogsWanted } from "./logger.ts";
+import { startBanner, workerSettled } from "./start-banner.ts";
+import { failStart, guardStart, portInUse, refuse } from "./start-guard.ts";
 
 const env = readEnv();
 const logger = createLogger("holdfast", env.LOG_LEVEL);
+await guardStart(env);
 const clock = clockFromEnv(env.HOLDFAST_NOW);
-const database = await openDatabase(env, (m) => logger.info(m));
+const database = await openDatabase(env, (m) => logger.info(m)).catch(failStart);
 const urlFile = path.join(env.HOLDFAST_DATA_DIR, "database-url");
 if (database.embedded) writeFileSync(urlFile, database.url, { mode: 0o600 });
 const newPool = () => serverPool(env, database.url);
@@ -30,11 +33,16 @@ const deps = {
   publicUrl: env.HOLDFAST_PUBLIC_URL,
   sessionIdleMs: env.HOLDFAST_SESSION_IDLE_MINUTES * 60_000,
   edge: edgeOptions(env),
+  logRequests: requestLogsWanted(env.HOLDFAST_LOG_REQUESTS),
 };
 const pool = supervisePool(deps, newPool, database.url, logger);
 
 const demo = env.HOLDFAST_NO_DEMO === "1" ? null : await seedDemo(deps.db, clock);
 const server = createHttpServer(deps);
+server.once("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EADDRINUSE") refuse(portInUse(env.PORT, "PORT", "HTTP"));
+  failStart(e);
+});
 await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, resolve));
 const base = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`;
 
@@ -43,23 +51,14 @@ if (env.HOLDFAST_NO_WORKER !== "1") {
   worker = spawn(process.execPath, workerArgs(), {
     cwd: path.join(REPO_ROOT, "apps/worker"),
     env: { ...process.env, DATABASE_URL: database.url },
-    stdio: "inherit",
+    stdio: ["inherit", "inherit", "inherit", "ipc"],
   });
   worker.on("exit", (code, signal) => {
     if (!stopping) logger.error({ code, signal }, "worker exited");
   });
 }
 
-logger.info(`Holdfast is running: dashboard and API at ${base} (tRPC at ${base}/trpc)`);
-if (demo) {
-  console.log(`
-  First start: demo data created.
-    Dashboard:  ${base}   sign in as ${demo.email} / ${demo.password}
-    API token:  ${demo.token}
-    Try:        curl -H 'authorization: Bearer ${demo.token}' '${base}/trpc/holds.list?input=%7B%7D'
-  (The token is shown only once; make tenants and tokens with: npm run holdfast -- --help)
-`);
-}
+void workerSettled(worker).then(() => console.log(startBanner(base, demo, deps.logRequests)));
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -9,14 +9,14 @@ import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { closeDb, createDb, migrateDatabase } from "@holdfast/db";
 import { clockFromEnv, runTick, workerConnectionName } from "@holdfast/services";
-import pino from "pino";
 import { readWorkerEnv } from "./env.ts";
+import { createWorkerLogger } from "./logger.ts";
 
 const { values } = parseArgs({
   options: { once: { type: "boolean" }, now: { type: "string" }, "interval-ms": { type: "string" } },
 });
 const env = readWorkerEnv();
-const logger = pino({ name: "holdfast-worker", level: env.LOG_LEVEL });
+const logger = createWorkerLogger(env.LOG_LEVEL);
 const clock = clockFromEnv(values.now ?? env.HOLDFAST_NOW);
 const intervalMs = Number(values["interval-ms"] ?? env.WORKER_INTERVAL_MS);
 const workerId = `${hostname()}-${process.pid}`;
@@ -47,10 +47,14 @@ do {
   failed = !result || result.status === "failed";
   if (result) {
     // Quiet ticks log at debug; a tick that did something or failed logs at info.
-    const acted = Object.entries(result.counts).some(([k, v]) => k !== "tenants" && k !== "daysProcessed" && v > 0);
+    const acted = Object.entries(result.counts).some(
+      ([k, v]) => !k.endsWith("tenants") && !k.endsWith("daysProcessed") && v > 0,
+    );
     const level = result.errors.length ? "error" : acted ? "info" : "debug";
     logger[level]({ tick: result.tickId, status: result.status, counts: result.counts, errors: result.errors }, "tick");
   }
+  // Under npm start: the start-up lines are written; the start banner may follow.
+  if (process.send && process.connected) process.send("holdfast-worker:ready", () => process.disconnect());
   if (values.once || stopping) break;
   await new Promise<void>((resolve) => {
     const t = setTimeout(resolve, intervalMs);

