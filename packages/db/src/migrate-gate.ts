@@ -5,9 +5,8 @@
  * to start when something is pending). Whether anything is pending is read
  * from `drizzle.__drizzle_migrations` with data rights only (USAGE on the
  * schema, SELECT on the table), so a runtime role without CREATE can start
- * with either mode once the schema is current: drizzle's own migrator runs
- * `CREATE SCHEMA IF NOT EXISTS`, which needs CREATE on the database even when
- * nothing is pending, so it is only called when something is.
+ * with either mode once the schema is current: the migrator (migrate-apply.ts)
+ * takes the migration lock and is only called when something is pending.
  */
 import { readFileSync } from "node:fs";
 import os from "node:os";

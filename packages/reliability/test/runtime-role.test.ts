@@ -25,6 +25,10 @@ const APP = `hf_app_${suffix}`;
 /** A role that may create in `public` and `drizzle` but not extensions (no CREATE on its database). */
 const WEAK = `hf_weak_${suffix}`;
 const WEAK_DB = `hf_weak_${suffix}`;
+/** A database without the `drizzle` schema, where WEAK may connect and nothing more. */
+const BARE_DB = `hf_bare_${suffix}`;
+/** A role that may connect to DB and nothing more. */
+const STRANGER = `hf_stranger_${suffix}`;
 const PASSWORD = "role-test-password";
 
 const adminUrl = inject("holdfastAdminUrl");
@@ -98,8 +102,11 @@ function cli(
   });
 }
 
-const worker = (url: string, mode: string): Promise<WorkerExit> =>
-  startWorker(url, ["--once", "--now", NOW], 120_000, { HOLDFAST_MIGRATE: mode }).exited;
+/** `worker --once` as its own process; its exit and the id it records its tick under. */
+async function worker(url: string, mode: string): Promise<WorkerExit & { workerId: string }> {
+  const started = startWorker(url, ["--once", "--now", NOW], 120_000, { HOLDFAST_MIGRATE: mode });
+  return { ...(await started.exited), workerId: started.workerId };
+}
 
 /** Exactly one line on stderr, that line, and no stack. */
 function expectOneLine(stderr: string, pattern: RegExp) {
@@ -122,6 +129,11 @@ beforeAll(async () => {
     `create database ${WEAK_DB}`,
     `revoke all on database ${WEAK_DB} from public`,
     `grant connect on database ${WEAK_DB} to ${WEAK}`,
+    `create database ${BARE_DB}`,
+    `revoke all on database ${BARE_DB} from public`,
+    `grant connect on database ${BARE_DB} to ${WEAK}`,
+    `create role ${STRANGER} login password '${PASSWORD}'`,
+    `grant connect on database ${DB} to ${STRANGER}`,
   ]);
   await runAll(adminIn(WEAK_DB), [
     `grant usage, create on schema public to ${WEAK}`,
@@ -134,8 +146,8 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
   const sql = postgres(adminUrl, { max: 1, onnotice: () => undefined });
   try {
-    for (const db of [DB, WEAK_DB]) await sql.unsafe(`drop database if exists ${db} with (force)`);
-    for (const role of [APP, OWNER, WEAK]) await sql.unsafe(`drop role if exists ${role}`);
+    for (const db of [DB, WEAK_DB, BARE_DB]) await sql.unsafe(`drop database if exists ${db} with (force)`);
+    for (const role of [APP, OWNER, WEAK, STRANGER]) await sql.unsafe(`drop role if exists ${role}`);
   } finally {
     await sql.end();
   }
@@ -148,7 +160,7 @@ describe("before the schema exists", () => {
     expectOneLine(
       run.stderr,
       new RegExp(
-        `^holdfast: cannot migrate: permission denied for database ${DB}; an administrator must run: GRANT CREATE ON DATABASE ${DB} TO ${APP};$`,
+        `^holdfast: cannot migrate: permission denied for schema drizzle; an administrator must run: GRANT USAGE, CREATE ON SCHEMA drizzle TO ${APP}; in database "${DB}"$`,
       ),
     );
   });
@@ -215,11 +227,27 @@ describe("migrated by the owner, run by the runtime role", () => {
       const exit = await worker(appUrl, mode);
       expect(exit.code, `${exit.stdout}\n${exit.stderr}`).toBe(0);
       const sql = postgres(ownerUrl, { max: 1 });
-      const [tick] = await sql`select status from worker_ticks order by started_at desc limit 1`;
+      const ticks = await sql`select status from worker_ticks where worker_id = ${exit.workerId}`;
       await sql.end();
-      expect(tick?.status).toBe("succeeded");
+      expect(ticks.map((t) => t.status)).toEqual(["succeeded"]);
     });
   }
+
+  it("a role that may not read the applied migrations gets one line naming the GRANT, with off and with auto", async () => {
+    for (const mode of ["off", "auto"]) {
+      const run = await cli(["revoke-token", "hft_abcdef"], {
+        DATABASE_URL: urlAs(STRANGER, DB),
+        HOLDFAST_MIGRATE: mode,
+      });
+      expect(run.code).toBe(1);
+      expectOneLine(
+        run.stderr,
+        new RegExp(
+          `^holdfast: cannot read the applied migrations: permission denied for schema drizzle; an administrator must run: GRANT USAGE ON SCHEMA drizzle TO ${STRANGER}; in database "${DB}"$`,
+        ),
+      );
+    }
+  });
 
   it("the runtime role cannot create a table, in public, in drizzle or as a temporary table", async () => {
     const sql = postgres(appUrl, { max: 1, onnotice: () => undefined });
@@ -247,6 +275,17 @@ describe("a migrator without the right to create extensions", () => {
     const run = await cli(["migrate"], { DATABASE_URL: urlAs(WEAK, WEAK_DB) });
     expect(run.code).toBe(1);
     expectOneLine(run.stderr, line);
+  });
+
+  it("where the drizzle schema is still to be created, holdfast migrate names GRANT CREATE ON DATABASE", async () => {
+    const run = await cli(["migrate"], { DATABASE_URL: urlAs(WEAK, BARE_DB) });
+    expect(run.code).toBe(1);
+    expectOneLine(
+      run.stderr,
+      new RegExp(
+        `^holdfast: cannot migrate: permission denied for database ${BARE_DB}; an administrator must run: GRANT CREATE ON DATABASE ${BARE_DB} TO ${WEAK};$`,
+      ),
+    );
   });
 
   it("a worker starting with auto stops with the same line, and nothing was applied", async () => {
