@@ -10,7 +10,8 @@
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import type postgres from "postgres";
 
-export async function applyJournal(sql: postgres.Sql, migrationsFolder: string): Promise<void> {
+/** Applies what is pending; answers the applied migrations' journal `when` (drizzle's folderMillis). */
+export async function applyJournal(sql: postgres.Sql, migrationsFolder: string): Promise<number[]> {
   const migrations = readMigrationFiles({ migrationsFolder });
   const [schema] = await sql`select 1 from pg_namespace where nspname = 'drizzle'`;
   if (!schema) await sql`create schema if not exists drizzle`;
@@ -21,11 +22,14 @@ export async function applyJournal(sql: postgres.Sql, migrationsFolder: string):
     await sql`create table if not exists drizzle.__drizzle_migrations (id serial primary key, hash text not null, created_at bigint)`;
   }
   const [last] = await sql`select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1`;
+  const applied: number[] = [];
   await sql.begin(async (tx) => {
     for (const migration of migrations) {
       if (last && Number(last.created_at) >= migration.folderMillis) continue;
       for (const statement of migration.sql) await tx.unsafe(statement);
       await tx`insert into drizzle.__drizzle_migrations ("hash", "created_at") values (${migration.hash}, ${migration.folderMillis})`;
+      applied.push(migration.folderMillis);
     }
   });
+  return applied;
 }

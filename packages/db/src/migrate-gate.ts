@@ -90,15 +90,22 @@ export async function pendingMigrations(url: string, committed = committedMigrat
   });
 }
 
+/** Applies the pending migrations (default: migrateDatabase); answers the applied migrations' journal `when` (a list of numbers) when it can. */
+export type MigrationApplier = () => Promise<unknown>;
+
 /** Applies what is pending; answers what was applied (empty: the schema was current). */
 export async function applyPendingMigrations(
   url: string,
-  apply: () => Promise<void> = () => migrateDatabase(url),
+  apply: MigrationApplier = () => migrateDatabase(url),
 ): Promise<{ applied: string[]; committed: CommittedMigration[] }> {
   const committed = committedMigrations();
   const before = await pendingMigrations(url, committed);
   if (before.length === 0) return { applied: [], committed };
-  await step(url, "migrate", apply);
+  const done = await step(url, "migrate", apply);
+  // Another process may have applied some of them while this one waited for the migration lock.
+  if (Array.isArray(done)) {
+    return { applied: committed.filter((m) => done.includes(m.when)).map((m) => m.tag), committed };
+  }
   const after = new Set(await pendingMigrations(url, committed));
   return { applied: before.filter((tag) => !after.has(tag)), committed };
 }
@@ -113,7 +120,7 @@ export async function prepareSchema(
   url: string,
   mode: MigrateMode,
   log: (msg: string) => void,
-  apply?: () => Promise<void>,
+  apply?: MigrationApplier,
 ): Promise<void> {
   if (mode === "off") {
     const pending = await pendingMigrations(url);
@@ -129,7 +136,7 @@ export async function prepareSchemaOrExit(
   url: string,
   mode: MigrateMode,
   log: (msg: string) => void,
-  apply?: () => Promise<void>,
+  apply?: MigrationApplier,
 ): Promise<void> {
   try {
     await prepareSchema(url, mode, log, apply);

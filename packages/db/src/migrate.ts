@@ -11,13 +11,14 @@ const MIGRATION_LOCK_ID = 724_611_001;
 /**
  * Applies the committed SQL migrations on a single connection, under a
  * session advisory lock, so several servers and workers can start at once.
+ * Answers the applied migrations' journal `when`.
  */
-export async function migrateDatabase(url: string): Promise<void> {
+export async function migrateDatabase(url: string): Promise<number[]> {
   const sql = postgres(url, { max: 1, onnotice: () => undefined });
   try {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
     try {
-      await applyJournal(sql, MIGRATIONS_DIR);
+      return await applyJournal(sql, MIGRATIONS_DIR);
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
     }
