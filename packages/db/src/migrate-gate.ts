@@ -71,8 +71,10 @@ async function step<T>(url: string, which: MigrationStep, run: () => Promise<T>)
  */
 export async function pendingMigrations(url: string, committed = committedMigrations()): Promise<string[]> {
   return step(url, "check", async () => {
+    // Unprepared: the check may go through a transaction-mode pooler (DATABASE_URL), where named statements break.
     const sql = postgres(url, {
       max: 1,
+      prepare: false,
       onnotice: () => undefined,
       connection: { application_name: "holdfast-migrate" },
     });
