@@ -28,7 +28,9 @@ export const USAGE = `usage:
   holdfast create-tenant --name NAME --email EMAIL [--time-zone ZONE]
       the admin's password is read from standard input (or prompted for, without echo)
   holdfast create-token --tenant TENANT_LOCATOR --name NAME --permissions holds:read,holds:list [--expires-in 90d]
-  holdfast revoke-token PREFIX`;
+  holdfast revoke-token PREFIX
+  holdfast migrate
+      applies the committed database migrations (run it as the role that owns the schema)`;
 
 /** The terminal: where answers and errors go, and how a secret is read (never from argv). */
 export interface CliIo {

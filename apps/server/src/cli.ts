@@ -3,6 +3,7 @@
  *   create-tenant --name NAME --email EMAIL [--time-zone Europe/Prague]   (password on stdin or at a prompt)
  *   create-token --tenant TENANT_LOCATOR --name NAME --permissions holds:read,holds:list [--expires-in 90d]
  *   revoke-token PREFIX
+ *   migrate   (applies the committed migrations; see cli-migrate.ts)
  * Secrets are never read from the command line. See cli-commands.ts.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import { Writable } from "node:stream";
 import { closeDb, createDb } from "@holdfast/db";
 import { clockFromEnv } from "@holdfast/services";
 import { commandOf, runCommand, USAGE } from "./cli-commands.ts";
+import { runMigrateCommand } from "./cli-migrate.ts";
 import { openDatabase } from "./database.ts";
 import { readEnv } from "./env.ts";
 
@@ -57,9 +59,15 @@ const env = readEnv();
 // A running `npm start` leaves its embedded database's URL here; otherwise start the embedded database ourselves.
 const urlFile = path.join(env.HOLDFAST_DATA_DIR, "database-url");
 const running = !env.DATABASE_URL && existsSync(urlFile) ? readFileSync(urlFile, "utf8").trim() : undefined;
+const migrating = commandOf(argv) === "migrate";
 const database = running
   ? { url: running, stop: async () => undefined }
-  : await openDatabase(env, (m) => console.error(m));
+  : await openDatabase(env, (m) => console.error(m), { migrate: !migrating });
+if (migrating) {
+  const code = await runMigrateCommand(argv, database.url, { out: console.log, err: console.error });
+  await database.stop();
+  process.exit(code);
+}
 const db = createDb(database.url, { max: 2 });
 let exitCode = 1;
 try {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { createDb, type Database, migrateDatabase } from "@holdfast/db";
+import { createDb, type Database, prepareSchemaOrExit } from "@holdfast/db";
 import { startEmbeddedPostgres } from "@holdfast/db/embedded";
 import postgres from "postgres";
 import type { Env } from "./env.ts";
@@ -13,10 +13,15 @@ export function serverPool(env: Env, url: string): Database {
   });
 }
 
-/** The external DATABASE_URL, or the embedded PostgreSQL under .data/ (started here). */
-export async function openDatabase(env: Env, log: (msg: string) => void) {
+/**
+ * The external DATABASE_URL, or the embedded PostgreSQL under .data/ (started here),
+ * with its schema prepared as HOLDFAST_MIGRATE says (`migrate: false`: left as it is, for `holdfast migrate`).
+ */
+export async function openDatabase(env: Env, log: (msg: string) => void, opts: { migrate?: boolean } = {}) {
+  const migrate = (url: string) =>
+    opts.migrate === false ? Promise.resolve() : prepareSchemaOrExit(url, env.HOLDFAST_MIGRATE, log);
   if (env.DATABASE_URL) {
-    await migrateDatabase(env.DATABASE_URL);
+    await migrate(env.DATABASE_URL);
     return { url: env.DATABASE_URL, stop: async () => undefined, embedded: false };
   }
   log(`starting embedded PostgreSQL (data in ${env.HOLDFAST_DATA_DIR})`);
@@ -30,7 +35,7 @@ export async function openDatabase(env: Env, log: (msg: string) => void) {
   if (!exists) await admin.unsafe("create database holdfast");
   await admin.end();
   const url = pg.url("holdfast");
-  await migrateDatabase(url);
+  await migrate(url);
   return { url, stop: pg.stop, embedded: true };
 }
 

@@ -11,6 +11,8 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   HOLDFAST_DATA_DIR: z.string().default(path.join(REPO_ROOT, ".data")),
   HOLDFAST_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  /** At start: `auto` applies pending migrations; `off` applies none and refuses to start while any is pending. */
+  HOLDFAST_MIGRATE: z.enum(["auto", "off"]).default("auto"),
   /** Freeze the clock at this ISO instant (demos and tests). */
   HOLDFAST_NOW: z.string().optional(),
   /** Skip the demo data on first start. */

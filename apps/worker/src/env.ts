@@ -3,6 +3,8 @@ import { z } from "zod";
 const schema = z.object({
   DATABASE_URL: z.string({ error: "DATABASE_URL is required: the worker runs against the product's database" }).url(),
   HOLDFAST_NOW: z.string().optional(),
+  /** At start: `auto` applies pending migrations; `off` applies none and refuses to start while any is pending. */
+  HOLDFAST_MIGRATE: z.enum(["auto", "off"]).default("auto"),
   WORKER_INTERVAL_MS: z.coerce.number().int().min(10).default(5000),
   /** Rows a job claims per transaction (default: the services' DEFAULT_BATCH_SIZE, 1,000). */
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).optional(),

@@ -7,7 +7,7 @@
  */
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { closeDb, createDb, migrateDatabase } from "@holdfast/db";
+import { closeDb, createDb, prepareSchemaOrExit } from "@holdfast/db";
 import { clockFromEnv, runTick, workerConnectionName } from "@holdfast/services";
 import { readWorkerEnv } from "./env.ts";
 import { createWorkerLogger } from "./logger.ts";
@@ -21,7 +21,7 @@ const clock = clockFromEnv(values.now ?? env.HOLDFAST_NOW);
 const intervalMs = Number(values["interval-ms"] ?? env.WORKER_INTERVAL_MS);
 const workerId = `${hostname()}-${process.pid}`;
 
-await migrateDatabase(env.DATABASE_URL);
+await prepareSchemaOrExit(env.DATABASE_URL, env.HOLDFAST_MIGRATE, (m) => logger.info(m));
 const db = createDb(env.DATABASE_URL, { name: workerConnectionName(workerId), max: 4 });
 
 let stopping = false;
