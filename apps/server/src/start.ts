@@ -12,6 +12,7 @@ import { openDatabase, serverPool, supervisePool } from "./database.ts";
 import { edgeOptions, REPO_ROOT, readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
+import { openReadReplica } from "./read-replica.ts";
 
 const env = readEnv();
 const logger = createLogger("holdfast", env.LOG_LEVEL);
@@ -20,6 +21,7 @@ const database = await openDatabase(env, (m) => logger.info(m));
 const urlFile = path.join(env.HOLDFAST_DATA_DIR, "database-url");
 if (database.embedded) writeFileSync(urlFile, database.url, { mode: 0o600 });
 const newPool = () => serverPool(env, database.url);
+const replica = openReadReplica(env, () => deps.db, logger);
 // The handlers read deps.db on every request, so the supervisor can swap in a fresh pool after a database outage.
 const deps = {
   db: newPool(),
@@ -28,6 +30,7 @@ const deps = {
   webDist: env.WEB_DIST,
   publicUrl: env.HOLDFAST_PUBLIC_URL,
   sessionIdleMs: env.HOLDFAST_SESSION_IDLE_MINUTES * 60_000,
+  readReplica: replica.readReplica,
   edge: edgeOptions(env),
 };
 const pool = supervisePool(deps, newPool, database.url, logger);
@@ -71,6 +74,7 @@ async function shutdown(signal: string) {
   server.closeAllConnections();
   await Promise.race([workerExited, new Promise((r) => setTimeout(r, 10_000))]);
   pool.stop();
+  await replica.stop();
   await closeDb(deps.db);
   if (database.embedded) rmSync(urlFile, { force: true });
   await database.stop();

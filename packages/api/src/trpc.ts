@@ -11,6 +11,7 @@ import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context.ts";
 import { errorData, toTrpcError } from "./errors.ts";
+import { routeReads } from "./read-routing.ts";
 import { checkCsrf } from "./session-cookie.ts";
 
 const t = initTRPC.context<Context>().create({
@@ -38,22 +39,28 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Every procedure: application errors become their tRPC codes, in one place. */
-const base = t.procedure.use(async ({ next }) => {
-  const result = await next();
-  if (!result.ok) {
-    // Unwrap only our own errors; tRPC's (PARSE_ERROR, METHOD_NOT_SUPPORTED, …) keep their code.
-    const cause = result.error.cause;
-    const known = isAppError(cause) || cause instanceof ZodError ? cause : databaseAppError(cause);
-    throw known ? toTrpcError(known) : result.error;
-  }
-  return result;
-});
+const base = t.procedure
+  .use(async ({ next }) => {
+    const result = await next();
+    if (!result.ok) {
+      // Unwrap only our own errors; tRPC's (PARSE_ERROR, METHOD_NOT_SUPPORTED, …) keep their code.
+      const cause = result.error.cause;
+      const known = isAppError(cause) || cause instanceof ZodError ? cause : databaseAppError(cause);
+      throw known ? toTrpcError(known) : result.error;
+    }
+    return result;
+  })
+  .use(({ ctx, type, next }) =>
+    // Queries may read from the replica; a mutation's caller reads the primary until the replica has its write.
+    routeReads(ctx, ctx.principal, type, (readDb) => (readDb ? next({ ctx: { readDb } }) : next())),
+  );
 
 /** Who acts and from where, before a tenant is chosen: the caller's credential, or anonymous. */
 function actingContext(ctx: Context): ActingContext {
   const p = ctx.principal;
   return {
     db: ctx.db,
+    readDb: ctx.readDb,
     clock: ctx.clock,
     actor: p?.actor ?? { type: "anonymous", id: ctx.clientIp ?? "unknown", name: "anonymous caller" },
     requestId: ctx.requestId,
@@ -103,6 +110,7 @@ export function portfolioProcedure(permission: Permission) {
   return authedProcedure.use(({ ctx, next }) => {
     const service: PortfolioContext = {
       db: ctx.db,
+      readDb: ctx.readDb,
       clock: ctx.clock,
       actor: ctx.principal.actor,
       requestId: ctx.requestId,

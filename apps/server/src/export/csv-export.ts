@@ -1,7 +1,7 @@
 import type http from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { type ApiDeps, createContext, errorData, type SessionCookie, toTrpcError } from "@holdfast/api";
+import { type ApiDeps, createContext, errorData, readDbFor, type SessionCookie, toTrpcError } from "@holdfast/api";
 import { jsonTooDeepAt, MAX_JSON_DEPTH, type RequestLimiter } from "@holdfast/compat";
 import { AppError, isAppError, zTenantLocator } from "@holdfast/domain";
 import {
@@ -99,6 +99,8 @@ export function createCsvExport(opts: CsvExportOptions) {
       const filters = entry.filters.parse(raw);
       const ctx: ServiceContext = {
         db: context.db,
+        // An export is a read: from the replica when the caller's reads may go there.
+        readDb: await readDbFor(opts.deps, principal),
         clock: context.clock,
         actor: principal.actor,
         requestId,
