@@ -3,9 +3,8 @@ import type { Database } from "./client.ts";
 export interface ReadReplicaOptions {
   /**
    * Reads go to the primary while the replica is further behind than this, in
-   * milliseconds (default 5000): by the replica's own measure (time since the
-   * last transaction it replayed, while WAL it received waits to be replayed),
-   * or because a write this process made longer ago than this is not replayed yet.
+   * milliseconds (default 5000): when the primary had reached, longer ago than
+   * this, a WAL position the replica has not replayed yet.
    */
   maxLagMs?: number;
   /** How long one look at the replica's replay position serves every read, in milliseconds (default 50). */
@@ -25,10 +24,17 @@ interface ReplicaStatus {
   up: boolean;
   /** pg_last_wal_replay_lsn(), as a number. */
   replayed: bigint;
-  /** The replica's own lag estimate, in milliseconds. */
-  lagMs: number;
   at: number;
 }
+
+/** A WAL position of the primary and when it was seen. */
+interface Position {
+  lsn: bigint;
+  at: number;
+}
+
+/** The most positions of the primary kept to measure the lag (the oldest unreplayed one is always kept). */
+const MAX_SAMPLES = 256;
 
 /** Above every WAL position: a write whose position is unknown. */
 const UNKNOWN_POSITION = 2n ** 64n;
@@ -76,8 +82,10 @@ export class ReadReplica {
   private readonly probeTimeoutMs: number;
   private readonly retryMs: number;
   private readonly now: () => number;
-  /** Per caller: the primary's WAL position after its last write, and when it was noted. Oldest first. */
-  private readonly writes = new Map<string, { lsn: bigint; at: number }>();
+  /** Per caller: the primary's WAL position after its last write, and when it was noted. */
+  private readonly writes = new Map<string, Position>();
+  /** Positions of the primary the replica had not replayed when last looked at, oldest first: the lag. */
+  private samples: Position[] = [];
   private status: ReplicaStatus | null = null;
   private looking: Promise<ReplicaStatus> | null = null;
 
@@ -100,15 +108,9 @@ export class ReadReplica {
    * When the primary does not tell it, the caller reads from the primary until the entry expires.
    */
   async noteWrite(caller: string): Promise<void> {
-    let lsn = UNKNOWN_POSITION;
-    try {
-      const [row] = await this.primary().$client<{ lsn: string }[]>`select pg_current_wal_lsn()::text as lsn`;
-      if (row) lsn = parseLsn(row.lsn);
-    } catch {
-      // The write has committed: its answer stands, and this caller's reads stay on the primary.
-    }
+    const seen = await this.primaryPosition();
     this.writes.delete(caller);
-    this.writes.set(caller, { lsn, at: this.now() });
+    this.writes.set(caller, seen ?? { lsn: UNKNOWN_POSITION, at: this.now() });
   }
 
   /**
@@ -117,20 +119,32 @@ export class ReadReplica {
    */
   async dbFor(caller: string | null): Promise<Database | null> {
     const status = await this.currentStatus();
-    if (!status.up || status.lagMs > this.maxLagMs) return null;
-    const now = this.now();
-    for (const w of this.writes.values()) {
-      // Oldest first: a write of any caller noted more than maxLagMs ago and not replayed means the replica lags.
-      if (now - w.at <= this.maxLagMs) break;
-      if (w.lsn > status.replayed) return null;
-    }
+    if (!status.up) return null;
+    const oldest = this.samples[0];
+    if (oldest && oldest.lsn > status.replayed && this.now() - oldest.at > this.maxLagMs) return null;
     const own = caller === null ? undefined : this.writes.get(caller);
     return own && own.lsn > status.replayed ? null : this.replica();
   }
 
   /** A read on the replica failed to connect: reads go to the primary, and the replica is looked at again after retryMs. */
   markDown(): void {
-    this.status = { up: false, replayed: 0n, lagMs: Number.POSITIVE_INFINITY, at: this.now() };
+    this.status = { up: false, replayed: 0n, at: this.now() };
+  }
+
+  /** The primary's WAL position now, kept as a sample of the lag; null when the primary does not answer. */
+  private async primaryPosition(): Promise<Position | null> {
+    try {
+      const [row] = await this.primary().$client<{ lsn: string }[]>`select pg_current_wal_lsn()::text as lsn`;
+      if (!row) return null;
+      const seen = { lsn: parseLsn(row.lsn), at: this.now() };
+      const last = this.samples.at(-1);
+      if (!last || seen.lsn > last.lsn) this.samples.push(seen);
+      // Between the oldest and the newest, positions are thinned out: the oldest unreplayed one measures the lag.
+      if (this.samples.length > MAX_SAMPLES) this.samples.splice(1, 1);
+      return seen;
+    } catch {
+      return null;
+    }
   }
 
   private async currentStatus(): Promise<ReplicaStatus> {
@@ -144,20 +158,19 @@ export class ReadReplica {
     return status && !status.up ? status : this.looking;
   }
 
+  /** Where the primary is and what the replica has replayed, both read now (the primary first). */
   private async look(): Promise<ReplicaStatus> {
     let timer: NodeJS.Timeout | undefined;
+    await this.primaryPosition();
     try {
-      const query = this.replica().$client<{ replayed: string | null; standby: boolean; lag_ms: number | null }[]>`
-        select pg_last_wal_replay_lsn()::text as replayed, pg_is_in_recovery() as standby,
-               case when pg_last_wal_receive_lsn() is not distinct from pg_last_wal_replay_lsn() then 0
-                    else extract(epoch from now() - pg_last_xact_replay_timestamp()) * 1000 end::float8 as lag_ms`;
+      const query = this.replica().$client<{ replayed: string | null; standby: boolean }[]>`
+        select pg_last_wal_replay_lsn()::text as replayed, pg_is_in_recovery() as standby`;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error("the read replica did not answer in time")), this.probeTimeoutMs);
       });
       const [row] = await Promise.race([query, timeout]);
-      const up = Boolean(row?.standby && row.replayed);
       const replayed = row?.replayed ? parseLsn(row.replayed) : 0n;
-      this.status = { up, replayed, lagMs: row?.lag_ms ?? 0, at: this.now() };
+      this.status = { up: Boolean(row?.standby && row.replayed), replayed, at: this.now() };
       this.forget(replayed);
     } catch {
       this.markDown();
@@ -167,8 +180,9 @@ export class ReadReplica {
     return this.status as ReplicaStatus;
   }
 
-  /** Drops the positions the replica has replayed and those older than rememberMs. */
+  /** Drops the positions the replica has replayed, and callers' positions older than rememberMs. */
   private forget(replayed: bigint): void {
+    this.samples = this.samples.filter((p) => p.lsn > replayed);
     const oldest = this.now() - this.rememberMs;
     for (const [caller, w] of this.writes) {
       if (w.lsn <= replayed || w.at < oldest) this.writes.delete(caller);
