@@ -52,6 +52,24 @@ function ensureChromium() {
   });
 }
 
+// The read-replica test runs a primary and a pg_basebackup standby of Debian's PostgreSQL 15 (the embedded
+// package ships no pg_basebackup).
+function ensurePostgres15() {
+  const bin = process.env.HOLDFAST_PG15_BIN ?? "/usr/lib/postgresql/15/bin";
+  if (existsSync(path.join(bin, "pg_basebackup"))) return;
+  if (process.getuid?.() !== 0) {
+    console.error(
+      `✗ PostgreSQL 15 is missing at ${bin}. Install Debian's postgresql-15 package (apt-get install postgresql-15) or set HOLDFAST_PG15_BIN.`,
+    );
+    process.exit(1);
+  }
+  console.log("→ installing Debian's postgresql-15 for the read-replica test");
+  run("apt-get", ["update", "-qq"]);
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "postgresql-15"], {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+}
+
 ensurePnpm();
 run("pnpm", ["install", "--frozen-lockfile", "--prefer-offline"]);
 
@@ -67,6 +85,7 @@ if (mode === "start") {
   child.on("exit", (code) => process.exit(code ?? 0));
 } else if (mode === "test") {
   ensureChromium();
+  ensurePostgres15();
   run("node", ["scripts/run-tests.mjs"]);
 } else {
   console.error("usage: node scripts/bootstrap.mjs start|test");
