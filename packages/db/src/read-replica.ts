@@ -106,6 +106,7 @@ export class ReadReplica {
   /**
    * After `caller`'s write committed: keep the primary's WAL position for it.
    * When the primary does not tell it, the caller reads from the primary until the entry expires.
+   * (The WAL write position covers the caller's commit: with synchronous_commit on, a commit is written before it returns.)
    */
   async noteWrite(caller: string): Promise<void> {
     const seen = await this.primaryPosition();
