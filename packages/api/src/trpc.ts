@@ -39,21 +39,21 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Every procedure: application errors become their tRPC codes, in one place. */
-const base = t.procedure
-  .use(async ({ next }) => {
-    const result = await next();
-    if (!result.ok) {
-      // Unwrap only our own errors; tRPC's (PARSE_ERROR, METHOD_NOT_SUPPORTED, …) keep their code.
-      const cause = result.error.cause;
-      const known = isAppError(cause) || cause instanceof ZodError ? cause : databaseAppError(cause);
-      throw known ? toTrpcError(known) : result.error;
-    }
-    return result;
-  })
-  .use(({ ctx, type, next }) =>
-    // Queries may read from the replica; a mutation's caller reads the primary until the replica has its write.
-    routeReads(ctx, ctx.principal, type, (readDb) => (readDb ? next({ ctx: { readDb } }) : next())),
-  );
+const mapped = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    // Unwrap only our own errors; tRPC's (PARSE_ERROR, METHOD_NOT_SUPPORTED, …) keep their code.
+    const cause = result.error.cause;
+    const known = isAppError(cause) || cause instanceof ZodError ? cause : databaseAppError(cause);
+    throw known ? toTrpcError(known) : result.error;
+  }
+  return result;
+});
+
+/** Queries may read from the replica; a mutation's caller reads the primary until the replica has its write. */
+const base = mapped.use(({ ctx, type, next }) =>
+  routeReads(ctx, ctx.principal, type, (readDb) => (readDb ? next({ ctx: { readDb } }) : next())),
+);
 
 /** Who acts and from where, before a tenant is chosen: the caller's credential, or anonymous. */
 function actingContext(ctx: Context): ActingContext {
