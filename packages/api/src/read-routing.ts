@@ -37,3 +37,24 @@ export async function routeReads<R extends Outcome>(
   replica.markDown();
   return run(undefined);
 }
+
+/**
+ * Runs a read outside tRPC (the CSV export's first page) on `ctx`; when it
+ * failed on the replica for want of a connection, the replica counts as down
+ * and the read runs again on the primary. Answers the context the read
+ * succeeded on (for the reads that follow) and its answer.
+ */
+export async function readOrFallBack<C extends { readDb?: Database | undefined }, T>(
+  deps: { readReplica?: ReadReplica | undefined },
+  ctx: C,
+  read: (ctx: C) => Promise<T>,
+): Promise<[C, T]> {
+  try {
+    return [ctx, await read(ctx)];
+  } catch (e) {
+    if (!ctx.readDb || !isReplicaFailure(e)) throw e;
+    deps.readReplica?.markDown();
+    const primary = { ...ctx, readDb: undefined };
+    return [primary, await read(primary)];
+  }
+}

@@ -6,7 +6,7 @@
  */
 import { type Database, isReplicaFailure, parseLsn, ReadReplica } from "@holdfast/db";
 import { describe, expect, it } from "vitest";
-import { routeReads } from "../src/read-routing.ts";
+import { readOrFallBack, routeReads } from "../src/read-routing.ts";
 
 /** A pool whose every query answers `rows()` (a function, so a test can change the answer or make it fail). */
 function pool(rows: () => Promise<unknown[]>) {
@@ -163,6 +163,30 @@ describe("routeReads", () => {
     expect(seen).toEqual([undefined, undefined]);
     expect(await routing.dbFor("failed")).not.toBeNull();
     expect(await routing.dbFor("wrote")).toBeNull();
+  });
+});
+
+describe("readOrFallBack", () => {
+  it("reads again on the primary when the read failed on the replica, and answers the primary's context", async () => {
+    const { replica, routing } = setup();
+    const refused = Object.assign(new Error("gone"), { code: "CONNECTION_CLOSED" });
+    const [ctx, value] = await readOrFallBack({ readReplica: routing }, { readDb: replica.db }, async (c) => {
+      if (c.readDb) throw refused;
+      return "from the primary";
+    });
+    expect([ctx.readDb, value]).toEqual([undefined, "from the primary"]);
+    expect(await routing.dbFor("a")).toBeNull();
+  });
+
+  it("lets other failures through, and reads on the primary only once", async () => {
+    const { routing } = setup();
+    let runs = 0;
+    const read = async () => {
+      runs++;
+      throw Object.assign(new Error("timeout"), { code: "57014" });
+    };
+    await expect(readOrFallBack({ readReplica: routing }, { readDb: undefined }, read)).rejects.toThrow("timeout");
+    expect(runs).toBe(1);
   });
 });
 
