@@ -52,17 +52,18 @@ function ensureChromium() {
   });
 }
 
-// The API and worker suites also run against Debian's PostgreSQL 15 (scripts/pg15.mjs).
+// The API and worker suites also run against Debian's PostgreSQL 15 (scripts/pg15.mjs), and the read-replica
+// tests run a primary and a pg_basebackup standby of it (the embedded package ships no pg_basebackup).
 function ensurePostgres15() {
   const bin = process.env.HOLDFAST_PG15_BIN ?? "/usr/lib/postgresql/15/bin";
-  if (existsSync(path.join(bin, "initdb"))) return;
+  if (existsSync(path.join(bin, "initdb")) && existsSync(path.join(bin, "pg_basebackup"))) return;
   if (process.getuid?.() !== 0) {
     console.error(
       `✗ PostgreSQL 15 is missing at ${bin}. Install Debian's postgresql-15 package (apt-get install postgresql-15) or set HOLDFAST_PG15_BIN to its bin directory.`,
     );
     process.exit(1);
   }
-  console.log("→ installing Debian's postgresql-15 for the second PostgreSQL version of the API and worker suites");
+  console.log("→ installing Debian's postgresql-15 for the second PostgreSQL version and the read-replica tests");
   run("apt-get", ["update", "-qq"]);
   run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "postgresql-15"], {
     env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },

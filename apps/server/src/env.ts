@@ -9,6 +9,10 @@ const schema = z.object({
   HOST: z.string().default("127.0.0.1"),
   /** An external PostgreSQL. Without it the embedded server under HOLDFAST_DATA_DIR is used. */
   DATABASE_URL: z.string().url().optional(),
+  /** A streaming read replica of DATABASE_URL: lists, search, audit history, exports and worker status read from it. */
+  DATABASE_READ_URL: z.string().url().optional(),
+  /** Reads go to the primary while the read replica is further behind than this, in milliseconds. */
+  HOLDFAST_READ_MAX_LAG_MS: z.coerce.number().int().min(0).default(5000),
   HOLDFAST_DATA_DIR: z.string().default(path.join(REPO_ROOT, ".data")),
   HOLDFAST_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   /** At start: `auto` applies pending migrations; `off` applies none and refuses to start while any is pending. */

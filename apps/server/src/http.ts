@@ -81,6 +81,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     sessionIdleMs: opts.sessionIdleMs,
     ...(limiter ? { limiter } : {}),
     onPrincipal: (incoming, p) => onPrincipal(incoming as http.IncomingMessage, p),
+    readReplica: opts.readReplica,
   };
   const compat = getRequestListener(createCompatApp(compatDeps).fetch);
   const docs = createApiDocs();

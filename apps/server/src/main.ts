@@ -8,11 +8,13 @@ import { openDatabase, serverPool, supervisePool } from "./database.ts";
 import { edgeOptions, readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
+import { openReadReplica } from "./read-replica.ts";
 
 const env = readEnv();
 const logger = createLogger("holdfast-server", env.LOG_LEVEL);
 const database = await openDatabase(env, (m) => logger.info(m));
 const newPool = () => serverPool(env, database.url);
+const replica = openReadReplica(env, () => deps.db, logger);
 // The handlers read deps.db on every request, so the supervisor can swap in a fresh pool after a database outage.
 const deps = {
   db: newPool(),
@@ -21,6 +23,7 @@ const deps = {
   webDist: env.WEB_DIST,
   publicUrl: env.HOLDFAST_PUBLIC_URL,
   sessionIdleMs: env.HOLDFAST_SESSION_IDLE_MINUTES * 60_000,
+  readReplica: replica.readReplica,
   edge: edgeOptions(env),
 };
 const pool = supervisePool(deps, newPool, database.url, logger);
@@ -35,6 +38,7 @@ async function shutdown(signal: string) {
   server.close();
   server.closeAllConnections();
   pool.stop();
+  await replica.stop();
   await closeDb(deps.db);
   await database.stop();
   process.exit(0);

@@ -15,6 +15,7 @@ import { workerArgs } from "./worker-command.ts";
 import { createLogger, requestLogsWanted } from "./logger.ts";
 import { startBanner, workerSettled } from "./start-banner.ts";
 import { failStart, guardStart, portInUse, refuse } from "./start-guard.ts";
+import { openReadReplica } from "./read-replica.ts";
 
 const env = readEnv();
 const logger = createLogger("holdfast", env.LOG_LEVEL);
@@ -24,6 +25,7 @@ const database = await openDatabase(env, (m) => logger.info(m)).catch(failStart)
 const urlFile = path.join(env.HOLDFAST_DATA_DIR, "database-url");
 if (database.embedded) writeFileSync(urlFile, database.url, { mode: 0o600 });
 const newPool = () => serverPool(env, database.url);
+const replica = openReadReplica(env, () => deps.db, logger);
 // The handlers read deps.db on every request, so the supervisor can swap in a fresh pool after a database outage.
 const deps = {
   db: newPool(),
@@ -32,6 +34,7 @@ const deps = {
   webDist: env.WEB_DIST,
   publicUrl: env.HOLDFAST_PUBLIC_URL,
   sessionIdleMs: env.HOLDFAST_SESSION_IDLE_MINUTES * 60_000,
+  readReplica: replica.readReplica,
   edge: edgeOptions(env),
   logRequests: requestLogsWanted(env.HOLDFAST_LOG_REQUESTS),
 };
@@ -71,6 +74,7 @@ async function shutdown(signal: string) {
   server.closeAllConnections();
   await Promise.race([workerExited, new Promise((r) => setTimeout(r, 10_000))]);
   pool.stop();
+  await replica.stop();
   await closeDb(deps.db);
   if (database.embedded) rmSync(urlFile, { force: true });
   await database.stop();

@@ -1,4 +1,4 @@
-import type { Database } from "@holdfast/db";
+import type { Database, ReadReplica } from "@holdfast/db";
 import { authenticate, type Clock, type Principal } from "@holdfast/services";
 
 export interface Logger {
@@ -11,6 +11,8 @@ export interface ApiDeps {
   logger?: Logger;
   /** How long an unused dashboard session lives (default 30 minutes). */
   sessionIdleMs?: number | undefined;
+  /** The read replica (DATABASE_READ_URL), when there is one: lists, search, audit history and status read from it. */
+  readReplica?: ReadReplica | undefined;
 }
 
 /**
@@ -37,6 +39,8 @@ export interface Context extends ApiDeps {
   /** The client's address and user agent, as the HTTP server saw them: sessions and audit rows keep them. */
   clientIp?: string | null;
   userAgent?: string | null;
+  /** The replica's pool when this request's reads may go there (set per query by `routeReads`); absent: the primary. */
+  readDb?: Database | undefined;
 }
 
 /**

@@ -11,6 +11,7 @@ import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context.ts";
 import { errorData, toTrpcError } from "./errors.ts";
+import { routeReads } from "./read-routing.ts";
 import { checkCsrf } from "./session-cookie.ts";
 
 const t = initTRPC.context<Context>().create({
@@ -38,7 +39,7 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Every procedure: application errors become their tRPC codes, in one place. */
-const base = t.procedure.use(async ({ next }) => {
+const mapped = t.procedure.use(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
     // Unwrap only our own errors; tRPC's (PARSE_ERROR, METHOD_NOT_SUPPORTED, …) keep their code.
@@ -49,11 +50,17 @@ const base = t.procedure.use(async ({ next }) => {
   return result;
 });
 
+/** Queries may read from the replica; a mutation's caller reads the primary until the replica has its write. */
+const base = mapped.use(({ ctx, type, next }) =>
+  routeReads(ctx, ctx.principal, type, (readDb) => (readDb ? next({ ctx: { readDb } }) : next())),
+);
+
 /** Who acts and from where, before a tenant is chosen: the caller's credential, or anonymous. */
 function actingContext(ctx: Context): ActingContext {
   const p = ctx.principal;
   return {
     db: ctx.db,
+    readDb: ctx.readDb,
     clock: ctx.clock,
     actor: p?.actor ?? { type: "anonymous", id: ctx.clientIp ?? "unknown", name: "anonymous caller" },
     requestId: ctx.requestId,
@@ -103,6 +110,7 @@ export function portfolioProcedure(permission: Permission) {
   return authedProcedure.use(({ ctx, next }) => {
     const service: PortfolioContext = {
       db: ctx.db,
+      readDb: ctx.readDb,
       clock: ctx.clock,
       actor: ctx.principal.actor,
       requestId: ctx.requestId,

@@ -43,6 +43,14 @@ export function createCompatApp(deps: CompatDeps) {
     // connection with such an answer instead, so the client opens a new one.
     if (c.req.raw.body !== null && !c.get("bodyRead")) c.header("Connection", "close");
   });
+  app.use(async (c, next) => {
+    await next();
+    // A vendor write reads and writes the primary; its caller's tRPC reads stay there until the replica has it.
+    const principal = c.get("principal")?.principal;
+    if (deps.readReplica && principal && c.req.method !== "GET" && c.res.status < 400) {
+      await deps.readReplica.noteWrite(principal.credentialId);
+    }
+  });
   app.route("/billing", socotraRoutes(deps));
   app.route(MEWS_PREFIX, mewsRoutes(deps));
   app.all("/api/connector/*", mewsNoSuchOperation);

@@ -1,4 +1,4 @@
-import type { Database } from "@holdfast/db";
+import type { Database, ReadReplica } from "@holdfast/db";
 import { AppError, type Permission } from "@holdfast/domain";
 import {
   authenticate,
@@ -34,6 +34,8 @@ export interface CompatDeps {
   limiter?: RequestLimiter;
   /** Told the credential of each authenticated request (with the server's request object), for its request log. */
   onPrincipal?: (incoming: unknown, principal: Principal) => void;
+  /** The read replica, when there is one: the routes use the primary, and note their writes for read-your-writes. */
+  readReplica?: ReadReplica | undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { schema } from "@holdfast/db";
 import { type AuditListInput, type AuditLogRow, HISTORY_READ_PERMISSION } from "@holdfast/domain";
 import { and, desc, eq, inArray, lt, or, type SQL, sql } from "drizzle-orm";
-import { callerMay, type ServiceContext } from "./context.ts";
+import { callerMay, reader, type ServiceContext } from "./context.ts";
 import { escapeLike } from "./like.ts";
 import { splitPage } from "./paging.ts";
 import { getTenant } from "./tenancy/tenants.ts";
@@ -24,7 +24,8 @@ export function readableEntityTypes(ctx: ServiceContext): string[] {
  * the tenant's zone, both included.
  */
 export async function listAuditLog(ctx: ServiceContext, input: AuditListInput) {
-  const { db, tenantId } = ctx;
+  const { tenantId } = ctx;
+  const db = reader(ctx);
   const a = schema.auditEvents;
   const readable = readableEntityTypes(ctx);
   const types = input.entityType ? readable.filter((t) => t === input.entityType) : readable;

@@ -1,7 +1,7 @@
 import { type DatabaseOrTransaction, schema } from "@holdfast/db";
 import { AppError, type AuditEventOutput } from "@holdfast/domain";
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { ActingContext, ServiceContext } from "./context.ts";
+import { type ActingContext, reader, type ServiceContext } from "./context.ts";
 import { newLocator } from "./ids.ts";
 import { preparedQuery } from "./prepared-query.ts";
 
@@ -78,7 +78,7 @@ export async function listEntityHistory(
   ctx: ServiceContext,
   input: { entityType: string; entityId: string },
 ): Promise<AuditEventOutput[]> {
-  const rows = await ctx.db
+  const rows = await reader(ctx)
     .select()
     .from(schema.auditEvents)
     .where(

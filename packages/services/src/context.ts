@@ -12,6 +12,11 @@ export interface Actor {
 /** Who acts, when and on which database: a context before a tenant is chosen. */
 export interface ActingContext {
   db: Database;
+  /**
+   * The read replica's pool, when this request's reads may go there (the API
+   * sets it for queries, see `ReadReplica`); read-only queries take it through `reader`.
+   */
+  readDb?: Database | undefined;
   clock: Clock;
   actor: Actor;
   requestId?: string | null;
@@ -58,4 +63,9 @@ export function callerMay(ctx: ServiceContext, permission: Permission): boolean 
   if (!ctx.grants) return true;
   const grant = ctx.grants.find((g) => g.tenantId === ctx.tenantId);
   return grant !== undefined && hasPermission(grant.permissions, permission);
+}
+
+/** The pool a read-only query reads from: the read replica when the request was routed to one, else `ctx.db`. */
+export function reader(ctx: ActingContext): Database {
+  return ctx.readDb ?? ctx.db;
 }

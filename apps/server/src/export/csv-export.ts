@@ -1,7 +1,15 @@
 import type http from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { type ApiDeps, createContext, errorData, type SessionCookie, toTrpcError } from "@holdfast/api";
+import {
+  type ApiDeps,
+  createContext,
+  errorData,
+  readDbFor,
+  readOrFallBack,
+  type SessionCookie,
+  toTrpcError,
+} from "@holdfast/api";
 import { jsonTooDeepAt, MAX_JSON_DEPTH, type RequestLimiter } from "@holdfast/compat";
 import { AppError, isAppError, zTenantLocator } from "@holdfast/domain";
 import {
@@ -97,8 +105,10 @@ export function createCsvExport(opts: CsvExportOptions) {
         );
       }
       const filters = entry.filters.parse(raw);
-      const ctx: ServiceContext = {
+      const asked: ServiceContext = {
         db: context.db,
+        // An export is a read: from the replica when the caller's reads may go there.
+        readDb: await readDbFor(opts.deps, principal),
         clock: context.clock,
         actor: principal.actor,
         requestId,
@@ -108,10 +118,10 @@ export function createCsvExport(opts: CsvExportOptions) {
         grants: principal.grants,
         tenantId: grant.tenantId,
       };
-      const [first, today] = await Promise.all([
-        entry.page(ctx, filters, null, pageSize),
-        tenantToday(ctx.db, ctx.clock, ctx.tenantId),
-      ]);
+      // A replica that fails under the first page leaves the export on the primary.
+      const [ctx, [first, today]] = await readOrFallBack(opts.deps, asked, (c) =>
+        Promise.all([entry.page(c, filters, null, pageSize), tenantToday(c.db, c.clock, c.tenantId)]),
+      );
       res.writeHead(200, {
         "content-type": "text/csv; charset=utf-8",
         "content-disposition": `attachment; filename="${entry.name}-${today}.csv"`,

@@ -2,7 +2,7 @@ import { type DatabaseOrTransaction, schema } from "@holdfast/db";
 import { AppError, isPermission, type Permission, permissionsExceeding, type UserOutput } from "@holdfast/domain";
 import { and, asc, eq, gt, max, sql } from "drizzle-orm";
 import { recordAudit } from "../audit.ts";
-import { actorLabel, type ServiceContext } from "../context.ts";
+import { actorLabel, reader, type ServiceContext } from "../context.ts";
 import { splitPage } from "../paging.ts";
 import { createUser } from "./access.ts";
 import { issuePasswordLink } from "./password-links.ts";
@@ -144,7 +144,7 @@ export async function createTenantUser(
 
 /** The tenant's members, in creation order, one page at a time. */
 export async function listUsers(ctx: ServiceContext, input: { cursor?: string | null | undefined; limit: number }) {
-  const rows = await userQuery(ctx.db, ctx.tenantId)
+  const rows = await userQuery(reader(ctx), ctx.tenantId)
     .where(and(eq(m.tenantId, ctx.tenantId), input.cursor ? gt(u.id, input.cursor) : undefined))
     .orderBy(asc(u.id))
     .limit(input.limit + 1);

@@ -2,7 +2,7 @@ import { schema } from "@holdfast/db";
 import { AppError, type GetAllAutomationsInput, previewRoute, type previewRouteInput } from "@holdfast/domain";
 import { and, asc, desc, eq, exists, gt, inArray, lt, sql } from "drizzle-orm";
 import type { z } from "zod";
-import type { PortfolioContext, ServiceContext } from "../context.ts";
+import { type PortfolioContext, reader, type ServiceContext } from "../context.ts";
 import { splitPage } from "../paging.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
 import { loadAutomationRecords, toAutomationOutput } from "./automation-store.ts";
@@ -14,7 +14,8 @@ import { loadAutomationRecords, toAutomationOutput } from "./automation-store.ts
  * The context's `tenantIds` are the tenants the caller may read; asking for another is NOT_FOUND.
  */
 export async function getAllAutomations(ctx: PortfolioContext, input: GetAllAutomationsInput) {
-  const { db, tenantIds } = ctx;
+  const { tenantIds } = ctx;
+  const db = reader(ctx);
   let scope = tenantIds;
   if (input.enterpriseIds?.length) {
     const foreign = input.enterpriseIds.findIndex((id) => !tenantIds.includes(id));

@@ -10,7 +10,7 @@ import {
 import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
 import { recordAudit } from "../audit.ts";
-import type { ServiceContext } from "../context.ts";
+import { reader, type ServiceContext } from "../context.ts";
 import { runMutation } from "../idempotency.ts";
 
 /** The audit entity id of a directory entry: its kind and id. */
@@ -24,7 +24,9 @@ const entityIdOf = (kind: DirectoryKind, id: string) => `${kind}:${id}`;
  */
 export async function listDirectory(ctx: ServiceContext, input: z.output<typeof listDirectoryInput>) {
   const kind = input.kind ?? null;
-  const rows = await ctx.db.$client<{ kind: DirectoryKind; id: string; name: string | null; automations: number }[]>`
+  const rows = await reader(ctx).$client<
+    { kind: DirectoryKind; id: string; name: string | null; automations: number }[]
+  >`
     with used as (
       select 'company'::text as kind, c.company_id as id, count(distinct c.automation_id)::int as n
         from automation_companies c join automations a on a.id = c.automation_id

@@ -12,7 +12,7 @@ import {
 } from "@holdfast/domain";
 import { and, asc, desc, eq, exists, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
-import type { ServiceContext } from "../context.ts";
+import { reader, type ServiceContext } from "../context.ts";
 import { defaultOrderCursor, encodeSortCursor, sortedKeyset, splitPage } from "../paging.ts";
 import { findAccount } from "../tenancy/accounts.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
@@ -50,7 +50,8 @@ async function requireAccountInTenant(db: DatabaseOrTransaction, tenantId: strin
  * the validation result (one query fewer).
  */
 export async function listAccountHolds(ctx: ServiceContext, input: ListAccountHoldsInput) {
-  const { db, clock, tenantId } = ctx;
+  const { clock, tenantId } = ctx;
+  const db = reader(ctx);
   // The account check, today and the page do not depend on each other: sent at
   // once, they cost one round trip of waiting instead of three.
   const [, today, rows] = await allInOrder([
@@ -134,7 +135,8 @@ export function holdFilterWhere(db: DatabaseOrTransaction, tenantId: string, fil
 /** Tenant-wide listing for the dashboard: filters and keyset paging, newest first. */
 export async function listHolds(ctx: ServiceContext, input: ListHoldsInput) {
   if (input.sort) return listHoldsSorted(ctx, input, input.sort);
-  const { db, clock, tenantId } = ctx;
+  const { clock, tenantId } = ctx;
+  const db = reader(ctx);
   const h = schema.holds;
   const cursor = input.cursor ? defaultOrderCursor(input.cursor) : undefined;
   // Today and the page are independent: sent at once.
@@ -174,7 +176,8 @@ function holdSortValue(sort: HoldSort): SQL {
 
 /** The holds list sorted by a column, ties by locator, with a (value, locator) keyset cursor. */
 async function listHoldsSorted(ctx: ServiceContext, input: ListHoldsInput, sort: HoldSort) {
-  const { db, clock, tenantId } = ctx;
+  const { clock, tenantId } = ctx;
+  const db = reader(ctx);
   const h = schema.holds;
   const order = input.order ?? "asc";
   const name = `${sort}:${order}`;

@@ -1,7 +1,7 @@
 import { schema } from "@holdfast/db";
 import { addDays, businessDateAt, OVERDUE_BUCKETS, OVERVIEW_DAYS, type OverviewOutput } from "@holdfast/domain";
 import { sql } from "drizzle-orm";
-import type { ServiceContext } from "../context.ts";
+import { reader, type ServiceContext } from "../context.ts";
 import { getTenant } from "../tenancy/tenants.ts";
 import { listDailyEffects, workerLag } from "../worker/worker-queries.ts";
 
@@ -20,7 +20,8 @@ const h = schema.holds;
  * (invoices_open_due_idx), and the worker's daily effects and lag.
  */
 export async function getOverview(ctx: ServiceContext): Promise<OverviewOutput> {
-  const { db, clock, tenantId } = ctx;
+  const { clock, tenantId } = ctx;
+  const db = reader(ctx);
   const tenant = await getTenant(db, tenantId);
   const today = businessDateAt(clock.now(), tenant.timeZone);
   const [grace, held, overdue, effects, lag] = await Promise.all([

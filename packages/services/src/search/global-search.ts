@@ -1,7 +1,7 @@
 import { schema } from "@holdfast/db";
 import type { GlobalSearchInput, GlobalSearchOutput } from "@holdfast/domain";
 import { and, asc, desc, eq, like, or, sql } from "drizzle-orm";
-import { callerMay, type ServiceContext } from "../context.ts";
+import { callerMay, reader, type ServiceContext } from "../context.ts";
 import { escapeLike } from "../like.ts";
 
 /** The same prefix as typed and in upper case (numbers are usually written upper case): both served by one index. */
@@ -17,7 +17,8 @@ function prefixes(q: string): string[] {
  * may not read come back empty. The five queries run at once.
  */
 export async function searchGlobal(ctx: ServiceContext, input: GlobalSearchInput): Promise<GlobalSearchOutput> {
-  const { db, tenantId } = ctx;
+  const { tenantId } = ctx;
+  const db = reader(ctx);
   const limit = input.limitPerGroup;
   const contains = `%${escapeLike(input.q.toLowerCase())}%`;
   const starts = prefixes(input.q);

@@ -11,7 +11,7 @@ import {
 } from "@holdfast/domain";
 import { and, desc, eq, inArray, isNotNull, lt, lte, sql } from "drizzle-orm";
 import type { z } from "zod";
-import type { ServiceContext } from "../context.ts";
+import { reader, type ServiceContext } from "../context.ts";
 import { defaultOrderCursor, encodeSortCursor, sortedKeyset, splitPage } from "../paging.ts";
 import { tenantToday } from "../tenancy/tenants.ts";
 import {
@@ -63,7 +63,8 @@ export function subscriptionFilterWhere(tenantId: string, today: BusinessDate, f
 }
 
 export async function listSubscriptions(ctx: ServiceContext, input: ListSubscriptionsInput) {
-  const { db, clock, tenantId } = ctx;
+  const { clock, tenantId } = ctx;
+  const db = reader(ctx);
   const today = await tenantToday(db, clock, tenantId);
   const s = schema.subscriptions;
   let page: SubscriptionRow[];
@@ -109,7 +110,7 @@ export async function listSubscriptions(ctx: ServiceContext, input: ListSubscrip
 
 export async function listInvoices(ctx: ServiceContext, input: z.output<typeof listInvoicesInput>) {
   const i = schema.invoices;
-  const rows = await ctx.db
+  const rows = await reader(ctx)
     .select()
     .from(i)
     .where(
@@ -130,7 +131,7 @@ export async function listInvoices(ctx: ServiceContext, input: z.output<typeof l
 /** Extensions, scheduled and run: all of the tenant's or one subscription's, newest first. */
 export async function listSubscriptionActions(ctx: ServiceContext, input: z.output<typeof listActionsInput>) {
   const a = schema.subscriptionActions;
-  const rows = await ctx.db
+  const rows = await reader(ctx)
     .select({ action: a, accountId: schema.subscriptions.accountId })
     .from(a)
     .innerJoin(schema.subscriptions, eq(schema.subscriptions.id, a.subscriptionId))

@@ -8,7 +8,7 @@ import {
   type ListAccountsInput,
 } from "@holdfast/domain";
 import { and, desc, eq, like, or, type SQL, sql } from "drizzle-orm";
-import { callerMay, type ServiceContext } from "../context.ts";
+import { callerMay, reader, type ServiceContext } from "../context.ts";
 import { accountHeldSql } from "../holds/held-sql.ts";
 import { loadHoldRecords, toHoldOutput } from "../holds/hold-store.ts";
 import { escapeLike } from "../like.ts";
@@ -57,7 +57,8 @@ function decodeCursor(cursor: string): [string, string] {
  * column with the locator breaking ties, keyset-paged.
  */
 export async function listAccounts(ctx: ServiceContext, input: ListAccountsInput) {
-  const { db, clock, tenantId } = ctx;
+  const { clock, tenantId } = ctx;
+  const db = reader(ctx);
   const sort = SORT_KEYS[input.sort];
   const after = input.cursor ? decodeCursor(input.cursor) : null;
   const today = input.heldFor ? await tenantToday(db, clock, tenantId) : null;

@@ -1,7 +1,7 @@
 import { schema } from "@holdfast/db";
 import { addDays, type BusinessDate, businessDateAt, daysBetween } from "@holdfast/domain";
 import { and, desc, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
-import type { ServiceContext } from "../context.ts";
+import { reader, type ServiceContext } from "../context.ts";
 import { splitPage } from "../paging.ts";
 import { getTenant } from "../tenancy/tenants.ts";
 import { publicWorkerId, TENANT_COUNT_PREFIX } from "./run-tick.ts";
@@ -42,7 +42,8 @@ function ownCounts(counts: Record<string, number>, tenantId: string): Record<str
  * finished (wall time, as the ticks' own times are).
  */
 export async function workerLag(ctx: ServiceContext, today: BusinessDate) {
-  const { db, tenantId } = ctx;
+  const { tenantId } = ctx;
+  const db = reader(ctx);
   const t = schema.workerTicks;
   const [lastFinished] = await db
     .select({ finishedAt: t.finishedAt })
@@ -67,7 +68,8 @@ export async function workerLag(ctx: ServiceContext, today: BusinessDate) {
 
 /** The last ticks, the tenant's catch-up state and due invoices, and how long since a tick finished. */
 export async function workerStatus(ctx: ServiceContext, input: { limit?: number } = {}) {
-  const { db, clock, tenantId } = ctx;
+  const { clock, tenantId } = ctx;
+  const db = reader(ctx);
   const limit = input.limit ?? 20;
   const ticks = await db.select().from(schema.workerTicks).orderBy(desc(schema.workerTicks.startedAt)).limit(limit);
   const tenant = await getTenant(db, tenantId);
@@ -90,7 +92,7 @@ export async function workerStatus(ctx: ServiceContext, input: { limit?: number 
 /** Tick history, newest first, keyset-paged by tick id (ULIDs follow start order). */
 export async function listWorkerTicks(ctx: ServiceContext, input: { cursor?: string | null; limit: number }) {
   const t = schema.workerTicks;
-  const rows = await ctx.db
+  const rows = await reader(ctx)
     .select()
     .from(t)
     .where(input.cursor ? lt(t.id, input.cursor) : undefined)
@@ -103,7 +105,7 @@ export async function listWorkerTicks(ctx: ServiceContext, input: { cursor?: str
 /** The worker's effects per business day from `days` days before `today` to today, oldest first. */
 export async function listDailyEffects(ctx: ServiceContext, { today, days }: { today: BusinessDate; days: number }) {
   const e = schema.workerDailyEffects;
-  const rows = await ctx.db
+  const rows = await reader(ctx)
     .select()
     .from(e)
     .where(and(eq(e.tenantId, ctx.tenantId), gte(e.day, addDays(today, -(days - 1))), sql`${e.day} <= ${today}`))
@@ -119,7 +121,7 @@ export async function listDailyEffects(ctx: ServiceContext, { today, days }: { t
 
 /** The worker's effects per business day over the last `days` days up to the tenant's today. */
 export async function listWorkerDailyEffects(ctx: ServiceContext, input: { days: number }) {
-  const tenant = await getTenant(ctx.db, ctx.tenantId);
+  const tenant = await getTenant(reader(ctx), ctx.tenantId);
   const today = businessDateAt(ctx.clock.now(), tenant.timeZone);
   return { today, days: await listDailyEffects(ctx, { today, days: input.days }) };
 }
