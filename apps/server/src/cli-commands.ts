@@ -23,12 +23,17 @@ import {
   revokeTokenByPrefix,
 } from "@holdfast/services";
 import ms from "ms";
+import { auditArchiveCommand, auditPartitionsCommand } from "./retention-commands.ts";
 
 export const USAGE = `usage:
   holdfast create-tenant --name NAME --email EMAIL [--time-zone ZONE]
       the admin's password is read from standard input (or prompted for, without echo)
   holdfast create-token --tenant TENANT_LOCATOR --name NAME --permissions holds:read,holds:list [--expires-in 90d]
-  holdfast revoke-token PREFIX`;
+  holdfast revoke-token PREFIX
+  holdfast audit-archive --before YYYY-MM [--out DIR] [--drop]
+      writes each audit month before YYYY-MM to DIR/audit-YYYY-MM.jsonl.gz, then detaches it (--drop: drops it)
+  holdfast audit-partitions [--months N]
+      creates the audit partitions for the current and next N months (default 3)`;
 
 /** The terminal: where answers and errors go, and how a secret is read (never from argv). */
 export interface CliIo {
@@ -44,7 +49,7 @@ export interface CliDeps {
   io: CliIo;
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 const OPTIONS = {
   name: { type: "string" },
@@ -54,6 +59,10 @@ const OPTIONS = {
   permissions: { type: "string" },
   "expires-in": { type: "string" },
   help: { type: "boolean" },
+  before: { type: "string" },
+  out: { type: "string" },
+  drop: { type: "boolean" },
+  months: { type: "string" },
 } as const;
 
 /** The command named in argv, if it needs a database (help and usage errors do not). */
@@ -159,6 +168,12 @@ export async function runCommand(argv: string[], deps: CliDeps): Promise<number>
         return 0;
       case "revoke-token":
         await revokeTokenCommand(positionals, deps);
+        return 0;
+      case "audit-archive":
+        await auditArchiveCommand(values, deps);
+        return 0;
+      case "audit-partitions":
+        await auditPartitionsCommand(values, deps);
         return 0;
       default:
         throw new UsageError(positionals[0] ? `unknown command ${positionals[0]}` : "no command given");

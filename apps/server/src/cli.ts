@@ -3,6 +3,8 @@
  *   create-tenant --name NAME --email EMAIL [--time-zone Europe/Prague]   (password on stdin or at a prompt)
  *   create-token --tenant TENANT_LOCATOR --name NAME --permissions holds:read,holds:list [--expires-in 90d]
  *   revoke-token PREFIX
+ *   audit-archive --before YYYY-MM [--out DIR] [--drop]   (retention-commands.ts)
+ *   audit-partitions [--months N]
  * Secrets are never read from the command line. See cli-commands.ts.
  */
 import { existsSync, readFileSync } from "node:fs";

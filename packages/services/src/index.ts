@@ -6,6 +6,7 @@ export * from "./access/sign-in-throttles.ts";
 export * from "./access/tokens.ts";
 export * from "./access/users.ts";
 export * from "./audit.ts";
+export * from "./audit-archive.ts";
 export * from "./audit-log.ts";
 export * from "./audit-partitions.ts";
 export * from "./automations/automation-commands.ts";
