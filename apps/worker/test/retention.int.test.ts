@@ -71,7 +71,7 @@ async function partitionOf(db: Database, id: string): Promise<string> {
 
 describe("worker_ticks purge", () => {
   it("deletes finished ticks older than the retention by the clock, never a running one, and keeps newer ones", async () => {
-    const clock = fixedClock("2031-01-20T12:00:00Z");
+    const clock = fixedClock("2026-06-20T12:00:00Z");
     const now = clock.now().getTime();
     const oldOk = await insertTick(t.db, new Date(now - 40 * DAY), "succeeded");
     const oldFailed = await insertTick(t.db, new Date(now - 31 * DAY), "failed");
@@ -90,7 +90,7 @@ describe("worker_ticks purge", () => {
   });
 
   it("purges in batches beyond one statement's size", async () => {
-    const clock = fixedClock("2031-01-20T12:00:00Z");
+    const clock = fixedClock("2026-06-20T12:00:00Z");
     await t.db.$client.unsafe(
       `insert into worker_ticks (id, worker_id, status, clock_at, started_at, finished_at)
        select 'bulk-' || g, 'retention-test', 'succeeded', $1::timestamptz, $1::timestamptz - g * interval '1 second', $1
@@ -100,8 +100,14 @@ describe("worker_ticks purge", () => {
     expect(await purgeWorkerTicks(t.db, clock, 30)).toBe(12000);
   });
 
+  it("a clock frozen in the future does not purge the ticks that just ran (started_at is wall-clock time)", async () => {
+    const justRan = await insertTick(t.db, new Date(), "succeeded");
+    expect(await purgeWorkerTicks(t.db, fixedClock("2040-01-01T00:00:00Z"), 30)).toBe(0);
+    expect(await remaining(t.db, [justRan])).toEqual(new Set([justRan]));
+  });
+
   it("a tick counts the ticks it purged, with the retention it is given", async () => {
-    const clock = fixedClock("2031-01-20T12:00:00Z");
+    const clock = fixedClock("2026-06-20T12:00:00Z");
     const old = await insertTick(t.db, new Date(clock.now().getTime() - 8 * DAY), "succeeded");
     const kept = await insertTick(t.db, new Date(clock.now().getTime() - 6 * DAY), "succeeded");
     const tick = await runTick(t.db, clock, "retention-worker", { ticksRetentionDays: 7 });

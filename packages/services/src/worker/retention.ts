@@ -12,14 +12,18 @@ const PURGE_MAX_BATCHES = 20;
 
 /**
  * Deletes finished ticks (succeeded or failed) that started more than
- * `retentionDays` before the clock's now, oldest first, in batches read
- * through worker_ticks_started_idx; a running tick is never deleted. At most
+ * `retentionDays` before now, oldest first, in batches read through
+ * worker_ticks_started_idx; a running tick is never deleted. At most
  * PURGE_BATCH × PURGE_MAX_BATCHES rows per call (a backlog goes over several
- * ticks). Answers how many it deleted.
+ * ticks). Answers how many it deleted. A tick's `started_at` is wall-clock
+ * time, so "now" is the injected clock's, but never later than the wall
+ * clock's: a clock frozen in the future (a demo, a test) does not purge the
+ * ticks that just ran.
  */
 export async function purgeWorkerTicks(db: Database, clock: Clock, retentionDays: number): Promise<number> {
   const t = schema.workerTicks;
-  const cutoff = new Date(clock.now().getTime() - retentionDays * 86_400_000);
+  const now = Math.min(clock.now().getTime(), Date.now());
+  const cutoff = new Date(now - retentionDays * 86_400_000);
   let purged = 0;
   for (let i = 0; i < PURGE_MAX_BATCHES; i++) {
     const batch = db
