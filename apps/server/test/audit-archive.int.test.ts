@@ -178,4 +178,16 @@ describe("holdfast audit-archive", () => {
     expect(await runCommand(["audit-archive", "--before", "2031-03", "--out", out], { ...w, io: again.cliIo })).toBe(0);
     expect(again.err()).toMatch(/nothing to archive/);
   });
+
+  it("audit-partitions creates the months ahead the worker would, once; a bad --months is a usage error", async () => {
+    const t = io();
+    expect(await runCommand(["audit-partitions", "--months", "2"], { ...w, io: t.cliIo })).toBe(0);
+    expect(JSON.parse(t.out())).toEqual({ created: ["2031-04", "2031-05"] });
+    const again = io();
+    expect(await runCommand(["audit-partitions", "--months", "2"], { ...w, io: again.cliIo })).toBe(0);
+    expect(JSON.parse(again.out())).toEqual({ created: [] });
+    const bad = io();
+    expect(await runCommand(["audit-partitions", "--months", "30"], { ...w, io: bad.cliIo })).toBe(2);
+    expect(bad.err()).toMatch(/--months must be a whole number from 0 to 24/);
+  });
 });
