@@ -24,6 +24,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   p4: async () => (await import("./p4-dashboard.ts")).default,
   p5: async () => (await import("./p5-search.ts")).default,
   p6: async () => (await import("./p6-overview.ts")).default,
+  "audit-10m": async () => (await import("./audit-10m.ts")).default,
 };
 
 function withDatabase(url: string, database: string): string {

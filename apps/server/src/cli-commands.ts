@@ -23,6 +23,7 @@ import {
   revokeTokenByPrefix,
 } from "@holdfast/services";
 import ms from "ms";
+import { auditArchiveCommand, auditPartitionsCommand } from "./retention-commands.ts";
 
 export const USAGE = `usage:
   holdfast create-tenant --name NAME --email EMAIL [--time-zone ZONE]
@@ -30,7 +31,11 @@ export const USAGE = `usage:
   holdfast create-token --tenant TENANT_LOCATOR --name NAME --permissions holds:read,holds:list [--expires-in 90d]
   holdfast revoke-token PREFIX
   holdfast migrate
-      applies the committed database migrations (run it as the role that owns the schema)`;
+      applies the committed database migrations (run it as the role that owns the schema)
+  holdfast audit-archive --before YYYY-MM [--out DIR] [--drop]
+      writes each audit month before YYYY-MM to DIR/audit-YYYY-MM.jsonl.gz, then detaches it (--drop: drops it)
+  holdfast audit-partitions [--months N]
+      creates the audit partitions for the current and next N months (default 3)`;
 
 /** The terminal: where answers and errors go, and how a secret is read (never from argv). */
 export interface CliIo {
@@ -46,7 +51,7 @@ export interface CliDeps {
   io: CliIo;
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 const OPTIONS = {
   name: { type: "string" },
@@ -56,6 +61,10 @@ const OPTIONS = {
   permissions: { type: "string" },
   "expires-in": { type: "string" },
   help: { type: "boolean" },
+  before: { type: "string" },
+  out: { type: "string" },
+  drop: { type: "boolean" },
+  months: { type: "string" },
 } as const;
 
 /** The command named in argv, if it needs a database (help and usage errors do not). */
@@ -161,6 +170,12 @@ export async function runCommand(argv: string[], deps: CliDeps): Promise<number>
         return 0;
       case "revoke-token":
         await revokeTokenCommand(positionals, deps);
+        return 0;
+      case "audit-archive":
+        await auditArchiveCommand(values, deps);
+        return 0;
+      case "audit-partitions":
+        await auditPartitionsCommand(values, deps);
         return 0;
       default:
         throw new UsageError(positionals[0] ? `unknown command ${positionals[0]}` : "no command given");

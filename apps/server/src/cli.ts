@@ -4,6 +4,8 @@
  *   create-token --tenant TENANT_LOCATOR --name NAME --permissions holds:read,holds:list [--expires-in 90d]
  *   revoke-token PREFIX
  *   migrate   (applies the committed migrations; see cli-migrate.ts)
+ *   audit-archive --before YYYY-MM [--out DIR] [--drop]   (retention-commands.ts)
+ *   audit-partitions [--months N]
  * Secrets are never read from the command line. See cli-commands.ts.
  */
 import { existsSync, readFileSync } from "node:fs";

@@ -8,6 +8,8 @@ const schema = z.object({
   WORKER_INTERVAL_MS: z.coerce.number().int().min(10).default(5000),
   /** Rows a job claims per transaction (default: the services' DEFAULT_BATCH_SIZE, 1,000). */
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).optional(),
+  /** Finished worker ticks older than this many days are purged each tick (default 30). */
+  WORKER_TICKS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -40,6 +40,8 @@ do {
   const result = await runTick(db, clock, workerId, {
     batchSize: env.WORKER_BATCH_SIZE,
     shouldStop: () => stopping,
+    ticksRetentionDays: env.WORKER_TICKS_RETENTION_DAYS,
+    warn: (message) => logger.warn(message),
   }).catch((e: unknown) => {
     logger.error({ err: e }, "tick crashed");
     return null;

@@ -1,10 +1,15 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
+/**
+ * Partitioned by month on `at` (migration 0009; the partitions are made
+ * ahead by the worker, see ensureAuditPartitions): the primary key therefore
+ * includes `at`. Ids are ULIDs, unique on their own in practice.
+ */
 export const auditEvents = pgTable(
   "audit_events",
   {
-    id: text("id").primaryKey(),
+    id: text("id").notNull(),
     /** Null for security events that belong to no one tenant (a failed sign-in, a user's session). */
     tenantId: uuid("tenant_id"),
     entityType: text("entity_type").notNull(),
@@ -25,6 +30,7 @@ export const auditEvents = pgTable(
     userAgent: text("user_agent"),
   },
   (t) => [
+    primaryKey({ columns: [t.id, t.at] }),
     index("audit_entity_idx").on(t.tenantId, t.entityType, t.entityId, t.id),
     index("audit_security_idx").on(t.entityType, t.entityId, t.id),
     // The tenant-wide audit log, newest first (ids are ULIDs), and what one request or worker tick changed.

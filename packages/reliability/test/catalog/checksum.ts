@@ -7,12 +7,17 @@ import type { Database } from "@holdfast/db";
 
 export type Checksums = Record<string, string>;
 
-/** Every base table outside PostgreSQL's own schemas, as "schema"."table". */
+/**
+ * Every base table outside PostgreSQL's own schemas, as "schema"."table". A
+ * partition (audit_events' months) is covered by its partitioned table.
+ */
 export async function listTables(db: Database): Promise<string[]> {
   const rows = await db.$client<{ schema: string; name: string }[]>`
     select table_schema as schema, table_name as name
-    from information_schema.tables
+    from information_schema.tables t
     where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')
+      and not exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                       where n.nspname = t.table_schema and c.relname = t.table_name and c.relispartition)
     order by 1, 2`;
   return rows.map((r) => `"${r.schema}"."${r.name}"`);
 }

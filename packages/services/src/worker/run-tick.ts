@@ -6,6 +6,7 @@ import type { Clock } from "../clock.ts";
 import { newLocator } from "../ids.ts";
 import { addDailyEffects, WORKER_EFFECTS } from "./daily-effects.ts";
 import { releaseEndedHolds } from "./release-ended-holds.ts";
+import { DEFAULT_TICKS_RETENTION_DAYS, keepAuditPartitions, purgeWorkerTicks } from "./retention.ts";
 import {
   closeEndedGracePeriods,
   executeDueActions,
@@ -49,6 +50,8 @@ const COUNT_KEYS = [
   "subscriptionsLapsed",
   "holdsReleased",
   "idempotencyKeysPurged",
+  "workerTicksPurged",
+  "auditPartitionsCreated",
 ] as const;
 type Counts = Record<(typeof COUNT_KEYS)[number], number>;
 
@@ -89,7 +92,14 @@ export async function runTick(
   db: Database,
   clock: Clock,
   workerId: string,
-  opts: { batchSize?: number; shouldStop?: () => boolean } = {},
+  opts: {
+    batchSize?: number;
+    shouldStop?: () => boolean;
+    /** Finished ticks older than this many days are purged (default 30). */
+    ticksRetentionDays?: number;
+    /** Where upkeep that must not fail the tick (audit partitions) reports a problem. */
+    warn?: (message: string) => void;
+  } = {},
 ): Promise<TickResult> {
   const tickId = newLocator();
   const clockAt = clock.now();
@@ -158,6 +168,16 @@ export async function runTick(
   } catch (e) {
     errors.push(`purging idempotency keys failed: ${e instanceof Error ? e.message : String(e)}`);
   }
+  try {
+    counts.workerTicksPurged = await purgeWorkerTicks(
+      db,
+      clock,
+      opts.ticksRetentionDays ?? DEFAULT_TICKS_RETENTION_DAYS,
+    );
+  } catch (e) {
+    errors.push(`purging worker ticks failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  counts.auditPartitionsCreated = await keepAuditPartitions(db, clock, opts.warn ?? (() => undefined));
   const status = errors.length ? "failed" : "succeeded";
   await db
     .update(schema.workerTicks)
