@@ -11,11 +11,11 @@ import { clockFromEnv, seedDemo } from "@holdfast/services";
 import { openDatabase, serverPool, supervisePool } from "./database.ts";
 import { edgeOptions, REPO_ROOT, readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
-import { workerArgs } from "./worker-command.ts";
 import { createLogger, requestLogsWanted } from "./logger.ts";
+import { openReadReplica } from "./read-replica.ts";
 import { startBanner, workerSettled } from "./start-banner.ts";
 import { failStart, guardStart, portInUse, refuse } from "./start-guard.ts";
-import { openReadReplica } from "./read-replica.ts";
+import { workerArgs } from "./worker-command.ts";
 
 const env = readEnv();
 const logger = createLogger("holdfast", env.LOG_LEVEL);
