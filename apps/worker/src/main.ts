@@ -4,17 +4,25 @@
  *   --once           run one tick and exit (exit code 1 if the tick failed)
  *   --now ISO        run with the clock frozen at this instant (also HOLDFAST_NOW)
  *   --interval-ms N  pause between ticks (default 5000)
+ * A leading `--` (from `pnpm … start -- --interval-ms 2000`) is ignored.
+ * The worker registers in `workers`, beats every WORKER_HEARTBEAT_MS and marks
+ * itself stopped on a clean exit.
  */
 import { hostname } from "node:os";
-import { parseArgs } from "node:util";
 import { closeDb, createDb, migrateDatabase } from "@holdfast/db";
-import { clockFromEnv, runTick, workerConnectionName } from "@holdfast/services";
+import {
+  clockFromEnv,
+  markWorkerStopped,
+  registerWorker,
+  runTick,
+  startHeartbeat,
+  workerConnectionName,
+} from "@holdfast/services";
 import pino from "pino";
+import { parseWorkerArgs } from "./args.ts";
 import { readWorkerEnv } from "./env.ts";
 
-const { values } = parseArgs({
-  options: { once: { type: "boolean" }, now: { type: "string" }, "interval-ms": { type: "string" } },
-});
+const values = parseWorkerArgs(process.argv.slice(2));
 const env = readWorkerEnv();
 const logger = pino({ name: "holdfast-worker", level: env.LOG_LEVEL });
 const clock = clockFromEnv(values.now ?? env.HOLDFAST_NOW);
@@ -22,7 +30,11 @@ const intervalMs = Number(values["interval-ms"] ?? env.WORKER_INTERVAL_MS);
 const workerId = `${hostname()}-${process.pid}`;
 
 await migrateDatabase(env.DATABASE_URL);
-const db = createDb(env.DATABASE_URL, { name: workerConnectionName(workerId), max: 4 });
+const db = createDb(env.DATABASE_URL, { name: workerConnectionName(workerId), max: env.WORKER_POOL_MAX });
+await registerWorker(db, { workerId, intervalMs });
+const stopHeartbeat = startHeartbeat(db, workerId, env.WORKER_HEARTBEAT_MS, (err) =>
+  logger.warn({ err }, "heartbeat failed"),
+);
 
 let stopping = false;
 let wake: (() => void) | null = null;
@@ -40,6 +52,8 @@ do {
   const result = await runTick(db, clock, workerId, {
     batchSize: env.WORKER_BATCH_SIZE,
     shouldStop: () => stopping,
+    heartbeatMs: env.WORKER_HEARTBEAT_MS,
+    intervalMs,
   }).catch((e: unknown) => {
     logger.error({ err: e }, "tick crashed");
     return null;
@@ -61,6 +75,10 @@ do {
   });
 } while (!stopping);
 
+await stopHeartbeat();
+await markWorkerStopped(db, workerId).catch((err: unknown) =>
+  logger.warn({ err }, "could not mark the worker stopped"),
+);
 await closeDb(db);
 logger.info("worker stopped");
 process.exit(values.once && failed ? 1 : 0);

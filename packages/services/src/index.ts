@@ -37,4 +37,5 @@ export * from "./tenancy/tenants.ts";
 export * from "./worker/daily-effects.ts";
 export * from "./worker/release-ended-holds.ts";
 export * from "./worker/run-tick.ts";
+export * from "./worker/worker-liveness.ts";
 export * from "./worker/worker-queries.ts";

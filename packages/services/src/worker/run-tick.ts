@@ -15,6 +15,7 @@ import {
   pauseAndResumeGracePeriods,
   startGracePeriods,
 } from "./subscription-jobs.ts";
+import { closeAbandonedTicks, DEFAULT_INTERVAL_MS, markWorkerTicked, touchWorker } from "./worker-liveness.ts";
 
 export interface TickResult {
   tickId: string;
@@ -89,10 +90,11 @@ export async function runTick(
   db: Database,
   clock: Clock,
   workerId: string,
-  opts: { batchSize?: number; shouldStop?: () => boolean } = {},
+  opts: { batchSize?: number; shouldStop?: () => boolean; heartbeatMs?: number; intervalMs?: number } = {},
 ): Promise<TickResult> {
   const tickId = newLocator();
   const clockAt = clock.now();
+  await touchWorker(db, { workerId, intervalMs: opts.intervalMs ?? DEFAULT_INTERVAL_MS });
   await db
     .insert(schema.workerTicks)
     .values({ id: tickId, workerId, status: "running", clockAt, startedAt: new Date() });
@@ -108,7 +110,7 @@ export async function runTick(
     errors,
     shouldStop: opts.shouldStop,
   };
-  await closeAbandonedTicks(db, workerId);
+  await closeAbandonedTicks(db, workerId, opts.heartbeatMs);
   const tenants = await db.select().from(schema.tenants);
   // Each tenant's own figures too, stored beside the totals as `tenant:<id>:<count>` (non-zero ones only).
   const byTenant: Record<string, number> = {};
@@ -163,31 +165,15 @@ export async function runTick(
     .update(schema.workerTicks)
     .set({ status, finishedAt: new Date(), counts: { ...counts, ...byTenant }, errors })
     .where(eq(schema.workerTicks.id, tickId));
+  await markWorkerTicked(db, workerId);
+  // Again at the end: a worker that died during this (maybe long) tick is not left running until the next.
+  await closeAbandonedTicks(db, workerId, opts.heartbeatMs);
   return { tickId, status, counts: { ...counts, ...byTenant }, errors };
 }
 
-/** The database connection name of a worker process; how a tick's owner is known to be alive. */
+/** The database connection name of a worker process (shown in pg_stat_activity; liveness is its heartbeat). */
 export function workerConnectionName(workerId: string) {
   return `holdfast-worker-${workerId}`;
-}
-
-/**
- * Ticks left "running" by a worker that died (SIGKILL, crash) are marked
- * failed once no connection of that worker remains. Their uncommitted batches
- * were rolled back by PostgreSQL and their rows are claimed again.
- */
-async function closeAbandonedTicks(db: Database, workerId: string) {
-  const t = schema.workerTicks;
-  await db
-    .update(t)
-    .set({ status: "failed", finishedAt: new Date(), errors: ["the worker stopped before finishing this tick"] })
-    .where(
-      and(
-        eq(t.status, "running"),
-        sql`${t.workerId} <> ${workerId}`,
-        sql`not exists (select 1 from pg_stat_activity a where a.application_name = 'holdfast-worker-' || ${t.workerId})`,
-      ),
-    );
 }
 
 /** Advisory-lock namespace for a tenant's worker days. */
