@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { type Database, schema } from "@holdfast/db";
 import { addDays, type BusinessDate, businessDateAt, daysBetween } from "@holdfast/domain";
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, lt } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
 import { newLocator } from "../ids.ts";
 import { addDailyEffects, WORKER_EFFECTS } from "./daily-effects.ts";
