@@ -3,7 +3,7 @@
  * demo data on first start, the HTTP server with the dashboard, and a worker
  * as a separate process. Ctrl-C stops everything cleanly.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { closeDb } from "@holdfast/db";
@@ -12,6 +12,7 @@ import { openDatabase, serverPool, supervisePool } from "./database.ts";
 import { edgeOptions, REPO_ROOT, readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
+import { superviseWorker, type WorkerSupervisor } from "./worker-supervisor.ts";
 
 const env = readEnv();
 const logger = createLogger("holdfast", env.LOG_LEVEL);
@@ -37,16 +38,18 @@ const server = createHttpServer(deps);
 await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, resolve));
 const base = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`;
 
-let worker: ChildProcess | null = null;
+let worker: WorkerSupervisor | null = null;
 if (env.HOLDFAST_NO_WORKER !== "1") {
-  worker = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "apps/worker/src/main.ts")], {
-    cwd: path.join(REPO_ROOT, "apps/worker"),
-    env: { ...process.env, DATABASE_URL: database.url },
-    stdio: "inherit",
-  });
-  worker.on("exit", (code, signal) => {
-    if (!stopping) logger.error({ code, signal }, "worker exited");
-  });
+  // A worker that dies is started again, with backoff (worker-supervisor.ts).
+  worker = superviseWorker(
+    () =>
+      spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "apps/worker/src/main.ts")], {
+        cwd: path.join(REPO_ROOT, "apps/worker"),
+        env: { ...process.env, DATABASE_URL: database.url },
+        stdio: "inherit",
+      }),
+    logger,
+  );
 }
 
 logger.info(`Holdfast is running: dashboard and API at ${base} (tRPC at ${base}/trpc)`);
@@ -65,11 +68,10 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "stopping");
-  const workerExited = worker && worker.exitCode === null ? new Promise((r) => worker?.once("exit", r)) : null;
-  worker?.kill("SIGTERM");
+  const workerExited = worker?.stop(10_000);
   server.close();
   server.closeAllConnections();
-  await Promise.race([workerExited, new Promise((r) => setTimeout(r, 10_000))]);
+  await workerExited;
   pool.stop();
   await closeDb(deps.db);
   if (database.embedded) rmSync(urlFile, { force: true });
