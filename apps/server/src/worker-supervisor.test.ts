@@ -75,7 +75,7 @@ describe("superviseWorker", () => {
     expect(logs.filter(([m]) => m.startsWith("worker exited")).map(([, o]) => o.restartInMs)).toEqual([
       1000, 2000, 4000,
     ]);
-    expect(logs.filter(([m]) => m === "worker restarted").map(([, o]) => o.pid)).toEqual([1001, 1002, 1003]);
+    expect(logs.filter(([m]) => m === "worker restarted").map(([, o]) => o.workerPid)).toEqual([1001, 1002, 1003]);
 
     // One that ran over a minute before dying starts the backoff over.
     await vi.advanceTimersByTimeAsync(61_000);

@@ -55,12 +55,12 @@ export function superviseWorker(
       if (child === proc) child = null;
       if (stopping) return;
       delay = restartDelay(delay, Date.now() - startedAt, opts);
-      logger.error({ code, signal, pid: proc.pid, restartInMs: delay }, "worker exited; starting it again");
+      logger.error({ code, signal, workerPid: proc.pid, restartInMs: delay }, "worker exited; starting it again");
       timer = setTimeout(() => {
         if (stopping) return;
         restarts++;
         run();
-        logger.info({ pid: child?.pid, restarts }, "worker restarted");
+        logger.info({ workerPid: child?.pid, restarts }, "worker restarted");
       }, delay);
     });
   };
