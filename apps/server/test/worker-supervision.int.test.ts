@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeDb, createDb, type Database } from "@holdfast/db";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -124,9 +124,11 @@ describe("npm start restarts a worker that was killed", () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 60_000);
 
-  const workerRows = async () =>
-    ((await db?.execute(sql`select id, last_tick_at, stopped_at from workers order by started_at`)) ??
-      []) as unknown as WorkerRow[];
+  async function rows<T>(query: SQL): Promise<T[]> {
+    if (!db) throw new Error("no database");
+    return (await db.execute(query)) as unknown as T[];
+  }
+  const workerRows = () => rows<WorkerRow>(sql`select id, last_tick_at, stopped_at from workers order by started_at`);
 
   it("the killed worker is started again, and the new one ticks", { timeout: 120_000 }, async () => {
     const first = await until("the first worker's tick", async () => (await workerRows()).find((r) => r.last_tick_at));
@@ -137,13 +139,13 @@ describe("npm start restarts a worker that was killed", () => {
 
     process.kill(firstPid, "SIGKILL");
     await until("the worker to die", async () => !alive(firstPid) || null);
-    const [killed] = (await db?.execute(sql`select now()::text as at`)) as unknown as { at: string }[];
+    const [killed] = await rows<{ at: string }>(sql`select now()::text as at`);
 
     // A new process registers and ticks after the kill; the killed one's row is never marked stopped.
     const next = await until("a new worker's tick", async () => {
-      const [row] = (await db?.execute(
+      const [row] = await rows<{ id: string }>(
         sql`select id from workers where id <> ${first.id} and last_tick_at > ${killed?.at}::timestamptz`,
-      )) as unknown as { id: string }[];
+      );
       return row;
     }).catch((e: Error) => {
       throw new Error(`${e.message}\n${output.slice(-3000)}`);
@@ -152,9 +154,9 @@ describe("npm start restarts a worker that was killed", () => {
     expect(pidOf(next.id)).not.toBe(firstPid);
     expect(alive(pidOf(next.id))).toBe(true);
     expect((await workerRows()).find((r) => r.id === first.id)?.stopped_at).toBeNull();
-    const [tick] = (await db?.execute(
+    const [tick] = await rows<{ status: string }>(
       sql`select status from worker_ticks where worker_id = ${next.id} and status = 'succeeded' limit 1`,
-    )) as unknown as { status: string }[];
+    );
     expect(tick?.status).toBe("succeeded");
 
     // The death and the restart are logged.

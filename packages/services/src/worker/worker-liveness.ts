@@ -105,8 +105,9 @@ export async function closeAbandonedTicks(db: Database, workerId: string, heartb
     and(
       eq(t.status, "running"),
       sql`${t.workerId} <> ${workerId}`,
-      sql`not exists (select 1 from ${w} where ${w.id} = ${t.workerId} and ${w.stoppedAt} is null
-            and ${w.heartbeatAt} > now() - ${ms(MISSED_HEARTBEATS * heartbeatMs)})`,
+      // Qualified by hand: drizzle leaves column names bare inside a subquery.
+      sql`not exists (select 1 from workers w where w.id = worker_ticks.worker_id and w.stopped_at is null
+            and w.heartbeat_at > now() - ${ms(MISSED_HEARTBEATS * heartbeatMs)})`,
     ),
   );
   await db.delete(w).where(sql`${w.heartbeatAt} < now() - ${ms(DEAD_WORKER_RETENTION_MS)}`);
@@ -136,7 +137,7 @@ export async function workerLiveness(db: Database, publicId: (id: string) => str
       intervalMs: w.intervalMs,
       live,
       ticking: sql<boolean>`(greatest(${w.lastTickAt}, ${w.startedAt}) > now() - ${w.intervalMs} * ${STALLED_INTERVALS} * interval '1 millisecond'
-        or (${live} and exists (select 1 from ${t} where ${t.workerId} = ${w.id} and ${t.status} = 'running')))`,
+        or (${live} and exists (select 1 from worker_ticks k where k.worker_id = workers.id and k.status = 'running')))`,
     })
     .from(w)
     .orderBy(desc(w.heartbeatAt));
