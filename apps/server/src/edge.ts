@@ -53,7 +53,7 @@ const COMPAT_ROUTES = Object.keys(compatPaths()).map((template) => ({
   re: new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`),
 }));
 
-const OPS = new Set(["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"]);
+const OPS = new Set(["/healthz", "/readyz", "/readyz/worker", "/metrics", "/openapi.json", "/docs"]);
 const EXPORTS = new Set(Object.keys(EXPORT_LISTS).map(exportPath));
 
 /**

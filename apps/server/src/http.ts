@@ -14,6 +14,7 @@ import { EXPORT_PREFIX } from "./export/lists.ts";
 import { createRequestLimiter, type RateLimits } from "./limits.ts";
 import { createMetrics } from "./metrics.ts";
 import { createTrpcEdge } from "./trpc-edge.ts";
+import { workerReadiness, workerReadyz } from "./worker-readiness.ts";
 
 /** The edge's settings (env.ts `edgeOptions` gives the production ones); each has a default. */
 export interface EdgeOptions {
@@ -105,7 +106,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       const isCompat = !isTrpc && COMPAT_PREFIXES.some((p) => url.startsWith(p));
       const isExport = url.startsWith(EXPORT_PREFIX);
       setSecurityHeaders(res, {
-        api: isTrpc || isCompat || isExport || ["/healthz", "/readyz", "/metrics"].includes(pathname),
+        api: isTrpc || isCompat || isExport || ["/healthz", "/readyz", "/readyz/worker", "/metrics"].includes(pathname),
         https,
       });
       const started = performance.now();
@@ -162,6 +163,10 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
         });
         return;
       }
+      if (pathname === "/readyz/worker") {
+        void workerReadyz(opts.db).then(({ status, body }) => json(res, status, body));
+        return;
+      }
       if (url === "/readyz") {
         // Read opts.db now: the pool may have been replaced after an outage. A database that does not answer
         // within 5 s (a hung connection, a network partition) is down too.
@@ -173,7 +178,8 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
           }),
         ])
           .then(
-            () => json(res, 200, { ok: true, database: "up" }),
+            // The worker's state is reported, not judged: /readyz/worker answers 503 for a stalled worker.
+            () => workerReadiness(opts.db).then((worker) => json(res, 200, { ok: true, database: "up", worker })),
             () => json(res, 503, { ok: false, database: "down" }),
           )
           .finally(() => clearTimeout(timer));

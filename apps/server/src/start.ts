@@ -3,7 +3,7 @@
  * demo data on first start, the HTTP server with the dashboard, and a worker
  * as a separate process. Ctrl-C stops everything cleanly.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { closeDb } from "@holdfast/db";
@@ -16,6 +16,7 @@ import { openReadReplica } from "./read-replica.ts";
 import { startBanner, workerSettled } from "./start-banner.ts";
 import { failStart, guardStart, portInUse, refuse } from "./start-guard.ts";
 import { workerArgs } from "./worker-command.ts";
+import { superviseWorker, type WorkerSupervisor } from "./worker-supervisor.ts";
 
 const env = readEnv();
 const logger = createLogger("holdfast", env.LOG_LEVEL);
@@ -49,30 +50,31 @@ server.once("error", (e: NodeJS.ErrnoException) => {
 await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, resolve));
 const base = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`;
 
-let worker: ChildProcess | null = null;
+let worker: WorkerSupervisor | null = null;
 if (env.HOLDFAST_NO_WORKER !== "1") {
-  worker = spawn(process.execPath, workerArgs(), {
-    cwd: path.join(REPO_ROOT, "apps/worker"),
-    env: { ...process.env, DATABASE_URL: database.url },
-    stdio: ["inherit", "inherit", "inherit", "ipc"],
-  });
-  worker.on("exit", (code, signal) => {
-    if (!stopping) logger.error({ code, signal }, "worker exited");
-  });
+  // A worker that dies is started again, with backoff (worker-supervisor.ts).
+  worker = superviseWorker(
+    () =>
+      spawn(process.execPath, workerArgs(), {
+        cwd: path.join(REPO_ROOT, "apps/worker"),
+        env: { ...process.env, DATABASE_URL: database.url },
+        stdio: ["inherit", "inherit", "inherit", "ipc"],
+      }),
+    logger,
+  );
 }
 
-void workerSettled(worker).then(() => console.log(startBanner(base, demo, deps.logRequests)));
+void workerSettled(worker?.current() ?? null).then(() => console.log(startBanner(base, demo, deps.logRequests)));
 
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "stopping");
-  const workerExited = worker && worker.exitCode === null ? new Promise((r) => worker?.once("exit", r)) : null;
-  worker?.kill("SIGTERM");
+  const workerExited = worker?.stop(10_000);
   server.close();
   server.closeAllConnections();
-  await Promise.race([workerExited, new Promise((r) => setTimeout(r, 10_000))]);
+  await workerExited;
   pool.stop();
   await replica.stop();
   await closeDb(deps.db);

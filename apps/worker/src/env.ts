@@ -6,6 +6,10 @@ const schema = z.object({
   /** At start: `auto` applies pending migrations; `off` applies none and refuses to start while any is pending. */
   HOLDFAST_MIGRATE: z.enum(["auto", "off"]).default("auto"),
   WORKER_INTERVAL_MS: z.coerce.number().int().min(10).default(5000),
+  /** How often the worker writes its heartbeat (at most 5 s: the server judges liveness by it). */
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(50).max(5000).default(5000),
+  /** Database connections the worker opens (its pool's size). */
+  WORKER_POOL_MAX: z.coerce.number().int().min(2).max(100).default(4),
   /** Rows a job claims per transaction (default: the services' DEFAULT_BATCH_SIZE, 1,000). */
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).optional(),
   /** Finished worker ticks older than this many days are purged each tick (default 30). */

@@ -4,17 +4,25 @@
  *   --once           run one tick and exit (exit code 1 if the tick failed)
  *   --now ISO        run with the clock frozen at this instant (also HOLDFAST_NOW)
  *   --interval-ms N  pause between ticks (default 5000)
+ * A leading `--` (from `pnpm … start -- --interval-ms 2000`) is ignored.
+ * The worker registers in `workers`, beats every WORKER_HEARTBEAT_MS and marks
+ * itself stopped on a clean exit.
  */
 import { hostname } from "node:os";
-import { parseArgs } from "node:util";
 import { closeDb, createDb, prepareSchemaOrExit } from "@holdfast/db";
-import { clockFromEnv, runTick, workerConnectionName } from "@holdfast/services";
+import {
+  clockFromEnv,
+  markWorkerStopped,
+  registerWorker,
+  runTick,
+  startHeartbeat,
+  workerConnectionName,
+} from "@holdfast/services";
+import { parseWorkerArgs } from "./args.ts";
 import { readWorkerEnv } from "./env.ts";
 import { createWorkerLogger } from "./logger.ts";
 
-const { values } = parseArgs({
-  options: { once: { type: "boolean" }, now: { type: "string" }, "interval-ms": { type: "string" } },
-});
+const values = parseWorkerArgs(process.argv.slice(2));
 const env = readWorkerEnv();
 const logger = createWorkerLogger(env.LOG_LEVEL);
 const clock = clockFromEnv(values.now ?? env.HOLDFAST_NOW);
@@ -22,7 +30,11 @@ const intervalMs = Number(values["interval-ms"] ?? env.WORKER_INTERVAL_MS);
 const workerId = `${hostname()}-${process.pid}`;
 
 await prepareSchemaOrExit(env.DATABASE_URL, env.HOLDFAST_MIGRATE, (m) => logger.info(m));
-const db = createDb(env.DATABASE_URL, { name: workerConnectionName(workerId), max: 4 });
+const db = createDb(env.DATABASE_URL, { name: workerConnectionName(workerId), max: env.WORKER_POOL_MAX });
+await registerWorker(db, { workerId, intervalMs });
+const stopHeartbeat = startHeartbeat(db, workerId, env.WORKER_HEARTBEAT_MS, (err) =>
+  logger.warn({ err }, "heartbeat failed"),
+);
 
 let stopping = false;
 let wake: (() => void) | null = null;
@@ -42,6 +54,8 @@ do {
     shouldStop: () => stopping,
     ticksRetentionDays: env.WORKER_TICKS_RETENTION_DAYS,
     warn: (message) => logger.warn(message),
+    heartbeatMs: env.WORKER_HEARTBEAT_MS,
+    intervalMs,
   }).catch((e: unknown) => {
     logger.error({ err: e }, "tick crashed");
     return null;
@@ -67,6 +81,10 @@ do {
   });
 } while (!stopping);
 
+await stopHeartbeat();
+await markWorkerStopped(db, workerId).catch((err: unknown) =>
+  logger.warn({ err }, "could not mark the worker stopped"),
+);
 await closeDb(db);
 logger.info("worker stopped");
 process.exit(values.once && failed ? 1 : 0);

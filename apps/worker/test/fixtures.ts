@@ -85,6 +85,8 @@ export function startWorker(
   delete env.HOLDFAST_NOW;
   delete env.WORKER_INTERVAL_MS;
   delete env.WORKER_BATCH_SIZE;
+  // A short heartbeat: a killed worker's tick is found abandoned 3 beats (600 ms) after its last one.
+  env.WORKER_HEARTBEAT_MS = "200";
   Object.assign(env, extraEnv);
   const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
     cwd: WORKER_DIR,

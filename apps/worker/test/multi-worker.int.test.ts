@@ -157,8 +157,7 @@ describe("3 workers over 5,240 due subscriptions in two time zones, one SIGKILLe
       expect((k.counts.tenantsBusy ?? 0) + ((k.counts.daysProcessed ?? 0) > 0 ? 1 : 0)).toBeGreaterThanOrEqual(1);
       expect(k.counts.daysProcessed).toBeLessThanOrEqual(2 * CATCH_UP_DAYS);
     }
-    // The killed worker's tick never finished: the next worker to start a tick, finding no live
-    // connection of its owner, marks it failed.
+    // The killed worker's tick never finished: a later tick, finding its owner's heartbeat stale, marks it failed.
     expect(ticks.filter((k) => k.status === "running")).toEqual([]);
     expect(ticks.filter((k) => k.worker_id === victimId)).toMatchObject([
       { status: "failed", errors: ["the worker stopped before finishing this tick"] },

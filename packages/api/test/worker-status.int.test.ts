@@ -37,4 +37,36 @@ describe("worker.status", () => {
     expect(mine.ticks[0]?.counts).toMatchObject({ invoicesIssued: 1, daysProcessed: 1 });
     expect(theirs.ticks[0]?.counts).toEqual({ daysProcessed: 1 });
   });
+
+  it("dueInvoices leaves out accounts held for invoicing today, as the worker's invoicing does", async () => {
+    const tenantId = await w.tenant("Worker status held");
+    const api = await w.caller(tenantId);
+    const subscribe = async (name: string) => {
+      const { locator: accountLocator } = await w.account(tenantId, name);
+      const sub = await api.subscriptions.create({
+        accountLocator,
+        paymentModel: "pay_after_bill",
+        priceMinor: 1000,
+        currency: "EUR",
+        billingPeriod: "monthly",
+        startDate: "2027-01-01",
+        paymentTermDays: 10,
+      });
+      await api.subscriptions.activate({ locator: sub.locator });
+      return accountLocator;
+    };
+    await subscribe("Billed freely");
+    const held = await subscribe("Held for invoicing");
+    expect((await api.worker.status()).dueInvoices).toBe(2);
+
+    const hold = await api.holds.create({ accountLocator: held, targets: [{ process: "invoicing" }] });
+    await api.holds.validate({ locator: hold.locator });
+    await api.holds.activate({ locator: hold.locator });
+    expect((await api.worker.status()).dueInvoices).toBe(1);
+
+    // The worker agrees: it invoices exactly the one counted, and then nothing is due.
+    const tick = await runTick(w.db, w.clock, "due-invoices-worker");
+    expect(tick.counts[`tenant:${tenantId}:invoicesIssued`]).toBe(1);
+    expect((await api.worker.status()).dueInvoices).toBe(0);
+  });
 });

@@ -35,6 +35,8 @@ export const overviewOutput = z.object({
     processedThrough: z.string().nullable(),
     lagDays: z.number().int().nullable(),
     lagSeconds: z.number().nullable(),
+    /** No worker has ticked for longer than three intervals (see worker.status). */
+    stalled: z.boolean(),
   }),
 });
 export type OverviewOutput = z.infer<typeof overviewOutput>;
@@ -64,6 +66,34 @@ export const workerTickOutput = z.object({
 });
 
 export const workerTicksOutput = z.object({ items: z.array(workerTickOutput), nextCursor: z.string().nullable() });
+
+/** The live workers (heartbeat fresh, not stopped) by their opaque ids, and whether any of them is ticking. */
+export const workerLivenessOutput = z.object({
+  workers: z.array(
+    z.object({
+      id: z.string(),
+      lastTickAt: z.string().nullable(),
+      heartbeatAt: z.string(),
+      intervalMs: z.number().int(),
+    }),
+  ),
+  /** No worker has ticked for longer than three of its intervals (none started, all dead, or all stuck). */
+  stalled: z.boolean(),
+  /** When any worker last finished a tick. */
+  lastTickAt: z.string().nullable(),
+});
+
+export const workerStatusOutput = z.object({
+  now: z.string(),
+  today: z.string(),
+  processedThrough: z.string().nullable(),
+  lagDays: z.number().int().nullable(),
+  lagSeconds: z.number().nullable(),
+  /** Subscriptions the worker would invoice today (accounts held for invoicing left out, as the worker does). */
+  dueInvoices: z.number().int(),
+  ticks: z.array(workerTickOutput),
+  ...workerLivenessOutput.shape,
+});
 
 export const auditListInput = z
   .strictObject({

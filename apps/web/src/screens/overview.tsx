@@ -48,6 +48,12 @@ function Figures({ o }: { o: Overview }) {
   const effects = [...new Set(o.worker.effects.flatMap((d) => Object.keys(d.effects)))].sort();
   return (
     <>
+      {o.worker.stalled && (
+        <p className="notice problem" role="alert" data-testid="overview-worker-stalled">
+          No worker has ticked for more than three intervals: invoices, grace periods and hold releases are waiting.{" "}
+          <Link href="/worker">See the worker</Link>.
+        </p>
+      )}
       <dl className="stats" data-testid="overview-figures">
         <Figure label="Lapsing in 30 days" value={lapsing} href={lapsingHref(30)} testId="fig-lapsing" />
         <Figure label="Grace periods running" value={o.grace.running} href={IN_GRACE_HREF} testId="fig-grace-running" />

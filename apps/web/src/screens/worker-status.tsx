@@ -93,7 +93,12 @@ export function WorkerStatus() {
               <dt>Invoices due</dt>
               <dd data-testid="worker-due-invoices">{s.dueInvoices}</dd>
             </div>
+            <div>
+              <dt>Live workers</dt>
+              <dd data-testid="worker-live">{s.workers.length}</dd>
+            </div>
           </dl>
+          {s.stalled && <StalledWarning lastTickAt={s.lastTickAt} />}
           {s.lagDays !== null && s.lagDays > 0 && (
             <p className="notice problem" role="status">
               The worker is {s.lagDays} business {s.lagDays === 1 ? "day" : "days"} behind: its next tick catches them
@@ -142,6 +147,21 @@ export function WorkerStatus() {
         </>
       )}
     </section>
+  );
+}
+
+/** No worker has ticked for three intervals: nothing is being invoiced, started, lapsed or released. */
+function StalledWarning({ lastTickAt }: { lastTickAt: string | null }) {
+  return (
+    <div className="notice problem" role="alert" data-testid="worker-stalled">
+      <h2>The worker is not running</h2>
+      <p>
+        No worker has ticked for more than three of its intervals
+        {lastTickAt ? ` (the last tick finished ${formatInstant(lastTickAt)})` : " (none has ever ticked)"}. Invoices,
+        grace periods, lapses and hold releases wait until one runs again: start one with{" "}
+        <code>pnpm --filter @holdfast/worker start</code>, or check the worker's logs.
+      </p>
+    </div>
   );
 }
 

@@ -1,7 +1,7 @@
 import {
   workerDailyEffectsInput,
   workerDailyEffectsOutput,
-  workerTickOutput,
+  workerStatusOutput,
   workerTicksInput,
   workerTicksOutput,
   zScope,
@@ -11,21 +11,11 @@ import { z } from "zod";
 import { router, scopedProcedure } from "../trpc.ts";
 
 export const workerRouter = router({
-  /** The last ticks, their counts and errors, and how long since one finished. */
+  /** The last ticks, their counts and errors, how long since one finished, the live workers and whether they are stalled. */
   /** Any member of the tenant may see it (the worker serves holds and subscriptions alike). */
   status: scopedProcedure(() => null)
     .input(z.strictObject({ ...zScope, limit: z.number().int().min(1).max(200).default(20) }).default({ limit: 20 }))
-    .output(
-      z.object({
-        now: z.string(),
-        today: z.string(),
-        processedThrough: z.string().nullable(),
-        lagDays: z.number().int().nullable(),
-        lagSeconds: z.number().nullable(),
-        dueInvoices: z.number().int(),
-        ticks: z.array(workerTickOutput),
-      }),
-    )
+    .output(workerStatusOutput)
     .query(({ ctx, input }) => workerStatus(ctx.service, input)),
   /** Tick history, newest first, keyset-paged; each tick with this tenant's counts and errors only. Any member may see it. */
   ticks: scopedProcedure(() => null)

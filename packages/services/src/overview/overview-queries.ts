@@ -3,6 +3,8 @@ import { addDays, businessDateAt, OVERDUE_BUCKETS, OVERVIEW_DAYS, type OverviewO
 import { sql } from "drizzle-orm";
 import { reader, type ServiceContext } from "../context.ts";
 import { getTenant } from "../tenancy/tenants.ts";
+import { publicWorkerId } from "../worker/run-tick.ts";
+import { workerLiveness } from "../worker/worker-liveness.ts";
 import { listDailyEffects, workerLag } from "../worker/worker-queries.ts";
 
 const s = schema.subscriptions;
@@ -24,7 +26,7 @@ export async function getOverview(ctx: ServiceContext): Promise<OverviewOutput> 
   const db = reader(ctx);
   const tenant = await getTenant(db, tenantId);
   const today = businessDateAt(clock.now(), tenant.timeZone);
-  const [grace, held, overdue, effects, lag] = await Promise.all([
+  const [grace, held, overdue, effects, lag, liveness] = await Promise.all([
     // Every running grace period by its end (one index-only pass over subscriptions_grace_end_idx): the lapses
     // due per day and the running and paused totals come from it.
     db
@@ -65,6 +67,7 @@ export async function getOverview(ctx: ServiceContext): Promise<OverviewOutput> 
       .groupBy(sql`1`, i.currency),
     listDailyEffects(ctx, { today, days: OVERVIEW_DAYS }),
     workerLag(ctx, today),
+    workerLiveness(ctx.db, publicWorkerId),
   ]);
   const lapsesByDay = new Map(grace.map((r) => [r.day, r.running]));
   return {
@@ -87,6 +90,6 @@ export async function getOverview(ctx: ServiceContext): Promise<OverviewOutput> 
         amounts: rows.map((r) => ({ currency: r.currency, amountMinor: Number(r.amountMinor) })),
       };
     }),
-    worker: { effects, ...lag },
+    worker: { effects, ...lag, stalled: liveness.stalled },
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { type Database, schema } from "@holdfast/db";
 import { addDays, type BusinessDate, businessDateAt, daysBetween } from "@holdfast/domain";
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, lt } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
 import { newLocator } from "../ids.ts";
 import { addDailyEffects, WORKER_EFFECTS } from "./daily-effects.ts";
@@ -16,6 +16,7 @@ import {
   pauseAndResumeGracePeriods,
   startGracePeriods,
 } from "./subscription-jobs.ts";
+import { closeAbandonedTicks, DEFAULT_INTERVAL_MS, markWorkerTicked, touchWorker } from "./worker-liveness.ts";
 
 export interface TickResult {
   tickId: string;
@@ -99,10 +100,13 @@ export async function runTick(
     ticksRetentionDays?: number;
     /** Where upkeep that must not fail the tick (audit partitions) reports a problem. */
     warn?: (message: string) => void;
+    heartbeatMs?: number;
+    intervalMs?: number;
   } = {},
 ): Promise<TickResult> {
   const tickId = newLocator();
   const clockAt = clock.now();
+  await touchWorker(db, { workerId, intervalMs: opts.intervalMs ?? DEFAULT_INTERVAL_MS });
   await db
     .insert(schema.workerTicks)
     .values({ id: tickId, workerId, status: "running", clockAt, startedAt: new Date() });
@@ -118,7 +122,7 @@ export async function runTick(
     errors,
     shouldStop: opts.shouldStop,
   };
-  await closeAbandonedTicks(db, workerId);
+  await closeAbandonedTicks(db, workerId, opts.heartbeatMs);
   const tenants = await db.select().from(schema.tenants);
   // Each tenant's own figures too, stored beside the totals as `tenant:<id>:<count>` (non-zero ones only).
   const byTenant: Record<string, number> = {};
@@ -183,31 +187,15 @@ export async function runTick(
     .update(schema.workerTicks)
     .set({ status, finishedAt: new Date(), counts: { ...counts, ...byTenant }, errors })
     .where(eq(schema.workerTicks.id, tickId));
+  await markWorkerTicked(db, workerId);
+  // Again at the end: a worker that died during this (maybe long) tick is not left running until the next.
+  await closeAbandonedTicks(db, workerId, opts.heartbeatMs);
   return { tickId, status, counts: { ...counts, ...byTenant }, errors };
 }
 
-/** The database connection name of a worker process; how a tick's owner is known to be alive. */
+/** The database connection name of a worker process (shown in pg_stat_activity; liveness is its heartbeat). */
 export function workerConnectionName(workerId: string) {
   return `holdfast-worker-${workerId}`;
-}
-
-/**
- * Ticks left "running" by a worker that died (SIGKILL, crash) are marked
- * failed once no connection of that worker remains. Their uncommitted batches
- * were rolled back by PostgreSQL and their rows are claimed again.
- */
-async function closeAbandonedTicks(db: Database, workerId: string) {
-  const t = schema.workerTicks;
-  await db
-    .update(t)
-    .set({ status: "failed", finishedAt: new Date(), errors: ["the worker stopped before finishing this tick"] })
-    .where(
-      and(
-        eq(t.status, "running"),
-        sql`${t.workerId} <> ${workerId}`,
-        sql`not exists (select 1 from pg_stat_activity a where a.application_name = 'holdfast-worker-' || ${t.workerId})`,
-      ),
-    );
 }
 
 /** Advisory-lock namespace for a tenant's worker days. */

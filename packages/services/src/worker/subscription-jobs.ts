@@ -270,19 +270,23 @@ export function executeDueActions(ctx: JobContext, { date }: { date: BusinessDat
   );
 }
 
+/** Subscriptions due an invoice on `date`: effective, billing date reached, account not held for invoicing. */
+export function dueForInvoicing(tenantId: string, date: BusinessDate) {
+  return and(
+    eq(s.tenantId, tenantId),
+    eq(s.state, "effective"),
+    lte(s.nextBillingDate, date),
+    not(accountHeldSql(tenantId, s.accountId, "invoicing", date)),
+  );
+}
+
 /** 2. Invoices for effective subscriptions whose billing date has come, unless held for invoicing. */
 export function issueInvoices(ctx: JobContext, { date }: { date: BusinessDate }) {
   const { tenantId } = ctx;
   return drainSubscriptions(
     ctx,
     date,
-    () =>
-      and(
-        eq(s.tenantId, tenantId),
-        eq(s.state, "effective"),
-        lte(s.nextBillingDate, date),
-        not(accountHeldSql(tenantId, s.accountId, "invoicing", date)),
-      ),
+    () => dueForInvoicing(tenantId, date),
     (rows) =>
       changesOf(rows, (sub) => {
         const draft = invoiceDueOn(sub, date);

@@ -5,6 +5,8 @@ import { reader, type ServiceContext } from "../context.ts";
 import { splitPage } from "../paging.ts";
 import { getTenant } from "../tenancy/tenants.ts";
 import { publicWorkerId, TENANT_COUNT_PREFIX } from "./run-tick.ts";
+import { dueForInvoicing } from "./subscription-jobs.ts";
+import { workerLiveness } from "./worker-liveness.ts";
 
 type TickRow = typeof schema.workerTicks.$inferSelect;
 
@@ -66,7 +68,10 @@ export async function workerLag(ctx: ServiceContext, today: BusinessDate) {
   };
 }
 
-/** The last ticks, the tenant's catch-up state and due invoices, and how long since a tick finished. */
+/**
+ * The last ticks, the tenant's catch-up state and due invoices, how long since
+ * a tick finished, the live workers and whether the worker is stalled.
+ */
 export async function workerStatus(ctx: ServiceContext, input: { limit?: number } = {}) {
   const { clock, tenantId } = ctx;
   const db = reader(ctx);
@@ -74,17 +79,17 @@ export async function workerStatus(ctx: ServiceContext, input: { limit?: number 
   const ticks = await db.select().from(schema.workerTicks).orderBy(desc(schema.workerTicks.startedAt)).limit(limit);
   const tenant = await getTenant(db, tenantId);
   const today = businessDateAt(clock.now(), tenant.timeZone);
+  // Exactly what the worker's issueInvoices claims: subscriptions on accounts held for invoicing are not due.
   const [due] = await db
-    .select({
-      invoices: sql<number>`count(*) filter (where ${schema.subscriptions.state} = 'effective' and ${schema.subscriptions.nextBillingDate} <= ${today})::int`,
-    })
+    .select({ invoices: sql<number>`count(*)::int` })
     .from(schema.subscriptions)
-    .where(eq(schema.subscriptions.tenantId, tenantId));
+    .where(dueForInvoicing(tenantId, today));
   return {
     now: clock.now().toISOString(),
     today,
     ...(await workerLag(ctx, today)),
     dueInvoices: due?.invoices ?? 0,
+    ...(await workerLiveness(db, publicWorkerId)),
     ticks: ticks.map((t) => toTickOutput(t, tenantId)),
   };
 }
