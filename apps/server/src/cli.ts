@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
-import { closeDb, createDb } from "@holdfast/db";
+import { closeDb, createDb, prepareSetting } from "@holdfast/db";
 import { clockFromEnv } from "@holdfast/services";
 import { commandOf, runCommand, USAGE } from "./cli-commands.ts";
 import { openDatabase } from "./database.ts";
@@ -60,7 +60,7 @@ const running = !env.DATABASE_URL && existsSync(urlFile) ? readFileSync(urlFile,
 const database = running
   ? { url: running, stop: async () => undefined }
   : await openDatabase(env, (m) => console.error(m));
-const db = createDb(database.url, { max: 2 });
+const db = createDb(database.url, { max: 2, prepare: prepareSetting(env.HOLDFAST_DB_PREPARE) });
 let exitCode = 1;
 try {
   exitCode = await runCommand(argv, {

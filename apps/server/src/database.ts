@@ -1,5 +1,12 @@
 import path from "node:path";
-import { createDb, type Database, migrateDatabase } from "@holdfast/db";
+import {
+  connectionSettings,
+  createDb,
+  type Database,
+  DatabaseConfigError,
+  migrateDatabase,
+  prepareSetting,
+} from "@holdfast/db";
 import { startEmbeddedPostgres } from "@holdfast/db/embedded";
 import postgres from "postgres";
 import type { Env } from "./env.ts";
@@ -10,13 +17,21 @@ export function serverPool(env: Env, url: string): Database {
     name: "holdfast-server",
     max: env.HOLDFAST_DB_POOL_MAX,
     statementTimeoutMs: env.HOLDFAST_STATEMENT_TIMEOUT_MS,
+    prepare: prepareSetting(env.HOLDFAST_DB_PREPARE),
   });
+}
+
+/** A configuration error (a pooler without DATABASE_DIRECT_URL) is one line and exit code 2; anything else is thrown. */
+function refuseToStart(e: unknown): never {
+  if (!(e instanceof DatabaseConfigError)) throw e;
+  console.error(`holdfast: ${e.message}`);
+  process.exit(2);
 }
 
 /** The external DATABASE_URL, or the embedded PostgreSQL under .data/ (started here). */
 export async function openDatabase(env: Env, log: (msg: string) => void) {
   if (env.DATABASE_URL) {
-    await migrateDatabase(env.DATABASE_URL);
+    await migrateDatabase(env.DATABASE_URL, { directUrl: env.DATABASE_DIRECT_URL }).catch(refuseToStart);
     return { url: env.DATABASE_URL, stop: async () => undefined, embedded: false };
   }
   log(`starting embedded PostgreSQL (data in ${env.HOLDFAST_DATA_DIR})`);
@@ -95,8 +110,9 @@ export function supervisePool(
         down = true;
         logger.warn("the database does not answer; the pool is renewed until it does");
       }
-      const probe = postgres(url, {
+      const probe = postgres(connectionSettings(url).url, {
         max: 1,
+        prepare: false,
         connect_timeout: 5,
         onnotice: () => undefined,
         connection: { application_name: "holdfast-server-probe" },

@@ -9,6 +9,10 @@ const schema = z.object({
   HOST: z.string().default("127.0.0.1"),
   /** An external PostgreSQL. Without it the embedded server under HOLDFAST_DATA_DIR is used. */
   DATABASE_URL: z.string().url().optional(),
+  /** A direct PostgreSQL URL for the migration lock when DATABASE_URL goes through a pooler (default: DATABASE_URL). */
+  DATABASE_DIRECT_URL: z.string().url().optional(),
+  /** Named prepared statements: true or false (default: on, off when DATABASE_URL goes through a pooler). */
+  HOLDFAST_DB_PREPARE: z.enum(["true", "false"]).optional(),
   HOLDFAST_DATA_DIR: z.string().default(path.join(REPO_ROOT, ".data")),
   HOLDFAST_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   /** Freeze the clock at this ISO instant (demos and tests). */

@@ -7,7 +7,7 @@
  */
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { closeDb, createDb, migrateDatabase } from "@holdfast/db";
+import { closeDb, createDb, DatabaseConfigError, migrateDatabase, prepareSetting } from "@holdfast/db";
 import { clockFromEnv, runTick, workerConnectionName } from "@holdfast/services";
 import pino from "pino";
 import { readWorkerEnv } from "./env.ts";
@@ -21,8 +21,25 @@ const clock = clockFromEnv(values.now ?? env.HOLDFAST_NOW);
 const intervalMs = Number(values["interval-ms"] ?? env.WORKER_INTERVAL_MS);
 const workerId = `${hostname()}-${process.pid}`;
 
-await migrateDatabase(env.DATABASE_URL);
-const db = createDb(env.DATABASE_URL, { name: workerConnectionName(workerId), max: 4 });
+/** A configuration error (a pooler without DATABASE_DIRECT_URL) is one line and exit code 2; anything else is thrown. */
+function refuseToStart(e: unknown): never {
+  if (!(e instanceof DatabaseConfigError)) throw e;
+  console.error(`holdfast worker: ${e.message}`);
+  process.exit(2);
+}
+
+await migrateDatabase(env.DATABASE_URL, { directUrl: env.DATABASE_DIRECT_URL }).catch(refuseToStart);
+const db = await Promise.resolve()
+  .then(() =>
+    createDb(env.DATABASE_URL, {
+      name: workerConnectionName(workerId),
+      max: 4,
+      prepare: prepareSetting(env.HOLDFAST_DB_PREPARE),
+      directUrl: env.DATABASE_DIRECT_URL,
+      sessionLocks: true,
+    }),
+  )
+  .catch(refuseToStart);
 
 let stopping = false;
 let wake: (() => void) | null = null;
