@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Sets up a fresh machine (Node 20 + npm only) and runs the product or its tests.
 //   npm start   → pnpm, dependencies, the dashboard build, then server + worker + embedded PostgreSQL
-//   npm test    → pnpm, dependencies, Chromium (Debian package) when missing, then every suite
+//   npm test    → pnpm, dependencies, Chromium and PgBouncer (Debian packages) when missing, then every suite
 // Uses only Node built-ins: nothing is installed when it starts.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -52,6 +52,22 @@ function ensureChromium() {
   });
 }
 
+function ensurePgbouncer() {
+  // The reliability suite's pooler test runs a real PgBouncer (Debian's package) in transaction mode.
+  if (existsSync("/usr/sbin/pgbouncer")) return;
+  if (process.getuid?.() !== 0) {
+    console.error(
+      "✗ PgBouncer is missing at /usr/sbin/pgbouncer. Install Debian's pgbouncer package (apt-get install pgbouncer).",
+    );
+    process.exit(1);
+  }
+  console.log("→ installing Debian's pgbouncer for the connection-pooler tests");
+  run("apt-get", ["update", "-qq"]);
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "pgbouncer"], {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+}
+
 ensurePnpm();
 run("pnpm", ["install", "--frozen-lockfile", "--prefer-offline"]);
 
@@ -67,6 +83,7 @@ if (mode === "start") {
   child.on("exit", (code) => process.exit(code ?? 0));
 } else if (mode === "test") {
   ensureChromium();
+  ensurePgbouncer();
   run("node", ["scripts/run-tests.mjs"]);
 } else {
   console.error("usage: node scripts/bootstrap.mjs start|test");
