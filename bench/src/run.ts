@@ -24,6 +24,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   p4: async () => (await import("./p4-dashboard.ts")).default,
   p5: async () => (await import("./p5-search.ts")).default,
   p6: async () => (await import("./p6-overview.ts")).default,
+  p1prepare: async () => (await import("./p1-prepare.ts")).default,
 };
 
 function withDatabase(url: string, database: string): string {
