@@ -4,7 +4,8 @@
  * processes on the same database, one preparing its statements by name (the
  * default on a direct connection), one sending every statement unprepared (the
  * default behind a transaction pooler). Each request moves a different,
- * freshly cloned hold; the two variants alternate per client count. Prints
+ * freshly cloned hold; per client count the variants run A B B A and
+ * their two runs are averaged. Prints
  * moves per second, latency and the ratio off / on.
  */
 
@@ -83,17 +84,29 @@ const bench: Benchmark = async (ctx) => {
     };
 
     for (const clients of CLIENT_COUNTS) {
-      ctx.log(`  prepare on, ${clients} clients`);
-      const a = await run(on, clients);
-      ctx.log(`  prepare off, ${clients} clients`);
-      const b = await run(off, clients);
-      const note = `${clients} clients`;
+      // A B B A: drift in the machine's other load falls on both variants alike.
+      const rounds: { prepare: "on" | "off"; throughput: number; p99: number }[] = [];
+      for (const prepare of ["on", "off", "off", "on"] as const) {
+        ctx.log(`  prepare ${prepare}, ${clients} clients`);
+        const r = await run(prepare === "on" ? on : off, clients);
+        rounds.push({ prepare, throughput: r.throughput, p99: r.latency.p99 });
+      }
+      const mean = (prepare: "on" | "off", k: "throughput" | "p99") => {
+        const xs = rounds.filter((r) => r.prepare === prepare).map((r) => r[k]);
+        return xs.reduce((a, b) => a + b, 0) / xs.length;
+      };
+      const note = `${clients} clients, mean of 2 runs`;
       figures.push(
-        { name: "moves/s, prepare on", value: Math.round(a.throughput), unit: "/s", note },
-        { name: "moves/s, prepare off", value: Math.round(b.throughput), unit: "/s", note },
-        { name: "p99, prepare on", value: round3(a.latency.p99), unit: "ms", note },
-        { name: "p99, prepare off", value: round3(b.latency.p99), unit: "ms", note },
-        { name: "ratio off / on", value: round3(b.throughput / a.throughput), unit: "", note },
+        { name: "moves/s, prepare on", value: Math.round(mean("on", "throughput")), unit: "/s", note },
+        { name: "moves/s, prepare off", value: Math.round(mean("off", "throughput")), unit: "/s", note },
+        { name: "p99, prepare on", value: round3(mean("on", "p99")), unit: "ms", note },
+        { name: "p99, prepare off", value: round3(mean("off", "p99")), unit: "ms", note },
+        {
+          name: "ratio off / on",
+          value: round3(mean("off", "throughput") / mean("on", "throughput")),
+          unit: "",
+          note: `${clients} clients`,
+        },
       );
     }
   } finally {

@@ -5,8 +5,10 @@
  * section says: two entries for the same database, `holdfast` (workers, CLI)
  * and `holdfast_api` (API servers: its server connections set the API's
  * statement_timeout with connect_query, since PgBouncer refuses it as a
- * startup parameter). Started in a mkdtemp directory; stop() ends it by its
- * PID and removes the directory.
+ * startup parameter). Unlike production, clients are not authenticated
+ * (`auth_type = any`, loopback only): the entries log in with the test
+ * database's credentials. Started in a mkdtemp directory; stop() ends it by
+ * its PID and removes the directory.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
