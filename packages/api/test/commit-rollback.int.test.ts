@@ -158,6 +158,21 @@ describe("prepare off", () => {
     return () => closeDb(db);
   });
 
+  it("an unprepared statement run again (its parameter types described once per connection) answers the same", async () => {
+    const run = (sqlClient: typeof db.$client) =>
+      sqlClient.unsafe(
+        "select $1::text as t, $2::int as i, $3::timestamptz as at, $4::date as d, $5::jsonb as j, $6::text[] as a, $7::int as n",
+        ["x", 42, "2027-03-10T12:00:00Z", "2027-03-10", JSON.stringify({ k: [1, "v"] }), ["a", "b"], null] as never[],
+      );
+    const prepared = await run(w.db.$client);
+    for (let i = 0; i < 3; i++) expect(await run(db.$client)).toEqual(prepared);
+    // Other values (another null, another type inferred) under the same text.
+    const other = await db.$client.unsafe("select $1::int + 1 as n", [1] as never[]);
+    expect(await db.$client.unsafe("select $1::int + 1 as n", [null] as never[])).toEqual([{ n: null }]);
+    expect(other).toEqual([{ n: 2 }]);
+    expect(await db.$client.unsafe("select $1::int + 1 as n", [5] as never[])).toEqual([{ n: 6 }]);
+  });
+
   it("the named hot statements (prepared-query.ts) run unprepared: no statement is left prepared", async () => {
     const { secret } = await w.api.tokens.create({ name: "prepare off", permissions: ["admin"] });
     const api = createCaller(
