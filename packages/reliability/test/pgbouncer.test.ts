@@ -18,8 +18,8 @@
  *   connect_query), the workers' have none;
  * - after every Holdfast process has stopped, PostgreSQL holds no advisory
  *   lock, although PgBouncer still keeps its server connections open;
- * - a worker pointed at the pooler without DATABASE_DIRECT_URL refuses to
- *   start with one line.
+ * - a worker or server pointed at the pooler without DATABASE_DIRECT_URL
+ *   refuses to start with one line.
  */
 import { freePort } from "@holdfast/db/embedded";
 import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
@@ -106,6 +106,24 @@ describe("2 servers and 2 workers through PgBouncer in transaction mode", () => 
     expect(exit.code).toBe(2);
     expect(exit.stderr.trim()).toMatch(
       /^holdfast worker: DATABASE_URL goes through a connection pooler .* set DATABASE_DIRECT_URL [^\n]*$/,
+    );
+  });
+
+  it("so does a server (its migration lock), in one line", async () => {
+    const failed = await startServerProcess({
+      databaseUrl: bouncer?.url("holdfast_api") ?? "",
+      port: await freePort(),
+      startTimeoutMs: 60_000,
+    }).then(
+      async (s) => {
+        await s.stop();
+        return "";
+      },
+      (e: unknown) => String(e),
+    );
+    expect(failed).toMatch(/"code":2/);
+    expect(failed).toMatch(
+      /\nholdfast: DATABASE_URL goes through a connection pooler [^\n]*DATABASE_DIRECT_URL[^\n]*\n/,
     );
   });
 
