@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Sets up a fresh machine (Node 20 + npm only) and runs the product or its tests.
 //   npm start   → pnpm, dependencies, the dashboard build, then server + worker + embedded PostgreSQL
-//   npm test    → pnpm, dependencies, Chromium and postgresql-15 (Debian packages) when missing, then every suite
+//   npm test    → pnpm, dependencies, Chromium, PostgreSQL 15 and PgBouncer (Debian packages) when missing, then every suite
 // Uses only Node built-ins: nothing is installed when it starts.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -52,20 +52,26 @@ function ensureChromium() {
   });
 }
 
-// The API and worker suites also run against Debian's PostgreSQL 15 (scripts/pg15.mjs), and the read-replica
-// tests run a primary and a pg_basebackup standby of it (the embedded package ships no pg_basebackup).
-function ensurePostgres15() {
-  const bin = process.env.HOLDFAST_PG15_BIN ?? "/usr/lib/postgresql/15/bin";
-  if (existsSync(path.join(bin, "initdb")) && existsSync(path.join(bin, "pg_basebackup"))) return;
+// The API and worker suites also run against Debian's PostgreSQL 15 (scripts/pg15.mjs), the read-replica tests
+// run a primary and a pg_basebackup standby of it (the embedded package ships no pg_basebackup), and the
+// reliability suite's pooler test runs a real PgBouncer in transaction mode. One apt-get for whatever is missing.
+const PG15_BIN = process.env.HOLDFAST_PG15_BIN ?? "/usr/lib/postgresql/15/bin";
+const DEBIAN_TEST_PACKAGES = [
+  { pkg: "postgresql-15", files: [path.join(PG15_BIN, "initdb"), path.join(PG15_BIN, "pg_basebackup")] },
+  { pkg: "pgbouncer", files: ["/usr/sbin/pgbouncer"] },
+];
+function ensureDebianTestPackages() {
+  const missing = DEBIAN_TEST_PACKAGES.filter((p) => !p.files.every((f) => existsSync(f))).map((p) => p.pkg);
+  if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     console.error(
-      `✗ PostgreSQL 15 is missing at ${bin}. Install Debian's postgresql-15 package (apt-get install postgresql-15) or set HOLDFAST_PG15_BIN to its bin directory.`,
+      `✗ Debian packages missing for the tests: ${missing.join(", ")}. Install them (apt-get install ${missing.join(" ")}); HOLDFAST_PG15_BIN may point at another PostgreSQL 15 bin directory.`,
     );
     process.exit(1);
   }
-  console.log("→ installing Debian's postgresql-15 for the second PostgreSQL version and the read-replica tests");
+  console.log(`→ installing Debian's ${missing.join(", ")} for the database tests`);
   run("apt-get", ["update", "-qq"]);
-  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "postgresql-15"], {
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], {
     env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
   });
 }
@@ -85,7 +91,7 @@ if (mode === "start") {
   child.on("exit", (code) => process.exit(code ?? 0));
 } else if (mode === "test") {
   ensureChromium();
-  ensurePostgres15();
+  ensureDebianTestPackages();
   run("node", ["scripts/run-tests.mjs"]);
 } else {
   console.error("usage: node scripts/bootstrap.mjs start|test");

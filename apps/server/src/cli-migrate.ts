@@ -4,20 +4,23 @@
  * schema is current. A missing right or extension is one line naming the SQL
  * an administrator must run, and exit code 1.
  */
-import { applyPendingMigrations, MigrationStepError } from "@holdfast/db";
+import { applyPendingMigrations, connectionSettings, MigrationStepError, migrateDatabase } from "@holdfast/db";
 import type { CliIo } from "./cli-commands.ts";
 
 export async function runMigrateCommand(
   argv: readonly string[],
   url: string,
   io: Pick<CliIo, "out" | "err">,
+  directUrl?: string,
 ): Promise<number> {
   if (argv.length !== 1) {
     io.err("error: migrate takes no arguments");
     return 2;
   }
   try {
-    const { applied, committed } = await applyPendingMigrations(url);
+    const { applied, committed } = await applyPendingMigrations(connectionSettings(url).url, () =>
+      migrateDatabase(url, { directUrl }),
+    );
     if (applied.length) {
       io.out(`applied ${applied.length} migration(s): ${applied.join(", ")}`);
     } else {

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
-import { closeDb, createDb } from "@holdfast/db";
+import { closeDb, createDb, prepareSetting } from "@holdfast/db";
 import { clockFromEnv } from "@holdfast/services";
 import { commandOf, runCommand, USAGE } from "./cli-commands.ts";
 import { runMigrateCommand } from "./cli-migrate.ts";
@@ -66,11 +66,16 @@ const database = running
   ? { url: running, stop: async () => undefined }
   : await openDatabase(env, (m) => console.error(m), { migrate: !migrating });
 if (migrating) {
-  const code = await runMigrateCommand(argv, database.url, { out: console.log, err: console.error });
+  const code = await runMigrateCommand(
+    argv,
+    database.url,
+    { out: console.log, err: console.error },
+    env.DATABASE_DIRECT_URL,
+  );
   await database.stop();
   process.exit(code);
 }
-const db = createDb(database.url, { max: 2 });
+const db = createDb(database.url, { max: 2, prepare: prepareSetting(env.HOLDFAST_DB_PREPARE) });
 let exitCode = 1;
 try {
   exitCode = await runCommand(argv, {

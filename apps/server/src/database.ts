@@ -1,5 +1,14 @@
 import path from "node:path";
-import { createDb, type Database, prepareSchemaOrExit } from "@holdfast/db";
+import {
+  connectionSettings,
+  createDb,
+  type Database,
+  DatabaseConfigError,
+  migrateDatabase,
+  prepareSchemaOrExit,
+  prepareSetting,
+  sessionLockUrl,
+} from "@holdfast/db";
 import { startEmbeddedPostgres } from "@holdfast/db/embedded";
 import postgres from "postgres";
 import type { Env } from "./env.ts";
@@ -10,17 +19,35 @@ export function serverPool(env: Env, url: string): Database {
     name: "holdfast-server",
     max: env.HOLDFAST_DB_POOL_MAX,
     statementTimeoutMs: env.HOLDFAST_STATEMENT_TIMEOUT_MS,
+    prepare: prepareSetting(env.HOLDFAST_DB_PREPARE),
   });
+}
+
+/** A configuration error (a pooler without DATABASE_DIRECT_URL) is one line and exit code 2; anything else is thrown. */
+export function refuseToStart(e: unknown): never {
+  if (!(e instanceof DatabaseConfigError)) throw e;
+  console.error(`holdfast: ${e.message}`);
+  process.exit(2);
 }
 
 /**
  * The external DATABASE_URL, or the embedded PostgreSQL under .data/ (started here),
  * with its schema prepared as HOLDFAST_MIGRATE says (`migrate: false`: left as it is, for `holdfast migrate`).
+ * Behind a pooler without DATABASE_DIRECT_URL it refuses to start (the migration lock needs a direct connection).
  */
 export async function openDatabase(env: Env, log: (msg: string) => void, opts: { migrate?: boolean } = {}) {
   const migrate = (url: string) =>
-    opts.migrate === false ? Promise.resolve() : prepareSchemaOrExit(url, env.HOLDFAST_MIGRATE, log);
+    opts.migrate === false
+      ? Promise.resolve()
+      : prepareSchemaOrExit(connectionSettings(url).url, env.HOLDFAST_MIGRATE, log, () =>
+          migrateDatabase(url, { directUrl: env.DATABASE_DIRECT_URL }),
+        );
   if (env.DATABASE_URL) {
+    try {
+      sessionLockUrl(env.DATABASE_URL, env.DATABASE_DIRECT_URL);
+    } catch (e) {
+      refuseToStart(e);
+    }
     await migrate(env.DATABASE_URL);
     return { url: env.DATABASE_URL, stop: async () => undefined, embedded: false };
   }
@@ -101,8 +128,9 @@ export function supervisePool(
         down = true;
         logger.warn("the database does not answer; the pool is renewed until it does");
       }
-      const probe = postgres(url, {
+      const probe = postgres(connectionSettings(url).url, {
         max: 1,
+        prepare: false,
         connect_timeout: 5,
         onnotice: () => undefined,
         connection: { application_name: "holdfast-server-probe" },

@@ -13,6 +13,10 @@ const schema = z.object({
   DATABASE_READ_URL: z.string().url().optional(),
   /** Reads go to the primary while the read replica is further behind than this, in milliseconds. */
   HOLDFAST_READ_MAX_LAG_MS: z.coerce.number().int().min(0).default(5000),
+  /** A direct PostgreSQL URL for the migration lock when DATABASE_URL goes through a pooler (default: DATABASE_URL). */
+  DATABASE_DIRECT_URL: z.string().url().optional(),
+  /** Named prepared statements: true or false (default: on, off when DATABASE_URL goes through a pooler). */
+  HOLDFAST_DB_PREPARE: z.enum(["true", "false"]).optional(),
   HOLDFAST_DATA_DIR: z.string().default(path.join(REPO_ROOT, ".data")),
   HOLDFAST_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   /** At start: `auto` applies pending migrations; `off` applies none and refuses to start while any is pending. */

@@ -2,6 +2,10 @@ import { z } from "zod";
 
 const schema = z.object({
   DATABASE_URL: z.string({ error: "DATABASE_URL is required: the worker runs against the product's database" }).url(),
+  /** A direct PostgreSQL URL for the migration and day locks when DATABASE_URL goes through a pooler. */
+  DATABASE_DIRECT_URL: z.string().url().optional(),
+  /** Named prepared statements: true or false (default: on, off when DATABASE_URL goes through a pooler). */
+  HOLDFAST_DB_PREPARE: z.enum(["true", "false"]).optional(),
   HOLDFAST_NOW: z.string().optional(),
   /** At start: `auto` applies pending migrations; `off` applies none and refuses to start while any is pending. */
   HOLDFAST_MIGRATE: z.enum(["auto", "off"]).default("auto"),

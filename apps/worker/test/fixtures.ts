@@ -736,7 +736,8 @@ export async function assertEffects(
     db,
     `select h.id, h.state::text as state, h.release_reason,
             coalesce((select array_agg(e.action) from audit_events e where e.entity_id = h.id and e.actor_type = 'worker'), '{}') as actions
-       from holds h`,
+       from holds h where h.tenant_id = any($1::uuid[])`,
+    [pgArray(tenants.map((tn) => tn.tenantId))],
   );
   const ended = new Set(tenants.flatMap((tn) => tn.endedHolds));
   const open = new Set(tenants.flatMap((tn) => tn.openEndedHolds));

@@ -64,7 +64,8 @@ export async function clonePool(db: Database, templateHoldId: string, from: numb
       id: aid,
       external_id: "null",
     }),
-    await copy("holds", `t.id = '${template}'`, { id: hid, account_id: aid }),
+    // Each copy takes its own ORMB id (unique per tenant) from the sequence, as the services do.
+    await copy("holds", `t.id = '${template}'`, { id: hid, account_id: aid, ormb_id: "nextval('holds_ormb_id_seq')" }),
     await copy("hold_targets", `t.hold_id = '${template}'`, { hold_id: hid }),
     await copy("hold_characteristics", `t.hold_id = '${template}'`, { hold_id: hid }),
     await copy("hold_claims", `t.hold_id = '${template}'`, { hold_id: hid, account_id: aid }),

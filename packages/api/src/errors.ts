@@ -20,6 +20,7 @@ export const APP_TO_TRPC: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   METHOD_NOT_ALLOWED: "METHOD_NOT_SUPPORTED",
   TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
   DATABASE_TIMEOUT: "SERVICE_UNAVAILABLE",
+  NOT_COMMITTED: "SERVICE_UNAVAILABLE",
 };
 
 /** The error data every client sees: code, field issues, details. Never a stack or SQL. */

@@ -19,6 +19,7 @@ export const APP_TO_HTTP: Record<AppErrorCode, number> = {
   METHOD_NOT_ALLOWED: 405,
   TOO_MANY_REQUESTS: 429,
   DATABASE_TIMEOUT: 503,
+  NOT_COMMITTED: 503,
 };
 
 /** The codes a compatibility route answers with: the application codes, and INTERNAL for anything else. */

@@ -18,6 +18,7 @@ export const APP_ERROR_CODES = [
   "METHOD_NOT_ALLOWED",
   "TOO_MANY_REQUESTS",
   "DATABASE_TIMEOUT",
+  "NOT_COMMITTED",
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
@@ -57,6 +58,14 @@ export class AppError extends Error {
   /** The database did not answer within the API's statement timeout; nothing was changed. */
   static databaseTimeout(): AppError {
     return new AppError("DATABASE_TIMEOUT", "the database took too long to answer; nothing was changed, try again");
+  }
+
+  /** The database rolled the transaction back instead of committing it; nothing was changed, a retry may succeed. */
+  static notCommitted(): AppError {
+    return new AppError(
+      "NOT_COMMITTED",
+      "the change was not saved: the database rolled it back; nothing was changed, try again",
+    );
   }
 
   /** The caller must wait (sign-in throttling): `details.retryAfterSeconds` says how long. */

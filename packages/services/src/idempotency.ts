@@ -34,6 +34,7 @@ export async function runMutation<T>(
       return runInTransaction(tx);
     })
     .catch((e: unknown) => {
+      if (isNotCommitted(e)) throw AppError.notCommitted();
       // Two requests that lock the same rows in opposite orders: PostgreSQL aborts one; it is a conflict, not a fault.
       if (pgCode(e) === "40P01" || pgCode(e) === "40001") {
         throw AppError.concurrentChange();
@@ -119,8 +120,18 @@ function stableStringify(v: unknown): string {
 /**
  * A database failure the caller can act on, as an application error: a
  * statement cancelled by the API's `statement_timeout` (57014) is
- * DATABASE_TIMEOUT (503), its transaction rolled back. Null for anything else.
+ * DATABASE_TIMEOUT (503), its transaction rolled back; a transaction the
+ * database rolled back at COMMIT is NOT_COMMITTED (503). Null for anything else.
  */
 export function databaseAppError(e: unknown): AppError | null {
+  if (isNotCommitted(e)) return AppError.notCommitted();
   return pgCode(e) === "57014" ? AppError.databaseTimeout() : null;
+}
+
+/**
+ * A transaction whose COMMIT the database answered with ROLLBACK (a statement
+ * in it had failed): the patched postgres.js `begin` raises COMMIT_ROLLED_BACK.
+ */
+export function isNotCommitted(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "COMMIT_ROLLED_BACK";
 }

@@ -26,6 +26,8 @@ export async function startServerProcess(opts: {
   port: number;
   logLevel?: string;
   startTimeoutMs?: number;
+  /** More environment variables for the process. */
+  env?: Record<string, string>;
 }): Promise<ServerProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -42,6 +44,7 @@ export async function startServerProcess(opts: {
     HOLDFAST_CONCURRENCY_LIMIT: "10000",
   };
   delete env.HOLDFAST_NOW;
+  Object.assign(env, opts.env);
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", SERVER_MAIN], {
     cwd: path.join(REPO_ROOT, "apps/server"),
     env,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Database, schema } from "@holdfast/db";
+import { type Database, schema, sessionLockClient } from "@holdfast/db";
 import { addDays, type BusinessDate, businessDateAt, daysBetween } from "@holdfast/domain";
 import { and, eq, lt } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
@@ -207,7 +207,8 @@ const DAY_LOCK_NS = 724_611_002;
  * the tenant alone (an exclusive lock), so no worker runs yesterday after
  * another has run today. A worker that cannot get the lock leaves the tenant
  * to the one that has it. The lock is a session lock on a reserved
- * connection: a killed worker's lock ends with its connection.
+ * connection (to the direct URL behind a pooler): a killed worker's lock ends
+ * with its connection.
  */
 async function withDayLock(
   db: Database,
@@ -215,7 +216,8 @@ async function withDayLock(
   exclusive: boolean,
   fn: () => Promise<void>,
 ): Promise<boolean> {
-  const conn = await db.$client.reserve();
+  // On DATABASE_DIRECT_URL when given: a transaction pooler would hand the unlock to another backend.
+  const conn = await sessionLockClient(db).reserve();
   try {
     const [row] = exclusive
       ? await conn`select pg_try_advisory_lock(${DAY_LOCK_NS}, hashtext(${tenantId})) as locked`
