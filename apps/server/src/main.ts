@@ -3,6 +3,7 @@
  * migrations under an advisory lock, then HTTP. Run as many as you like.
  */
 import { closeDb } from "@holdfast/db";
+import { ownShutdownSignals } from "@holdfast/db/embedded";
 import { clockFromEnv } from "@holdfast/services";
 import { openDatabase, serverPool, supervisePool } from "./database.ts";
 import { edgeOptions, readEnv } from "./env.ts";
@@ -45,3 +46,5 @@ async function shutdown(signal: string) {
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
+// From here on these handlers stop the embedded PostgreSQL themselves, last.
+ownShutdownSignals();

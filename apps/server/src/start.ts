@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { closeDb } from "@holdfast/db";
+import { ownShutdownSignals } from "@holdfast/db/embedded";
 import { clockFromEnv, seedDemo } from "@holdfast/services";
 import { openDatabase, serverPool, supervisePool } from "./database.ts";
 import { edgeOptions, REPO_ROOT, readEnv } from "./env.ts";
@@ -85,3 +86,5 @@ async function shutdown(signal: string) {
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
+// From here on these handlers stop the embedded PostgreSQL themselves, last.
+ownShutdownSignals();

