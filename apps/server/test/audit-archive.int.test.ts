@@ -6,19 +6,17 @@
  * other months alone, and is itself audited. A bad or too late --before is
  * refused with a clear message and changes nothing.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { createCaller } from "@holdfast/api";
 import { ensureAuditPartitions } from "@holdfast/services";
+import { runCli } from "@holdfast/testing/cli-process";
 import { createTestWorld, type TestWorld } from "@holdfast/testing/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliIo, runCommand } from "../src/cli-commands.ts";
 
-const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const NOW = "2031-03-10T12:00:00Z";
 
 let w: TestWorld;
@@ -71,25 +69,7 @@ function io() {
 }
 
 /** The CLI as its own process on the test database, with the clock frozen at NOW. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-      cwd: SERVER_DIR,
-      env: { ...process.env, DATABASE_URL: w.url, HOLDFAST_NOW: NOW, LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += String(d);
-    });
-    child.stderr.on("data", (d) => {
-      stderr += String(d);
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args, { env: { DATABASE_URL: w.url, HOLDFAST_NOW: NOW } });
 
 describe("holdfast audit-archive", () => {
   it("refuses a bad --before, and the current month or later, changing nothing", async () => {

@@ -6,17 +6,13 @@
  * for; revoke-token stops it at once; each is audited as system:cli. The
  * command functions' refusals are checked in process.
  */
-import { spawn } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { schema } from "@holdfast/db";
 import { authenticate, signIn } from "@holdfast/services";
+import { runCli } from "@holdfast/testing/cli-process";
 import { createTestWorld, NOW, type TestWorld } from "@holdfast/testing/harness";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliIo, parseDuration, runCommand } from "../src/cli-commands.ts";
-
-const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 let w: TestWorld;
 beforeAll(async () => {
@@ -27,26 +23,7 @@ afterAll(async () => {
 });
 
 /** Runs the CLI as its own process on the test database, with the clock frozen at NOW. */
-function cli(args: string[], stdin = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-      cwd: SERVER_DIR,
-      env: { ...process.env, DATABASE_URL: w.url, HOLDFAST_NOW: NOW, LOG_LEVEL: "warn" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += String(d);
-    });
-    child.stderr.on("data", (d) => {
-      stderr += String(d);
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const cli = (args: string[], stdin = "") => runCli(args, { env: { DATABASE_URL: w.url, HOLDFAST_NOW: NOW }, stdin });
 
 const auditBy = (entityType: string, entityId: string) =>
   w.db

@@ -5,9 +5,7 @@
  * `holdfast migrate` processes at once apply each migration once between
  * them, and HOLDFAST_MIGRATE=off names exactly the migrations still pending.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import {
   applyPendingMigrations,
   committedMigrations,
@@ -17,11 +15,11 @@ import {
   prepareSchema,
   SchemaBehindError,
 } from "@holdfast/db";
+import { runCli } from "@holdfast/testing/cli-process";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { afterAll, expect, inject, it } from "vitest";
-import { REPO_ROOT } from "./catalog/server.ts";
 
 const adminUrl = inject("holdfastAdminUrl");
 const made: string[] = [];
@@ -46,25 +44,7 @@ async function journalRows(url: string) {
   }
 }
 
-function migrateProcess(url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "migrate"], {
-      cwd: path.join(REPO_ROOT, "apps/server"),
-      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += String(d);
-    });
-    child.stderr.on("data", (d) => {
-      stderr += String(d);
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const migrateProcess = (url: string) => runCli(["migrate"], { env: { DATABASE_URL: url } });
 
 afterAll(async () => {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });

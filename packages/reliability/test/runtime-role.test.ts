@@ -7,11 +7,11 @@
  * table, and where a role lacks a right or an extension, the CLI and the
  * worker stop with one line naming the SQL an administrator must run.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { committedMigrations } from "@holdfast/db";
+import { runCli } from "@holdfast/testing/cli-process";
 import { killStartedWorkers, startWorker, type WorkerExit } from "@holdfast/worker/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -77,30 +77,8 @@ async function runAll(url: string, statements: string[]) {
 }
 
 /** `holdfast <args>` as its own process (what `npm run holdfast --` runs). */
-function cli(
-  args: string[],
-  env: Record<string, string>,
-  stdin = "",
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-      cwd: path.join(REPO_ROOT, "apps/server"),
-      env: { ...process.env, HOLDFAST_NOW: NOW, LOG_LEVEL: "warn", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += String(d);
-    });
-    child.stderr.on("data", (d) => {
-      stderr += String(d);
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const cli = (args: string[], env: Record<string, string>, stdin = "") =>
+  runCli(args, { env: { HOLDFAST_NOW: NOW, ...env }, stdin });
 
 /** `worker --once` as its own process; its exit and the id it records its tick under. */
 async function worker(url: string, mode: string): Promise<WorkerExit & { workerId: string }> {
