@@ -173,6 +173,15 @@ describe("prepare off", () => {
     expect(await db.$client.unsafe("select $1::int + 1 as n", [5] as never[])).toEqual([{ n: 6 }]);
   });
 
+  it("a failing unprepared statement rejects with the database's own error, and the connection answers the next one", async () => {
+    const fail = () => db.$client.unsafe("select 1 / $1::int as n", [0] as never[]);
+    for (let i = 0; i < 2; i++) {
+      // Once described and once from the per-connection cache of parameter types.
+      await expect(fail()).rejects.toMatchObject({ code: "22012" });
+      expect(await db.$client.unsafe("select 1 / $1::int as n", [1] as never[])).toEqual([{ n: 1 }]);
+    }
+  });
+
   it("the named hot statements (prepared-query.ts) run unprepared: no statement is left prepared", async () => {
     const { secret } = await w.api.tokens.create({ name: "prepare off", permissions: ["admin"] });
     const api = createCaller(
