@@ -148,7 +148,7 @@ const bench: Benchmark = async (ctx) => {
   }
   return {
     id: "audit-10m",
-    title: "AUDIT-10M: audit history at 10,000,000 events",
+    title: "Audit history at 10,000,000 events",
     method: `listAuditLog and listEntityHistory (what audit.list and audit.history call) in process on the product's database client, in one of ${TENANTS} tenants, over ${MONTHS} monthly partitions; after 20 warm-up calls, each figure is over ${calls} sequential calls.`,
     figures,
     targets,
