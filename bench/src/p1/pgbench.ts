@@ -2,6 +2,9 @@
  * pgbench (PostgreSQL's own load generator, C, libpq) running the captured
  * move: the same statements with `-M prepared` (named prepared statements,
  * one round trip each), the same client count, the same server.
+ * `P1_PGBENCH_MODE=extended` runs them unprepared instead (parsed and planned
+ * every time, as behind a transaction pooler): PostgreSQL's own floor for
+ * `HOLDFAST_DB_PREPARE=false` (see P1PREPARE).
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -130,7 +133,7 @@ export async function runPgbench(opts: {
     const args = [
       "-n",
       "-M",
-      "prepared",
+      process.env.P1_PGBENCH_MODE ?? "prepared",
       "-c",
       String(opts.clients),
       "-j",
