@@ -72,4 +72,35 @@ describe("the worker's bookkeeping", () => {
       .where(and(eq(schema.auditEvents.tenantId, w.tenantId), eq(schema.auditEvents.action, "issueInvoice")));
     expect(issued.map((e) => e.requestId)).toEqual([first.tickId, first.tickId]);
   });
+
+  it("records a failed query as the database's message and SQLSTATE, never its SQL or parameters", async () => {
+    const accountLocator = await w.newAccount("Failing invoice customer");
+    const sub = await w.api.subscriptions.create({
+      accountLocator,
+      paymentModel: "pay_after_bill",
+      priceMinor: 1000,
+      currency: "EUR",
+      billingPeriod: "monthly",
+      startDate: "2027-03-01",
+      paymentTermDays: 10,
+    });
+    await w.api.subscriptions.activate({ locator: sub.locator });
+    await w.db.$client.unsafe(`
+      create function refuse_invoice() returns trigger language plpgsql as $$
+      begin raise exception 'invoices are refused in this test'; end $$;
+      create trigger refuse_invoice before insert on invoices for each row execute function refuse_invoice();`);
+    try {
+      w.clock.set("2027-03-01T09:00:00Z");
+      const r = await runTick(w.db, w.clock, "failing-worker");
+      expect(r.status).toBe("failed");
+      const mine = r.errors.filter((e) => e.includes("invoices are refused"));
+      expect(mine.length).toBeGreaterThan(0);
+      for (const e of mine) {
+        expect(e).toContain("(SQLSTATE P0001)");
+        expect(e).not.toMatch(/Failed query|insert into|params:/i);
+      }
+    } finally {
+      await w.db.$client.unsafe("drop trigger refuse_invoice on invoices; drop function refuse_invoice();");
+    }
+  });
 });

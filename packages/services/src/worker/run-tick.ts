@@ -5,6 +5,7 @@ import { and, eq, lt } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
 import { newLocator } from "../ids.ts";
 import { addDailyEffects, WORKER_EFFECTS } from "./daily-effects.ts";
+import { errorText } from "./error-text.ts";
 import { releaseEndedHolds } from "./release-ended-holds.ts";
 import { DEFAULT_TICKS_RETENTION_DAYS, keepAuditPartitions, purgeWorkerTicks } from "./retention.ts";
 import {
@@ -156,7 +157,7 @@ export async function runTick(
       });
       if (!ran) counts.tenantsBusy++;
     } catch (e) {
-      errors.push(`tenant ${tenant.id}: ${e instanceof Error ? e.message : String(e)}`);
+      errors.push(`tenant ${tenant.id}: ${errorText(e)}`);
     }
     for (const key of COUNT_KEYS) {
       const delta = counts[key] - before[key];
@@ -170,7 +171,7 @@ export async function runTick(
       .returning({ key: schema.idempotencyKeys.key });
     counts.idempotencyKeysPurged = purged.length;
   } catch (e) {
-    errors.push(`purging idempotency keys failed: ${e instanceof Error ? e.message : String(e)}`);
+    errors.push(`purging idempotency keys failed: ${errorText(e)}`);
   }
   try {
     counts.workerTicksPurged = await purgeWorkerTicks(
@@ -179,7 +180,7 @@ export async function runTick(
       opts.ticksRetentionDays ?? DEFAULT_TICKS_RETENTION_DAYS,
     );
   } catch (e) {
-    errors.push(`purging worker ticks failed: ${e instanceof Error ? e.message : String(e)}`);
+    errors.push(`purging worker ticks failed: ${errorText(e)}`);
   }
   counts.auditPartitionsCreated = await keepAuditPartitions(db, clock, opts.warn ?? (() => undefined));
   const status = errors.length ? "failed" : "succeeded";

@@ -16,6 +16,7 @@ import { accountHeldSql } from "../holds/held-sql.ts";
 import { newLocator } from "../ids.ts";
 import { executeScheduledAction } from "../subscriptions/grace-extension.ts";
 import { graceOf, type SubscriptionRow } from "../subscriptions/subscription-store.ts";
+import { errorText } from "./error-text.ts";
 
 /** A worker step's context: bound to the tenant it works on, with the tick's batch size and error list. */
 export interface JobContext extends ServiceContext {
@@ -260,9 +261,7 @@ export function executeDueActions(ctx: JobContext, { date }: { date: BusinessDat
       } catch (e) {
         // A subscription changed by another request at this moment is retried next round; anything else is reported.
         if (!(isAppError(e) && e.code === "CONCURRENT_MODIFICATION")) {
-          ctx.errors.push(
-            `tenant ${tenantId}: scheduled action ${action.id}: ${e instanceof Error ? e.message : String(e)}`,
-          );
+          ctx.errors.push(`tenant ${tenantId}: scheduled action ${action.id}: ${errorText(e)}`);
         }
         return false;
       }
