@@ -144,6 +144,31 @@ describe("audit partitions ahead", () => {
     expect(idx?.n).toBe(5);
   });
 
+  it("a month attached while other transactions write that month's events: every writer succeeds, every row lands in the month", async () => {
+    const other = createDb(t.url, { max: 3 });
+    try {
+      // A batch that wrote an event of a month without a partition (routed to DEFAULT) and is still open.
+      const open = await other.$client.reserve();
+      await open`begin`;
+      const first = newLocator();
+      await open`insert into audit_events (id, entity_type, entity_id, action, actor_type, actor_id, actor_name, at)
+                 values (${first}, 'retention-test', 'x', 'test', 'system', 'test', 'test', '2036-02-10T10:00:00Z')`;
+      // Another worker creates the partitions ahead meanwhile, and a third writer writes the same month.
+      const ensuring = ensureAuditPartitions(t.db, new Date("2036-02-11T00:00:00Z"), 0);
+      await new Promise((r) => setTimeout(r, 300));
+      const second = insertAudit(other, "2036-02-12T10:00:00Z");
+      await new Promise((r) => setTimeout(r, 300));
+      await open`commit`;
+      open.release();
+      expect(await ensuring).toEqual(["2036-02"]);
+      const secondId = await second;
+      expect(await partitionOf(t.db, first)).toBe("audit_events_2036_02");
+      expect(await partitionOf(t.db, secondId)).toBe("audit_events_2036_02");
+    } finally {
+      await closeDb(other);
+    }
+  });
+
   it("a tick keeps partitions ahead by the injected clock", async () => {
     const clock = fixedClock("2033-02-10T12:00:00Z");
     const tick = await runTick(t.db, clock, "partition-worker");

@@ -74,6 +74,15 @@ export async function ensureAuditPartitions(
   if (missingIn(await listAuditPartitions(db)).length === 0) return [];
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${PARTITION_LOCK_ID})`);
+    // Only the table's owner may add partitions: a role with data rights only stops here, before it takes the lock.
+    const [own] = (await tx.execute(
+      sql`select pg_has_role(current_user, relowner, 'USAGE') as owner from pg_class where oid = 'audit_events'::regclass`,
+    )) as unknown as { owner: boolean }[];
+    if (!own?.owner) throw new Error("must be owner of table audit_events");
+    // Writers of audit events wait here for the new partitions, instead of routing a row to DEFAULT with the
+    // partitions they saw before (an insert waiting on DEFAULT while a month is attached then fails its check,
+    // 23514), and the rows already in DEFAULT are all committed when that month's rows are moved out.
+    await tx.execute(sql`lock table only audit_events in access exclusive mode`);
     // Read again under the lock: another worker may have created them meanwhile.
     const missing = missingIn(await listAuditPartitions(tx));
     for (const month of missing) {
