@@ -4,7 +4,7 @@
  * schema is current. A missing right or extension is one line naming the SQL
  * an administrator must run, and exit code 1.
  */
-import { applyPendingMigrations, connectionSettings, MigrationStepError, migrateDatabase } from "@holdfast/db";
+import { applyPendingMigrations, MigrationStepError } from "@holdfast/db";
 import type { CliIo } from "./cli-commands.ts";
 
 export async function runMigrateCommand(
@@ -18,9 +18,7 @@ export async function runMigrateCommand(
     return 2;
   }
   try {
-    const { applied, committed } = await applyPendingMigrations(connectionSettings(url).url, () =>
-      migrateDatabase(url, { directUrl }),
-    );
+    const { applied, committed } = await applyPendingMigrations(url, { directUrl });
     if (applied.length) {
       io.out(`applied ${applied.length} migration(s): ${applied.join(", ")}`);
     } else {

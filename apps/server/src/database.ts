@@ -3,10 +3,9 @@ import {
   connectionSettings,
   createDb,
   type Database,
-  DatabaseConfigError,
-  migrateDatabase,
   prepareSchemaOrExit,
   prepareSetting,
+  refuseToStart,
   sessionLockUrl,
 } from "@holdfast/db";
 import { startEmbeddedPostgres } from "@holdfast/db/embedded";
@@ -23,13 +22,6 @@ export function serverPool(env: Env, url: string): Database {
   });
 }
 
-/** A configuration error (a pooler without DATABASE_DIRECT_URL) is one line and exit code 2; anything else is thrown. */
-export function refuseToStart(e: unknown): never {
-  if (!(e instanceof DatabaseConfigError)) throw e;
-  console.error(`holdfast: ${e.message}`);
-  process.exit(2);
-}
-
 /**
  * The external DATABASE_URL, or the embedded PostgreSQL under .data/ (started here),
  * with its schema prepared as HOLDFAST_MIGRATE says (`migrate: false`: left as it is, for `holdfast migrate`).
@@ -39,14 +31,12 @@ export async function openDatabase(env: Env, log: (msg: string) => void, opts: {
   const migrate = (url: string) =>
     opts.migrate === false
       ? Promise.resolve()
-      : prepareSchemaOrExit(connectionSettings(url).url, env.HOLDFAST_MIGRATE, log, () =>
-          migrateDatabase(url, { directUrl: env.DATABASE_DIRECT_URL }),
-        );
+      : prepareSchemaOrExit(url, env.HOLDFAST_MIGRATE, log, { directUrl: env.DATABASE_DIRECT_URL });
   if (env.DATABASE_URL) {
     try {
       sessionLockUrl(env.DATABASE_URL, env.DATABASE_DIRECT_URL);
     } catch (e) {
-      refuseToStart(e);
+      refuseToStart("holdfast")(e);
     }
     await migrate(env.DATABASE_URL);
     return { url: env.DATABASE_URL, stop: async () => undefined, embedded: false };

@@ -6,14 +6,13 @@
 import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { closeDb } from "@holdfast/db";
 import { ownShutdownSignals } from "@holdfast/db/embedded";
 import { clockFromEnv, seedDemo } from "@holdfast/services";
-import { openDatabase, serverPool, supervisePool } from "./database.ts";
-import { edgeOptions, REPO_ROOT, readEnv } from "./env.ts";
+import { openDatabase } from "./database.ts";
+import { REPO_ROOT, readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger, requestLogsWanted } from "./logger.ts";
-import { openReadReplica } from "./read-replica.ts";
+import { openServerDeps } from "./server-deps.ts";
 import { startBanner, workerSettled } from "./start-banner.ts";
 import { failStart, guardStart, portInUse, refuse } from "./start-guard.ts";
 import { workerArgs } from "./worker-command.ts";
@@ -26,21 +25,8 @@ const clock = clockFromEnv(env.HOLDFAST_NOW);
 const database = await openDatabase(env, (m) => logger.info(m)).catch(failStart);
 const urlFile = path.join(env.HOLDFAST_DATA_DIR, "database-url");
 if (database.embedded) writeFileSync(urlFile, database.url, { mode: 0o600 });
-const newPool = () => serverPool(env, database.url);
-const replica = openReadReplica(env, () => deps.db, logger);
-// The handlers read deps.db on every request, so the supervisor can swap in a fresh pool after a database outage.
-const deps = {
-  db: newPool(),
-  clock,
-  logger,
-  webDist: env.WEB_DIST,
-  publicUrl: env.HOLDFAST_PUBLIC_URL,
-  sessionIdleMs: env.HOLDFAST_SESSION_IDLE_MINUTES * 60_000,
-  readReplica: replica.readReplica,
-  edge: edgeOptions(env),
-  logRequests: requestLogsWanted(env.HOLDFAST_LOG_REQUESTS),
-};
-const pool = supervisePool(deps, newPool, database.url, logger);
+const logRequests = requestLogsWanted(env.HOLDFAST_LOG_REQUESTS);
+const { deps, close } = openServerDeps(env, database.url, clock, logger, { logRequests });
 
 const demo = env.HOLDFAST_NO_DEMO === "1" ? null : await seedDemo(deps.db, clock);
 const server = createHttpServer(deps);
@@ -65,7 +51,7 @@ if (env.HOLDFAST_NO_WORKER !== "1") {
   );
 }
 
-void workerSettled(worker?.current() ?? null).then(() => console.log(startBanner(base, demo, deps.logRequests)));
+void workerSettled(worker?.current() ?? null).then(() => console.log(startBanner(base, demo, logRequests)));
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -76,9 +62,7 @@ async function shutdown(signal: string) {
   server.close();
   server.closeAllConnections();
   await workerExited;
-  pool.stop();
-  await replica.stop();
-  await closeDb(deps.db);
+  await close();
   if (database.embedded) rmSync(urlFile, { force: true });
   await database.stop();
   logger.info("stopped");

@@ -9,15 +9,7 @@
  * itself stopped on a clean exit.
  */
 import { hostname } from "node:os";
-import {
-  closeDb,
-  connectionSettings,
-  createDb,
-  DatabaseConfigError,
-  migrateDatabase,
-  prepareSchemaOrExit,
-  prepareSetting,
-} from "@holdfast/db";
+import { closeDb, createDb, prepareSchemaOrExit, prepareSetting, refuseToStart } from "@holdfast/db";
 import {
   clockFromEnv,
   markWorkerStopped,
@@ -37,13 +29,6 @@ const clock = clockFromEnv(values.now ?? env.HOLDFAST_NOW);
 const intervalMs = Number(values["interval-ms"] ?? env.WORKER_INTERVAL_MS);
 const workerId = `${hostname()}-${process.pid}`;
 
-/** A configuration error (a pooler without DATABASE_DIRECT_URL) is one line and exit code 2; anything else is thrown. */
-function refuseToStart(e: unknown): never {
-  if (!(e instanceof DatabaseConfigError)) throw e;
-  console.error(`holdfast worker: ${e.message}`);
-  process.exit(2);
-}
-
 const db = await Promise.resolve()
   .then(() =>
     createDb(env.DATABASE_URL, {
@@ -54,13 +39,10 @@ const db = await Promise.resolve()
       sessionLocks: true,
     }),
   )
-  .catch(refuseToStart);
-await prepareSchemaOrExit(
-  connectionSettings(env.DATABASE_URL).url,
-  env.HOLDFAST_MIGRATE,
-  (m) => logger.info(m),
-  () => migrateDatabase(env.DATABASE_URL, { directUrl: env.DATABASE_DIRECT_URL }),
-);
+  .catch(refuseToStart("holdfast worker"));
+await prepareSchemaOrExit(env.DATABASE_URL, env.HOLDFAST_MIGRATE, (m) => logger.info(m), {
+  directUrl: env.DATABASE_DIRECT_URL,
+});
 await registerWorker(db, { workerId, intervalMs });
 const stopHeartbeat = startHeartbeat(db, workerId, env.WORKER_HEARTBEAT_MS, (err) =>
   logger.warn({ err }, "heartbeat failed"),

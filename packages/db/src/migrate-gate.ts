@@ -14,6 +14,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { MIGRATIONS_DIR, migrateDatabase } from "./migrate.ts";
 import { explainMigrationError, type MigrationStep } from "./migrate-errors.ts";
+import { connectionSettings } from "./pooler.ts";
 
 export type MigrateMode = "auto" | "off";
 export const MIGRATE_MODES = ["auto", "off"] as const;
@@ -72,7 +73,7 @@ async function step<T>(url: string, which: MigrationStep, run: () => Promise<T>)
 export async function pendingMigrations(url: string, committed = committedMigrations()): Promise<string[]> {
   return step(url, "check", async () => {
     // Unprepared: the check may go through a transaction-mode pooler (DATABASE_URL), where named statements break.
-    const sql = postgres(url, {
+    const sql = postgres(connectionSettings(url).url, {
       max: 1,
       prepare: false,
       onnotice: () => undefined,
@@ -92,24 +93,20 @@ export async function pendingMigrations(url: string, committed = committedMigrat
   });
 }
 
-/** Applies the pending migrations (default: migrateDatabase); answers the applied migrations' journal `when` (a list of numbers) when it can. */
-export type MigrationApplier = () => Promise<unknown>;
+/** Where migrateDatabase takes its lock: DATABASE_DIRECT_URL behind a pooler (see pooler.ts). */
+export type MigrateOptions = { directUrl?: string };
 
 /** Applies what is pending; answers what was applied (empty: the schema was current). */
 export async function applyPendingMigrations(
   url: string,
-  apply: MigrationApplier = () => migrateDatabase(url),
+  opts: MigrateOptions = {},
 ): Promise<{ applied: string[]; committed: CommittedMigration[] }> {
   const committed = committedMigrations();
   const before = await pendingMigrations(url, committed);
   if (before.length === 0) return { applied: [], committed };
-  const done = await step(url, "migrate", apply);
-  // Another process may have applied some of them while this one waited for the migration lock.
-  if (Array.isArray(done)) {
-    return { applied: committed.filter((m) => done.includes(m.when)).map((m) => m.tag), committed };
-  }
-  const after = new Set(await pendingMigrations(url, committed));
-  return { applied: before.filter((tag) => !after.has(tag)), committed };
+  // Only what this process applied: another may have applied some while this one waited for the migration lock.
+  const done = await step(url, "migrate", () => migrateDatabase(url, opts));
+  return { applied: committed.filter((m) => done.includes(m.when)).map((m) => m.tag), committed };
 }
 
 /**
@@ -122,14 +119,14 @@ export async function prepareSchema(
   url: string,
   mode: MigrateMode,
   log: (msg: string) => void,
-  apply?: MigrationApplier,
+  opts: MigrateOptions = {},
 ): Promise<void> {
   if (mode === "off") {
     const pending = await pendingMigrations(url);
     if (pending.length) throw new SchemaBehindError(pending);
     return;
   }
-  const { applied } = await applyPendingMigrations(url, apply);
+  const { applied } = await applyPendingMigrations(url, opts);
   if (applied.length) log(`applied ${applied.length} migration(s): ${applied.join(", ")}`);
 }
 
@@ -138,10 +135,10 @@ export async function prepareSchemaOrExit(
   url: string,
   mode: MigrateMode,
   log: (msg: string) => void,
-  apply?: MigrationApplier,
+  opts: MigrateOptions = {},
 ): Promise<void> {
   try {
-    await prepareSchema(url, mode, log, apply);
+    await prepareSchema(url, mode, log, opts);
   } catch (e) {
     if (!(e instanceof MigrationStepError)) throw e;
     process.stderr.write(`${e.message}\n`);

@@ -40,6 +40,18 @@ export class DatabaseConfigError extends Error {
   }
 }
 
+/**
+ * For an entry point: a DatabaseConfigError (a pooler without DATABASE_DIRECT_URL)
+ * ends the process with one line, `<who>: <message>`, and exit code 2; anything else is thrown.
+ */
+export function refuseToStart(who: string): (e: unknown) => never {
+  return (e) => {
+    if (!(e instanceof DatabaseConfigError)) throw e;
+    console.error(`${who}: ${e.message}`);
+    process.exit(2);
+  };
+}
+
 /** `HOLDFAST_DB_PREPARE` as a setting: true, false, or undefined (decide from the URL). */
 export function prepareSetting(value: string | undefined): boolean | undefined {
   if (value === undefined || value === "") return undefined;

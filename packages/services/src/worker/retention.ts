@@ -2,6 +2,7 @@ import { type Database, schema } from "@holdfast/db";
 import { and, asc, inArray, lt, ne } from "drizzle-orm";
 import { ensureAuditPartitions } from "../audit-partitions.ts";
 import type { Clock } from "../clock.ts";
+import { errorText } from "./error-text.ts";
 
 /** Finished worker ticks older than this many days are purged (WORKER_TICKS_RETENTION_DAYS). */
 export const DEFAULT_TICKS_RETENTION_DAYS = 30;
@@ -60,7 +61,7 @@ export async function keepAuditPartitions(db: Database, clock: Clock, warn: (mes
     return created.length;
   } catch (e) {
     partitionRetryAt.set(db, now.getTime() + PARTITION_RETRY_MS);
-    const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : String(e);
+    const cause = errorText(e);
     warn(
       `could not create audit_events partitions (${cause}); new events go to audit_events_default. ` +
         "The worker's role needs ownership of audit_events (or run `holdfast audit-partitions` monthly as its owner); retrying in an hour",

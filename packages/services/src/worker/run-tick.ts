@@ -123,7 +123,6 @@ export async function runTick(
     errors,
     shouldStop: opts.shouldStop,
   };
-  await closeAbandonedTicks(db, workerId, opts.heartbeatMs);
   const tenants = await db.select().from(schema.tenants);
   // Each tenant's own figures too, stored beside the totals as `tenant:<id>:<count>` (non-zero ones only).
   const byTenant: Record<string, number> = {};
@@ -189,7 +188,7 @@ export async function runTick(
     .set({ status, finishedAt: new Date(), counts: { ...counts, ...byTenant }, errors })
     .where(eq(schema.workerTicks.id, tickId));
   await markWorkerTicked(db, workerId);
-  // Again at the end: a worker that died during this (maybe long) tick is not left running until the next.
+  // Once per tick, at its end: a worker that died before or during this (maybe long) tick is not left running.
   await closeAbandonedTicks(db, workerId, opts.heartbeatMs);
   return { tickId, status, counts: { ...counts, ...byTenant }, errors };
 }
