@@ -1,6 +1,7 @@
 export * from "./access.ts";
 export * from "./audit.ts";
 export * from "./automations.ts";
+export * from "./events.ts";
 export * from "./holds.ts";
 export * from "./idempotency.ts";
 export * from "./subscriptions.ts";
