@@ -2,6 +2,7 @@ import { accountsRouter } from "./routers/accounts.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { authRouter } from "./routers/auth.ts";
 import { automationsRouter } from "./routers/automations.ts";
+import { eventsRouter } from "./routers/events.ts";
 import { holdsRouter } from "./routers/holds.ts";
 import { invoicesRouter } from "./routers/invoices.ts";
 import { overviewRouter } from "./routers/overview.ts";
@@ -27,6 +28,7 @@ export const appRouter = router({
   worker: workerRouter,
   search: searchRouter,
   overview: overviewRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;

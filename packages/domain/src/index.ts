@@ -10,6 +10,8 @@ export * from "./bulk-schemas.ts";
 export * from "./common-schemas.ts";
 export * from "./dates.ts";
 export * from "./errors.ts";
+export * from "./events/event-data.ts";
+export * from "./events/event-mapping.ts";
 export * from "./events/event-schemas.ts";
 export * from "./holds/hold.ts";
 export * from "./holds/schemas.ts";

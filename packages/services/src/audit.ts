@@ -2,6 +2,7 @@ import { type DatabaseOrTransaction, schema } from "@holdfast/db";
 import { AppError, type AuditEventOutput } from "@holdfast/domain";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { type ActingContext, reader, type ServiceContext } from "./context.ts";
+import { writeEventsForChange } from "./events/event-outbox.ts";
 import { newLocator } from "./ids.ts";
 import { preparedQuery } from "./prepared-query.ts";
 
@@ -46,10 +47,13 @@ const insertAudit = preparedQuery("insert_audit_event", (db) =>
 const jsonOrNull = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
 /**
- * Writes an audit event; call it inside the transaction that makes the change.
- * The request's credential, client address and user agent come from `ctx`.
+ * Writes an audit event, and the domain events the change makes (the
+ * domain's `eventsForChange`) into the outbox; call it inside the transaction
+ * that makes the change. The request's credential, client address and user
+ * agent come from `ctx`.
  */
 export async function recordAudit(tx: DatabaseOrTransaction, ctx: ActingContext, e: AuditEntry): Promise<void> {
+  const at = ctx.clock.now();
   await insertAudit(tx, {
     id: newLocator(),
     tenantId: e.tenantId,
@@ -59,7 +63,7 @@ export async function recordAudit(tx: DatabaseOrTransaction, ctx: ActingContext,
     actorType: ctx.actor.type,
     actorId: ctx.actor.id,
     actorName: ctx.actor.name,
-    at: ctx.clock.now(),
+    at,
     requestId: ctx.requestId ?? null,
     before: jsonOrNull(e.before),
     after: jsonOrNull(e.after),
@@ -68,6 +72,19 @@ export async function recordAudit(tx: DatabaseOrTransaction, ctx: ActingContext,
     userAgent: ctx.userAgent ?? null,
     reason: e.reason ?? null,
   });
+  if (e.tenantId === null) return;
+  await writeEventsForChange(
+    tx,
+    { tenantId: e.tenantId, at, requestId: ctx.requestId ?? null },
+    {
+      entityType: e.entityType,
+      entityId: e.entityId,
+      action: e.action,
+      before: e.before,
+      after: e.after,
+      actorType: ctx.actor.type,
+    },
+  );
 }
 
 /**

@@ -18,6 +18,8 @@ export * from "./bulk.ts";
 export * from "./clock.ts";
 export * from "./context.ts";
 export * from "./demo/seed-demo.ts";
+export * from "./events/event-outbox.ts";
+export * from "./events/event-queries.ts";
 export * from "./holds/held-sql.ts";
 export * from "./holds/hold-bulk.ts";
 export * from "./holds/hold-commands.ts";

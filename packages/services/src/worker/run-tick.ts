@@ -3,6 +3,7 @@ import { type Database, schema, sessionLockClient } from "@holdfast/db";
 import { addDays, type BusinessDate, businessDateAt, daysBetween } from "@holdfast/domain";
 import { and, eq, lt } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
+import { purgeDomainEvents, recordDayCompleted } from "../events/event-outbox.ts";
 import { newLocator } from "../ids.ts";
 import { addDailyEffects, WORKER_EFFECTS } from "./daily-effects.ts";
 import { errorText } from "./error-text.ts";
@@ -152,6 +153,10 @@ export async function runTick(
           if (opts.shouldStop?.()) break;
           counts.daysProcessed++;
           if (d < today) await markProcessed(db, tenant.id, d);
+          if (d < today)
+            await db.transaction((tx) =>
+              recordDayCompleted(tx, { tenantId: tenant.id, date: d, requestId: tickId, occurredAt: clockAt }),
+            );
         }
       });
       if (!ran) counts.tenantsBusy++;
@@ -180,6 +185,11 @@ export async function runTick(
     );
   } catch (e) {
     errors.push(`purging worker ticks failed: ${errorText(e)}`);
+  }
+  try {
+    await purgeDomainEvents(db, clock);
+  } catch (e) {
+    errors.push(`purging domain events failed: ${errorText(e)}`);
   }
   counts.auditPartitionsCreated = await keepAuditPartitions(db, clock, opts.warn ?? (() => undefined));
   const status = errors.length ? "failed" : "succeeded";

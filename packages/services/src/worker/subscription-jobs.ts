@@ -12,6 +12,7 @@ import {
 } from "@holdfast/domain";
 import { and, asc, eq, gt, isNotNull, isNull, lt, lte, not, type SQL, sql } from "drizzle-orm";
 import type { ServiceContext } from "../context.ts";
+import { writeInvoiceEvents, writeSubscriptionEvents } from "../events/worker-events.ts";
 import { accountHeldSql } from "../holds/held-sql.ts";
 import { newLocator } from "../ids.ts";
 import { executeScheduledAction } from "../subscriptions/grace-extension.ts";
@@ -152,7 +153,8 @@ const snapshotSql = (col: (column: string) => string) =>
 /**
  * Writes claimed subscriptions' changes, each with its version predicate, and
  * one audit event per change that applied, in ONE statement per shape of
- * change (which fields it sets; a step has one or two). The batch goes over
+ * change (and, for the changes that make domain events, their outbox rows in
+ * the same transaction: writeSubscriptionEvents) (which fields it sets; a step has one or two). The batch goes over
  * as one JSON parameter (id, version, the new and the old value of each
  * changed field, audit id, action), unpacked server-side with
  * jsonb_to_recordset; the UPDATE ... FROM it returns the rows it changed and
@@ -224,9 +226,10 @@ async function writeSubscriptionChanges(
              ${now}::timestamptz, ${ctx.requestId ?? null}, ${sql.raw(before)},
              ${sql.raw(after)} || jsonb_build_object('businessDate', ${date}::text)
         from v join u on u.id = v.id
-      returning entity_id`);
-    for (const r of result as unknown as { entity_id: string }[])
-      if (!countOnly || countOnly.has(r.entity_id)) applied++;
+      returning entity_id, action`);
+    const rows = result as unknown as { entity_id: string; action: string }[];
+    for (const r of rows) if (!countOnly || countOnly.has(r.entity_id)) applied++;
+    await writeSubscriptionEvents(tx, ctx, date, rows);
   }
   return applied;
 }
@@ -325,7 +328,8 @@ export function issueInvoices(ctx: JobContext, { date }: { date: BusinessDate })
         )
         // Another worker already invoiced this period: nothing more to write. Any other clash is an error.
         .onConflictDoNothing({ target: [schema.invoices.subscriptionId, schema.invoices.firstPeriodIndex] })
-        .returning({ subscriptionId: schema.invoices.subscriptionId });
+        .returning();
+      await writeInvoiceEvents(tx, ctx, inserted);
       // Each change counts when its subscription moved on AND its invoice was written, as one effect.
       const invoiced = new Set(inserted.map((r) => r.subscriptionId));
       return writeSubscriptionChanges(tx, ctx, date, changes, invoiced);
