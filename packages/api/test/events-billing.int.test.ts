@@ -54,7 +54,10 @@ describe("subscription and invoice events", () => {
       Array.from({ length: 11 }, (_, i) => `2027-01-${String(i + 1).padStart(2, "0")}`),
     );
     expect(closed[0]).toMatchObject({ entityType: "worker_day", requestId: overdue.tickId });
-    expect(closed[0]?.data).toMatchObject({ date: "2027-01-01", counts: { invoicesIssued: 1, gracePeriodsStarted: 0 } });
+    expect(closed[0]?.data).toMatchObject({
+      date: "2027-01-01",
+      counts: { invoicesIssued: 1, gracePeriodsStarted: 0 },
+    });
     // Ticking the same day again closes nothing again.
     expect((await day("2027-01-12")).events).toEqual([]);
 
@@ -85,7 +88,10 @@ describe("subscription and invoice events", () => {
     });
 
     const back = await step("r-reactivate", (a) =>
-      a.subscriptions.extendGracePeriod({ subscriptionIdentifier: { id: sub.locator }, endGracePeriodOn: "2027-02-20" }),
+      a.subscriptions.extendGracePeriod({
+        subscriptionIdentifier: { id: sub.locator },
+        endGracePeriodOn: "2027-02-20",
+      }),
     );
     expect(back.events.map((e) => e.type)).toEqual(["subscription.grace_extended", "subscription.reactivated"]);
     expect(theOne(back.events, "subscription.reactivated", sub.locator, "r-reactivate")).toMatchObject({
@@ -104,7 +110,9 @@ describe("subscription and invoice events", () => {
     );
     expect(partial.events.filter((e) => e.entityType === "invoice")).toEqual([]);
 
-    const ended = await step("r-terminate", (a) => a.subscriptions.terminate({ locator: sub.locator, reason: "Moved" }));
+    const ended = await step("r-terminate", (a) =>
+      a.subscriptions.terminate({ locator: sub.locator, reason: "Moved" }),
+    );
     expect(theOne(ended.events, "subscription.terminated", sub.locator, "r-terminate")).toEqual(ended.out);
   });
 });

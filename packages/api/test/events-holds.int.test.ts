@@ -7,8 +7,8 @@ import { holdReleasedData } from "@holdfast/domain";
 import { runTick } from "@holdfast/services";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { expectTrpcError } from "./harness.ts";
 import { eventsAfter, outboxMark, setupEventsWorld, theOne } from "./events-harness.ts";
+import { expectTrpcError } from "./harness.ts";
 
 const w = setupEventsWorld();
 
@@ -21,7 +21,10 @@ async function tenantWithAccount(name: string) {
 describe("hold events", () => {
   it("create, validate, activate, amend, release by a user, discard: one event each, with the new state", async () => {
     const { tenantId, accountLocator } = await tenantWithAccount("Hold events");
-    const step = async <T>(requestId: string, op: (api: Awaited<ReturnType<EventsWorld["callerAs"]>>) => Promise<T>) => {
+    const step = async <T>(
+      requestId: string,
+      op: (api: Awaited<ReturnType<EventsWorld["callerAs"]>>) => Promise<T>,
+    ) => {
       const mark = await outboxMark(w());
       const out = await op(await w().callerAs(tenantId, requestId));
       return { out, events: await eventsAfter(w(), tenantId, mark) };
@@ -51,7 +54,9 @@ describe("hold events", () => {
     const data = holdReleasedData.parse(theOne(released.events, "hold.released", id, "r-release"));
     expect(data).toMatchObject({ holdState: "released", reason: "Paid at the branch", releasedByWorker: false });
 
-    const draft = await step("r-draft", (api) => api.holds.create({ accountLocator, targets: [{ process: "funding" }] }));
+    const draft = await step("r-draft", (api) =>
+      api.holds.create({ accountLocator, targets: [{ process: "funding" }] }),
+    );
     const discarded = await step("r-discard", (api) => api.holds.discard({ locator: draft.out.locator }));
     expect(discarded.events).toHaveLength(1);
     expect(theOne(discarded.events, "hold.discarded", draft.out.locator, "r-discard")).toEqual(discarded.out);
@@ -95,7 +100,11 @@ describe("hold events", () => {
       ids.push(h.locator);
     }
     const mark = await outboxMark(w());
-    const answer = await api.holds.releaseMany({ idempotencyKey: "bulk-events-1", reason: "Settled", selection: { locators: ids } });
+    const answer = await api.holds.releaseMany({
+      idempotencyKey: "bulk-events-1",
+      reason: "Settled",
+      selection: { locators: ids },
+    });
     expect(answer.items.every((i) => i.ok)).toBe(true);
     const events = await eventsAfter(w(), tenantId, mark);
     expect(events.map((e) => [e.type, e.entityId, e.requestId]).sort()).toEqual(
