@@ -426,4 +426,11 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     access: { type: "member", why: "any member of the tenant may see the worker's daily totals (its own only)" },
     input: () => ({ days: 30 }),
   },
+  "events.list": {
+    kind: "query",
+    // Asking for one entity needs its kind's read permission (holds:read for a hold); without one, any member.
+    access: p("holds:read"),
+    input: (t) => ({ entity: { type: "hold", id: t.holds.get }, limit: 10 }),
+    foreignStatus: 200,
+  },
 };
