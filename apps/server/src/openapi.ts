@@ -1,6 +1,7 @@
 import { appRouter } from "@holdfast/api";
 import { z } from "zod";
 import { EXPORT_LISTS, exportPath } from "./export/lists.ts";
+import { eventComponentSchemas } from "./openapi-events.ts";
 
 type JsonSchema = Record<string, unknown>;
 type Operation = Record<string, unknown>;
@@ -234,7 +235,10 @@ export function buildOpenApiDocument(serverUrl?: string) {
         "Typed tRPC procedures (holds, automations, subscriptions, invoices, settings, audit, worker, auth) drop-in compatibility routes for Socotra, Mews, ORMB-style hold requests and CRM.COM, and CSV exports of the lists. Authenticate with `Authorization: Bearer <token>`.",
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: eventComponentSchemas(),
+    },
     paths: { ...trpcPaths(), ...compatPaths(), ...exportPaths() },
   };
 }
