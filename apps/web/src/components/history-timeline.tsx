@@ -6,6 +6,7 @@ import { formatInstant } from "../format.ts";
 import { type FieldChange, fieldChanges } from "../history-diff.ts";
 import { useScope } from "../session.tsx";
 import { useTRPC } from "../trpc.ts";
+import { EntityEvents } from "./entity-events.tsx";
 import { ErrorBanner } from "./error-banner.tsx";
 
 export type AuditEvent = inferRouterOutputs<AppRouter>["audit"]["history"][number];
@@ -27,7 +28,8 @@ export function useActorNames(entity: Entity) {
 /**
  * What the history recorded for a record: each event's action, each field it
  * changed with its value before and after, who, when (with the zone), the
- * request it came in, and the reason when one was given.
+ * request it came in, and the reason when one was given; under it, the
+ * domain events those changes published.
  */
 export function HistoryTimeline({
   entity,
@@ -72,6 +74,7 @@ export function HistoryTimeline({
           </li>
         ))}
       </ol>
+      <EntityEvents entityType={entity.entityType} entityId={entity.entityId} />
     </section>
   );
 }
