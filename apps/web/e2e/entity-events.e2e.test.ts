@@ -27,7 +27,11 @@ beforeAll(async () => {
   const t = await provisionTenant(db, { name: "Events Stays", email: EMAIL, password: PASSWORD });
   const system = forTenant({ db, clock, actor: { type: "system", id: "e2e", name: "e2e setup" } }, t.tenantId);
   const account = await createAccount(system, { name: "Harbourside Lodge" });
-  const hold = await seedHold(system, { accountLocator: account.locator, targets: [{ process: "invoicing" }] }, "active");
+  const hold = await seedHold(
+    system,
+    { accountLocator: account.locator, targets: [{ process: "invoicing" }] },
+    "active",
+  );
   holdLocator = hold.locator;
   // events.list shows events once settled.
   await new Promise((resolve) => setTimeout(resolve, EVENT_SETTLE_MS + 100));
