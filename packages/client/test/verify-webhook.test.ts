@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { type DomainEventOutput, verifyWebhook, WebhookVerificationError } from "../src/index.ts";
@@ -38,6 +39,11 @@ describe("verifyWebhook", () => {
     expect(verifyWebhook(secret, headers, new TextEncoder().encode(body))).toEqual(event);
     const upper = Object.fromEntries(Object.entries(signed(body)).map(([k, v]) => [k.toUpperCase(), v]));
     expect(verifyWebhook(secret, upper, body).type).toBe("hold.created");
+  });
+
+  it("takes Node's req.headers and a Buffer body", () => {
+    const headers: IncomingHttpHeaders = { ...signed(body), "content-type": "application/json", "set-cookie": ["a=b"] };
+    expect(verifyWebhook(secret, headers, Buffer.from(body))).toEqual(event);
   });
 
   it("refuses a tampered body", () => {
