@@ -1,6 +1,8 @@
 import type { AppRouter } from "@holdfast/api";
-import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, type TRPCClient, TRPCClientError } from "@trpc/client";
 
+export type { DomainEventOutput, EventEntityType, EventType } from "@holdfast/domain";
+export { type HoldfastWebhookEvent, verifyWebhook, type WebhookHeaders, WebhookVerificationError } from "./webhooks.ts";
 export type { AppRouter };
 export { TRPCClientError };
 
@@ -14,8 +16,11 @@ export interface HoldfastClientOptions {
   fetch?: typeof globalThis.fetch;
 }
 
+/** The typed client: one method per procedure, e.g. `client.holds.effect.query(input)`. */
+export type HoldfastClient = TRPCClient<AppRouter>;
+
 /** A fully typed Holdfast client for other services. */
-export function createHoldfastClient(opts: HoldfastClientOptions) {
+export function createHoldfastClient(opts: HoldfastClientOptions): HoldfastClient {
   const base = opts.url.replace(/\/+$/, "");
   const link = ((opts.batch ?? true) ? httpBatchLink : httpLink)({
     url: `${base}/trpc`,
@@ -24,5 +29,3 @@ export function createHoldfastClient(opts: HoldfastClientOptions) {
   });
   return createTRPCClient<AppRouter>({ links: [link] });
 }
-
-export type HoldfastClient = ReturnType<typeof createHoldfastClient>;
