@@ -1,7 +1,14 @@
 import type { AppRouter } from "@holdfast/api";
 import { createTRPCClient, httpBatchLink, httpLink, type TRPCClient, TRPCClientError } from "@trpc/client";
 
-export type { DomainEventOutput, EventEntityType, EventType } from "@holdfast/domain";
+export type {
+  DomainEvent,
+  DomainEventOf,
+  DomainEventOutput,
+  EventData,
+  EventEntityType,
+  EventType,
+} from "@holdfast/domain";
 export { type HoldfastWebhookEvent, verifyWebhook, type WebhookHeaders, WebhookVerificationError } from "./webhooks.ts";
 export type { AppRouter };
 export { TRPCClientError };

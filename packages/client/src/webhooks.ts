@@ -1,10 +1,10 @@
-import type { DomainEventOutput } from "@holdfast/domain";
+import type { DomainEvent } from "@holdfast/domain";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 
 export { WebhookVerificationError };
 
 /** The event a verified webhook delivery carries. */
-export type HoldfastWebhookEvent = DomainEventOutput;
+export type HoldfastWebhookEvent = DomainEvent;
 
 /** A delivery's headers: a fetch `Headers`, or a plain object such as Node's `req.headers`. */
 export type WebhookHeaders = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;

@@ -36,7 +36,7 @@ const timed = <T>(label: string, f: () => T): T => {
 };
 
 const SERVICE = `
-import { createHoldfastClient, TRPCClientError, verifyWebhook, type AppRouter, type DomainEventOutput, type EventType } from "@holdfast/client";
+import { createHoldfastClient, TRPCClientError, verifyWebhook, type AppRouter, type DomainEvent, type EventType } from "@holdfast/client";
 
 const holdfast = createHoldfastClient({ url: process.env.HOLDFAST_URL ?? "http://127.0.0.1:1", token: "hf_test" });
 
@@ -61,8 +61,15 @@ export async function mayInvoice(accountLocator: string): Promise<boolean> {
 
 /** A webhook receiver's core: verify, then act on the typed event. */
 export function receive(secret: string, headers: Headers | Record<string, string>, rawBody: string): string {
-  const event: DomainEventOutput = verifyWebhook(secret, headers, rawBody);
+  const event: DomainEvent = verifyWebhook(secret, headers, rawBody);
   const type: EventType = event.type;
+  // data narrows by type: a released hold carries its reason and who released it.
+  if (event.type === "hold.released") {
+    const byWorker: boolean = event.data.releasedByWorker;
+    const reason: string = event.data.reason;
+    void byWorker;
+    void reason;
+  }
   return type + " " + event.entity.type + " " + event.entity.id;
 }
 
