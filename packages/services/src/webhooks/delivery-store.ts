@@ -18,6 +18,9 @@ async function rows<T>(db: DatabaseOrTransaction, query: SQL): Promise<T[]> {
   return (await db.execute(query)) as unknown as T[];
 }
 
+/** Instants go to raw SQL as ISO text (the driver binds only strings there). */
+const iso = (d: Date) => d.toISOString();
+
 const FANOUT_LOCK = sql`hashtext('holdfast.webhook-fanout')`;
 
 /**
@@ -73,7 +76,7 @@ export async function fanOutEvents(db: Database, clock: Clock, batchSize: number
       }
     }
     if (deliveries.length > 0) await tx.insert(schema.webhookDeliveries).values(deliveries);
-    await tx.execute(sql`update domain_events set dispatched_at = ${now} where id in ${events.map((e) => e.id)}`);
+    await tx.execute(sql`update domain_events set dispatched_at = ${iso(now)} where id in ${events.map((e) => e.id)}`);
     return events.length;
   });
 }
@@ -115,7 +118,7 @@ export async function claimDueDeliveries(
           select d.id, d.endpoint_id, d.next_attempt_at, d.event_seq
             from webhook_deliveries d
             join webhook_endpoints e on e.id = d.endpoint_id and e.status <> 'disabled'
-           where d.status = 'pending' and d.next_attempt_at <= ${clock.now()}
+           where d.status = 'pending' and d.next_attempt_at <= ${iso(clock.now())}
              and (d.lease_until is null or d.lease_until < now()) ${skip}
              and not exists (
                select 1 from webhook_deliveries p
@@ -134,7 +137,7 @@ export async function claimDueDeliveries(
           select id from ranked where rn + leased <= ${opts.perEndpoint}
            order by next_attempt_at, event_seq limit ${opts.limit}
         )
-        update webhook_deliveries d set lease_until = date_trunc('milliseconds', now() + ${opts.leaseMs} * interval '1 millisecond')
+        update webhook_deliveries d set lease_until = date_trunc('milliseconds', now() + ${opts.leaseMs}::int * interval '1 millisecond')
           from picked where d.id = picked.id
         returning d.id, d.lease_until`,
   );
@@ -260,18 +263,18 @@ export async function recordAttempt(
     });
     await tx.execute(
       sql`update webhook_deliveries
-             set attempts = attempts + 1, last_attempt_at = ${result.attemptedAt},
+             set attempts = attempts + 1, last_attempt_at = ${iso(result.attemptedAt)},
                  last_status_code = ${result.statusCode}, last_error = ${result.error}, lease_until = null,
                  status = ${state === "retrying" ? "pending" : state},
-                 next_attempt_at = ${state === "retrying" ? retryAt : now},
-                 completed_at = ${state === "retrying" ? null : now}
-           where id = ${d.id} and status = 'pending' and lease_until = ${d.leaseUntil}`,
+                 next_attempt_at = ${iso(state === "retrying" ? retryAt : now)},
+                 completed_at = ${state === "retrying" ? null : iso(now)}::timestamptz
+           where id = ${d.id} and status = 'pending' and lease_until = ${iso(d.leaseUntil)}`,
     );
     const ctx = { db, clock: opts.clock, actor: opts.actor };
     const change = async (where: SQL, set: SQL, action: string) => {
       const changed = await rows<{ id: string; tenant_id: string; status: string }>(
         tx,
-        sql`update webhook_endpoints set ${set}, updated_at = ${now}, version = version + 1
+        sql`update webhook_endpoints set ${set}, updated_at = ${iso(now)}, version = version + 1
              where id = ${d.endpointId} and ${where} returning id, tenant_id, status`,
       );
       for (const c of changed) {
@@ -290,12 +293,12 @@ export async function recordAttempt(
       return;
     }
     if (state === "failed") {
-      await change(sql`status = 'enabled'`, sql`status = 'failing', failing_since = ${now}`, "webhook.failing");
+      await change(sql`status = 'enabled'`, sql`status = 'failing', failing_since = ${iso(now)}`, "webhook.failing");
     }
     const disableBefore = new Date(now.getTime() - opts.disableAfterDays * 86_400_000);
     await change(
-      sql`status = 'failing' and failing_since <= ${disableBefore}`,
-      sql`status = 'disabled', disabled_at = ${now}`,
+      sql`status = 'failing' and failing_since <= ${iso(disableBefore)}`,
+      sql`status = 'disabled', disabled_at = ${iso(now)}`,
       "webhook.disabled",
     );
   });
