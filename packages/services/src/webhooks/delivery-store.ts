@@ -21,6 +21,20 @@ async function rows<T>(db: DatabaseOrTransaction, query: SQL): Promise<T[]> {
 /** Instants go to raw SQL as ISO text (the driver binds only strings there). */
 const iso = (d: Date) => d.toISOString();
 
+/**
+ * Delivery bookkeeping commits without waiting for the WAL flush: a
+ * transaction lost in a database crash is lost whole (an event fanned out
+ * again, a lease or an attempt record gone, so a delivery sent again), which
+ * at-least-once delivery allows; waiting for each flush would bound every
+ * endpoint to a few deliveries per flush time.
+ */
+function deliveryTx<T>(db: Database, fn: (tx: DatabaseOrTransaction) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`set local synchronous_commit = off`);
+    return fn(tx);
+  });
+}
+
 const FANOUT_LOCK = sql`hashtext('holdfast.webhook-fanout')`;
 
 /**
@@ -33,7 +47,7 @@ const FANOUT_LOCK = sql`hashtext('holdfast.webhook-fanout')`;
  * claimed (0 when none was waiting or another worker is fanning out).
  */
 export async function fanOutEvents(db: Database, clock: Clock, batchSize: number): Promise<number> {
-  return db.transaction(async (tx) => {
+  return deliveryTx(db, async (tx) => {
     const [lock] = await rows<{ ok: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${FANOUT_LOCK}) as ok`);
     if (!lock?.ok) return 0;
     const events = await rows<{
@@ -108,6 +122,14 @@ export interface ClaimedDelivery {
  */
 export async function claimDueDeliveries(
   db: Database,
+  clock: Clock,
+  opts: { limit: number; leaseMs: number; perEndpoint: number; skipEndpoints?: readonly string[] },
+): Promise<ClaimedDelivery[]> {
+  return deliveryTx(db, (tx) => claimIn(tx, clock, opts));
+}
+
+async function claimIn(
+  db: DatabaseOrTransaction,
   clock: Clock,
   opts: { limit: number; leaseMs: number; perEndpoint: number; skipEndpoints?: readonly string[] },
 ): Promise<ClaimedDelivery[]> {
@@ -251,7 +273,7 @@ export async function recordAttempt(
   const giveUpAt = d.createdAt.getTime() + WEBHOOK_RETRY_WINDOW_MS;
   const retryAt = new Date(now.getTime() + backoffDelayMs(attempts, opts.random));
   const state: DeliveryState = result.ok ? "succeeded" : retryAt.getTime() > giveUpAt ? "failed" : "retrying";
-  await db.transaction(async (tx) => {
+  await deliveryTx(db, async (tx) => {
     await tx.insert(schema.webhookAttempts).values({
       id: newLocator(),
       deliveryId: d.id,
