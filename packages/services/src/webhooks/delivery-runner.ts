@@ -122,8 +122,8 @@ export interface DeliveryLoop {
 /**
  * Runs delivery until stopped: each endpoint has its own queue (p-limit, at
  * most `concurrencyPerEndpoint` at once), so a slow endpoint fills only its
- * own slots while the others' deliveries keep going out. A finished request
- * wakes the loop (the entity's next event may now be due); otherwise it polls.
+ * own slots while the others' deliveries keep going out. New events are
+ * fanned out every poll; a finished request wakes the loop to claim again.
  */
 export function startDeliveryLoop(db: Database, opts: DeliveryOptions): DeliveryLoop {
   const maxInFlight = opts.maxInFlight ?? 64;
@@ -142,8 +142,8 @@ export function startDeliveryLoop(db: Database, opts: DeliveryOptions): Delivery
     return q;
   };
 
-  async function pass(): Promise<boolean> {
-    const fanned = await fanOutAll(db, opts);
+  async function pass(fanOut: boolean): Promise<boolean> {
+    const fanned = fanOut ? await fanOutAll(db, opts) : 0;
     const room = maxInFlight - running.size;
     if (room <= 0) return fanned > 0;
     const full = [...queues].filter(([, q]) => q.activeCount >= opts.concurrencyPerEndpoint).map(([id]) => id);
@@ -167,19 +167,22 @@ export function startDeliveryLoop(db: Database, opts: DeliveryOptions): Delivery
     return fanned > 0 || claimed.length > 0;
   }
 
+  // New events are fanned out on the poll; a finished request only needs a claim (the entity's next event may be due).
   const loop = (async () => {
+    let polled = true;
     while (!stopping) {
-      const worked = await pass().catch((e: unknown) => {
+      const worked = await pass(polled).catch((e: unknown) => {
         report(e);
         return false;
       });
+      polled = false;
       if (worked || stopping) continue;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, opts.pollMs ?? 100);
+      polled = await new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(true), opts.pollMs ?? 100);
         wake = () => {
           clearTimeout(t);
           wake = null;
-          resolve();
+          resolve(false);
         };
       });
     }

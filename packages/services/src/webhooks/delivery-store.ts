@@ -100,6 +100,8 @@ export interface ClaimedDelivery {
   id: string;
   endpointId: string;
   url: string;
+  /** The endpoint's status when claimed (`enabled` or `failing`). */
+  endpointStatus: string;
   secretCiphertext: string;
   previousSecretCiphertext: string | null;
   previousSecretExpiresAt: Date | null;
@@ -134,7 +136,27 @@ async function claimIn(
   opts: { limit: number; leaseMs: number; perEndpoint: number; skipEndpoints?: readonly string[] },
 ): Promise<ClaimedDelivery[]> {
   const skip = opts.skipEndpoints?.length ? sql`and d.endpoint_id not in ${opts.skipEndpoints}` : sql``;
-  const claimed = await rows<{ id: string; lease_until: Date }>(
+  const claimed = await rows<{
+    id: string;
+    endpoint_id: string;
+    url: string;
+    endpoint_status: string;
+    secret_ciphertext: string;
+    previous_secret_ciphertext: string | null;
+    previous_secret_expires_at: Date | string | null;
+    attempts: number;
+    created_at: Date | string;
+    lease_until: Date | string;
+    event_id: string;
+    type: string | null;
+    version: number | null;
+    tenant_id: string;
+    entity_type: string | null;
+    entity_id: string | null;
+    occurred_at: Date | string | null;
+    request_id: string | null;
+    data: Record<string, unknown> | null;
+  }>(
     db,
     sql`with cand as (
           select d.id, d.endpoint_id, d.next_attempt_at, d.event_seq
@@ -149,60 +171,42 @@ async function claimIn(
            order by d.next_attempt_at, d.event_seq
            limit ${opts.limit * 4}
            for update of d skip locked
+        ), busy as (
+          select l.endpoint_id, count(*) as leased from webhook_deliveries l
+           where l.endpoint_id in (select distinct endpoint_id from cand)
+             and l.status = 'pending' and l.lease_until >= now()
+           group by l.endpoint_id
         ), ranked as (
-          select c.id, c.next_attempt_at, c.event_seq,
-                 row_number() over (partition by c.endpoint_id order by c.next_attempt_at, c.event_seq) as rn,
-                 (select count(*) from webhook_deliveries l
-                   where l.endpoint_id = c.endpoint_id and l.status = 'pending' and l.lease_until >= now()) as leased
-            from cand c
+          select c.id, c.next_attempt_at, c.event_seq, coalesce(b.leased, 0)
+                 + row_number() over (partition by c.endpoint_id order by c.next_attempt_at, c.event_seq) as slot
+            from cand c left join busy b on b.endpoint_id = c.endpoint_id
         ), picked as (
-          select id from ranked where rn + leased <= ${opts.perEndpoint}
+          select id from ranked where slot <= ${opts.perEndpoint}
            order by next_attempt_at, event_seq limit ${opts.limit}
         )
-        update webhook_deliveries d set lease_until = date_trunc('milliseconds', now() + ${opts.leaseMs}::int * interval '1 millisecond')
-          from picked where d.id = picked.id
-        returning d.id, d.lease_until`,
+        update webhook_deliveries d
+           set lease_until = date_trunc('milliseconds', now() + ${opts.leaseMs}::int * interval '1 millisecond')
+          from picked
+          join webhook_deliveries x on x.id = picked.id
+          join webhook_endpoints e on e.id = x.endpoint_id
+          left join domain_events ev on ev.id = x.event_id
+         where d.id = picked.id
+        returning d.id, d.endpoint_id, e.url, e.status as endpoint_status, e.secret_ciphertext,
+                  e.previous_secret_ciphertext, e.previous_secret_expires_at, d.attempts, d.created_at,
+                  d.lease_until, d.event_id, d.tenant_id, ev.type, ev.version, ev.entity_type, ev.entity_id,
+                  ev.occurred_at, ev.request_id, ev.data`,
   );
-  if (claimed.length === 0) return [];
-  const details = await rows<{
-    id: string;
-    endpoint_id: string;
-    url: string;
-    secret_ciphertext: string;
-    previous_secret_ciphertext: string | null;
-    previous_secret_expires_at: Date | string | null;
-    attempts: number;
-    created_at: Date | string;
-    event_id: string;
-    type: string | null;
-    version: number | null;
-    tenant_id: string;
-    entity_type: string | null;
-    entity_id: string | null;
-    occurred_at: Date | string | null;
-    request_id: string | null;
-    data: Record<string, unknown> | null;
-  }>(
-    db,
-    sql`select d.id, d.endpoint_id, e.url, e.secret_ciphertext, e.previous_secret_ciphertext,
-               e.previous_secret_expires_at, d.attempts, d.created_at, d.event_id, d.tenant_id,
-               ev.type, ev.version, ev.entity_type, ev.entity_id, ev.occurred_at, ev.request_id, ev.data
-          from webhook_deliveries d
-          join webhook_endpoints e on e.id = d.endpoint_id
-          left join domain_events ev on ev.id = d.event_id
-         where d.id in ${claimed.map((c) => c.id)}`,
-  );
-  const leases = new Map(claimed.map((c) => [c.id, new Date(c.lease_until)]));
-  return details.map((r) => ({
+  return claimed.map((r) => ({
     id: r.id,
     endpointId: r.endpoint_id,
     url: r.url,
+    endpointStatus: r.endpoint_status,
     secretCiphertext: r.secret_ciphertext,
     previousSecretCiphertext: r.previous_secret_ciphertext,
     previousSecretExpiresAt: r.previous_secret_expires_at ? new Date(r.previous_secret_expires_at) : null,
     attempts: r.attempts,
     createdAt: new Date(r.created_at),
-    leaseUntil: leases.get(r.id) as Date,
+    leaseUntil: new Date(r.lease_until),
     eventId: r.event_id,
     envelope:
       r.type === null
@@ -274,17 +278,13 @@ export async function recordAttempt(
   const retryAt = new Date(now.getTime() + backoffDelayMs(attempts, opts.random));
   const state: DeliveryState = result.ok ? "succeeded" : retryAt.getTime() > giveUpAt ? "failed" : "retrying";
   await deliveryTx(db, async (tx) => {
-    await tx.insert(schema.webhookAttempts).values({
-      id: newLocator(),
-      deliveryId: d.id,
-      attemptedAt: result.attemptedAt,
-      durationMs: result.durationMs,
-      statusCode: result.statusCode,
-      error: result.error,
-      responseBody: result.responseBody,
-    });
+    // The attempt and the delivery's new state in one statement.
     await tx.execute(
-      sql`update webhook_deliveries
+      sql`with attempt as (
+            insert into webhook_attempts (id, delivery_id, attempted_at, duration_ms, status_code, error, response_body)
+            values (${newLocator()}, ${d.id}, ${iso(result.attemptedAt)}, ${result.durationMs}, ${result.statusCode},
+                    ${result.error}, ${result.responseBody}))
+          update webhook_deliveries
              set attempts = attempts + 1, last_attempt_at = ${iso(result.attemptedAt)},
                  last_status_code = ${result.statusCode}, last_error = ${result.error}, lease_until = null,
                  status = ${state === "retrying" ? "pending" : state},
@@ -311,6 +311,7 @@ export async function recordAttempt(
       }
     };
     if (state === "succeeded") {
+      if (d.endpointStatus !== "failing") return;
       await change(sql`status = 'failing'`, sql`status = 'enabled', failing_since = null`, "webhook.recovered");
       return;
     }
