@@ -26,7 +26,7 @@ export function deliveryOptions(
   if (env.HOLDFAST_WEBHOOKS_DELIVERY === "off") return null;
   const key = parseSecretKey(env.HOLDFAST_SECRET_KEY);
   if (!key) {
-    logger.warn("HOLDFAST_SECRET_KEY is not set: this worker delivers no webhooks");
+    logger.info("webhook delivery is off: HOLDFAST_SECRET_KEY is not set");
     return null;
   }
   return {
