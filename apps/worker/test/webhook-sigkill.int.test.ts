@@ -1,7 +1,7 @@
 /**
  * Real worker processes (node apps/worker/src/main.ts) deliver 200 events of
  * 8 entities to a receiver on 127.0.0.1 that answers slowly. The first worker
- * is SIGKILLed mid-delivery; a second one takes over once the killed
+ * is SIGKILLed with a request in flight; a second one takes over once the killed
  * worker's leases run out. Proves: every event arrives at least once, every
  * request verifies with the standardwebhooks library, a duplicate carries
  * the same webhook-id as the first, each entity's events first arrive in
@@ -34,10 +34,15 @@ const WORKER_ENV = {
 describe("SIGKILL a worker during webhook deliveries", () => {
   let t: TestDatabase;
   let rx: Receiver;
+  let markKilled: () => void = () => undefined;
+  const killed = new Promise<void>((ok) => {
+    markKilled = ok;
+  });
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    rx = await startReceiver(() => ({ status: 200, wait: 15 }));
+    // The 40th request is held until the kill, so the victim dies with a delivery in flight.
+    rx = await startReceiver((_, i) => ({ status: 200, wait: i === 39 ? killed : 15 }));
   });
   afterAll(async () => {
     killStartedWorkers();
@@ -57,8 +62,9 @@ describe("SIGKILL a worker during webhook deliveries", () => {
     const victim = startWorker(t.url, ["--interval-ms", "60000"], 120_000, WORKER_ENV);
     await until(() => rx.received.length >= 40, 60_000, "the first worker's deliveries");
     victim.child.kill("SIGKILL");
-    const killed = await victim.exited;
-    expect(killed.signal).toBe("SIGKILL");
+    const exit = await victim.exited;
+    markKilled();
+    expect(exit.signal).toBe("SIGKILL");
     const atKill = rx.received.length;
     expect(atKill).toBeLessThan(EVENTS);
 
@@ -86,6 +92,8 @@ describe("SIGKILL a worker during webhook deliveries", () => {
         firstOrder.set(body.entity.id, [...(firstOrder.get(body.entity.id) ?? []), seqOf.get(body.id) as number]);
     }
     expect(idsByEvent.size).toBe(EVENTS);
+    // The delivery in flight at the kill was sent again, under the same webhook-id.
+    expect(rx.received.length).toBeGreaterThan(EVENTS);
     for (const [eventId, ids] of idsByEvent) expect([...ids]).toEqual([eventId]);
     for (const seqs of firstOrder.values()) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     const [dups] = (await t.db.execute(
