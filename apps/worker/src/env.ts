@@ -18,6 +18,20 @@ const schema = z.object({
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).optional(),
   /** Finished worker ticks older than this many days are purged each tick (default 30). */
   WORKER_TICKS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** The deployment's key that seals webhook secrets (32 bytes, hex or base64); without it no webhook is delivered. */
+  HOLDFAST_SECRET_KEY: z.string().optional(),
+  /** `off` leaves webhook delivery to other workers. */
+  HOLDFAST_WEBHOOKS_DELIVERY: z.enum(["on", "off"]).default("on"),
+  /** `1` lets webhooks go to loopback, private and link-local addresses (tests, closed networks). */
+  HOLDFAST_WEBHOOKS_ALLOW_PRIVATE: z.enum(["0", "1"]).default("0"),
+  /** A failing endpoint (a delivery gave up after 3 days) is disabled after this many days. */
+  HOLDFAST_WEBHOOKS_DISABLE_AFTER_DAYS: z.coerce.number().int().min(1).max(365).default(5),
+  /** One webhook request's time limit (connect, send, answer). */
+  HOLDFAST_WEBHOOKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  /** Webhook requests in flight per endpoint, across all workers. */
+  HOLDFAST_WEBHOOKS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** How often an idle worker looks for new events and due deliveries. */
+  HOLDFAST_WEBHOOKS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -5,6 +5,7 @@
  *   --now ISO        run with the clock frozen at this instant (also HOLDFAST_NOW)
  *   --interval-ms N  pause between ticks (default 5000)
  * A leading `--` (from `pnpm … start -- --interval-ms 2000`) is ignored.
+ * Beside the ticks it delivers webhooks (a loop of its own; see webhook-delivery.ts).
  * The worker registers in `workers`, beats every WORKER_HEARTBEAT_MS and marks
  * itself stopped on a clean exit.
  */
@@ -21,6 +22,7 @@ import {
 import { parseWorkerArgs } from "./args.ts";
 import { readWorkerEnv } from "./env.ts";
 import { createWorkerLogger } from "./logger.ts";
+import { deliveryOptions, startWebhookDelivery } from "./webhook-delivery.ts";
 
 const values = parseWorkerArgs(process.argv.slice(2));
 const env = readWorkerEnv();
@@ -47,6 +49,9 @@ await registerWorker(db, { workerId, intervalMs });
 const stopHeartbeat = startHeartbeat(db, workerId, env.WORKER_HEARTBEAT_MS, (err) =>
   logger.warn({ err }, "heartbeat failed"),
 );
+
+// Webhook delivery runs beside the ticks (its own loop), on the same pool.
+const delivery = startWebhookDelivery(db, deliveryOptions(env, clock, workerId, logger), Boolean(values.once));
 
 let stopping = false;
 let wake: (() => void) | null = null;
@@ -93,6 +98,7 @@ do {
   });
 } while (!stopping);
 
+await delivery.stop().catch((err: unknown) => logger.warn({ err }, "webhook delivery"));
 await stopHeartbeat();
 await markWorkerStopped(db, workerId).catch((err: unknown) =>
   logger.warn({ err }, "could not mark the worker stopped"),
