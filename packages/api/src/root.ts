@@ -10,6 +10,7 @@ import { settingsRouter } from "./routers/settings.ts";
 import { subscriptionsRouter } from "./routers/subscriptions.ts";
 import { tokensRouter } from "./routers/tokens.ts";
 import { usersRouter } from "./routers/users.ts";
+import { webhooksRouter } from "./routers/webhooks.ts";
 import { workerRouter } from "./routers/worker.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
@@ -27,6 +28,7 @@ export const appRouter = router({
   worker: workerRouter,
   search: searchRouter,
   overview: overviewRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;
