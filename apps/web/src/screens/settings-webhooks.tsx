@@ -130,7 +130,7 @@ export function WebhooksSettings() {
                   </button>
                   <button
                     type="button"
-                    aria-label={`Send a test event to ${e.url}`}
+                    aria-label={`Send test to ${e.url}`}
                     disabled={e.status === "disabled" || sendTest.isPending}
                     onClick={() => sendTest.mutate({ ...scope, endpoint: e.locator })}
                   >
@@ -160,7 +160,7 @@ export function WebhooksSettings() {
                   </button>
                   <button
                     type="button"
-                    aria-label={`Rotate the secret of ${e.url}`}
+                    aria-label={`Rotate secret of ${e.url}`}
                     onClick={() => setDialog({ kind: "rotate", endpoint: e })}
                   >
                     Rotate secret

@@ -25,6 +25,8 @@ export const listWebhooksInput = z
   .strictObject({
     ...zScope,
     cursor: zLocator.nullish(),
+    /** Sent by tRPC's infinite queries; pages always run newest first. */
+    direction: z.enum(["forward", "backward"]).optional(),
     limit: z.number().int().min(1).max(100).default(50),
   })
   .default({ limit: 50 });
@@ -76,6 +78,8 @@ export const webhookDeliveriesInput = z.strictObject({
   endpoint: zLocator,
   status: z.enum(["pending", "succeeded", "failed"]).optional(),
   cursor: zLocator.nullish(),
+  /** Sent by tRPC's infinite queries; pages always run newest first. */
+  direction: z.enum(["forward", "backward"]).optional(),
   limit: z.number().int().min(1).max(100).default(50),
 });
 export type WebhookDeliveriesInput = z.output<typeof webhookDeliveriesInput>;
