@@ -19,6 +19,10 @@ const schema = z.object({
   /** Finished worker ticks older than this many days are purged each tick (default 30). */
   WORKER_TICKS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** The key that seals webhook signing secrets: the server's HOLDFAST_SECRET_KEY (see secretBoxFromEnv). */
+  HOLDFAST_SECRET_KEY: z.string().optional(),
+  /** 1: webhooks may be sent to loopback, private and link-local addresses (tests, closed networks). */
+  HOLDFAST_WEBHOOKS_ALLOW_PRIVATE: z.enum(["0", "1"]).default("0"),
 });
 
 export function readWorkerEnv(source: NodeJS.ProcessEnv = process.env) {
