@@ -100,7 +100,7 @@ describe("Settings > Webhooks in a real browser", () => {
     expect(await seriousAxeProblems()).toEqual([]);
   });
 
-  it("rotates the secret (shown once) and disables the endpoint", async () => {
+  it("rotates the secret (shown once), edits and disables the endpoint", async () => {
     await page.getByRole("button", { name: `Rotate secret of ${URL}` }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Rotate secret" }).click();
     const secret = page.getByTestId("one-time-secret");
@@ -109,6 +109,14 @@ describe("Settings > Webhooks in a real browser", () => {
     await page.getByRole("button", { name: "Done" }).click();
     await gone(secret);
     await shows(endpointRow(), "old one signs too until");
+
+    await page.getByRole("button", { name: `Edit ${URL}` }).click();
+    const edit = page.getByRole("dialog", { name: "Edit webhook endpoint" });
+    expect(await edit.getByRole("checkbox", { name: "hold.released" }).isChecked()).toBe(true);
+    await edit.getByLabel("Description (optional)").fill("billing engine v2");
+    await edit.getByRole("button", { name: "Save endpoint" }).click();
+    await gone(edit);
+    await shows(endpointRow(), "billing engine v2");
 
     await page.getByRole("button", { name: `Disable ${URL}` }).click();
     await shows(endpointRow().getByTestId("webhook-status"), /^disabled/);
