@@ -55,6 +55,10 @@ const schema = z.object({
   /** A log line per HTTP request: 1 on, 0 off; unset, off on a terminal and on otherwise. */
   HOLDFAST_LOG_REQUESTS: z.enum(["0", "1"]).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** 32 bytes (64 hex or base64) that seal webhook signing secrets; `npm start` makes one in HOLDFAST_DATA_DIR. */
+  HOLDFAST_SECRET_KEY: z.string().optional(),
+  /** 1: webhook URLs may point at loopback, private and link-local addresses (tests, closed networks). */
+  HOLDFAST_WEBHOOKS_ALLOW_PRIVATE: z.enum(["0", "1"]).default("0"),
 });
 
 export type Env = z.infer<typeof schema>;

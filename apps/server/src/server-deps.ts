@@ -1,5 +1,5 @@
 import { closeDb } from "@holdfast/db";
-import type { Clock } from "@holdfast/services";
+import { allowPrivateWebhooksFromEnv, type Clock, secretBoxFromEnv } from "@holdfast/services";
 import type { Logger } from "pino";
 import { serverPool, supervisePool } from "./database.ts";
 import { type Env, edgeOptions } from "./env.ts";
@@ -31,6 +31,8 @@ export function openServerDeps(
     sessionIdleMs: env.HOLDFAST_SESSION_IDLE_MINUTES * 60_000,
     readReplica: replica.readReplica,
     edge: edgeOptions(env),
+    secrets: secretBoxFromEnv(env.HOLDFAST_SECRET_KEY) ?? undefined,
+    allowPrivateWebhooks: allowPrivateWebhooksFromEnv(env.HOLDFAST_WEBHOOKS_ALLOW_PRIVATE),
     ...extra,
   };
   const pool = supervisePool(deps, newPool, databaseUrl, logger);

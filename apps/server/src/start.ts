@@ -12,13 +12,18 @@ import { openDatabase } from "./database.ts";
 import { REPO_ROOT, readEnv } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger, requestLogsWanted } from "./logger.ts";
+import { dataDirSecretKey } from "./secret-key.ts";
 import { openServerDeps } from "./server-deps.ts";
 import { startBanner, workerSettled } from "./start-banner.ts";
 import { failStart, guardStart, portInUse, refuse } from "./start-guard.ts";
 import { workerArgs } from "./worker-command.ts";
 import { superviseWorker, type WorkerSupervisor } from "./worker-supervisor.ts";
 
-const env = readEnv();
+const readOnce = readEnv();
+const env = {
+  ...readOnce,
+  HOLDFAST_SECRET_KEY: readOnce.HOLDFAST_SECRET_KEY ?? dataDirSecretKey(readOnce.HOLDFAST_DATA_DIR),
+};
 const logger = createLogger("holdfast", env.LOG_LEVEL);
 await guardStart(env);
 const clock = clockFromEnv(env.HOLDFAST_NOW);
@@ -44,7 +49,7 @@ if (env.HOLDFAST_NO_WORKER !== "1") {
     () =>
       spawn(process.execPath, workerArgs(), {
         cwd: path.join(REPO_ROOT, "apps/worker"),
-        env: { ...process.env, DATABASE_URL: database.url },
+        env: { ...process.env, DATABASE_URL: database.url, HOLDFAST_SECRET_KEY: env.HOLDFAST_SECRET_KEY },
         stdio: ["inherit", "inherit", "inherit", "ipc"],
       }),
     logger,

@@ -43,6 +43,7 @@ const ROUTES: { path: string; heading: string | RegExp }[] = [
   { path: "/settings/tokens", heading: "Settings" },
   { path: "/settings/sessions", heading: "Settings" },
   { path: "/settings/directory", heading: "Settings" },
+  { path: "/settings/webhooks", heading: "Settings" },
   { path: "/no-such-page", heading: "Page not found" },
 ];
 const PHONE = { width: 390, height: 844 };

@@ -10,6 +10,7 @@ import type { Database } from "@holdfast/db";
 import type { TestDatabase } from "@holdfast/db/testing";
 import { createHttpServer } from "@holdfast/server/http";
 import type { Clock } from "@holdfast/services";
+import { testSecrets } from "@holdfast/testing/harness";
 import pino from "pino";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import { DIST } from "./build-dashboard.ts";
@@ -38,7 +39,9 @@ export interface BrowserWorld {
 
 /** Starts the server on the database and clock, then Chromium with one page (viewport 1280×900, 15 s timeouts). */
 export async function startBrowserWorld(db: Database, clock: Clock): Promise<BrowserWorld> {
-  const server = createHttpServer({ db, clock, logger: pino({ level: "silent" }), webDist: DIST });
+  // As with HOLDFAST_SECRET_KEY set and HOLDFAST_WEBHOOKS_ALLOW_PRIVATE=1: webhook secrets can be made.
+  const webhooks = { secrets: testSecrets, allowPrivateWebhooks: true };
+  const server = createHttpServer({ db, clock, logger: pino({ level: "silent" }), webDist: DIST, ...webhooks });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());

@@ -37,6 +37,9 @@ const WorkerStatus = lazy(() => import("./screens/worker-status.tsx").then((m) =
 const TenantSettings = lazy(() => import("./screens/settings-tenant.tsx").then((m) => ({ default: m.TenantSettings })));
 const UsersSettings = lazy(() => import("./screens/settings-users.tsx").then((m) => ({ default: m.UsersSettings })));
 const TokensSettings = lazy(() => import("./screens/settings-tokens.tsx").then((m) => ({ default: m.TokensSettings })));
+const WebhooksSettings = lazy(() =>
+  import("./screens/settings-webhooks.tsx").then((m) => ({ default: m.WebhooksSettings })),
+);
 const DirectorySettings = lazy(() =>
   import("./screens/settings-directory.tsx").then((m) => ({ default: m.DirectorySettings })),
 );
@@ -90,6 +93,7 @@ export function App() {
             {isAdmin && <Route path="/settings/users" component={UsersSettings} />}
             {isAdmin && <Route path="/settings/tokens" component={TokensSettings} />}
             {isAdmin && <Route path="/settings/directory" component={DirectorySettings} />}
+            {isAdmin && <Route path="/settings/webhooks" component={WebhooksSettings} />}
             <Route component={NotFound} />
           </Switch>
         </Suspense>

@@ -1,5 +1,5 @@
 import type { Database, ReadReplica } from "@holdfast/db";
-import { authenticate, type Clock, type Principal } from "@holdfast/services";
+import { authenticate, type Clock, type Principal, type SecretBox } from "@holdfast/services";
 
 export interface Logger {
   error(obj: object, msg?: string): void;
@@ -13,6 +13,10 @@ export interface ApiDeps {
   sessionIdleMs?: number | undefined;
   /** The read replica (DATABASE_READ_URL), when there is one: lists, search, audit history and status read from it. */
   readReplica?: ReadReplica | undefined;
+  /** Seals webhook signing secrets (HOLDFAST_SECRET_KEY); without it webhooks.create and rotateSecret answer PRECONDITION_FAILED. */
+  secrets?: SecretBox | undefined;
+  /** HOLDFAST_WEBHOOKS_ALLOW_PRIVATE=1: webhook URLs may point at loopback and private addresses. */
+  allowPrivateWebhooks?: boolean | undefined;
 }
 
 /**

@@ -21,6 +21,7 @@ export const APP_TO_TRPC: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
   DATABASE_TIMEOUT: "SERVICE_UNAVAILABLE",
   NOT_COMMITTED: "SERVICE_UNAVAILABLE",
+  NOT_CONFIGURED: "PRECONDITION_FAILED",
 };
 
 /** The error data every client sees: code, field issues, details. Never a stack or SQL. */

@@ -11,6 +11,7 @@ import { settingsRouter } from "./routers/settings.ts";
 import { subscriptionsRouter } from "./routers/subscriptions.ts";
 import { tokensRouter } from "./routers/tokens.ts";
 import { usersRouter } from "./routers/users.ts";
+import { webhooksRouter } from "./routers/webhooks.ts";
 import { workerRouter } from "./routers/worker.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
@@ -29,6 +30,7 @@ export const appRouter = router({
   search: searchRouter,
   overview: overviewRouter,
   events: eventsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -68,6 +68,8 @@ function actingContext(ctx: Context): ActingContext {
     clientIp: ctx.clientIp ?? null,
     userAgent: ctx.userAgent ?? null,
     ...(p ? { grants: p.grants } : {}),
+    secrets: ctx.secrets,
+    allowPrivateWebhooks: ctx.allowPrivateWebhooks,
   };
 }
 

@@ -1,5 +1,5 @@
 import { type AppRouter, createCaller, createContext } from "@holdfast/api";
-import { createTestWorld, type Grants, worldHooks } from "@holdfast/testing/harness";
+import { createTestWorld, type Grants, testSecrets, worldHooks } from "@holdfast/testing/harness";
 import { TRPCError } from "@trpc/server";
 import { expect } from "vitest";
 
@@ -21,11 +21,13 @@ export type { AppRouter };
 export async function createWorld(opts: { now?: string } = {}) {
   const world = await createTestWorld(opts);
   const { db, clock } = world;
+  /** As the server has them with HOLDFAST_SECRET_KEY and HOLDFAST_WEBHOOKS_ALLOW_PRIVATE=1 set. */
+  const webhookDeps = { secrets: testSecrets, allowPrivateWebhooks: true };
 
   /** A caller authenticated by a real token with these grants (default: every permission in one tenant). */
   async function caller(grants: Grants) {
     const principal = await world.principal(await world.token(grants));
-    return createCaller({ db, clock, principal, requestId: "test" });
+    return createCaller({ db, clock, principal, requestId: "test", ...webhookDeps });
   }
 
   const anonymous = createCaller({ db, clock, principal: null, requestId: "test" });

@@ -20,6 +20,7 @@ export const APP_TO_HTTP: Record<AppErrorCode, number> = {
   TOO_MANY_REQUESTS: 429,
   DATABASE_TIMEOUT: 503,
   NOT_COMMITTED: 503,
+  NOT_CONFIGURED: 412,
 };
 
 /** The codes a compatibility route answers with: the application codes, and INTERNAL for anything else. */

@@ -33,6 +33,7 @@ export const HISTORY_READ_PERMISSION: Readonly<Record<string, Permission>> = {
   tenant: "admin",
   user: "admin",
   token: "admin",
+  webhook_endpoint: "admin",
 };
 
 /** The permission that reading this kind of entity's history needs; null for an unknown kind. */

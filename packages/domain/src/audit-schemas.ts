@@ -12,6 +12,7 @@ export const AUDITED_ENTITIES = [
   "user",
   "token",
   "directory_name",
+  "webhook_endpoint",
 ] as const;
 
 export const auditHistoryInput = z.strictObject({

@@ -19,6 +19,7 @@ export const APP_ERROR_CODES = [
   "TOO_MANY_REQUESTS",
   "DATABASE_TIMEOUT",
   "NOT_COMMITTED",
+  "NOT_CONFIGURED",
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
@@ -66,6 +67,11 @@ export class AppError extends Error {
       "NOT_COMMITTED",
       "the change was not saved: the database rolled it back; nothing was changed, try again",
     );
+  }
+
+  /** The deployment lacks a setting this needs (`details.setting` names the environment variable). */
+  static notConfigured(setting: string, message: string): AppError {
+    return new AppError("NOT_CONFIGURED", message, { details: { setting } });
   }
 
   /** The caller must wait (sign-in throttling): `details.retryAfterSeconds` says how long. */

@@ -1,6 +1,7 @@
 import type { Database } from "@holdfast/db";
 import { type AutomationRuleSet, hasPermission, type Permission } from "@holdfast/domain";
 import type { Clock } from "./clock.ts";
+import type { SecretBox } from "./webhooks/secrets.ts";
 
 export interface Actor {
   /** `anonymous`: a caller without a credential (a sign-in attempt, a set-password link). */
@@ -31,6 +32,10 @@ export interface ActingContext {
   grants?: readonly { tenantId: string; permissions: readonly string[] }[];
   /** Which automation rules the request is held to (see `AutomationRuleSet`); `holdfast` when absent, `mews` on the Mews routes. */
   automationRules?: AutomationRuleSet;
+  /** Seals and opens webhook signing secrets (from HOLDFAST_SECRET_KEY); absent when the key is not configured. */
+  secrets?: SecretBox | undefined;
+  /** HOLDFAST_WEBHOOKS_ALLOW_PRIVATE=1: webhook URLs may point at loopback and private addresses. */
+  allowPrivateWebhooks?: boolean | undefined;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   fixedClock,
   forTenant,
   newTenantLocator,
+  secretBox,
 } from "@holdfast/services";
 import { afterAll, afterEach, beforeAll } from "vitest";
 
@@ -31,9 +32,13 @@ export type Grants = string | { tenantId: string; permissions: Permission[] }[];
 
 export type TestClock = ReturnType<typeof fixedClock>;
 
+/** The HOLDFAST_SECRET_KEY of every test world (64 hex characters), and the box it makes: webhook secrets are sealed with it. */
+export const TEST_SECRET_KEY = "7e".repeat(32);
+export const testSecrets = secretBox(Buffer.from(TEST_SECRET_KEY, "hex"));
+
 /** The system actor (`name` as its id and name), for setting up data; `forTenant` binds it to a tenant. */
 export function systemContext(db: Database, clock: Clock, name = "test"): ActingContext {
-  return { db, clock, actor: { type: "system", id: name, name } };
+  return { db, clock, actor: { type: "system", id: name, name }, secrets: testSecrets, allowPrivateWebhooks: true };
 }
 
 /**

@@ -6,6 +6,7 @@ const ADMIN_TABS = [
   ["/settings/users", "Users"],
   ["/settings/tokens", "API tokens"],
   ["/settings/directory", "Directory"],
+  ["/settings/webhooks", "Webhooks"],
 ] as const;
 
 /** The Settings area's own navigation: the admin screens for admins, "My sessions" for everyone. */

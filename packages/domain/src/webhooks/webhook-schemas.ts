@@ -25,6 +25,8 @@ export const listWebhooksInput = z
   .strictObject({
     ...zScope,
     cursor: zLocator.nullish(),
+    /** Sent by tRPC's infinite queries; pages always run newest first. */
+    direction: z.enum(["forward", "backward"]).optional(),
     limit: z.number().int().min(1).max(100).default(50),
   })
   .default({ limit: 50 });
@@ -76,6 +78,8 @@ export const webhookDeliveriesInput = z.strictObject({
   endpoint: zLocator,
   status: z.enum(["pending", "succeeded", "failed"]).optional(),
   cursor: zLocator.nullish(),
+  /** Sent by tRPC's infinite queries; pages always run newest first. */
+  direction: z.enum(["forward", "backward"]).optional(),
   limit: z.number().int().min(1).max(100).default(50),
 });
 export type WebhookDeliveriesInput = z.output<typeof webhookDeliveriesInput>;
@@ -122,3 +126,11 @@ export type SendTestWebhookInput = z.output<typeof sendTestWebhookInput>;
 export const WEBHOOK_RETRY_WINDOW_MS = 3 * 24 * 60 * 60 * 1000;
 /** A rotated secret keeps signing for 24 h. */
 export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The type of the synthetic event `webhooks.sendTest` delivers. Its
+ * domain_events row is written already dispatched (fan-out skips it), about
+ * entity `webhook_endpoint` and the endpoint's locator; it is not one of
+ * EVENT_TYPES, so events.list and subscriptions never see it.
+ */
+export const WEBHOOK_TEST_EVENT_TYPE = "webhook.test";

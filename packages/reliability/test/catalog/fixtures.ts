@@ -76,6 +76,8 @@ export interface TenantObjects {
   readonly token: string;
   /** Locators of API tokens of this tenant, for tokens.revoke and tokens.roll. */
   readonly tokens: { revoke: string; roll: string };
+  /** Webhook endpoints, one per procedure that changes them (update at version 1), and an event of the tenant to replay. */
+  readonly webhooks: { get: string; update: string; remove: string; rotate: string; event: string };
 }
 
 /** An automation every rule accepts. */
@@ -211,6 +213,17 @@ async function tenantObjects(w: World, label: string): Promise<TenantObjects> {
       })
     ).id;
   const tokens = { revoke: await tokenToChange("revoke"), roll: await tokenToChange("roll") };
+  const endpoint = async (what: string) =>
+    (await api.webhooks.create({ url: `https://hooks.example.com/${slug}/${what}`, eventTypes: ["hold.created"] }))
+      .locator;
+  const webhookGet = await endpoint("get");
+  const webhooks = {
+    get: webhookGet,
+    update: await endpoint("update"),
+    remove: await endpoint("remove"),
+    rotate: await endpoint("rotate"),
+    event: (await api.webhooks.sendTest({ endpoint: webhookGet })).eventId,
+  };
 
   return {
     label,
@@ -233,6 +246,7 @@ async function tenantObjects(w: World, label: string): Promise<TenantObjects> {
     users,
     token,
     tokens,
+    webhooks,
   };
 }
 
@@ -319,6 +333,7 @@ export function unknownObjects(t: TenantObjects): TenantObjects {
     directory: { named: u.guid },
     user: { email: "nobody@reliability.test", password: t.user.password },
     tokens: { revoke: u.ulid, roll: u.ulid },
+    webhooks: { get: u.ulid, update: u.ulid, remove: u.ulid, rotate: u.ulid, event: u.ulid2 },
     users: {
       toUpdate: u.ulid,
       toDisable: u.ulid,
@@ -343,6 +358,7 @@ export function secretsOf(t: TenantObjects): string[] {
     `${t.label} named company`,
     t.user.email,
     ...Object.values(t.tokens),
+    ...Object.values(t.webhooks),
     ...Object.values(t.users),
     `${t.label} secret reason`,
   ].filter((s) => s.length > 0);

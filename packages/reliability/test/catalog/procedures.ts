@@ -433,4 +433,46 @@ export const PROCEDURES: Record<string, ProcedureEntry> = {
     input: (t) => ({ entity: { type: "hold", id: t.holds.get }, limit: 10 }),
     foreignStatus: 200,
   },
+  "webhooks.create": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ url: `https://hooks.example.com/${t.label}/new`, eventTypes: ["hold.created"], description: "x" }),
+  },
+  "webhooks.list": { kind: "query", access: p("admin"), input: () => ({ limit: 100 }) },
+  "webhooks.update": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ locator: t.webhooks.update, version: 1, description: "renamed", enabled: false }),
+    foreignStatus: 404,
+  },
+  "webhooks.delete": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ locator: t.webhooks.remove }),
+    foreignStatus: 404,
+  },
+  "webhooks.rotateSecret": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ locator: t.webhooks.rotate }),
+    foreignStatus: 404,
+  },
+  "webhooks.deliveries": {
+    kind: "query",
+    access: p("admin"),
+    input: (t) => ({ endpoint: t.webhooks.get, limit: 10 }),
+    foreignStatus: 404,
+  },
+  "webhooks.replay": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ endpoint: t.webhooks.get, eventId: t.webhooks.event }),
+    foreignStatus: 404,
+  },
+  "webhooks.sendTest": {
+    kind: "mutation",
+    access: p("admin"),
+    input: (t) => ({ endpoint: t.webhooks.get }),
+    foreignStatus: 404,
+  },
 };

@@ -8,6 +8,7 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { TEST_SECRET_KEY } from "@holdfast/testing/harness";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 const SERVER_MAIN = path.join(REPO_ROOT, "apps/server/src/main.ts");
@@ -65,6 +66,9 @@ export async function startServer(opts: {
       HOLDFAST_RATE_LIMIT_PER_SECOND: "1000000",
       HOLDFAST_RATE_LIMIT_BURST: "1000000",
       HOLDFAST_CONCURRENCY_LIMIT: "10000",
+      // Webhook secrets are sealed with the test worlds' key; receivers of the suites listen on 127.0.0.1.
+      HOLDFAST_SECRET_KEY: TEST_SECRET_KEY,
+      HOLDFAST_WEBHOOKS_ALLOW_PRIVATE: "1",
       ...opts.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
