@@ -33,10 +33,6 @@ const schema = z.object({
   /** How often an idle worker looks for new events and due deliveries. */
   HOLDFAST_WEBHOOKS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** The key that seals webhook signing secrets: the server's HOLDFAST_SECRET_KEY (see secretBoxFromEnv). */
-  HOLDFAST_SECRET_KEY: z.string().optional(),
-  /** 1: webhooks may be sent to loopback, private and link-local addresses (tests, closed networks). */
-  HOLDFAST_WEBHOOKS_ALLOW_PRIVATE: z.enum(["0", "1"]).default("0"),
 });
 
 export function readWorkerEnv(source: NodeJS.ProcessEnv = process.env) {

@@ -11,6 +11,7 @@ import {
   recordAttempt,
 } from "./delivery-store.ts";
 import type { SecretBox } from "./secrets.ts";
+import { endpointSigningSecrets } from "./signing-secrets.ts";
 
 /**
  * The workers' webhook delivery: a loop beside the tick loop that fans
@@ -45,15 +46,6 @@ export interface DeliveryOptions {
   onAttempt?: (d: ClaimedDelivery, state: DeliveryState, error: string | null) => void;
 }
 
-/** The secrets a delivery is signed with at `now`: the current one, and the previous one during a rotation's overlap. */
-export function deliverySigningSecrets(box: SecretBox, d: ClaimedDelivery, now: Date): string[] {
-  const secrets = [box.open(d.secretCiphertext)];
-  if (d.previousSecretCiphertext && d.previousSecretExpiresAt && d.previousSecretExpiresAt > now) {
-    secrets.push(box.open(d.previousSecretCiphertext));
-  }
-  return secrets;
-}
-
 /** Sends one claimed delivery and records the attempt. */
 export async function sendClaimedDelivery(
   db: Database,
@@ -65,7 +57,7 @@ export async function sendClaimedDelivery(
   if (d.envelope) {
     const body = JSON.stringify(d.envelope);
     // webhook-timestamp is the wall clock: receivers check it against theirs.
-    const headers = signWebhook(deliverySigningSecrets(opts.box, d, attemptedAt), d.eventId, new Date(), body);
+    const headers = signWebhook(endpointSigningSecrets(opts.box, d, attemptedAt), d.eventId, new Date(), body);
     outcome = await sendWebhook(d.url, headers, body, { timeoutMs: opts.timeoutMs, allowPrivate: opts.allowPrivate });
   } else {
     outcome = { ok: false, statusCode: null, error: "the event no longer exists", responseBody: null, durationMs: 0 };

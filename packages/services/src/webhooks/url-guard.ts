@@ -1,4 +1,5 @@
 import ipaddr from "ipaddr.js";
+import { nonPublicRange } from "./delivery-guard.ts";
 
 /**
  * Webhooks go to the public internet only: an address that is loopback,
@@ -10,8 +11,7 @@ import ipaddr from "ipaddr.js";
  */
 export function isPrivateAddress(address: string): boolean {
   const bare = address.startsWith("[") && address.endsWith("]") ? address.slice(1, -1) : address;
-  if (!ipaddr.isValid(bare)) return true;
-  return ipaddr.process(bare).range() !== "unicast";
+  return nonPublicRange(bare) !== null;
 }
 
 /** `HOLDFAST_WEBHOOKS_ALLOW_PRIVATE=1` lets webhooks reach private and loopback addresses (tests, closed networks). */
