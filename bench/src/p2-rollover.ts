@@ -200,7 +200,7 @@ const benchmark: Benchmark = async (ctx): Promise<BenchSection> => {
   const details = [
     `One UTC tenant; its subscriptions are due on ${TODAY} a third each for an invoice (next billing date today), a grace start (open invoice due yesterday) and a lapse (grace period ended yesterday, still unpaid); e.g. at ${num(main)}: ${num(k.invoice)} / ${num(k.grace)} / ${num(k.lapse)}. The tenant's worker state is processed through ${days(TODAY, -2)} and nothing was due on ${YESTERDAY}: the natural state before midnight, when the workers ran ${YESTERDAY} as their today. The clock is frozen at ${NOW}.`,
     "",
-    "Workers run their loop (`--interval-ms 100`). They are held at a gate (the tenants table locked) until every one of them waits on it, so node, tsx and the migration check are left out and all start together; the time runs from the gate's release to the end of the last tick that had effects (worker_ticks, real clock). The bench polls until every effect's audit event is written and nothing is due, then stops the workers with SIGTERM (each finishes its tick). Every run is verified: each subscription got exactly its effect (invoice with the subscription's period moved on, grace start, or lapse; version 2), one audit event each, nothing left due. The split is each worker's effects by its ticks' own counts; \"busy\" counts ticks that found the tenant's day held by another worker.",
+    "Workers run their loop (`--interval-ms 1000`). They are held at a gate (the tenants table locked) until every one of them waits on it, so node, tsx and the migration check are left out and all start together; the time runs from the gate's release to the end of the last tick that had effects (worker_ticks, real clock). The bench polls until every effect's audit event is written and nothing is due, then stops the workers with SIGTERM (each finishes its tick). Every run is verified: each subscription got exactly its effect (invoice with the subscription's period moved on, grace start, or lapse; version 2), one audit event each, nothing left due. The split is each worker's effects by its ticks' own counts; \"busy\" counts ticks that found the tenant's day held by another worker.",
     "",
     "| due | workers | wall s | last effect s | effects/s | speedup | effects per worker | ticks per worker | processed through after | CPU s worker / postgres / other | start-up s |",
     "|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|",
@@ -210,7 +210,7 @@ const benchmark: Benchmark = async (ctx): Promise<BenchSection> => {
   return {
     id: "p2-rollover",
     title: "Worker rollover: one tenant's subscriptions due at midnight, 1/2/4 workers",
-    method: `Subscriptions of one tenant that become due at midnight (invoices, grace starts, lapses), from the state before midnight (not pre-seeded past the rollover), run by 1, 2 and 4 real worker processes (\`node --import tsx apps/worker/src/main.ts --interval-ms 100 --now ${NOW}\`), each run on its own copy of the seeded database; sizes: ${plans.map((p) => `${num(p.n)} (${p.workers.join("/")} workers)`).join(", ")}.`,
+    method: `Subscriptions of one tenant that become due at midnight (invoices, grace starts, lapses), from the state before midnight (not pre-seeded past the rollover), run by 1, 2 and 4 real worker processes (\`node --import tsx apps/worker/src/main.ts --interval-ms 1000 --now ${NOW}\`), each run on its own copy of the seeded database; sizes: ${plans.map((p) => `${num(p.n)} (${p.workers.join("/")} workers)`).join(", ")}.`,
     figures,
     targets,
     details,

@@ -1,6 +1,6 @@
 /**
  * One P2 rollover run: a copy of the seeded template database, `count` real
- * worker processes in their loop (`--interval-ms 100`, clock frozen just past
+ * worker processes in their loop (`--interval-ms 1000`, clock frozen just past
  * midnight) held at a gate until every one of them is about to read the
  * tenants, then released together; the run ends when every due effect is in
  * the database and nothing is due any more, and the workers are stopped with
@@ -142,7 +142,7 @@ export async function runRollover(sql: Sql, gateSql: Sql, o: RunOptions): Promis
   });
   await isLocked;
   const spawnedAt = performance.now();
-  const started = startWorkers(o.url, o.workers, o.now, 60 * 60_000, [], ["--interval-ms", "100"]);
+  const started = startWorkers(o.url, o.workers, o.now, 60 * 60_000, [], ["--interval-ms", "1000"]);
   let exited = false;
   const done = started.done.finally(() => {
     exited = true;
