@@ -111,6 +111,21 @@ export function lineChart(spec: ChartSpec): string {
     `<text x="${PLOT.left + plotW / 2}" y="${bottom + 40}" text-anchor="middle" fill="#1f2328">${escapeXml(spec.xLabel)}</text>`,
     `<text transform="translate(20 ${PLOT.top + H_PLOT / 2}) rotate(-90)" text-anchor="middle" fill="#1f2328">${escapeXml(spec.yLabel)}</text>`,
   );
+  // Labels at one size are spread at least 14 px apart vertically, in the order of their points.
+  const labelY = new Map<string, number>();
+  for (const x of new Set(spec.series.flatMap((s) => s.points.map((p) => p.x)))) {
+    const at = spec.series
+      .flatMap((s, i) =>
+        s.points.filter((p) => p.x === x && p.y > 0).map((p) => ({ key: `${i}@${x}`, y: py(p.y) - 7 })),
+      )
+      .sort((a, b) => b.y - a.y);
+    let floor = Number.POSITIVE_INFINITY;
+    for (const l of at) {
+      const y = Math.min(l.y, floor - 14);
+      labelY.set(l.key, y);
+      floor = y;
+    }
+  }
   // Series: a solid line between neighbouring measured sizes, dashed across a size that was not measured.
   spec.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
@@ -126,7 +141,7 @@ export function lineChart(spec: ChartSpec): string {
     for (const p of pts) {
       out.push(
         `<g><title>${escapeXml(`${s.name}: ${p.label} at ${(spec.xText ?? spec.xTick)(p.x)}`)}</title><circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="4" fill="${color}"/></g>`,
-        `<text x="${(px(p.x) + 7).toFixed(1)}" y="${(py(p.y) - 7).toFixed(1)}" fill="${color}">${escapeXml(p.label)}</text>`,
+        `<text x="${(px(p.x) + 7).toFixed(1)}" y="${(labelY.get(`${i}@${p.x}`) ?? py(p.y) - 7).toFixed(1)}" fill="${color}">${escapeXml(p.label)}</text>`,
       );
     }
     const ly = PLOT.top + 8 + i * 20;
