@@ -22,6 +22,7 @@ const SECTIONS: BenchSection[] = [
     { name: "bare throughput", value: 861, unit: "moves/s", note: "8 clients" },
     { name: "bare throughput", value: 1110, unit: "moves/s", note: "32 clients" },
     { name: "tRPC p99", value: 46.9, unit: "ms", note: "8 clients" },
+    { name: "tRPC throughput, 128 clients", value: 498, unit: "moves/s", note: "2 processes" },
   ]),
   section("p2-rollover", [
     { name: "seeding", value: 19, unit: "s", note: "100000 subscriptions due" },
@@ -38,6 +39,8 @@ const SECTIONS: BenchSection[] = [
   section("p3-10m", [
     { name: "per-account listing p99", value: 8.41, unit: "ms", note: "10M holds, 1000 calls" },
     { name: "search.global p99", value: 31.5, unit: "ms", note: "100,000 holds" },
+    { name: "p99, tenant keyset page (1M holds)", value: 5.5, unit: "ms" },
+    { name: "tenant keyset page p99, 10 M holds", value: 7.25, unit: "ms", note: "1000 calls" },
   ]),
 ];
 
@@ -59,6 +62,7 @@ describe("cost curves", () => {
     for (const label of ["467/s", "505/s", "861/s", "1110/s"]) expect(svg).toContain(`>${label}</text>`);
     expect(svg).not.toContain("46.9");
     expect(svg).toContain("tRPC: not measured at 128 clients.");
+    expect(svg).toContain("<title>tRPC (2 processes): 498/s at 128 clients</title>");
     expect(svg).toContain("bare: not measured at 128 clients.");
   });
 
@@ -76,6 +80,8 @@ describe("cost curves", () => {
     expect(svg).toContain("<title>per-account listing: 8.41 ms at 10M holds</title>");
     expect(svg).toContain("<title>search.global: 31.5 ms at 0.1M holds</title>");
     expect(svg).toContain("per-account listing: not measured at 0.1M holds.");
+    expect(svg).toContain("<title>tenant keyset page: 5.50 ms at 1M holds</title>");
+    expect(svg).toContain("<title>tenant keyset page: 7.25 ms at 10M holds</title>");
     expect(svg).not.toContain("0.136");
   });
 
@@ -83,7 +89,7 @@ describe("cost curves", () => {
     expect(curves.id).toBe("curves");
     expect(curves.figures).toContainEqual({ name: "P2 2 workers", value: 412, unit: "s", note: "1M due" });
     expect(curves.figures).toContainEqual({ name: "P1 tRPC", value: 505, unit: "moves/s", note: "32 clients" });
-    expect(curves.figures).toHaveLength(4 + 4 + 3);
+    expect(curves.figures).toHaveLength(5 + 4 + 5);
     expect(curves.details).toContain("![P2 cost curve](curves-p2.svg)");
   });
 

@@ -1,16 +1,18 @@
 /**
  * The cost-curve points, read from a report's sections (bench/results/latest.json):
  *
- * - P1, throughput vs clients: section `p1`, figures named `<series> throughput`
- *   whose note holds `<N> clients`; the series is the name's prefix plus
- *   whatever else the note says (e.g. `tRPC`, `tRPC (2 processes)`); y = value (moves/s).
+ * - P1, throughput vs clients: section `p1`, figures named `<series> throughput[, …]`
+ *   whose note (or the name after `throughput`) holds `<N> clients`; the series is the
+ *   name's prefix plus whatever else note and name say (e.g. `tRPC`, `tRPC (2 processes)`);
+ *   y = value (moves/s).
  * - P2, rollover wall time vs subscriptions due: section `p2-rollover`,
  *   figures named `wall time, <W> worker(s)` whose note starts with
  *   `<N> subscriptions due`; series `<W> worker(s)`; y = value (s).
  * - P3, p99 vs hold count: sections `p3` then `p3-10m` (a later one replaces an
- *   earlier one's point), figures named `<series> p99` (unit ms); the hold count is
- *   the number before `holds` in the note or the name (`100000 holds`, `0.1M holds`,
- *   `10 M holds`), else the section's `holds in the table` figure.
+ *   earlier one's point), figures with unit `ms` named `<series> p99[…]` or
+ *   `p99, <series>`; the hold count is the number before `holds` in the note or the
+ *   name (`100000 holds`, `10,000,000 holds`, `0.1M holds`, `10 M holds`), else the
+ *   section's `holds in the table` figure.
  *
  * The expected sizes are 8/32/128 clients, 10k/100k/1M subscriptions due and
  * 0.1M/1M/10M holds; a series missing one of them gets a note.
@@ -43,13 +45,18 @@ function parseCount(text: string): number {
 function p1Points(section: BenchSection | undefined): Point[] {
   const out: Point[] = [];
   for (const f of section?.figures ?? []) {
-    const name = /^(.+) throughput$/.exec(f.name);
-    const clients = /(\d+) clients/.exec(f.note ?? "");
-    if (!name || !clients) continue;
-    const rest = (f.note ?? "")
+    const name = /^(.+?) throughput\b(.*)$/.exec(f.name);
+    if (!name) continue;
+    // The clients are in the note ("8 clients") or after the name ("tRPC throughput, 128 clients").
+    const extra = [name[2] ?? "", f.note ?? ""].join(", ");
+    const clients = /(\d+) clients/.exec(extra);
+    if (!clients) continue;
+    const rest = extra
       .replace(clients[0], "")
-      .replace(/^[\s,;:·-]+|[\s,;:·-]+$/g, "")
-      .trim();
+      .split(/[,;]/)
+      .map((t) => t.trim())
+      .filter(Boolean)
+      .join(", ");
     out.push({ series: rest ? `${name[1]} (${rest})` : (name[1] as string), x: Number(clients[1]), y: f.value });
   }
   return out;
@@ -75,17 +82,29 @@ function holdsOf(f: Figure, section: BenchSection): number {
   return section.figures.find((g) => g.name === "holds in the table")?.value ?? Number.NaN;
 }
 
+const HOLDS_TEXT = /[(,;]?\s*(?:at\s+)?[\d.,]+\s*[kKmM]?\s+holds\b\)?/g;
+
+/** The series of a p99 figure: `<series> p99[, …]` or `p99, <series>`, without any hold count in it. */
+function p99Series(name: string): string | null {
+  const m = /^(.+?)\s+p99\b/.exec(name) ?? /^p99\b[\s,:;]*(.+)$/.exec(name);
+  if (!m) return null;
+  const series = (m[1] as string)
+    .replace(HOLDS_TEXT, "")
+    .replace(/[\s,:;]+$/, "")
+    .trim();
+  return series || null;
+}
+
 function p3Points(sections: (BenchSection | undefined)[]): Point[] {
   const byKey = new Map<string, Point>();
   for (const section of sections) {
     if (!section) continue;
     for (const f of section.figures) {
-      const name = /^(.+) p99$/.exec(f.name);
-      if (!name || f.unit !== "ms") continue;
+      const series = p99Series(f.name);
+      if (!series || f.unit !== "ms") continue;
       const x = holdsOf(f, section);
       if (!(x > 0)) continue;
-      const p = { series: name[1] as string, x, y: f.value };
-      byKey.set(`${p.series}@${x}`, p);
+      byKey.set(`${series}@${x}`, { series, x, y: f.value });
     }
   }
   return [...byKey.values()];
