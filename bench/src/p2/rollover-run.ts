@@ -81,7 +81,7 @@ async function effectEvents(sql: Sql): Promise<number> {
   return row?.n ?? 0;
 }
 
-/** Throws unless every subscription got exactly its one due effect on `today`, with one audit event, and nothing is due. */
+/** Throws unless every subscription got exactly its one due effect on `today`, with one audit event of its action, and nothing is due. */
 export async function verifyRollover(sql: Sql, n: number, today: string, label: string) {
   const k = rolloverKinds(n);
   const t = ROLLOVER_TENANT_ID;
@@ -94,9 +94,9 @@ export async function verifyRollover(sql: Sql, n: number, today: string, label: 
           and state = 'effective' and version = 2) as graced,
       (select count(*)::int from subscriptions where tenant_id = ${t} and state = 'not_effective'
           and lapsed_on = ${today}::date and lapse_reason = 'grace_period_expired' and version = 2) as lapsed,
-      (select count(*)::int from audit_events where tenant_id = ${t}) as events,
-      (select count(distinct entity_id)::int from audit_events where tenant_id = ${t}
-          and after->>'businessDate' = ${today}) as entities`;
+      (select count(*)::int from audit_events where tenant_id = ${t} and action = any(${EFFECT_ACTIONS})) as events,
+      (select count(distinct entity_id)::int from audit_events where tenant_id = ${t} and action = any(${EFFECT_ACTIONS})
+          and entity_type = 'subscription' and after->>'businessDate' = ${today}) as entities`;
   const due = await dueOn(sql, today);
   const got = { ...row, leftDue: due.invoice + due.grace + due.lapse };
   const want = {
