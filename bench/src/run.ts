@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { migrateDatabase } from "@holdfast/db";
 import { startEmbeddedPostgres } from "@holdfast/db/embedded";
 import postgres from "postgres";
+import { formatValue, toMarkdown } from "./shared/report.ts";
 import type { BenchContext, Benchmark, BenchSection } from "./types.ts";
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../results");
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   "audit-10m": async () => (await import("./audit-10m.ts")).default,
   p1prepare: async () => (await import("./p1-prepare.ts")).default,
   p6webhooks: async () => (await import("./p6-webhooks.ts")).default,
+  p2rollover: async () => (await import("./p2-rollover.ts")).default,
 };
 
 function withDatabase(url: string, database: string): string {
@@ -54,39 +56,14 @@ function describeMachine(serverVersion: string) {
   };
 }
 
-function toMarkdown(machine: ReturnType<typeof describeMachine>, sections: BenchSection[], scale: number): string {
-  const lines: string[] = ["# Holdfast benchmarks", ""];
-  lines.push("| machine | |", "|---|---|");
-  for (const [k, v] of Object.entries(machine)) lines.push(`| ${k} | ${v} |`);
-  if (scale !== 1) lines.push(`| scale | ${scale} (not the issue's sizes) |`);
-  lines.push("");
-  for (const s of sections) {
-    lines.push(`## ${s.id.toUpperCase()}: ${s.title}`, "", s.method, "");
-    lines.push("| figure | value | note |", "|---|---:|---|");
-    for (const f of s.figures) lines.push(`| ${f.name} | ${formatValue(f.value)} ${f.unit} | ${f.note ?? ""} |`);
-    lines.push("");
-    if (s.targets.length > 0) {
-      lines.push("| target | measured | met |", "|---|---|---|");
-      for (const t of s.targets)
-        lines.push(`| ${t.target} | ${t.measured} | ${t.met ? "yes" : `no: ${t.why ?? ""}`} |`);
-      lines.push("");
-    }
-    if (s.details) lines.push(s.details, "");
-  }
-  return lines.join("\n");
-}
-
-function formatValue(v: number): string {
-  if (Number.isInteger(v)) return v.toLocaleString("en-US");
-  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
-}
-
 async function main() {
   const args = process.argv.slice(2).filter((a) => a !== "--");
   const scaleArg = args.find((a) => a.startsWith("--scale="));
   const scale = scaleArg ? Number(scaleArg.slice("--scale=".length)) : 1;
   if (!(scale > 0 && scale <= 1)) throw new Error("--scale must be in (0, 1]");
   const wanted = args.filter((a) => !a.startsWith("--")).map((a) => a.toLowerCase());
+  // `pnpm bench curves` draws the cost curves from latest.json: no database, no measurement.
+  if (wanted.length === 1 && wanted[0] === "curves") return (await import("./curves.ts")).writeCurves(RESULTS);
   const ids = wanted.length > 0 ? wanted : Object.keys(BENCHMARKS);
   for (const id of ids)
     if (!BENCHMARKS[id]) throw new Error(`unknown benchmark ${id}; known: ${Object.keys(BENCHMARKS).join(", ")}`);
@@ -142,6 +119,7 @@ async function main() {
     if (complete) {
       await writeFile(path.join(RESULTS, "latest.md"), md);
       await writeFile(path.join(RESULTS, "latest.json"), json);
+      await (await import("./curves.ts")).writeCurves(RESULTS, log);
     }
     log(`\nreport: bench/results/${stamp}.md${complete ? " (and latest.md / latest.json)" : ""}`);
   } finally {

@@ -38,6 +38,8 @@ export interface BenchSection {
   targets: TargetCheck[];
   /** Free-form extra Markdown (e.g. EXPLAIN output in a code block). */
   details?: string;
+  /** Set when the section was carried into latest.* from an earlier run than the rest (`pnpm bench curves`). */
+  measured?: { date: string; commit: string };
 }
 
 export type Benchmark = (ctx: BenchContext) => Promise<BenchSection>;

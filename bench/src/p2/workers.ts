@@ -35,6 +35,8 @@ export function startWorkers(
   now: string,
   timeoutMs: number,
   extraArgs: string[] = [],
+  /** The worker's own arguments before `--now`: one tick by default; P2 at rollover runs the loop (`--interval-ms`). */
+  mode: string[] = ["--once"],
 ): StartedWorkers {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "info" };
   delete env.HOLDFAST_NOW;
@@ -43,7 +45,7 @@ export function startWorkers(
   const pids: number[] = [];
   for (let k = 0; k < count; k++) {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [...extraArgs, "--import", "tsx", MAIN, "--once", "--now", now], {
+    const child = spawn(process.execPath, [...extraArgs, "--import", "tsx", MAIN, ...mode, "--now", now], {
       cwd: WORKER_DIR,
       env,
       stdio: ["ignore", "pipe", "pipe"],
