@@ -38,6 +38,8 @@ export interface BenchSection {
   targets: TargetCheck[];
   /** Free-form extra Markdown (e.g. EXPLAIN output in a code block). */
   details?: string;
+  /** Cost-curve points (one per size and query kind) for the charts; p3-10m: { holds, query, p50Ms, p99Ms, samples, loadAvg }. */
+  curve?: Record<string, number | string>[];
 }
 
 export type Benchmark = (ctx: BenchContext) => Promise<BenchSection>;
