@@ -16,14 +16,16 @@ import { round3, summarize } from "./shared/stats.ts";
 import type { Benchmark, Figure, TargetCheck } from "./types.ts";
 
 const TARGET_P99_MS = 50;
-const FAMILY = `Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Dubois Martin Bernard Moreau
+export const FAMILY =
+  `Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Dubois Martin Bernard Moreau
   Laurent Lefebvre Rossi Russo Ferrari Esposito Bianchi Romano Smith Jones Taylor Brown Williams Wilson Evans Thomas
   Jansen Visser Bakker Smit Novak Horvat Kovacs Nagy Nowak Kowalski Garcia Lopez Martinez Sanchez Perez Silva Santos
   Ferreira Andersen Nielsen Hansen Larsen Berg Lund Alpine Riverside Harbour Lakeside Nordic Baltic`.split(/\s+/);
-const TRADE = `Hotel Hotels Resorts Inn Lodge Apartments Suites Hostel Residences Guesthouse Camping Spa Travel Tours
+export const TRADE =
+  `Hotel Hotels Resorts Inn Lodge Apartments Suites Hostel Residences Guesthouse Camping Spa Travel Tours
   Catering Restaurant Bistro Bakery Events Properties Holdings Hospitality Leisure Estates Group`.split(/\s+/);
-const FORM = ["GmbH", "GmbH", "Ltd", "AG", "SARL", "B.V.", "Inc.", "S.p.A."];
-const words = (list: string[]) => `array[${list.map((w) => `'${w}'`).join(", ")}]`;
+export const FORM = ["GmbH", "GmbH", "Ltd", "AG", "SARL", "B.V.", "Inc.", "S.p.A."];
+export const words = (list: string[]) => `array[${list.map((w) => `'${w}'`).join(", ")}]`;
 
 const bench: Benchmark = async (ctx) => {
   const shape = seedShape(Math.round(1_000_000 * ctx.scale));

@@ -40,6 +40,8 @@ export interface BenchSection {
   details?: string;
   /** Set when the section was carried into latest.* from an earlier run than the rest (`pnpm bench curves`). */
   measured?: { date: string; commit: string };
+  /** Cost-curve points (one per size and query kind) for the charts; p3-10m: { holds, query, p50Ms, p99Ms, samples, loadAvg }. */
+  curve?: Record<string, number | string>[];
 }
 
 export type Benchmark = (ctx: BenchContext) => Promise<BenchSection>;

@@ -95,10 +95,25 @@ function p99Series(name: string): string | null {
   return series || null;
 }
 
+/** Rows of a section's `curve` (p3-10m) that are drawn: the listings one by one, and search over all its kinds. */
+const P3_CURVE_QUERIES = new Set([
+  "holds.listByAccount",
+  "holds.list first page",
+  "holds.list cursor page",
+  "holds.list active by start date",
+  "search.global (all kinds)",
+]);
+
 function p3Points(sections: (BenchSection | undefined)[]): Point[] {
   const byKey = new Map<string, Point>();
   for (const section of sections) {
     if (!section) continue;
+    for (const row of section.curve ?? []) {
+      const { holds, query, p99Ms } = row;
+      if (typeof holds !== "number" || typeof query !== "string" || typeof p99Ms !== "number") continue;
+      if (!P3_CURVE_QUERIES.has(query)) continue;
+      byKey.set(`${query}@${holds}`, { series: query, x: holds, y: p99Ms });
+    }
     for (const f of section.figures) {
       const series = p99Series(f.name);
       if (!series || f.unit !== "ms") continue;
@@ -135,7 +150,7 @@ export function curveCharts(sections: BenchSection[]): { p1: ChartSpec; p2: Char
   const byId = (id: string) => sections.find((s) => s.id === id);
   const s1 = toSeries(p1Points(byId("p1")), (y) => `${Math.round(y)}/s`);
   const s2 = toSeries(p2Points(byId("p2-rollover")), (y) => `${round(y)} s`);
-  const s3 = toSeries(p3Points([byId("p3"), byId("p3-10m")]), (y) => `${round(y)} ms`);
+  const s3 = toSeries(p3Points(byId("p3-10m")?.curve?.length ? [byId("p3-10m")] : [byId("p3"), byId("p3-10m")]), (y) => `${round(y)} ms`);
   const clients = (x: number) => `${x} clients`;
   const due = (x: number) => `${sizeText(x)} due`;
   const holds = (x: number) => `${sizeText(x, true)} holds`;

@@ -19,6 +19,11 @@ export interface SeedShape {
   holds: number;
   tenants: number;
   accounts: number;
+  /** Tenant of account a: ⌊T·u^skew⌋ (default 2); a higher skew makes the first tenants bigger. */
+  skew?: number;
+  /** SQL expressions of the account number `a` for the account's name and external id (defaults: "Account a", none). */
+  accountName?: string;
+  accountExternalId?: string;
 }
 
 const P = 7919;
@@ -60,10 +65,11 @@ export async function seed(db: Database, shape: SeedShape, log: (l: string) => v
     ],
     [
       "accounts",
-      `insert into accounts (id, tenant_id, name, created_at, updated_at)
+      `insert into accounts (id, tenant_id, name, external_id, created_at, updated_at)
        select '1' || lpad(a::text, 25, '0'),
-              ('00000000-0000-4000-8000-' || lpad(floor(${T} * power(((a * 2654435761::bigint) % 4294967296) / 4294967296.0, 2))::text, 12, '0'))::uuid,
-              'Account ' || a, timestamptz '2019-06-01', timestamptz '2019-06-01'
+              ('00000000-0000-4000-8000-' || lpad(floor(${T} * power(((a * 2654435761::bigint) % 4294967296) / 4294967296.0, ${shape.skew ?? 2}))::text, 12, '0'))::uuid,
+              ${shape.accountName ?? "'Account ' || a"}, ${shape.accountExternalId ?? "null"},
+              timestamptz '2019-06-01', timestamptz '2019-06-01'
        from generate_series(0, ${A - 1}) a`,
     ],
     [
