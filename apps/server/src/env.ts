@@ -54,6 +54,8 @@ const schema = z.object({
   WEB_DIST: z.string().default(path.join(REPO_ROOT, "apps/web/dist")),
   /** A log line per HTTP request: 1 on, 0 off; unset, off on a terminal and on otherwise. */
   HOLDFAST_LOG_REQUESTS: z.enum(["0", "1"]).optional(),
+  /** 0 sends every tRPC call through tRPC's Fetch adapter (a diagnostic: the direct path for single mutations is off). */
+  HOLDFAST_TRPC_DIRECT: z.enum(["0", "1"]).default("1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -83,5 +85,6 @@ export function edgeOptions(env: Env) {
     headersTimeoutMs: env.HOLDFAST_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: env.HOLDFAST_REQUEST_TIMEOUT_MS,
     maxConnections: env.HOLDFAST_MAX_CONNECTIONS,
+    trpcDirect: env.HOLDFAST_TRPC_DIRECT === "1",
   };
 }
