@@ -27,6 +27,8 @@ const schema = z.object({
   HOLDFAST_NO_DEMO: z.enum(["0", "1"]).default("0"),
   /** Do not start a worker beside the server (when workers run elsewhere). */
   HOLDFAST_NO_WORKER: z.enum(["0", "1"]).default("0"),
+  /** HTTP server processes sharing the port (node:cluster); default one per core, 1 runs no cluster. Each has its own pool. */
+  HOLDFAST_SERVER_PROCESSES: z.coerce.number().int().min(1).max(256).optional(),
   /** Connections in the server's database pool. */
   HOLDFAST_DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
   /** Minutes an unused dashboard session lives (the absolute limit is 12 hours). */
