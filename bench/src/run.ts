@@ -26,6 +26,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   p6: async () => (await import("./p6-overview.ts")).default,
   "audit-10m": async () => (await import("./audit-10m.ts")).default,
   p1prepare: async () => (await import("./p1-prepare.ts")).default,
+  p1hello: async () => (await import("./p1-hello.ts")).default,
 };
 
 function withDatabase(url: string, database: string): string {
