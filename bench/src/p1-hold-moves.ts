@@ -23,7 +23,7 @@ import { createP1World, type P1World } from "./p1/setup.ts";
 import { type CpuWindow, cpuWindow, postgresCpu, postmasterOf, processCpu } from "./shared/cpu.ts";
 import { keepAliveAgent, postJson, runClosedLoop } from "./shared/load.ts";
 import { type SpawnedServer, spawnServer } from "./shared/process.ts";
-import { type LatencySummary, round3 } from "./shared/stats.ts";
+import { round3 } from "./shared/stats.ts";
 import type { BenchContext, Benchmark, Figure, TargetCheck } from "./types.ts";
 
 /** The pool size of both HTTP servers' database clients (the product's default in apps/server). */
