@@ -254,6 +254,7 @@ const bench: Benchmark = async (ctx) => {
     const bare = await spawnServer({
       script: "bench/src/p1/bare-server.ts",
       env: { DATABASE_URL: url, P1_PLAN: planFile, POOL_MAX: String(POOL_MAX) },
+      nodeArgs: process.env.P1_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.P1_CPU_PROF}/bare`] : [],
     });
     servers.push(bare);
 
@@ -409,6 +410,14 @@ const bench: Benchmark = async (ctx) => {
     if (process.env.P1_CPU_PROF) {
       const { readProfiles, summarise, summaryMarkdown } = await import("./p1/profile.ts");
       const profiles = await readProfiles([process.env.P1_CPU_PROF]).catch(() => []);
+      const bareProfiles = await readProfiles([`${process.env.P1_CPU_PROF}/bare`]).catch(() => []);
+      if (bareProfiles.length)
+        details.push(
+          "",
+          "CPU profile of the bare handler, the same way:",
+          "",
+          summaryMarkdown(summarise(bareProfiles), 10),
+        );
       if (profiles.length)
         details.push(
           "",

@@ -20,6 +20,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -70,17 +71,40 @@ function shortUrl(url: string): string {
   return ws?.[1] ?? file;
 }
 
-/** Self time by function and by package over one or more profiles (summed). */
+/**
+ * The index of the first sample taken while the process handled an HTTP
+ * request (node:http's `parserOnIncoming` on the stack): what comes before is
+ * start-up (module loading and compiling), left out of a server's summary.
+ */
+function firstRequestSample(p: CpuProfile, byId: Map<number, ProfileNode>): number {
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const serving = new Map<number, boolean>();
+  const isServing = (id: number): boolean => {
+    const known = serving.get(id);
+    if (known !== undefined) return known;
+    const node = byId.get(id);
+    const up = parent.get(id);
+    const v = node?.callFrame.functionName === "parserOnIncoming" || (up !== undefined && isServing(up));
+    serving.set(id, v);
+    return v;
+  };
+  const i = p.samples.findIndex((id) => isServing(id));
+  return i < 0 ? 0 : i;
+}
+
+/** Self time by function and by package over one or more profiles (summed), from each one's first HTTP request on. */
 export function summarise(profiles: CpuProfile[], top = 25): ProfileSummary {
   const fn = new Map<string, number>();
   const pkg = new Map<string, number>();
   let busy = 0;
   let wall = 0;
   for (const p of profiles) {
-    wall += (p.endTime - p.startTime) / 1000;
     const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    const from = firstRequestSample(p, byId);
     // timeDeltas[i] is the time before sample i; the time a sample stands for is the next delta.
-    for (let i = 0; i < p.samples.length; i++) {
+    for (let i = from; i < p.samples.length; i++) wall += (p.timeDeltas[i + 1] ?? 0) / 1000;
+    for (let i = from; i < p.samples.length; i++) {
       const node = byId.get(p.samples[i] as number);
       if (!node) continue;
       const us = p.timeDeltas[i + 1] ?? p.timeDeltas[i] ?? 0;
@@ -125,7 +149,7 @@ export function summaryMarkdown(s: ProfileSummary, rows = 15): string {
       .map((f) => `| \`${f.name.replace(/\|/g, "\\|")}\` | ${f.ms.toFixed(0)} | ${(f.share * 100).toFixed(1)}% |`),
   ];
   return [
-    `Busy ${(s.busyMs / 1000).toFixed(1)} s of CPU over ${(s.wallMs / 1000).toFixed(1)} s profiled (idle left out).`,
+    `Busy ${(s.busyMs / 1000).toFixed(1)} s of CPU over ${(s.wallMs / 1000).toFixed(1)} s profiled from the first HTTP request on (start-up and idle left out).`,
     "",
     ...table("package", s.byPackage),
     "",
