@@ -397,7 +397,9 @@ const bench: Benchmark = async (ctx) => {
         "(1) Every statement of a move is prepared: with postgres.js, Drizzle's plain queries are unnamed statements, sent in two round trips (Parse + Describe, wait for the parameter types, then Bind + Execute) and parsed and planned by PostgreSQL every time; a prepared one is described once per connection, then costs one round trip. " +
         "(2) The hot statements (token look-up, tenant, hold read, rule inputs, the move's UPDATE per shape of change, audit insert) are built by Drizzle once per process with placeholders and reused on each request's pool or transaction connection (packages/services/src/prepared-query.ts); building queries was about a quarter of the server's CPU. " +
         "(3) Fewer statements, 17 → 9 per move: the credential and its token grants in one statement; the tenant's time zone, the hold, its targets, characteristics and current claims in one (tenant left join hold, children as JSON arrays); the account and the account's other claiming holds with their children in one; and claims are only rewritten when they differ from what the hold should claim (activating a validated hold rewrote identical claims inside a savepoint: savepoint, delete, insert). Claims only change in a transaction that also bumps the hold's version, so after the version-guarded UPDATE the claims read with the hold are still current. " +
-        "(4) The server no longer builds the per-request log line when its level (LOG_LEVEL=warn) would drop it. The pool size is configurable (HOLDFAST_DB_POOL_MAX, default 20).",
+        "(4) The server no longer builds the per-request log line when its level (LOG_LEVEL=warn) would drop it. The pool size is configurable (HOLDFAST_DB_POOL_MAX, default 20). " +
+        "(5) Issue 15, from the profiles (`P1_CPU_PROF=dir pnpm bench p1`, summarised by bench/src/p1/profile.ts): a single tRPC mutation is called without tRPC's Fetch adapter (apps/server/src/trpc-direct.ts: the same procedure, middlewares, input and output validation and error shapes; the answer written in one piece with a Content-Length; the variant `tRPC adapter` is the same server with it off, HOLDFAST_TRPC_DIRECT=0); locators draw their randomness from a pooled buffer instead of one crypto call per character; the business date is remembered per time zone for the current second; the read routing and error mapping are one middleware, the credential check and tenant scope another, each handing tRPC only the context keys it adds. " +
+        "`tRPC 2 processes` is the same server with HOLDFAST_SERVER_PROCESSES=2 (node:cluster; its CPU is the primary's and both processes').",
       "",
       `The SQL of one move over tRPC (captured from the product's HTTP server; ${plan.statements.length} statements, ${parameterized} with parameters). pgbench runs exactly these statements with \`-M prepared\` (a NULL parameter is written as the literal NULL and an array parameter as ARRAY[…] of its elements, the only textual changes: pgbench variables cannot hold NULL or build arrays), per-transaction hold, account and audit ids and the other values as constants; the bare handler runs them with postgres.js prepared statements, filling the hold from the request, its account from the hold row, a fresh audit id, and the current time:`,
       "",
@@ -421,7 +423,7 @@ const bench: Benchmark = async (ctx) => {
       if (profiles.length)
         details.push(
           "",
-          `CPU profile of the Holdfast server processes (\`--cpu-prof\`, ${profiles.length} profiles, start-up included):`,
+          `CPU profile of the Holdfast server processes (\`--cpu-prof\`, every variant's processes, from each one's first HTTP request on):`,
           "",
           summaryMarkdown(summarise(profiles), 15),
         );

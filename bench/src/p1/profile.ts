@@ -74,7 +74,8 @@ function shortUrl(url: string): string {
 /**
  * The index of the first sample taken while the process handled an HTTP
  * request (node:http's `parserOnIncoming` on the stack): what comes before is
- * start-up (module loading and compiling), left out of a server's summary.
+ * start-up (module loading and compiling), left out of a server's summary. A
+ * profile that never served one (a loader's worker thread) counts for nothing.
  */
 function firstRequestSample(p: CpuProfile, byId: Map<number, ProfileNode>): number {
   const parent = new Map<number, number>();
@@ -90,7 +91,7 @@ function firstRequestSample(p: CpuProfile, byId: Map<number, ProfileNode>): numb
     return v;
   };
   const i = p.samples.findIndex((id) => isServing(id));
-  return i < 0 ? 0 : i;
+  return i < 0 ? p.samples.length : i;
 }
 
 /** Self time by function and by package over one or more profiles (summed), from each one's first HTTP request on. */
