@@ -20,7 +20,7 @@ import { describePlan, type MovePlan, planFromCapture } from "./p1/plan.ts";
 import { accountId, clonePool, countActive, holdId } from "./p1/pool.ts";
 import { cpuPerMove, type Variant, type VariantResult, whyMissed } from "./p1/report.ts";
 import { createP1World, type P1World } from "./p1/setup.ts";
-import { type CpuWindow, cpuWindow, postgresCpu, postmasterOf, processCpu } from "./shared/cpu.ts";
+import { type CpuWindow, cpuWindow, postgresCpu, postmasterOf, processCpu, processTreeCpu } from "./shared/cpu.ts";
 import { keepAliveAgent, postJson, runClosedLoop } from "./shared/load.ts";
 import { type SpawnedServer, spawnServer } from "./shared/process.ts";
 import { round3 } from "./shared/stats.ts";
@@ -102,7 +102,7 @@ async function httpVariant(
       onWindowStart: () => {
         stopCpu = cpuWindow({
           // A clustered server's CPU is its primary's and its processes' (children included).
-          [variant === "bare" ? "bare handler" : "Holdfast server"]: () => processCpu(server.pid, true),
+          [variant === "bare" ? "bare handler" : "Holdfast server"]: () => processTreeCpu(server.pid),
           "load generator": () => processCpu(process.pid),
           postgres: pgCpu,
         });
