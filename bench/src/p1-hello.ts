@@ -50,7 +50,8 @@ const bench: Benchmark = async (ctx) => {
           },
         });
         agent.destroy();
-        const w = cpu as CpuWindow | null;
+        // The window's end timer may not have fired before the last client stopped (runClosedLoop then clears it).
+        const w = (cpu as CpuWindow | null) ?? stop?.() ?? null;
         const cpuUs = w && r.completed ? ((w.parts.server ?? 0) * 1e6) / r.completed : 0;
         rate[`${mode}/${clients}`] = r.throughput;
         ctx.log(

@@ -119,6 +119,8 @@ async function httpVariant(
       },
     });
     agent.destroy();
+    // The window's end timer may not have fired before the last client stopped (runClosedLoop then clears it).
+    cpu ??= stopCpu?.() ?? null;
     pools.see(result.total / (warmupS + durationS));
     if (result.exhausted && attempt < 2) continue;
     const moved = await countActive(world.db, pool.from, pool.count, "ulid");
