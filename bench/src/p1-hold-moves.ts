@@ -73,7 +73,7 @@ class Pools {
     this.log(`    pool extended by ${extra} holds`);
   }
   see(rate: number) {
-    this.estimate = Math.max(this.estimate, rate);
+    if (Number.isFinite(rate)) this.estimate = Math.max(this.estimate, rate);
   }
 }
 

@@ -203,7 +203,13 @@ export async function runPgbench(opts: {
     const warmFrom = Math.max(...firstEnd.values());
     const lastEnd = Math.max(...ends);
     const warm = ends.filter((e) => e > warmFrom).length;
-    const tps = firstEnd.size === opts.clients && lastEnd - warmFrom >= 1 ? warm / (lastEnd - warmFrom) : reportedTps;
+    const warmTps =
+      firstEnd.size === opts.clients && lastEnd - warmFrom >= 1 ? warm / (lastEnd - warmFrom) : Number.NaN;
+    const tps = Number.isFinite(warmTps)
+      ? warmTps
+      : Number.isFinite(reportedTps)
+        ? reportedTps
+        : transactions / opts.seconds;
     // Client c's transaction n used index from + c + n × clients; past the busiest client all is unused.
     const mostByOneClient = Math.max(0, ...perClient.values());
     const command = `pgbench -n -M prepared -c ${opts.clients} -j 1 -T ${opts.seconds} -f move.sql -D from=… -D n=0 -D clients=${opts.clients} -D c1=… (${opts.script.defines.length} constants)`;
