@@ -30,6 +30,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   p6webhooks: async () => (await import("./p6-webhooks.ts")).default,
   p2rollover: async () => (await import("./p2-rollover.ts")).default,
   "p3-10m": async () => (await import("./p3-10m.ts")).default,
+  p1hello: async () => (await import("./p1-hello.ts")).default,
 };
 
 function withDatabase(url: string, database: string): string {

@@ -27,6 +27,8 @@ const schema = z.object({
   HOLDFAST_NO_DEMO: z.enum(["0", "1"]).default("0"),
   /** Do not start a worker beside the server (when workers run elsewhere). */
   HOLDFAST_NO_WORKER: z.enum(["0", "1"]).default("0"),
+  /** HTTP server processes sharing the port (node:cluster); default one per core, 1 runs no cluster. Each has its own pool. */
+  HOLDFAST_SERVER_PROCESSES: z.coerce.number().int().min(1).max(256).optional(),
   /** Connections in the server's database pool. */
   HOLDFAST_DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
   /** Minutes an unused dashboard session lives (the absolute limit is 12 hours). */
@@ -54,6 +56,8 @@ const schema = z.object({
   WEB_DIST: z.string().default(path.join(REPO_ROOT, "apps/web/dist")),
   /** A log line per HTTP request: 1 on, 0 off; unset, off on a terminal and on otherwise. */
   HOLDFAST_LOG_REQUESTS: z.enum(["0", "1"]).optional(),
+  /** 0 sends every tRPC call through tRPC's Fetch adapter (a diagnostic: the direct path for single mutations is off). */
+  HOLDFAST_TRPC_DIRECT: z.enum(["0", "1"]).default("1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** 32 bytes (64 hex or base64) that seal webhook signing secrets; `npm start` makes one in HOLDFAST_DATA_DIR. */
   HOLDFAST_SECRET_KEY: z.string().optional(),
@@ -87,5 +91,6 @@ export function edgeOptions(env: Env) {
     headersTimeoutMs: env.HOLDFAST_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: env.HOLDFAST_REQUEST_TIMEOUT_MS,
     maxConnections: env.HOLDFAST_MAX_CONNECTIONS,
+    trpcDirect: env.HOLDFAST_TRPC_DIRECT === "1",
   };
 }

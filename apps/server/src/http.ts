@@ -29,6 +29,8 @@ export interface EdgeOptions {
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
   maxConnections?: number;
+  /** Single mutations skip tRPC's Fetch adapter (trpc-direct.ts); false sends every call through it. Default true. */
+  trpcDirect?: boolean;
 }
 
 import { isSecureUrl, sessionCookieOf } from "./session-cookie.ts";
@@ -60,6 +62,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     limiter,
     onPrincipal,
     sessionCookie: (req, res) => sessionCookieOf(req, res, { secure: isSecureUrl(opts.publicUrl ?? edge.publicUrl) }),
+    direct: edge.trpcDirect ?? true,
   });
   const csvExport = createCsvExport({
     deps: opts,

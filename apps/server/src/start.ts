@@ -14,6 +14,7 @@ import { createHttpServer } from "./http.ts";
 import { createLogger, requestLogsWanted } from "./logger.ts";
 import { dataDirSecretKey } from "./secret-key.ts";
 import { openServerDeps } from "./server-deps.ts";
+import { forkServers, isServerProcess, runServerProcess, serverProcesses } from "./server-processes.ts";
 import { startBanner, workerSettled } from "./start-banner.ts";
 import { failStart, guardStart, portInUse, refuse } from "./start-guard.ts";
 import { workerArgs } from "./worker-command.ts";
@@ -24,6 +25,12 @@ const env = {
   ...readOnce,
   HOLDFAST_SECRET_KEY: readOnce.HOLDFAST_SECRET_KEY ?? dataDirSecretKey(readOnce.HOLDFAST_DATA_DIR),
 };
+if (isServerProcess()) {
+  // A forked HTTP server process (HOLDFAST_SERVER_PROCESSES): it serves until stopped, and the rest of this file,
+  // the primary's part, never runs here (the module's evaluation waits on this promise for good).
+  runServerProcess(env, env.HOLDFAST_LOG_REQUESTS === "1");
+  await new Promise<never>(() => undefined);
+}
 const logger = createLogger("holdfast", env.LOG_LEVEL);
 await guardStart(env);
 const clock = clockFromEnv(env.HOLDFAST_NOW);
@@ -34,12 +41,28 @@ const logRequests = requestLogsWanted(env.HOLDFAST_LOG_REQUESTS);
 const { deps, close } = openServerDeps(env, database.url, clock, logger, { logRequests });
 
 const demo = env.HOLDFAST_NO_DEMO === "1" ? null : await seedDemo(deps.db, clock);
-const server = createHttpServer(deps);
-server.once("error", (e: NodeJS.ErrnoException) => {
-  if (e.code === "EADDRINUSE") refuse(portInUse(env.PORT, "PORT", "HTTP"));
-  failStart(e);
-});
-await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, resolve));
+const processes = serverProcesses(env);
+let stopServing: () => Promise<void>;
+if (processes > 1) {
+  const servers = forkServers(
+    processes,
+    { DATABASE_URL: database.url, HOLDFAST_MIGRATE: "off", HOLDFAST_LOG_REQUESTS: logRequests ? "1" : "0" },
+    logger,
+  );
+  await servers.ready.catch(failStart);
+  stopServing = servers.stop;
+} else {
+  const server = createHttpServer(deps);
+  server.once("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EADDRINUSE") refuse(portInUse(env.PORT, "PORT", "HTTP"));
+    failStart(e);
+  });
+  await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, resolve));
+  stopServing = async () => {
+    server.close();
+    server.closeAllConnections();
+  };
+}
 const base = `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`;
 
 let worker: WorkerSupervisor | null = null;
@@ -64,8 +87,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, "stopping");
   const workerExited = worker?.stop(10_000);
-  server.close();
-  server.closeAllConnections();
+  await stopServing();
   await workerExited;
   await close();
   if (database.embedded) rmSync(urlFile, { force: true });

@@ -10,10 +10,12 @@ import {
 import { jsonTooDeepAt, MAX_JSON_DEPTH, type RequestLimiter, UNAUTHENTICATED_BODY_BYTES } from "@holdfast/compat";
 import type { AppErrorCode, FieldIssue } from "@holdfast/domain";
 import type { Principal } from "@holdfast/services";
+import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { Logger } from "pino";
 import { clientIpOf } from "./edge.ts";
+import { callDirect } from "./trpc-direct.ts";
 
 /** The most calls one tRPC batch may hold. */
 export const MAX_BATCH_CALLS = 20;
@@ -28,6 +30,8 @@ export interface TrpcEdgeOptions {
   onPrincipal: (req: http.IncomingMessage, principal: Principal) => void;
   /** The dashboard's session cookie on this request (read, set, cleared). */
   sessionCookie: (req: http.IncomingMessage, res: http.ServerResponse) => SessionCookie;
+  /** Single mutations skip tRPC's Fetch adapter (trpc-direct.ts); default true. */
+  direct?: boolean;
 }
 
 /**
@@ -56,6 +60,9 @@ export function createTrpcEdge(opts: TrpcEdgeOptions) {
     }
     return ctx;
   };
+  const onError = ({ error, path }: { error: TRPCError; path: string | undefined }) => {
+    if (error.code === "INTERNAL_SERVER_ERROR") opts.logger.error({ err: error.cause ?? error, path }, "trpc error");
+  };
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
@@ -63,9 +70,7 @@ export function createTrpcEdge(opts: TrpcEdgeOptions) {
     maxBatchSize: MAX_BATCH_CALLS,
     createContext: ({ req, res }) => contextOf(req, res, String(res.getHeader("x-request-id"))),
     responseMeta: ({ errors }) => ({ headers: responseHeadersFor(errors) }),
-    onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") opts.logger.error({ err: error.cause ?? error, path }, "trpc error");
-    },
+    onError,
   });
 
   return async (req: http.IncomingMessage, res: http.ServerResponse, requestId: string) => {
@@ -99,10 +104,11 @@ export function createTrpcEdge(opts: TrpcEdgeOptions) {
         [{ path: "(batch)", rule: "max_batch", message: `at most ${MAX_BATCH_CALLS} calls` }],
       );
     }
-    const principal = await contextOf(req, res, requestId).then(
-      (ctx) => ctx.principal,
+    const context = await contextOf(req, res, requestId).then(
+      (ctx) => ctx,
       () => null,
     );
+    const principal = context?.principal ?? null;
     if (principal) opts.onPrincipal(req, principal);
     if (opts.limiter) {
       const admission = opts.limiter.admit(
@@ -139,6 +145,15 @@ export function createTrpcEdge(opts: TrpcEdgeOptions) {
         );
       }
       if (tooDeep(text)) return;
+      if (context && opts.direct !== false) {
+        const done = await callDirect(
+          req,
+          res,
+          { pathname: url.pathname, search: url.search, body: text, ctx: context },
+          { onError },
+        );
+        if (done) return;
+      }
       // tRPC's node adapter takes a body already read from `req.body`.
       (req as http.IncomingMessage & { body?: string }).body = text;
     } else if (tooDeep(url.searchParams.get("input") ?? "")) {

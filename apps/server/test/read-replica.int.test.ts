@@ -47,6 +47,8 @@ beforeAll(async () => {
     PORT: String(port),
     HOST: "127.0.0.1",
     HOLDFAST_NO_WORKER: "1",
+    // One process: this suite kills it by its pid and counts its per-process limits and read-your-writes.
+    HOLDFAST_SERVER_PROCESSES: "1",
     HOLDFAST_NO_DEMO: "1",
     LOG_LEVEL: "warn",
   };

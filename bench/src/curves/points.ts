@@ -150,7 +150,10 @@ export function curveCharts(sections: BenchSection[]): { p1: ChartSpec; p2: Char
   const byId = (id: string) => sections.find((s) => s.id === id);
   const s1 = toSeries(p1Points(byId("p1")), (y) => `${Math.round(y)}/s`);
   const s2 = toSeries(p2Points(byId("p2-rollover")), (y) => `${round(y)} s`);
-  const s3 = toSeries(p3Points(byId("p3-10m")?.curve?.length ? [byId("p3-10m")] : [byId("p3"), byId("p3-10m")]), (y) => `${round(y)} ms`);
+  const s3 = toSeries(
+    p3Points(byId("p3-10m")?.curve?.length ? [byId("p3-10m")] : [byId("p3"), byId("p3-10m")]),
+    (y) => `${round(y)} ms`,
+  );
   const clients = (x: number) => `${x} clients`;
   const due = (x: number) => `${sizeText(x)} due`;
   const holds = (x: number) => `${sizeText(x, true)} holds`;

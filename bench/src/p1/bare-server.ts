@@ -50,8 +50,10 @@ async function move(locator: string, token: string, requestId: string): Promise<
     // The first statement looks the token up: no row, no move (the API answers 401).
     if (i === 0 && !first) throw new Error("unknown token");
     if (!v.account && first && typeof first.account_id === "string") v.account = first.account_id;
-    if (/^update /i.test(st.text) && rows.length !== 1) throw new Error(`hold ${locator} was not moved`);
-    if (first && /^update /i.test(st.text)) last = first;
+    // The move's UPDATE is the one inside the transaction.
+    const isMove = i >= plan.transactionStart && /^update /i.test(st.text);
+    if (isMove && rows.length !== 1) throw new Error(`hold ${locator} was not moved`);
+    if (first && isMove) last = first;
   };
   for (let i = 0; i < plan.transactionStart; i++) await runOne(sql, i);
   const conn = await sql.reserve();

@@ -75,3 +75,8 @@ export function cpuWindow(parts: Record<string, () => number>): () => CpuWindow 
     return { parts: used, other: Math.max(0, machineBusy() - m0 - ours), seconds: (performance.now() - t0) / 1000 };
   };
 }
+
+/** A process and its children, live (a cluster's workers) and reaped: CPU seconds. */
+export function processTreeCpu(pid: number): number {
+  return postgresCpu(pid);
+}

@@ -7,7 +7,7 @@ import {
   resolveTenantGrant,
   type ServiceContext,
 } from "@holdfast/services";
-import { initTRPC } from "@trpc/server";
+import { getTRPCErrorFromUnknown, initTRPC, type TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context.ts";
 import { errorData, toTrpcError } from "./errors.ts";
@@ -38,22 +38,29 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Every procedure: application errors become their tRPC codes, in one place. */
-const mapped = t.procedure.use(async ({ next }) => {
-  const result = await next();
-  if (!result.ok) {
-    // Unwrap only our own errors; tRPC's (PARSE_ERROR, METHOD_NOT_SUPPORTED, …) keep their code.
-    const cause = result.error.cause;
-    const known = isAppError(cause) || cause instanceof ZodError ? cause : databaseAppError(cause);
-    throw known ? toTrpcError(known) : result.error;
+/** Our own errors to their tRPC codes; tRPC's (PARSE_ERROR, METHOD_NOT_SUPPORTED, …) keep their code. */
+function mapError(error: TRPCError): never {
+  const cause = error.cause;
+  const known = isAppError(cause) || cause instanceof ZodError ? cause : databaseAppError(cause);
+  throw known ? toTrpcError(known) : error;
+}
+
+/**
+ * Every procedure, in one middleware (each level of tRPC's middleware chain
+ * copies its options): queries may read from the replica, a mutation's caller
+ * reads the primary until the replica has its write; then application errors
+ * become their tRPC codes, in one place.
+ */
+const base = t.procedure.use(async ({ ctx, type, next }) => {
+  let result: Awaited<ReturnType<typeof next>>;
+  try {
+    result = await routeReads(ctx, ctx.principal, type, (readDb) => (readDb ? next({ ctx: { readDb } }) : next()));
+  } catch (e) {
+    mapError(getTRPCErrorFromUnknown(e));
   }
+  if (!result.ok) mapError(result.error);
   return result;
 });
-
-/** Queries may read from the replica; a mutation's caller reads the primary until the replica has its write. */
-const base = mapped.use(({ ctx, type, next }) =>
-  routeReads(ctx, ctx.principal, type, (readDb) => (readDb ? next({ ctx: { readDb } }) : next())),
-);
 
 /** Who acts and from where, before a tenant is chosen: the caller's credential, or anonymous. */
 function actingContext(ctx: Context): ActingContext {
@@ -74,22 +81,28 @@ function actingContext(ctx: Context): ActingContext {
 }
 
 /** No credential needed (sign-in, set-password links). `ctx.acting` acts anonymously. */
-export const publicProcedure = base.use(({ ctx, next }) => next({ ctx: { ...ctx, acting: actingContext(ctx) } }));
+export const publicProcedure = base.use(({ ctx, next }) => next({ ctx: { acting: actingContext(ctx) } }));
+
+/** The caller's credential, checked (and the anti-CSRF header of a cookie's mutation), and who acts. */
+function authenticated(ctx: Context, type: string) {
+  const principal = ctx.principal;
+  if (!principal) throw new AppError("UNAUTHORIZED", "a valid bearer token is required");
+  checkCsrf(ctx, type);
+  return { principal, acting: actingContext(ctx) };
+}
 
 /** Any valid credential; no tenant involved. `ctx.acting` acts as the caller. */
-export const authedProcedure = base.use(({ ctx, type, next }) => {
-  if (!ctx.principal) throw new AppError("UNAUTHORIZED", "a valid bearer token is required");
-  checkCsrf(ctx, type);
-  return next({ ctx: { ...ctx, principal: ctx.principal, acting: actingContext(ctx) } });
-});
+export const authedProcedure = base.use(({ ctx, type, next }) => next({ ctx: authenticated(ctx, type) }));
 
 /**
  * A tenant-scoped procedure needing one permission. The tenant is the input's
  * `tenantLocator`, or the caller's only tenant. A tenant the caller is not
- * bound to answers NOT_FOUND, like any foreign locator.
+ * bound to answers NOT_FOUND, like any foreign locator. The credential is
+ * checked first, as for `authedProcedure`, in the same middleware.
  */
 export function scopedProcedure(permissionFor: Permission | ((rawInput: unknown) => Permission | null)) {
-  return authedProcedure.use(async ({ ctx, next, getRawInput }) => {
+  return base.use(async ({ ctx, type, next, getRawInput }) => {
+    const { principal, acting } = authenticated(ctx, type);
     const raw = (await getRawInput()) as { tenantLocator?: unknown } | undefined;
     // null: the input is malformed; any grant in the tenant may proceed to input validation.
     const permission = typeof permissionFor === "function" ? permissionFor(raw) : permissionFor;
@@ -97,9 +110,9 @@ export function scopedProcedure(permissionFor: Permission | ((rawInput: unknown)
     if (wanted !== undefined && !zTenantLocator.safeParse(wanted).success) {
       throw AppError.badRequest([{ path: "tenantLocator", rule: "uuid", message: "must be a UUID" }]);
     }
-    const grant = resolveTenantGrant(ctx.principal, wanted as string | undefined, permission);
-    const service: ServiceContext = { ...ctx.acting, tenantId: grant.tenantId };
-    return next({ ctx: { ...ctx, service } });
+    const grant = resolveTenantGrant(principal, wanted as string | undefined, permission);
+    const service: ServiceContext = { ...acting, tenantId: grant.tenantId };
+    return next({ ctx: { principal, acting, service } });
   });
 }
 
@@ -118,6 +131,6 @@ export function portfolioProcedure(permission: Permission) {
       requestId: ctx.requestId,
       tenantIds: portfolioTenantIds(ctx.principal, permission),
     };
-    return next({ ctx: { ...ctx, service } });
+    return next({ ctx: { service } });
   });
 }

@@ -90,6 +90,16 @@ describe("businessDateAt", () => {
     expect(businessDateAt(new Date(iso), tz)).toBe(expected);
   });
 
+  it("answers each call for its own instant and zone, one after another across midnight (the per-second memo)", () => {
+    const ny = "America/New_York";
+    expect(businessDateAt(new Date("2026-01-01T04:59:59.001Z"), ny)).toBe("2025-12-31");
+    expect(businessDateAt(new Date("2026-01-01T04:59:59.999Z"), ny)).toBe("2025-12-31");
+    expect(businessDateAt(new Date("2026-01-01T04:59:59.999Z"), "UTC")).toBe("2026-01-01");
+    expect(businessDateAt(new Date("2026-01-01T05:00:00.000Z"), ny)).toBe("2026-01-01");
+    expect(businessDateAt(new Date("2026-01-01T04:59:59.500Z"), ny)).toBe("2025-12-31");
+    expect(businessDateAt(new Date("2026-01-01T05:00:00.000Z"), "Pacific/Pago_Pago")).toBe("2025-12-31");
+  });
+
   it("the same instant is three different business dates around the world", () => {
     const instant = new Date("2026-01-01T10:30:00Z");
     expect(businessDateAt(instant, "Pacific/Pago_Pago")).toBe("2025-12-31");

@@ -27,9 +27,18 @@ export function isBusinessDate(value: string): boolean {
   return !Number.isNaN(ms) && fromUtcMidnight(ms) === value;
 }
 
+/** Per time zone, the last second asked and its business date (every zone's offset is whole seconds). */
+const lastDateOf = new Map<string, { second: number; date: BusinessDate }>();
+
 /** The business date of an instant in a tenant's time zone. */
 export function businessDateAt(instant: Date, timeZone: string): BusinessDate {
-  return format(new TZDate(instant.getTime(), timeZone), "yyyy-MM-dd");
+  const second = Math.floor(instant.getTime() / 1000);
+  const last = lastDateOf.get(timeZone);
+  if (last?.second === second) return last.date;
+  const date = format(new TZDate(instant.getTime(), timeZone), "yyyy-MM-dd");
+  if (lastDateOf.size >= 1000) lastDateOf.clear();
+  lastDateOf.set(timeZone, { second, date });
+  return date;
 }
 
 export function isValidTimeZone(tz: string): boolean {
