@@ -45,6 +45,7 @@ export * from "./webhooks/delivery-store.ts";
 export * from "./webhooks/endpoint-store.ts";
 export * from "./webhooks/endpoints.ts";
 export * from "./webhooks/secrets.ts";
+export * from "./webhooks/signing-secrets.ts";
 export * from "./webhooks/url-guard.ts";
 export * from "./webhooks/webhook-deliveries.ts";
 export * from "./worker/daily-effects.ts";
