@@ -9,7 +9,7 @@
  */
 import { closeDb, createDb, type Database } from "@holdfast/db";
 import { DAY_STEPS, fixedClock, runTick, type TickResult } from "@holdfast/services";
-import { bulkLocatorSql, days, seedBulkAccounts, setProcessedThrough } from "@holdfast/testing/seed";
+import { days, seedDueSubscriptions, setProcessedThrough } from "@holdfast/testing/seed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setupWorld } from "./harness.ts";
 
@@ -68,48 +68,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const db of pools) await closeDb(db);
 });
-
-/**
- * Subscriptions of the tenant that fall due on `date`, one account each: `invoices` due an invoice on it,
- * `graceStarts` whose open invoice fell due the day before (a grace period starts on it), `lapses` whose grace
- * period ended the day before, unpaid (they lapse on it). None of them is due anything on an earlier date.
- */
-async function seedDue(
-  tenantId: string,
-  tag: string,
-  date: string,
-  n: { invoices: number; graceStarts?: number; lapses?: number },
-) {
-  const sql = w.db.$client;
-  // kind, count, then the anchor, next period index, grace start, grace end and the open invoice's due date.
-  const kinds: [string, number, string[]][] = [
-    ["inv", n.invoices, ["$3::date", "0", "null::date", "null::date", "null::date"]],
-    ["gs", n.graceStarts ?? 0, ["$3::date - 20", "1", "null::date", "null::date", "$3::date - 1"]],
-    ["la", n.lapses ?? 0, ["$3::date - 40", "2", "$3::date - 15", "$3::date - 1", "$3::date - 16"]],
-  ];
-  for (const [kind, count, cols] of kinds) {
-    if (count === 0) continue;
-    const t = `${tag}-${kind}`;
-    await seedBulkAccounts(sql, { tenantId, tag: t, count });
-    await sql.unsafe(
-      `with x as (select g, ${cols.map((c, i) => `${c} as c${i}`).join(", ")} from generate_series(1, $2::int) g),
-       s as (
-         insert into subscriptions (id, tenant_id, account_id, number, state, payment_model, price_minor, currency,
-                                    billing_period, anchor_date, next_period_index, next_billing_date,
-                                    payment_term_days, activated_on, grace_start, grace_end, version, created_at, updated_at)
-         select ${bulkLocatorSql(t, "sub")}, $1::uuid, ${bulkLocatorSql(t, "acct")}, 'SUB-${t}-' || g, 'effective',
-                'pay_after_bill', 1000, 'EUR', 'monthly', x.c0, x.c1, (x.c0 + make_interval(months => x.c1))::date,
-                14, x.c0, x.c2, x.c3, 1, now(), now()
-           from x returning id, account_id, anchor_date, number)
-       insert into invoices (id, tenant_id, subscription_id, account_id, number, amount_minor, currency, periods,
-                             first_period_index, period_start, period_end, issued_on, due_on, status, created_at)
-       select ${bulkLocatorSql(t, "inv")}, $1::uuid, s.id, s.account_id, 'SEED-${t}-' || x.g, 1000, 'EUR', 1, 0,
-              s.anchor_date, s.anchor_date + 29, s.anchor_date, x.c4, 'open', now()
-         from s join x on s.number = 'SUB-${t}-' || x.g where x.c4 is not null`,
-      [tenantId, count, date],
-    );
-  }
-}
 
 const runWorkers = (names: string[], now: string, batchSize: number) =>
   Promise.all(names.map((name) => runTick(workerDb(name), fixedClock(now), name, { batchSize })));
@@ -188,8 +146,8 @@ describe("workers share a tenant's business dates", () => {
       DAY_STEPS.length,
     ]);
     // Late arrivals of 9 March (its final pass after midnight gets them) and the 3,000 due at midnight.
-    await seedDue(tenantId, "ro-late", yesterday, { invoices: 150 });
-    await seedDue(tenantId, "ro-new", today, { invoices: 3000 });
+    await seedDueSubscriptions(w.db.$client, tenantId, "ro-late", yesterday, { invoices: 150 });
+    await seedDueSubscriptions(w.db.$client, tenantId, "ro-new", today, { invoices: 3000 });
 
     const results = await runWorkers(["rollover-a", "rollover-b"], "2027-03-10T00:05:00Z", 100);
     const counts = results.map((r) => tenantCounts(r, tenantId));
@@ -235,7 +193,7 @@ describe("workers share a tenant's business dates", () => {
     const dates = [days(today, -3), days(today, -2), days(today, -1), today];
     await setProcessedThrough(w.db.$client, tenantId, days(today, -4));
     for (const [i, d] of dates.entries()) {
-      await seedDue(tenantId, `cu${i}`, d, { invoices: 400, graceStarts: 150, lapses: 150 });
+      await seedDueSubscriptions(w.db.$client, tenantId, `cu${i}`, d, { invoices: 400, graceStarts: 150, lapses: 150 });
     }
     const now = "2027-03-10T09:00:00Z";
     const first = runTick(workerDb("catch-up-a"), fixedClock(now), "catch-up-a", { batchSize: 25 });
@@ -289,7 +247,7 @@ describe("workers share a tenant's business dates", () => {
     const today = "2027-03-10";
     const date = days(today, -1);
     await setProcessedThrough(w.db.$client, tenantId, days(date, -1));
-    await seedDue(tenantId, "st", date, { invoices: 300, graceStarts: 100 });
+    await seedDueSubscriptions(w.db.$client, tenantId, "st", date, { invoices: 300, graceStarts: 100 });
     const now = "2027-03-10T09:00:00Z";
     // The stalling worker claims the first 50 invoices and holds them for three seconds before its batch fails.
     const stalling = runTick(workerDb("stalling-worker"), fixedClock(now), "stalling-worker", { batchSize: 50 });
