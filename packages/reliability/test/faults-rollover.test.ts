@@ -13,7 +13,7 @@
  * ticks tell the truth (only the killed ticks failed).
  */
 import { createTestDatabase, type TestDatabase } from "@holdfast/db/testing";
-import { fixedClock, provisionTenant } from "@holdfast/services";
+import { DAY_STEPS, fixedClock, provisionTenant } from "@holdfast/services";
 import { days, seedDueSubscriptions, setProcessedThrough } from "@holdfast/testing/seed";
 import {
   expectCleanExit,
@@ -37,7 +37,7 @@ const LATE = 400;
 const DUE = { invoices: 4000, graceStarts: 300, lapses: 300 };
 const INVOICES = LATE + DUE.invoices;
 /** The number of steps of a date (the marker's step once a pass is complete). */
-const STEPS = 8;
+const STEPS = DAY_STEPS.length;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -143,12 +143,13 @@ describe("3 workers at rollover on one tenant, two SIGKILLed mid-batch and resta
       { d: TODAY, action: "lapse", n: DUE.lapses },
       { d: TODAY, action: "startGracePeriod", n: DUE.graceStarts },
     ]);
+    // 14 May is processed (15 May's passes go on with every tick; SIGTERM may leave one of its steps open).
     const [marker] = await query(
       t.db,
-      "select processed_through::text as d, open_step as step from tenant_worker_state where tenant_id = $1",
+      "select processed_through::text as d from tenant_worker_state where tenant_id = $1",
       [tenantId],
     );
-    expect(marker).toEqual({ d: YESTERDAY, step: STEPS });
+    expect(marker).toEqual({ d: YESTERDAY });
   });
 
   it("the work was shared: each worker applied effects; only the killed ticks failed", async () => {
