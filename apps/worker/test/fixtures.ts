@@ -434,8 +434,7 @@ export const workerInvoices = (db: Database) =>
  * SIGKILLs that worker and waits until PostgreSQL has dropped its connections (rolling the batch back).
  */
 export async function killMidBatch(db: Database, workers: RunningWorker[], expectedInvoices: number, fraction: number) {
-  // A worker may exit early: catching up past days takes a tenant alone, so a worker that finds
-  // every tenant taken by another leaves them (counted as tenantsBusy). The rest must still be killable.
+  // A worker may exit early (it found its share done). The rest must still be killable.
   let exited = 0;
   for (const w of workers) {
     void w.exited.then(() => {

@@ -57,7 +57,7 @@ const PLAIN = 4800;
 const WORKERS = 3;
 /**
  * At least MIN_KILLS kills, and more (up to MAX_KILLS, so the run always ends) until MIN_MID_TICK of them
- * landed in a tick: a random kill often finds a worker booting or idle (catching up takes a tenant alone).
+ * landed in a tick: a random kill often finds a worker booting or idle.
  */
 const MIN_KILLS = 10;
 const MIN_MID_TICK = 3;
@@ -73,7 +73,7 @@ const BATCH_SIZE = "20";
 /** Share of kills aimed at a worker with a tick under way; the rest hit any worker (booting, idle or busy). */
 const AIMED = 0.75;
 const RESTART_GAP_MS: [number, number] = [0, 1000];
-/** The looping workers' pause between ticks: short, so a worker that found a tenant busy comes back soon. */
+/** The looping workers' pause between ticks: short, so the kills find ticks under way. */
 const INTERVAL_MS = "200";
 const DRAIN_DEADLINE_MS = 220_000;
 

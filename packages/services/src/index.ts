@@ -52,5 +52,6 @@ export * from "./worker/daily-effects.ts";
 export * from "./worker/release-ended-holds.ts";
 export * from "./worker/retention.ts";
 export * from "./worker/run-tick.ts";
+export * from "./worker/shared-days.ts";
 export * from "./worker/worker-liveness.ts";
 export * from "./worker/worker-queries.ts";

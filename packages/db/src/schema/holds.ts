@@ -66,6 +66,8 @@ export const holds = pgTable(
     index("holds_account_idx").on(t.tenantId, t.accountId, t.id),
     index("holds_tenant_state_idx").on(t.tenantId, t.state, t.id),
     index("holds_tenant_id_idx").on(t.tenantId, t.id),
+    // holds.list sorted by start date (with or without a state filter): at 10M holds 1.8 s of SQL without it, 1.6 ms with it (P3-10m).
+    index("holds_tenant_start_date_idx").on(t.tenantId, t.startDate, t.id),
     // The worker's claim: active holds whose end date is due.
     // Search: a hold by its external transaction id (exact or prefix).
     uniqueIndex("holds_tenant_ormb_id_uq").on(t.tenantId, t.ormbId),

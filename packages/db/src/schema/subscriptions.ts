@@ -2,6 +2,7 @@ import { BILLING_PERIOD_NAMES, INVOICE_STATUSES, PAYMENT_MODELS, SUBSCRIPTION_ST
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   date,
   index,
   integer,
@@ -148,11 +149,21 @@ export const subscriptionActions = pgTable(
   ],
 );
 
-/** Per tenant: the last business date the worker has fully processed (for catching up missed days). */
+/**
+ * Per tenant: the last business date the worker has fully processed (for
+ * catching up missed days), and the marker every worker shares for the date
+ * after it: which pass over that date is open and which of its steps.
+ */
 export const tenantWorkerState = pgTable("tenant_worker_state", {
   tenantId: uuid("tenant_id")
     .primaryKey()
     .references(() => tenants.id),
   processedThrough: date("processed_through").notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+  /** The pass over processed_through + 1 that is open (today is passed over again on later ticks). */
+  openPass: integer("open_pass").notNull().default(0),
+  /** The open pass's step (0-based; the number of steps once the pass is complete). */
+  openStep: integer("open_step").notNull().default(0),
+  /** The open pass began after its date had ended: once complete, the date is closed. */
+  passClosesDate: boolean("pass_closes_date").notNull().default(false),
 });

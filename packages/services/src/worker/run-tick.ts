@@ -1,23 +1,14 @@
 import { createHash } from "node:crypto";
-import { type Database, schema, sessionLockClient } from "@holdfast/db";
-import { addDays, type BusinessDate, businessDateAt, daysBetween } from "@holdfast/domain";
-import { and, eq, lt } from "drizzle-orm";
+import { type Database, schema } from "@holdfast/db";
+import { businessDateAt } from "@holdfast/domain";
+import { eq, lt } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
-import { purgeDomainEvents, recordDayCompleted } from "../events/event-outbox.ts";
+import { purgeDomainEvents } from "../events/event-outbox.ts";
 import { newLocator } from "../ids.ts";
-import { addDailyEffects, WORKER_EFFECTS } from "./daily-effects.ts";
 import { errorText } from "./error-text.ts";
-import { releaseEndedHolds } from "./release-ended-holds.ts";
 import { DEFAULT_TICKS_RETENTION_DAYS, keepAuditPartitions, purgeWorkerTicks } from "./retention.ts";
-import {
-  closeEndedGracePeriods,
-  executeDueActions,
-  issueInvoices,
-  type JobContext,
-  lapseSubscriptions,
-  pauseAndResumeGracePeriods,
-  startGracePeriods,
-} from "./subscription-jobs.ts";
+import { shareTenantDays } from "./shared-days.ts";
+import type { JobContext } from "./subscription-jobs.ts";
 import { closeAbandonedTicks, DEFAULT_INTERVAL_MS, markWorkerTicked, touchWorker } from "./worker-liveness.ts";
 
 export interface TickResult {
@@ -37,11 +28,12 @@ export interface TickResult {
  */
 export const DEFAULT_BATCH_SIZE = 1000;
 
-/** At most this many missed days are caught up in one tick. */
-export const MAX_CATCH_UP_DAYS = 400;
-
 const COUNT_KEYS = [
   "tenants",
+  /**
+   * Tenants this tick left because another worker held one of its steps for a whole minute (a hung worker).
+   * Workers share every date, so a tenant is no longer "busy" merely because another worker is on it.
+   */
   "tenantsBusy",
   "daysProcessed",
   "actionsRun",
@@ -68,28 +60,12 @@ export function publicWorkerId(workerId: string): string {
   return `w-${createHash("sha256").update(workerId).digest("hex").slice(0, 10)}`;
 }
 
-/** The six steps for the context's tenant on one business date, in order. */
-export async function runBusinessDay(
-  ctx: JobContext,
-  { date, graceDays }: { date: BusinessDate; graceDays: number },
-  counts: Counts,
-) {
-  counts.actionsRun += await executeDueActions(ctx, { date });
-  counts.invoicesIssued += await issueInvoices(ctx, { date });
-  counts.gracePeriodsClosed += await closeEndedGracePeriods(ctx, { date });
-  counts.gracePeriodsStarted += await startGracePeriods(ctx, { date, graceDays });
-  const { paused, resumed } = await pauseAndResumeGracePeriods(ctx, { date });
-  counts.gracePeriodsPaused += paused;
-  counts.gracePeriodsResumed += resumed;
-  counts.subscriptionsLapsed += await lapseSubscriptions(ctx, { date });
-  counts.holdsReleased += await releaseEndedHolds(ctx, { today: date, batchSize: ctx.batchSize });
-}
-
 /**
  * One worker tick: for each tenant, every business date from the day after
- * the last one fully processed up to today (catching up days it missed), runs
- * the six steps. Today is processed on every tick; a past day is marked done
- * once processed. Safe to run in any number of workers at once.
+ * the last one fully processed up to today (catching up days it missed) runs
+ * its steps in order, shared with every other worker ticking at the same time
+ * (`shareTenantDays`). Today is passed over on every tick; a past date is
+ * closed once a pass over it that began after it ended is complete.
  */
 export async function runTick(
   db: Database,
@@ -134,32 +110,8 @@ export async function runTick(
     const ctx: JobContext = { ...tick, tenantId: tenant.id };
     const today = businessDateAt(clockAt, tenant.timeZone);
     try {
-      const behind = (await firstUnprocessedDay(db, tenant.id, today)) < today;
-      const ran = await withDayLock(db, tenant.id, behind, async () => {
-        // Read again under the lock: another worker may have caught the tenant up (and run today) between
-        // the first read and the lock, and a past day must never run after a later one. The mark only moves
-        // forward, so a worker holding the shared lock (nothing was behind) still finds nothing behind.
-        const from = await firstUnprocessedDay(db, tenant.id, today);
-        for (let d = from; d <= today && !opts.shouldStop?.(); d = addDays(d, 1)) {
-          const beforeDay = { ...counts };
-          try {
-            await runBusinessDay(ctx, { date: d, graceDays: tenant.graceDays }, counts);
-          } finally {
-            // What this tick applied for the day (even if a step then failed) goes into the day's totals.
-            const deltas = Object.fromEntries(WORKER_EFFECTS.map((k) => [k, counts[k] - beforeDay[k]]));
-            await addDailyEffects(db, tenant.id, d, deltas);
-          }
-          // Stopped part-way through the day: leave it unmarked so the next tick runs it again.
-          if (opts.shouldStop?.()) break;
-          counts.daysProcessed++;
-          if (d < today) await markProcessed(db, tenant.id, d);
-          if (d < today)
-            await db.transaction((tx) =>
-              recordDayCompleted(tx, { tenantId: tenant.id, date: d, requestId: tickId, occurredAt: clockAt }),
-            );
-        }
-      });
-      if (!ran) counts.tenantsBusy++;
+      const outcome = await shareTenantDays(ctx, { today, graceDays: tenant.graceDays }, counts);
+      if (outcome === "busy") counts.tenantsBusy++;
     } catch (e) {
       errors.push(`tenant ${tenant.id}: ${errorText(e)}`);
     }
@@ -206,62 +158,4 @@ export async function runTick(
 /** The database connection name of a worker process (shown in pg_stat_activity; liveness is its heartbeat). */
 export function workerConnectionName(workerId: string) {
   return `holdfast-worker-${workerId}`;
-}
-
-/** Advisory-lock namespace for a tenant's worker days. */
-const DAY_LOCK_NS = 724_611_002;
-
-/**
- * Each row must see a tenant's business days in order. Any number of workers
- * may work on today together (a shared lock), but catching up past days takes
- * the tenant alone (an exclusive lock), so no worker runs yesterday after
- * another has run today. A worker that cannot get the lock leaves the tenant
- * to the one that has it. The lock is a session lock on a reserved
- * connection (to the direct URL behind a pooler): a killed worker's lock ends
- * with its connection.
- */
-async function withDayLock(
-  db: Database,
-  tenantId: string,
-  exclusive: boolean,
-  fn: () => Promise<void>,
-): Promise<boolean> {
-  // On DATABASE_DIRECT_URL when given: a transaction pooler would hand the unlock to another backend.
-  const conn = await sessionLockClient(db).reserve();
-  try {
-    const [row] = exclusive
-      ? await conn`select pg_try_advisory_lock(${DAY_LOCK_NS}, hashtext(${tenantId})) as locked`
-      : await conn`select pg_try_advisory_lock_shared(${DAY_LOCK_NS}, hashtext(${tenantId})) as locked`;
-    if (!row?.locked) return false;
-    try {
-      await fn();
-      return true;
-    } finally {
-      await (exclusive
-        ? conn`select pg_advisory_unlock(${DAY_LOCK_NS}, hashtext(${tenantId}))`
-        : conn`select pg_advisory_unlock_shared(${DAY_LOCK_NS}, hashtext(${tenantId}))`);
-    }
-  } finally {
-    conn.release();
-  }
-}
-
-async function firstUnprocessedDay(db: Database, tenantId: string, today: BusinessDate): Promise<BusinessDate> {
-  const w = schema.tenantWorkerState;
-  // First sight of a tenant: nothing to catch up before yesterday.
-  await db
-    .insert(w)
-    .values({ tenantId, processedThrough: addDays(today, -1), updatedAt: new Date() })
-    .onConflictDoNothing();
-  const [state] = await db.select().from(w).where(eq(w.tenantId, tenantId));
-  const next = addDays(state?.processedThrough ?? addDays(today, -1), 1);
-  return daysBetween(next, today) > MAX_CATCH_UP_DAYS ? addDays(today, -MAX_CATCH_UP_DAYS) : next;
-}
-
-async function markProcessed(db: Database, tenantId: string, date: BusinessDate) {
-  const w = schema.tenantWorkerState;
-  await db
-    .update(w)
-    .set({ processedThrough: date, updatedAt: new Date() })
-    .where(and(eq(w.tenantId, tenantId), lt(w.processedThrough, date)));
 }

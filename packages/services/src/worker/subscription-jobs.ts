@@ -337,11 +337,7 @@ export function issueInvoices(ctx: JobContext, { date }: { date: BusinessDate })
   );
 }
 
-/**
- * Before step 3: a grace period that has ended with nothing overdue any more
- * (settled, or extended when nothing was owed) is closed, so the next arrears
- * start a grace period of their own.
- */
+/** Before step 3: an ended grace period with nothing overdue any more is closed, so new arrears start their own. */
 export function closeEndedGracePeriods(ctx: JobContext, { date }: { date: BusinessDate }) {
   const { tenantId } = ctx;
   return drainSubscriptions(
@@ -379,10 +375,10 @@ export function startGracePeriods(ctx: JobContext, { date, graceDays }: { date: 
   );
 }
 
-/** 4. While held for delinquency a running grace period is paused; on release its end moves out by the days held. */
-export async function pauseAndResumeGracePeriods(ctx: JobContext, { date }: { date: BusinessDate }) {
+/** 4a. While held for delinquency a running grace period is paused. */
+export function pauseGracePeriods(ctx: JobContext, { date }: { date: BusinessDate }) {
   const { tenantId } = ctx;
-  const paused = await drainSubscriptions(
+  return drainSubscriptions(
     ctx,
     date,
     () =>
@@ -400,7 +396,12 @@ export async function pauseAndResumeGracePeriods(ctx: JobContext, { date }: { da
         return { patch: { gracePausedOn: pauseGracePeriod(g, date).pausedOn }, action: "pauseGracePeriod" };
       }),
   );
-  const resumed = await drainSubscriptions(
+}
+
+/** 4b. Once the delinquency hold is released, a paused grace period resumes: its end moves out by the days held. */
+export function resumeGracePeriods(ctx: JobContext, { date }: { date: BusinessDate }) {
+  const { tenantId } = ctx;
+  return drainSubscriptions(
     ctx,
     date,
     () =>
@@ -417,8 +418,13 @@ export async function pauseAndResumeGracePeriods(ctx: JobContext, { date }: { da
         return { patch: { graceEnd: r.end, gracePausedOn: null }, action: "resumeGracePeriod" };
       }),
   );
-  return { paused, resumed };
 }
+
+/** 4. Steps 4a and 4b in turn. */
+export const pauseAndResumeGracePeriods = async (ctx: JobContext, on: { date: BusinessDate }) => ({
+  paused: await pauseGracePeriods(ctx, on),
+  resumed: await resumeGracePeriods(ctx, on),
+});
 
 /** 5. Subscriptions whose grace period has ended, still unpaid, lapse: not effective, reason grace period expired. */
 export function lapseSubscriptions(ctx: JobContext, { date }: { date: BusinessDate }) {

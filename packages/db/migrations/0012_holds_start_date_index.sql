@@ -1,0 +1,1 @@
+CREATE INDEX "holds_tenant_start_date_idx" ON "holds" USING btree ("tenant_id","start_date","id");
