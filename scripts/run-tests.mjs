@@ -9,9 +9,13 @@ import { fileURLToPath } from "node:url";
 import { runSuitesOnPg15 } from "./pg15.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const reports = ["apps", "packages"].flatMap((dir) =>
-  readdirSync(path.join(ROOT, dir)).map((name) => path.join(ROOT, dir, name, ".vitest", "results.json")),
-);
+const reports = [
+  ...["apps", "packages"].flatMap((dir) =>
+    readdirSync(path.join(ROOT, dir)).map((name) => path.join(ROOT, dir, name, ".vitest", "results.json")),
+  ),
+  // The benchmarks' own tests (the cost-curve charts).
+  path.join(ROOT, "bench", ".vitest", "results.json"),
+];
 for (const r of reports) rmSync(r, { force: true });
 
 // Style and workspace hygiene first (biome: format, lint, import order; sherif:
