@@ -35,6 +35,7 @@ async function move(locator: string, token: string, requestId: string): Promise<
     hold: locator,
     account: "",
     audit: newId(),
+    event: newId(),
     request: requestId,
     now: new Date().toISOString(),
     tokenHash: createHash("sha256").update(token).digest("hex"),

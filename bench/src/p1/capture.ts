@@ -19,6 +19,8 @@ export interface Capture {
   statements: CapturedStatement[];
   requestId: string;
   auditId: string;
+  /** The move's domain event (hold.activated), written beside its audit row. */
+  eventId: string;
   /** The answer the API gave. */
   answer: unknown;
 }
@@ -51,7 +53,17 @@ export async function captureMove(url: string, token: string, locator: string): 
       { id: string }[]
     >`select id from audit_events where request_id = ${requestId}`;
     if (!audit) throw new Error("the captured move wrote no audit row");
-    return { statements: [...traced.statements], requestId, auditId: audit.id, answer: JSON.parse(res.body) };
+    const [event] = await traced.db.$client<
+      { id: string }[]
+    >`select id from domain_events where request_id = ${requestId}`;
+    if (!event) throw new Error("the captured move wrote no domain event");
+    return {
+      statements: [...traced.statements],
+      requestId,
+      auditId: audit.id,
+      eventId: event.id,
+      answer: JSON.parse(res.body),
+    };
   } finally {
     agent.destroy();
     server.close();

@@ -14,7 +14,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { type LatencySummary, summarize } from "../shared/stats.ts";
 import type { MovePlan, ScalarSpec } from "./plan.ts";
-import { ACCOUNT_BASE, AUDIT_BASE, HOLD_BASE } from "./pool.ts";
+import { ACCOUNT_BASE, AUDIT_BASE, EVENT_BASE, HOLD_BASE } from "./pool.ts";
 
 const run = promisify(execFile);
 
@@ -76,6 +76,7 @@ export function pgbenchScript(plan: MovePlan): PgbenchScript {
     `\\set hold ${HOLD_BASE} + :idx`,
     `\\set account ${ACCOUNT_BASE} + :idx`,
     `\\set audit ${AUDIT_BASE} + :idx`,
+    `\\set event ${EVENT_BASE} + :idx`,
   ];
   for (const st of plan.statements) {
     const scalar = (p: ScalarSpec): string => {
@@ -84,6 +85,7 @@ export function pgbenchScript(plan: MovePlan): PgbenchScript {
           case "hold":
           case "account":
           case "audit":
+          case "event":
             return `:${p.slot}`;
           case "now":
             return constant(now);

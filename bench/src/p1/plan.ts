@@ -1,13 +1,13 @@
 /**
  * Turns a captured move into a replayable plan: the same statements, in the
  * same order, with each parameter either a constant of the run or a slot
- * filled per move (the hold, its account, a fresh audit id, the request id,
+ * filled per move (the hold, its account, fresh audit and event ids, the request id,
  * the current time). The pgbench script and the bare handler are both
  * written from this plan, so their SQL is the API's SQL by construction.
  */
 import type { Capture } from "./capture.ts";
 
-export type Slot = "hold" | "account" | "audit" | "request" | "now" | "tokenHash";
+export type Slot = "hold" | "account" | "audit" | "event" | "request" | "now" | "tokenHash";
 
 export type ParamSpec =
   | { kind: "const"; value: string | null }
@@ -29,7 +29,7 @@ export interface MovePlan {
   /** Statements before this index run on any pooled connection (authentication); the rest is the transaction. */
   transactionStart: number;
   /** The captured values the slots stand for. */
-  captured: { hold: string; account: string; audit: string; request: string; tokenHash: string };
+  captured: { hold: string; account: string; audit: string; event: string; request: string; tokenHash: string };
 }
 
 const ISO_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -38,11 +38,12 @@ export function planFromCapture(
   capture: Capture,
   known: { hold: string; account: string; tokenHash: string },
 ): MovePlan {
-  const captured = { ...known, audit: capture.auditId, request: capture.requestId };
+  const captured = { ...known, audit: capture.auditId, event: capture.eventId, request: capture.requestId };
   const bySlot = new Map<string, Slot>([
     [captured.hold, "hold"],
     [captured.account, "account"],
     [captured.audit, "audit"],
+    [captured.event, "event"],
     [captured.request, "request"],
     [captured.tokenHash, "tokenHash"],
   ]);
@@ -74,6 +75,7 @@ export interface MoveValues {
   hold: string;
   account: string;
   audit: string;
+  event: string;
   request: string;
   now: string;
   tokenHash: string;

@@ -16,6 +16,8 @@ export const HOLD_BASE = 1_000_000_000_000_000_000n;
 export const ACCOUNT_BASE = 2_000_000_000_000_000_000n;
 /** pgbench's audit ids: AUDIT_BASE + client × 10¹² + transaction number. */
 export const AUDIT_BASE = 3_000_000_000_000_000_000n;
+/** pgbench's domain event ids, the same way. */
+export const EVENT_BASE = 4_000_000_000_000_000_000n;
 
 export type IdStyle = "ulid" | "numeric";
 
