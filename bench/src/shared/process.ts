@@ -4,6 +4,7 @@
  * (SIGTERM, then SIGKILL) however the benchmark ends.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,6 +55,12 @@ export async function spawnServer(opts: SpawnServerOptions): Promise<SpawnedServ
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
+  // BENCH_SERVER_LOG=file keeps the servers' whole output (to find the cause of an unexpected answer).
+  if (process.env.BENCH_SERVER_LOG) {
+    const log = createWriteStream(process.env.BENCH_SERVER_LOG, { flags: "a" });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  }
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let stopped = false;
   const stop = async () => {
