@@ -48,7 +48,8 @@ function p1Points(section: BenchSection | undefined): Point[] {
     const name = /^(.+?) throughput\b(.*)$/.exec(f.name);
     if (!name) continue;
     // The clients are in the note ("8 clients") or after the name ("tRPC throughput, 128 clients").
-    const extra = [name[2] ?? "", f.note ?? ""].join(", ");
+    // A run's verification remark ("NOT VERIFIED: …") belongs to the point, not to the series' name.
+    const extra = [name[2] ?? "", (f.note ?? "").replace(/;?\s*NOT VERIFIED:.*$/s, "")].join(", ");
     const clients = /(\d+) clients/.exec(extra);
     if (!clients) continue;
     const rest = extra
