@@ -12,12 +12,14 @@ import { createHttpServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
 import { openServerDeps } from "./server-deps.ts";
 import { forkServers, isServerProcess, runServerProcess, serverProcesses } from "./server-processes.ts";
+import { surviveStrayPoolRejections } from "./stray-rejections.ts";
 
 const env = readEnv();
 if (isServerProcess()) {
   runServerProcess(env);
 } else {
   const logger = createLogger("holdfast-server", env.LOG_LEVEL);
+  surviveStrayPoolRejections(logger);
   const database = await openDatabase(env, (m) => logger.info(m));
   const processes = serverProcesses(env);
   let stopServing: () => Promise<void>;

@@ -15,6 +15,7 @@ import type { Env } from "./env.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./logger.ts";
 import { openServerDeps } from "./server-deps.ts";
+import { surviveStrayPoolRejections } from "./stray-rejections.ts";
 
 /** How many server processes: HOLDFAST_SERVER_PROCESSES, else one per core; 1 runs no cluster. */
 export function serverProcesses(env: Env): number {
@@ -82,6 +83,7 @@ export function forkServers(count: number, env: Record<string, string>, logger: 
  */
 export function runServerProcess(env: Env, logRequests?: boolean) {
   const logger: Logger = createLogger("holdfast-server", env.LOG_LEVEL);
+  surviveStrayPoolRejections(logger);
   const url = env.DATABASE_URL;
   if (!url) throw new Error("a server process needs DATABASE_URL (set by the primary)");
   const extra = logRequests === undefined ? {} : { logRequests };

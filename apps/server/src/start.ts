@@ -17,6 +17,7 @@ import { openServerDeps } from "./server-deps.ts";
 import { forkServers, isServerProcess, runServerProcess, serverProcesses } from "./server-processes.ts";
 import { startBanner, workerSettled } from "./start-banner.ts";
 import { failStart, guardStart, portInUse, refuse } from "./start-guard.ts";
+import { surviveStrayPoolRejections } from "./stray-rejections.ts";
 import { workerArgs } from "./worker-command.ts";
 import { superviseWorker, type WorkerSupervisor } from "./worker-supervisor.ts";
 
@@ -32,6 +33,7 @@ if (isServerProcess()) {
   await new Promise<never>(() => undefined);
 }
 const logger = createLogger("holdfast", env.LOG_LEVEL);
+surviveStrayPoolRejections(logger);
 await guardStart(env);
 const clock = clockFromEnv(env.HOLDFAST_NOW);
 const database = await openDatabase(env, (m) => logger.info(m)).catch(failStart);
