@@ -1,12 +1,5 @@
 import type { Database } from "@holdfast/db";
-import {
-  type Clock,
-  type DeliveryOptions,
-  deliverDue,
-  parseSecretKey,
-  secretBox,
-  startDeliveryLoop,
-} from "@holdfast/services";
+import { type Clock, type DeliveryOptions, deliverDue, secretBoxFromEnv, startDeliveryLoop } from "@holdfast/services";
 import type { Logger } from "pino";
 import type { readWorkerEnv } from "./env.ts";
 
@@ -24,14 +17,14 @@ export function deliveryOptions(
   logger: Logger,
 ): DeliveryOptions | null {
   if (env.HOLDFAST_WEBHOOKS_DELIVERY === "off") return null;
-  const key = parseSecretKey(env.HOLDFAST_SECRET_KEY);
-  if (!key) {
+  const box = secretBoxFromEnv(env.HOLDFAST_SECRET_KEY);
+  if (!box) {
     logger.info("webhook delivery is off: HOLDFAST_SECRET_KEY is not set");
     return null;
   }
   return {
     clock,
-    box: secretBox(key),
+    box,
     workerId,
     timeoutMs: env.HOLDFAST_WEBHOOKS_TIMEOUT_MS,
     concurrencyPerEndpoint: env.HOLDFAST_WEBHOOKS_CONCURRENCY,

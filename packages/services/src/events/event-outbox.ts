@@ -7,7 +7,7 @@ import {
   type EventDraft,
   eventsForChange,
 } from "@holdfast/domain";
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lt } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
 import { newLocator } from "../ids.ts";
 import { WORKER_EFFECTS } from "../worker/daily-effects.ts";
@@ -47,46 +47,21 @@ export function writeEventsForChange(tx: DatabaseOrTransaction, origin: EventOri
 
 /**
  * `worker.day_completed`: the worker closed `date` for the tenant (a past
- * business date, all its steps done). `counts` are the day's effects; when
- * omitted, the day's stored totals (worker_daily_effects). Written once per
- * tenant and date: a second call (another worker, a re-run) writes nothing.
+ * business date, all its steps done), with the day's stored totals
+ * (worker_daily_effects). Called in `closeDate`'s transaction by the one
+ * worker whose compare-and-set closed the date, so it is written once.
  */
 export async function recordDayCompleted(
   tx: DatabaseOrTransaction,
-  input: {
-    tenantId: string;
-    date: BusinessDate;
-    counts?: Record<string, number> | undefined;
-    requestId: string | null;
-    occurredAt: Date;
-  },
-): Promise<boolean> {
-  const e = schema.domainEvents;
-  // Serializes concurrent closers of one tenant's date, for the transaction's length.
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`day_completed:${input.tenantId}:${input.date}`}))`);
-  const [done] = await tx
-    .select({ id: e.id })
-    .from(e)
-    .where(
-      and(
-        eq(e.tenantId, input.tenantId),
-        eq(e.entityType, "worker_day"),
-        eq(e.entityId, input.date),
-        eq(e.type, "worker.day_completed"),
-      ),
-    )
-    .limit(1);
-  if (done) return false;
+  input: { tenantId: string; date: BusinessDate; requestId: string | null; occurredAt: Date },
+): Promise<void> {
   const counts = Object.fromEntries(WORKER_EFFECTS.map((k) => [k, 0])) as Record<string, number>;
-  if (input.counts) Object.assign(counts, input.counts);
-  else {
-    const d = schema.workerDailyEffects;
-    const rows = await tx
-      .select()
-      .from(d)
-      .where(and(eq(d.tenantId, input.tenantId), eq(d.day, input.date)));
-    for (const r of rows) counts[r.effect] = r.count;
-  }
+  const d = schema.workerDailyEffects;
+  const rows = await tx
+    .select()
+    .from(d)
+    .where(and(eq(d.tenantId, input.tenantId), eq(d.day, input.date)));
+  for (const r of rows) counts[r.effect] = r.count;
   await writeEvents(tx, { tenantId: input.tenantId, at: input.occurredAt, requestId: input.requestId }, [
     {
       type: "worker.day_completed",
@@ -94,7 +69,6 @@ export async function recordDayCompleted(
       data: { date: input.date, counts },
     },
   ]);
-  return true;
 }
 
 /** Rows one purge statement deletes, and the most statements one call runs. */
